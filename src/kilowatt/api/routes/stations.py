@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.schemas.common import AwareDatetime, Page
+from kilowatt.api.schemas.messages import MessageOut
+from kilowatt.api.schemas.stations import (
+    ConnectorIn,
+    ConnectorOut,
+    ConnectorPatch,
+    StationDetailOut,
+    StationEventOut,
+    StationIn,
+    StationOut,
+    StationPatch,
+    StatusChangeOut,
+)
+from kilowatt.domain.events import Direction
+from kilowatt.domain.stations import ConnectorSpec, RegistrationStatus
+from kilowatt.services.ports import MessageFilter, StationFilter
+from kilowatt.services.stations import StationDetail, StationInput
+
+router = APIRouter(prefix="/stations", tags=["stations"])
+
+
+def _detail(detail: StationDetail) -> StationDetailOut:
+    out = StationOut.model_validate(detail.station).model_dump()
+    return StationDetailOut(
+        **out, connectors=[ConnectorOut.model_validate(c) for c in detail.connectors]
+    )
+
+
+def _spec(body: ConnectorIn) -> ConnectorSpec:
+    return ConnectorSpec(**body.model_dump())
+
+
+@router.get("", response_model=Page[StationOut])
+async def list_stations(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    site_id: int | None = None,
+    online: bool | None = None,
+    registration_status: RegistrationStatus | None = None,
+    q: Annotated[str | None, Query(description="Part of the OCPP identity or name.")] = None,
+) -> Page[StationOut]:
+    found = await services.stations.search(
+        principal.organization_id,
+        page,
+        StationFilter(
+            site_id=site_id, online=online, registration_status=registration_status, search=q
+        ),
+    )
+    return Page.of(found.items, found.next_cursor, StationOut.model_validate)
+
+
+@router.post("", response_model=StationDetailOut, status_code=201)
+async def register_station(
+    body: StationIn, services: ServicesDep, principal: PrincipalDep
+) -> StationDetailOut:
+    detail = await services.stations.create(
+        principal.organization_id,
+        StationInput(
+            ocpp_id=body.ocpp_id,
+            site_id=body.site_id,
+            name=body.name,
+            registration_status=body.registration_status,
+            connectors=[_spec(c) for c in body.connectors],
+        ),
+    )
+    return _detail(detail)
+
+
+@router.get("/{station_id}", response_model=StationDetailOut)
+async def get_station(
+    station_id: str, services: ServicesDep, principal: PrincipalDep
+) -> StationDetailOut:
+    return _detail(await services.stations.get(principal.organization_id, station_id))
+
+
+@router.patch("/{station_id}", response_model=StationDetailOut)
+async def update_station(
+    station_id: str, body: StationPatch, services: ServicesDep, principal: PrincipalDep
+) -> StationDetailOut:
+    detail = await services.stations.update(
+        principal.organization_id, station_id, body.model_dump(exclude_unset=True)
+    )
+    return _detail(detail)
+
+
+@router.delete("/{station_id}", status_code=204)
+async def delete_station(
+    station_id: str, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    await services.stations.delete(principal.organization_id, station_id)
+    return Response(status_code=204)
+
+
+@router.get("/{station_id}/connectors", response_model=list[ConnectorOut])
+async def list_connectors(
+    station_id: str, services: ServicesDep, principal: PrincipalDep
+) -> list[ConnectorOut]:
+    detail = await services.stations.get(principal.organization_id, station_id)
+    return [ConnectorOut.model_validate(c) for c in detail.connectors]
+
+
+@router.post("/{station_id}/connectors", response_model=ConnectorOut, status_code=201)
+async def add_connector(
+    station_id: str, body: ConnectorIn, services: ServicesDep, principal: PrincipalDep
+) -> ConnectorOut:
+    connector = await services.stations.add_connector(
+        principal.organization_id, station_id, _spec(body)
+    )
+    return ConnectorOut.model_validate(connector)
+
+
+@router.patch("/{station_id}/connectors/{evse_id}/{connector_id}", response_model=ConnectorOut)
+async def update_connector(
+    station_id: str,
+    evse_id: int,
+    connector_id: int,
+    body: ConnectorPatch,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> ConnectorOut:
+    connector = await services.stations.update_connector(
+        principal.organization_id,
+        station_id,
+        evse_id,
+        connector_id,
+        body.model_dump(exclude_unset=True),
+    )
+    return ConnectorOut.model_validate(connector)
+
+
+@router.delete("/{station_id}/connectors/{evse_id}/{connector_id}", status_code=204)
+async def delete_connector(
+    station_id: str,
+    evse_id: int,
+    connector_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> Response:
+    await services.stations.delete_connector(
+        principal.organization_id, station_id, evse_id, connector_id
+    )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{station_id}/connectors/{evse_id}/{connector_id}/history",
+    response_model=Page[StatusChangeOut],
+)
+async def connector_history(
+    station_id: str,
+    evse_id: int,
+    connector_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PageDep,
+) -> Page[StatusChangeOut]:
+    found = await services.stations.status_history(
+        principal.organization_id, station_id, evse_id, connector_id, page
+    )
+    return Page.of(found.items, found.next_cursor, StatusChangeOut.model_validate)
+
+
+@router.get("/{station_id}/events", response_model=Page[StationEventOut])
+async def station_events(
+    station_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    kind: str | None = None,
+) -> Page[StationEventOut]:
+    found = await services.stations.events(principal.organization_id, station_id, page, kind)
+    return Page.of(found.items, found.next_cursor, StationEventOut.model_validate)
+
+
+@router.get("/{station_id}/messages", response_model=Page[MessageOut])
+async def station_messages(
+    station_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    action: str | None = None,
+    direction: Direction | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+) -> Page[MessageOut]:
+    """The raw OCPP frames of a station, newest first."""
+    found = await services.message_log.search(
+        principal.organization_id,
+        station_id,
+        page,
+        MessageFilter(action=action, direction=direction, since=since, until=until),
+    )
+    return Page.of(found.items, found.next_cursor, MessageOut.of)

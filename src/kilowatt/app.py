@@ -1,0 +1,88 @@
+"""The ASGI application: REST API, OCPP endpoint and health, around one container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from kilowatt import __version__
+from kilowatt.api import errors
+from kilowatt.api.routes import api_v1, health
+from kilowatt.bootstrap import Container, tune_gc
+from kilowatt.config import Settings
+
+log = structlog.get_logger("kilowatt")
+
+DESCRIPTION = """
+Kilowatt's REST API. Authenticate with an API key: `Authorization: Bearer <key>`
+(create one with `kilowatt apikey create --name NAME`).
+
+Errors are JSON: `{"error": "not_found", "detail": "station X not found"}`.
+Lists are pages: `{"items": [...], "next_cursor": 42}`; pass `cursor=42` for the next page.
+Energy is in Wh, power in W, times in UTC (ISO 8601).
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.ocpp.start()
+        if container.settings.gc_tuning:
+            tune_gc()
+        settings = container.settings
+        log.info(
+            "kilowatt serving",
+            url=settings.effective_public_url,
+            ocpp=f"{settings.effective_public_url.replace('http', 'ws', 1)}/ocpp/<station id>",
+            database=container.database.engine.url.render_as_string(hide_password=True),
+            unknown_stations=settings.unknown_station_policy.value,
+        )
+        try:
+            yield
+        finally:
+            await container.ocpp.stop()
+            await container.close()
+
+    app = FastAPI(
+        title="Kilowatt",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.services = container.services
+    app.state.database_check = container.database.ping
+    app.state.connections = lambda: len(container.ocpp.registry)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(api_v1)
+
+    async def ocpp_endpoint(websocket: WebSocket) -> None:
+        await container.ocpp.handle(websocket)
+
+    app.router.routes.append(WebSocketRoute("/ocpp/{station_id}", ocpp_endpoint))
+    return app
+
+
+def uvicorn_config(settings: Settings, app_: FastAPI) -> uvicorn.Config:
+    return uvicorn.Config(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.ocpp_max_message_bytes,
+        ws_ping_interval=60,
+        ws_ping_timeout=30,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,210 @@
+"""``kilowatt``: serve, demo, simulate, bench, db upgrade, admin create, apikey create."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+import uvicorn
+
+from kilowatt.config import Settings
+from kilowatt.domain.errors import DomainError
+from kilowatt.domain.users import Role
+
+if TYPE_CHECKING:
+    from kilowatt.services.container import Services
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+admin_app = typer.Typer(no_args_is_help=True, help="Operator accounts.")
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.add_typer(apikey_app, name="apikey")
+
+
+def _settings(**overrides: object) -> Settings:
+    settings = Settings()
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return settings.model_copy(update=values) if values else settings
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+async def _serve(settings: Settings, upgrade: bool | None) -> None:
+    from kilowatt.app import create_app, uvicorn_config
+    from kilowatt.bootstrap import DatabaseNotReady, build, prepare_database
+
+    container = build(settings)
+    try:
+        await prepare_database(
+            container.database, upgrade=settings.is_sqlite if upgrade is None else upgrade
+        )
+    except DatabaseNotReady as error:
+        await container.close()
+        _fail(str(error))
+    server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
+    await server.serve()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides KILOWATT_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides KILOWATT_PORT.")] = None,
+    upgrade: Annotated[
+        bool | None,
+        typer.Option(
+            "--upgrade/--no-upgrade",
+            help="Migrate the schema first (default: only for the embedded SQLite database).",
+        ),
+    ] = None,
+) -> None:
+    """Run the CSMS: OCPP endpoint, REST API and health check on one port."""
+    from kilowatt.logging import configure
+
+    settings = _settings(host=host, port=port)
+    configure(settings.log_format, settings.log_level)
+    asyncio.run(_serve(settings, upgrade))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from kilowatt.bootstrap import prepare_database
+    from kilowatt.persistence.db import Database
+
+    async def run() -> None:
+        database = Database(Settings().effective_database_url)
+        try:
+            await prepare_database(database, upgrade=True)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+    typer.echo("database is at the newest migration")
+
+
+async def _with_services(action: Callable[[Services], Awaitable[T]]) -> T:
+    from kilowatt.bootstrap import build_services, prepare_database
+    from kilowatt.persistence.db import Database
+
+    settings = Settings()
+    database = Database(settings.effective_database_url)
+    try:
+        await prepare_database(database, upgrade=settings.is_sqlite)
+        return await action(build_services(settings, database))
+    finally:
+        await database.dispose()
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[Role, typer.Option(help="Role in the organization.")] = Role.OWNER,
+) -> None:
+    """Create an operator account in the default organization."""
+    try:
+        user = asyncio.run(_with_services(lambda s: s.users.create_user(email, password, role)))
+    except DomainError as error:
+        _fail(str(error))
+    typer.echo(f"created {user.email} ({user.role.value})")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    role: Annotated[Role, typer.Option(help="Role the key acts with.")] = Role.ADMIN,
+) -> None:
+    """Create an API key and print it (it is shown only this once)."""
+    try:
+        issued = asyncio.run(_with_services(lambda s: s.users.create_api_key(name, role)))
+    except DomainError as error:
+        _fail(str(error))
+    typer.echo(issued.secret)
+
+
+@app.command()
+def simulate(
+    url: Annotated[str, typer.Option(help="Base URL, e.g. ws://127.0.0.1:8180/ocpp")],
+    stations: Annotated[int, typer.Option(min=1, help="How many stations.")] = 1,
+    version: Annotated[str, typer.Option(help="OCPP version.")] = "1.6",
+    prefix: Annotated[str, typer.Option(help="Station identities: PREFIX0001...")] = "SIM",
+    connectors: Annotated[int, typer.Option(min=1, max=8)] = 2,
+    tokens: Annotated[str, typer.Option(help="Comma-separated id tags to charge with.")] = "",
+    meter_interval: Annotated[float, typer.Option(help="Seconds between meter values.")] = 5.0,
+    session_seconds: Annotated[float, typer.Option(help="Mean session length.")] = 60.0,
+    duration: Annotated[float, typer.Option(help="Stop after N seconds (0: run until ^C).")] = 0,
+) -> None:
+    """Run simulated charging stations that speak real OCPP to a CSMS."""
+    from kilowatt.logging import configure
+    from kilowatt.simulator.fleet import FleetConfig, run_fleet
+
+    configure(Settings().log_format, "info")
+    config = FleetConfig(
+        url=url.rstrip("/"),
+        count=stations,
+        version=version,
+        prefix=prefix,
+        connectors=connectors,
+        id_tags=[t for t in tokens.split(",") if t] or ["SIMTAG"],
+        meter_interval=meter_interval,
+        session_seconds=session_seconds,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_fleet(config, duration or None))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8180,
+) -> None:
+    """Seed a demo network in the SQLite database, serve it, and drive 12 simulated stations."""
+    from kilowatt.demo import run_demo
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo(port))
+
+
+@app.command()
+def bench(
+    url: Annotated[
+        str | None, typer.Option(help="Target a running server (default: start one).")
+    ] = None,
+    database: Annotated[str, typer.Option(help="sqlite or postgresql (when starting one).")] = (
+        "sqlite"
+    ),
+    stations: Annotated[int, typer.Option(min=1)] = 200,
+    rate: Annotated[float, typer.Option(help="Target messages per second.")] = 500.0,
+    duration: Annotated[float, typer.Option(help="Seconds of measured load.")] = 30.0,
+    output: Annotated[str | None, typer.Option(help="Write the result as JSON here.")] = None,
+) -> None:
+    """Load-test the OCPP endpoint with a realistic message mix and report msg/s and latency."""
+    from kilowatt.simulator.loadgen import BenchConfig, run_bench
+
+    result = asyncio.run(
+        run_bench(
+            BenchConfig(
+                url=url,
+                database=database,
+                stations=stations,
+                rate=rate,
+                duration=duration,
+                output=output,
+            )
+        )
+    )
+    sys.exit(0 if result.errors == 0 else 1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,193 @@
+"""``kilowatt demo``: a small network on SQLite, served, with 12 simulated stations charging."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from kilowatt.app import create_app, uvicorn_config
+from kilowatt.bootstrap import build, prepare_database
+from kilowatt.config import Settings
+from kilowatt.domain.errors import Conflict
+from kilowatt.domain.paging import PageRequest
+from kilowatt.domain.stations import ConnectorSpec, CurrentType
+from kilowatt.domain.tokens import IdTokenType, TokenStatus
+from kilowatt.logging import configure
+from kilowatt.services.container import Services
+from kilowatt.services.ports import StationFilter
+from kilowatt.services.sites import SiteInput
+from kilowatt.services.stations import StationInput
+from kilowatt.services.tokens import TokenInput
+from kilowatt.simulator.fleet import FleetConfig, run_fleet
+
+ORGANIZATION = "Demo Charging Oy"
+ADMIN_EMAIL = "admin@demo.kilowatt.example"
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    name: str
+    city: str
+    country: str
+    timezone: str
+    latitude: float
+    longitude: float
+    address: str
+    prefix: str
+
+
+SITES = [
+    DemoSite(
+        "Kamppi Parking",
+        "Helsinki",
+        "FI",
+        "Europe/Helsinki",
+        60.1688,
+        24.9313,
+        "Urho Kekkosen katu 1",
+        "HEL",
+    ),
+    DemoSite(
+        "Södermalm Garage",
+        "Stockholm",
+        "SE",
+        "Europe/Stockholm",
+        59.3150,
+        18.0717,
+        "Götgatan 78",
+        "STO",
+    ),
+    DemoSite(
+        "Sofia Business Park", "Sofia", "BG", "Europe/Sofia", 42.6251, 23.3734, "Mladost 4", "SOF"
+    ),
+]
+TOKENS = [f"DEMO{n:04d}" for n in range(1, 11)]
+
+
+def _connectors(index: int) -> list[ConnectorSpec]:
+    if index % 4 == 0:  # every fourth station is a DC fast charger
+        return [
+            ConnectorSpec(1, 1, CurrentType.DC, "CCS2", 150_000),
+            ConnectorSpec(2, 1, CurrentType.DC, "CHAdeMO", 50_000),
+        ]
+    return [
+        ConnectorSpec(1, 1, CurrentType.AC, "Type2", 22_000),
+        ConnectorSpec(2, 1, CurrentType.AC, "Type2", 22_000),
+    ]
+
+
+async def seed(services: Services) -> list[str]:
+    """Create the demo network once; return the station identities."""
+    organization = await services.organizations.ensure(ORGANIZATION)
+    assert organization.id is not None
+    org = organization.id
+    existing = await services.stations.search(org, PageRequest(limit=100), StationFilter())
+    if existing.items:
+        return [s.ocpp_id for s in existing.items]
+    identities = []
+    for site_spec in SITES:
+        site = await services.sites.create(
+            org,
+            SiteInput(
+                name=site_spec.name,
+                timezone=site_spec.timezone,
+                address=site_spec.address,
+                city=site_spec.city,
+                country=site_spec.country,
+                latitude=site_spec.latitude,
+                longitude=site_spec.longitude,
+                grid_capacity_w=400_000,
+            ),
+        )
+        for n in range(1, 5):
+            ocpp_id = f"{site_spec.prefix}-{n:02d}"
+            await services.stations.create(
+                org,
+                StationInput(
+                    ocpp_id=ocpp_id,
+                    site_id=site.id,
+                    name=f"{site_spec.name} #{n}",
+                    connectors=_connectors(n),
+                ),
+            )
+            identities.append(ocpp_id)
+    for value in TOKENS:
+        await services.tokens.create(org, TokenInput(value=value, label=f"Demo card {value}"))
+    await services.tokens.create(
+        org, TokenInput(value="BLOCKED01", status=TokenStatus.BLOCKED, label="Lost card")
+    )
+    await services.tokens.create(
+        org, TokenInput(value="APP-4711", type=IdTokenType.CENTRAL, label="App user")
+    )
+    return identities
+
+
+async def run_demo(port: int) -> None:
+    data_dir = Path(os.environ.get("KILOWATT_DATA_DIR", "./var")) / "demo"
+    settings = Settings(data_dir=data_dir, port=port, host="127.0.0.1")
+    configure(settings.log_format, "warning")
+    container = build(settings)
+    await prepare_database(container.database, upgrade=True)
+    services = container.services
+    identities = await seed(services)
+    password = secrets.token_urlsafe(12)
+    try:
+        await services.users.create_user(ADMIN_EMAIL, password)
+    except Conflict:
+        await services.users.set_password(ADMIN_EMAIL, password)
+    issued = await services.users.create_api_key("demo")
+
+    server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving  # raises why it could not start
+            return
+        await asyncio.sleep(0.05)
+    base = settings.effective_public_url
+    print(
+        f"""
+Kilowatt demo is running: {len(identities)} simulated stations are charging.
+
+  URL           {base}
+  API docs      {base}/api/docs
+  Login         {ADMIN_EMAIL}
+  Password      {password}
+  API key       {issued.secret}
+  OCPP          ws://127.0.0.1:{port}/ocpp/<station id>
+  Stations      {", ".join(identities)}
+
+Try:
+  curl -s -H 'Authorization: Bearer {issued.secret}' \\
+       {base}/api/v1/transactions | python3 -m json.tool
+
+Database: {settings.effective_database_url}
+Press Ctrl-C to stop.
+""",
+        flush=True,
+    )
+    fleet = asyncio.create_task(
+        run_fleet(
+            FleetConfig(
+                url=f"ws://127.0.0.1:{port}/ocpp",
+                count=len(identities),
+                identities=identities,
+                id_tags=TOKENS,
+                meter_interval=5.0,
+                session_seconds=120.0,
+                idle_seconds=15.0,
+            )
+        )
+    )
+    try:
+        await serving
+    finally:
+        fleet.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fleet

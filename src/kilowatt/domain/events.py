@@ -1,0 +1,57 @@
+"""Things that happened at a station, and the raw OCPP traffic that said so."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class EventKind(StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    BOOT = "boot"
+    REGISTRATION_CHANGED = "registration_changed"
+    FIRMWARE_STATUS = "firmware_status"
+    DIAGNOSTICS_STATUS = "diagnostics_status"
+    DATA_TRANSFER = "data_transfer"
+    SECURITY = "security"
+    CONNECTOR_FAULT = "connector_fault"
+    PROTOCOL_ERROR = "protocol_error"
+
+
+@dataclass(eq=False)
+class StationEvent:
+    organization_id: int
+    station_id: int
+    kind: str
+    timestamp: datetime
+    severity: Severity = Severity.INFO
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+@dataclass(frozen=True, slots=True)
+class OcppMessage:
+    """One frame as it crossed the wire, kept verbatim."""
+
+    station_ocpp_id: str
+    direction: Direction
+    message_type: int
+    unique_id: str
+    action: str
+    payload: str
+    created_at: datetime

@@ -1,0 +1,261 @@
+"""Charging stations, EVSEs and connectors, independent of the OCPP version.
+
+A station speaks one protocol version at a time. EVSE ``n`` / connector ``1`` is what OCPP 1.6
+calls connector ``n``; 1.6 connector 0 (the whole station) is kept on the station itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from kilowatt.domain.errors import InvalidInput
+
+
+class ProtocolVersion(StrEnum):
+    OCPP16 = "1.6"
+    OCPP201 = "2.0.1"
+
+
+class UnknownStationPolicy(StrEnum):
+    """What to do with a connecting station whose OCPP identity is not registered."""
+
+    REJECT = "reject"
+    """Refuse the WebSocket handshake with HTTP 404."""
+    PENDING = "pending"
+    """Register it as Pending; BootNotification is answered Pending until an operator accepts."""
+    ACCEPT = "accept"
+    """Register it and accept it at once."""
+
+
+class RegistrationStatus(StrEnum):
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class ConnectorStatus(StrEnum):
+    """Union of the 1.6 ChargePointStatus and the 2.0.1 ConnectorStatusEnumType."""
+
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    FINISHING = "Finishing"
+    RESERVED = "Reserved"
+    UNAVAILABLE = "Unavailable"
+    FAULTED = "Faulted"
+    OCCUPIED = "Occupied"
+    UNKNOWN = "Unknown"
+
+
+IN_USE_STATUSES = frozenset(
+    {
+        ConnectorStatus.PREPARING,
+        ConnectorStatus.CHARGING,
+        ConnectorStatus.SUSPENDED_EV,
+        ConnectorStatus.SUSPENDED_EVSE,
+        ConnectorStatus.FINISHING,
+        ConnectorStatus.OCCUPIED,
+    }
+)
+
+
+class CurrentType(StrEnum):
+    AC = "AC"
+    DC = "DC"
+
+
+class ConnectorStandard(StrEnum):
+    TYPE1 = "Type1"
+    TYPE2 = "Type2"
+    CCS1 = "CCS1"
+    CCS2 = "CCS2"
+    CHADEMO = "CHAdeMO"
+    GBT_AC = "GBT-AC"
+    GBT_DC = "GBT-DC"
+    NACS = "NACS"
+    SCHUKO = "Schuko"
+    OTHER = "Other"
+    UNKNOWN = "Unknown"
+
+
+NO_ERROR = "NoError"
+
+# OCPP-J identities appear in the URL path and, from security profile 1 on, as the HTTP Basic
+# user name; 2.0.1 caps them at 48 characters and forbids ':'. We stay within URL-safe characters.
+_IDENTITY = re.compile(r"^[A-Za-z0-9._\-~*+@=]{1,48}$")
+
+
+def check_identity(identity: str) -> str:
+    if not _IDENTITY.fullmatch(identity):
+        raise InvalidInput(
+            "ocpp_id",
+            "1 to 48 characters: letters, digits and . _ - ~ * + @ =",
+        )
+    return identity
+
+
+@dataclass(eq=False)
+class Station:
+    organization_id: int
+    ocpp_id: str
+    registration_status: RegistrationStatus
+    created_at: datetime
+    updated_at: datetime
+    site_id: int | None = None
+    name: str = ""
+    vendor: str = ""
+    model: str = ""
+    serial_number: str = ""
+    firmware_version: str = ""
+    iccid: str = ""
+    imsi: str = ""
+    meter_type: str = ""
+    meter_serial_number: str = ""
+    protocol_version: str | None = None
+    online: bool = False
+    last_seen_at: datetime | None = None
+    connected_at: datetime | None = None
+    last_boot_at: datetime | None = None
+    boot_reason: str = ""
+    status: str = ConnectorStatus.UNKNOWN.value
+    error_code: str = NO_ERROR
+    firmware_status: str = ""
+    diagnostics_status: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StationRef:
+    """What a connection needs to know about its station for every message."""
+
+    id: int
+    organization_id: int
+    ocpp_id: str
+    registration_status: RegistrationStatus
+
+
+@dataclass(eq=False)
+class Connector:
+    station_id: int
+    evse_id: int
+    connector_id: int
+    created_at: datetime
+    current_type: CurrentType = CurrentType.AC
+    standard: str = ConnectorStandard.TYPE2.value
+    max_power_w: int | None = None
+    status: str = ConnectorStatus.UNKNOWN.value
+    error_code: str = NO_ERROR
+    info: str = ""
+    vendor_id: str = ""
+    vendor_error_code: str = ""
+    status_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BootInfo:
+    vendor: str
+    model: str
+    serial_number: str = ""
+    firmware_version: str = ""
+    iccid: str = ""
+    imsi: str = ""
+    meter_type: str = ""
+    meter_serial_number: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BootDecision:
+    status: RegistrationStatus
+    interval: int
+
+
+def decide_boot(
+    registration: RegistrationStatus, heartbeat_interval: int, pending_interval: int
+) -> BootDecision:
+    """A station is told its registration state; Pending stations retry sooner."""
+    if registration is RegistrationStatus.ACCEPTED:
+        return BootDecision(RegistrationStatus.ACCEPTED, heartbeat_interval)
+    if registration is RegistrationStatus.PENDING:
+        return BootDecision(RegistrationStatus.PENDING, pending_interval)
+    return BootDecision(RegistrationStatus.REJECTED, pending_interval * 5)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """A connector (or, with ``evse_id`` 0, the whole station) reports its state."""
+
+    evse_id: int
+    connector_id: int
+    status: ConnectorStatus
+    timestamp: datetime
+    error_code: str = NO_ERROR
+    info: str = ""
+    vendor_id: str = ""
+    vendor_error_code: str = ""
+
+    @property
+    def is_station(self) -> bool:
+        return self.evse_id == 0
+
+
+@dataclass(eq=False)
+class StatusChange:
+    """One entry of a connector's status history."""
+
+    station_id: int
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str
+    timestamp: datetime
+    received_at: datetime
+    info: str = ""
+    vendor_error_code: str = ""
+    id: int | None = None
+
+
+def apply_status(connector: Connector, report: StatusReport) -> bool:
+    """Apply a report unless it is older than what we know; True when it changed the connector.
+
+    Stations replay queued StatusNotifications after a connection loss, so an old report
+    must not overwrite a newer state.
+    """
+    if connector.status_at is not None and report.timestamp < connector.status_at:
+        return False
+    changed = (connector.status, connector.error_code) != (
+        report.status.value,
+        report.error_code,
+    )
+    connector.status = report.status.value
+    connector.error_code = report.error_code
+    connector.info = report.info
+    connector.vendor_id = report.vendor_id
+    connector.vendor_error_code = report.vendor_error_code
+    connector.status_at = report.timestamp
+    return changed
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorSpec:
+    """A connector as an operator declares it."""
+
+    evse_id: int
+    connector_id: int = 1
+    current_type: CurrentType = CurrentType.AC
+    standard: str = ConnectorStandard.TYPE2.value
+    max_power_w: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.evse_id < 1:
+            raise InvalidInput("evse_id", "EVSE ids start at 1")
+        if self.connector_id < 1:
+            raise InvalidInput("connector_id", "connector ids start at 1")
+        if self.max_power_w is not None and self.max_power_w <= 0:
+            raise InvalidInput("max_power_w", "must be positive")

@@ -1,0 +1,242 @@
+"""The OCPP endpoint ``/ocpp/{station_id}``: handshake, version choice, connection lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import structlog
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.stations import (
+    ProtocolVersion,
+    RegistrationStatus,
+    StationRef,
+    check_identity,
+)
+from kilowatt.ocpp import v16
+from kilowatt.ocpp.connection import OcppConnection, Router, TransportClosed
+from kilowatt.ocpp.message_log import MessageLog
+from kilowatt.ocpp.registry import ConnectionRegistry
+from kilowatt.services.container import Services
+
+log = structlog.get_logger("kilowatt.ocpp")
+
+# Highest first: a station offering several versions gets the newest we both speak.
+SUBPROTOCOLS: dict[str, Router] = {
+    "ocpp1.6": v16.ROUTER,
+}
+
+# Close codes (RFC 6455 §7.4): 1000 normal, 1001 going away, 1008 policy violation.
+REPLACED = (1000, "replaced by a newer connection of the same station")
+SHUTDOWN = (1001, "server shutting down")
+REMOVED = (1008, "station removed by an operator")
+
+
+class StarletteTransport:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        client = websocket.client
+        self.remote = f"{client.host}:{client.port}" if client else "?"
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    async def receive(self) -> str | bytes | None:
+        try:
+            message = await self.websocket.receive()
+        except (RuntimeError, WebSocketDisconnect):
+            return None
+        if message["type"] == "websocket.disconnect":
+            self.close_code = message.get("code")
+            self.close_reason = message.get("reason") or ""
+            return None
+        text = message.get("text")
+        if text is not None:
+            return str(text)
+        return bytes(message.get("bytes") or b"")
+
+    async def send(self, text: str) -> None:
+        try:
+            await self.websocket.send_text(text)
+        except (RuntimeError, WebSocketDisconnect, OSError) as exc:
+            raise TransportClosed(str(exc)) from exc
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        if self.websocket.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(RuntimeError, OSError):
+                await self.websocket.close(code, reason)
+
+
+def choose_subprotocol(offered: list[str]) -> str | None:
+    wanted = {name.strip().lower() for name in offered}
+    return next((name for name in SUBPROTOCOLS if name in wanted), None)
+
+
+async def deny(websocket: HTTPConnection, status: int, error: str, detail: str) -> None:
+    body = orjson.dumps({"error": error, "detail": detail})
+    response = Response(body, status_code=status, media_type="application/json")
+    assert isinstance(websocket, WebSocket)
+    await websocket.send_denial_response(response)
+
+
+class OcppServer:
+    """Owns this node's station connections and the work that runs beside them."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        message_log: MessageLog,
+        validate_outgoing: bool,
+        call_timeout: float,
+        presence_interval: float = 15.0,
+    ) -> None:
+        self.services = services
+        self.registry = ConnectionRegistry()
+        self.message_log = message_log
+        self.validate_outgoing = validate_outgoing
+        self.call_timeout = call_timeout
+        self.presence_interval = presence_interval
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._presence: asyncio.Task[None] | None = None
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.services.provisioning.mark_all_offline()
+        self.message_log.start()
+        self._presence = asyncio.create_task(self._presence_loop(), name="ocpp-presence")
+        self.services.bus.subscribe(self._on_event)
+
+    async def stop(self) -> None:
+        self.services.bus.unsubscribe(self._on_event)
+        for connection in self.registry.all():
+            await connection.close(*SHUTDOWN)
+        if self._presence is not None:
+            self._presence.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._presence
+        for task in list(self._tasks):
+            task.cancel()
+        await self._flush_presence()
+        await self.message_log.stop()
+
+    # Handshake and connection ------------------------------------------------------------
+
+    async def handle(self, websocket: WebSocket) -> None:
+        identity = websocket.path_params.get("station_id", "")
+        try:
+            check_identity(identity)
+        except InvalidInput as error:
+            await deny(websocket, 400, "invalid_station_id", error.message)
+            return
+        offered = list(websocket.scope.get("subprotocols") or [])
+        subprotocol = choose_subprotocol(offered)
+        if subprotocol is None:
+            await deny(
+                websocket,
+                400,
+                "unsupported_subprotocol",
+                f"offered {offered or 'no subprotocol'}; this server speaks "
+                f"{', '.join(SUBPROTOCOLS)}",
+            )
+            return
+        ref = await self.services.provisioning.resolve(identity)
+        if ref is None:
+            log.info("unknown station refused", station=identity)
+            await deny(websocket, 404, "unknown_station", f"no station {identity!r} is registered")
+            return
+        router = SUBPROTOCOLS[subprotocol]
+        await websocket.accept(subprotocol=subprotocol)
+        transport = StarletteTransport(websocket)
+        connection = OcppConnection(
+            ref,
+            router,
+            transport,
+            self.services,
+            self.registry,
+            self.message_log,
+            validate_outgoing=self.validate_outgoing,
+            call_timeout=self.call_timeout,
+        )
+        previous = self.registry.register(connection)
+        if previous is not None:
+            await previous.close(*REPLACED)
+        connection.ref = await self.services.provisioning.connected(
+            ref, router.version.value, transport.remote
+        )
+        log.info(
+            "station connected",
+            station=identity,
+            version=router.version.value,
+            remote=transport.remote,
+        )
+        try:
+            await connection.serve()
+        finally:
+            if self.registry.unregister(connection):
+                await self.services.provisioning.disconnected(
+                    connection.ref, transport.close_code, transport.close_reason
+                )
+            log.info(
+                "station disconnected",
+                station=identity,
+                code=transport.close_code,
+                reason=transport.close_reason or None,
+            )
+
+    # Background --------------------------------------------------------------------------
+
+    def _on_event(self, topic: str, payload: Mapping[str, Any]) -> None:
+        connection = self.registry.get(str(payload.get("station", "")))
+        if connection is None:
+            return
+        if topic == "station.registration":
+            status = RegistrationStatus(payload["registration_status"])
+            connection.set_registration(status)
+            if status is RegistrationStatus.ACCEPTED:
+                # Ask the station to boot again now rather than at its next retry.
+                self._spawn(self._trigger_boot(connection))
+        elif topic == "station.deleted":
+            self._spawn(connection.close(*REMOVED))
+
+    async def _trigger_boot(self, connection: OcppConnection) -> None:
+        try:
+            await connection.call("TriggerMessage", {"requestedMessage": "BootNotification"})
+        except Exception as exc:
+            log.info("boot trigger not answered", station=connection.ref.ocpp_id, error=str(exc))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.presence_interval)
+            await self._flush_presence()
+
+    async def _flush_presence(self) -> None:
+        seen = self.registry.take_seen()
+        if not seen:
+            return
+        try:
+            await self.services.provisioning.record_presence(seen)
+        except Exception as exc:
+            log.warning("presence write failed", error=str(exc), stations=len(seen))
+
+    def station_ref(self, ocpp_id: str) -> StationRef | None:
+        connection = self.registry.get(ocpp_id)
+        return connection.ref if connection else None
+
+
+def version_of(subprotocol: str) -> ProtocolVersion:
+    return SUBPROTOCOLS[subprotocol].version

@@ -1,0 +1,15 @@
+"""OCPP 1.6 Firmware Management profile: status reports from the charge point."""
+
+from __future__ import annotations
+
+from kilowatt.ocpp.connection import OcppConnection, Payload
+
+
+async def firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
+    await conn.services.provisioning.firmware_status(conn.ref, payload["status"])
+    return {}
+
+
+async def diagnostics_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
+    await conn.services.provisioning.diagnostics_status(conn.ref, payload["status"])
+    return {}

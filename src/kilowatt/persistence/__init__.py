@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 (async) tables mapped onto the domain dataclasses."""

@@ -1,0 +1,6 @@
+"""Tables, one module per domain area, and their imperative mapping onto domain classes."""
+
+from kilowatt.persistence.models.base import metadata
+from kilowatt.persistence.models.mapping import start_mappers
+
+__all__ = ["metadata", "start_mappers"]

@@ -1,0 +1,35 @@
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table
+
+from kilowatt.persistence.models.base import UTCDateTime, metadata
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "organization_id",
+        Integer,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("address", String(300), nullable=False, default=""),
+    Column("city", String(120), nullable=False, default=""),
+    Column("postal_code", String(20), nullable=False, default=""),
+    Column("country", String(2), nullable=False, default=""),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("grid_capacity_w", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Repositories: every SQL statement of Kilowatt lives under this package."""

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.sites import Site
+from kilowatt.persistence.models.organizations import sites
+from kilowatt.persistence.repositories.base import Repository, page_of
+
+
+class SqlSiteRepository(Repository):
+    async def get(self, organization_id: int, site_id: int) -> Site | None:
+        query = select(Site).where(
+            sites.c.id == site_id, sites.c.organization_id == organization_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def search(
+        self, organization_id: int, page: PageRequest, search: str | None = None
+    ) -> Page[Site]:
+        query = select(Site).where(sites.c.organization_id == organization_id)
+        if search:
+            pattern = f"%{search.lower()}%"
+            query = query.where(
+                func.lower(sites.c.name).like(pattern) | func.lower(sites.c.city).like(pattern)
+            )
+        return await page_of(self.session, query, sites.c.id, page)
+
+    async def add(self, site: Site) -> Site:
+        return await self._add(site)
+
+    async def delete(self, site: Site) -> None:
+        await self._delete(site)

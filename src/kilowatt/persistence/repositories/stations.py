@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.stations import Connector, Station, StatusChange
+from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
+from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.services.ports import StationFilter
+
+
+class SqlStationRepository(Repository):
+    async def by_ocpp_id(self, ocpp_id: str) -> Station | None:
+        query = select(Station).where(stations.c.ocpp_id == ocpp_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get(self, organization_id: int, ocpp_id: str) -> Station | None:
+        query = select(Station).where(
+            stations.c.ocpp_id == ocpp_id, stations.c.organization_id == organization_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def get_by_id(self, station_id: int) -> Station | None:
+        return await self.session.get(Station, station_id)
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: StationFilter
+    ) -> Page[Station]:
+        query = select(Station).where(stations.c.organization_id == organization_id)
+        if where.site_id is not None:
+            query = query.where(stations.c.site_id == where.site_id)
+        if where.online is not None:
+            query = query.where(stations.c.online == where.online)
+        if where.registration_status is not None:
+            query = query.where(stations.c.registration_status == where.registration_status)
+        if where.search:
+            pattern = f"%{where.search.lower()}%"
+            query = query.where(
+                func.lower(stations.c.ocpp_id).like(pattern)
+                | func.lower(stations.c.name).like(pattern)
+            )
+        return await page_of(self.session, query, stations.c.id, page)
+
+    async def identities(self, station_ids: set[int]) -> dict[int, str]:
+        if not station_ids:
+            return {}
+        query = select(stations.c.id, stations.c.ocpp_id).where(stations.c.id.in_(station_ids))
+        return {row.id: row.ocpp_id for row in await self.session.execute(query)}
+
+    async def count_at_site(self, site_id: int) -> int:
+        query = select(func.count()).select_from(stations).where(stations.c.site_id == site_id)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def add(self, station: Station) -> Station:
+        return await self._add(station)
+
+    async def delete(self, station: Station) -> None:
+        await self._delete(station)
+
+    async def record_presence(self, last_seen: Mapping[int, datetime]) -> None:
+        if not last_seen:
+            return
+        statement = (
+            update(stations)
+            .where(stations.c.id == bindparam("station_id"))
+            .values(last_seen_at=bindparam("seen"))
+        )
+        rows = [{"station_id": key, "seen": seen} for key, seen in last_seen.items()]
+        await (await self.session.connection()).execute(statement, rows)
+
+    async def mark_all_offline(self) -> int:
+        result = await self.session.execute(
+            update(stations).where(stations.c.online.is_(True)).values(online=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class SqlConnectorRepository(Repository):
+    async def for_station(self, station_id: int) -> list[Connector]:
+        query = (
+            select(Connector)
+            .where(connectors.c.station_id == station_id)
+            .order_by(connectors.c.evse_id, connectors.c.connector_id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def get(self, station_id: int, evse_id: int, connector_id: int) -> Connector | None:
+        query = select(Connector).where(
+            connectors.c.station_id == station_id,
+            connectors.c.evse_id == evse_id,
+            connectors.c.connector_id == connector_id,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, connector: Connector) -> Connector:
+        return await self._add(connector)
+
+    async def delete(self, connector: Connector) -> None:
+        await self._delete(connector)
+
+    async def add_status_change(self, change: StatusChange) -> None:
+        self.session.add(change)
+
+    async def status_history(
+        self, station_id: int, evse_id: int, connector_id: int, page: PageRequest
+    ) -> Page[StatusChange]:
+        history = connector_status_history
+        query = select(StatusChange).where(
+            history.c.station_id == station_id,
+            history.c.evse_id == evse_id,
+            history.c.connector_id == connector_id,
+        )
+        return await page_of(self.session, query, history.c.id, page, newest_first=True)

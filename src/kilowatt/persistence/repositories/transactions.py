@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, select
+
+from kilowatt.domain.metering import MeterRecord, SampledValue
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.transactions import Transaction, TransactionState
+from kilowatt.persistence.models.transactions import meter_values, transactions
+from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.services.ports import TransactionFilter
+
+
+class SqlTransactionRepository(Repository):
+    async def get(self, organization_id: int, transaction_id: int) -> Transaction | None:
+        query = select(Transaction).where(
+            transactions.c.id == transaction_id,
+            transactions.c.organization_id == organization_id,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_start_key(self, station_id: int, key: str) -> Transaction | None:
+        query = select(Transaction).where(
+            transactions.c.station_id == station_id, transactions.c.start_key == key
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_ocpp_id(self, station_id: int, ocpp_transaction_id: str) -> Transaction | None:
+        query = select(Transaction).where(
+            transactions.c.station_id == station_id,
+            transactions.c.ocpp_transaction_id == ocpp_transaction_id,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def open_on_connector(
+        self, station_id: int, evse_id: int, connector_id: int
+    ) -> list[Transaction]:
+        query = select(Transaction).where(
+            transactions.c.station_id == station_id,
+            transactions.c.evse_id == evse_id,
+            transactions.c.connector_id == connector_id,
+            transactions.c.state == TransactionState.ACTIVE,
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def token_in_transaction(self, organization_id: int, id_tag: str) -> bool:
+        query = (
+            select(transactions.c.id)
+            .where(
+                transactions.c.organization_id == organization_id,
+                transactions.c.id_tag == id_tag,
+                transactions.c.state == TransactionState.ACTIVE,
+            )
+            .limit(1)
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def add(self, transaction: Transaction) -> Transaction:
+        return await self._add(transaction)
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: TransactionFilter
+    ) -> Page[Transaction]:
+        tx = transactions.c
+        query = select(Transaction).where(tx.organization_id == organization_id)
+        if where.station_id is not None:
+            query = query.where(tx.station_id == where.station_id)
+        if where.id_tag is not None:
+            query = query.where(func.lower(tx.id_tag) == where.id_tag.lower())
+        if where.state is not None:
+            query = query.where(tx.state == where.state)
+        if where.started_from is not None:
+            query = query.where(tx.start_time >= where.started_from)
+        if where.started_until is not None:
+            query = query.where(tx.start_time < where.started_until)
+        if where.flagged is not None:
+            query = query.where(tx.flags != "" if where.flagged else tx.flags == "")
+        return await page_of(self.session, query, tx.id, page, newest_first=True)
+
+    async def count_for_station(self, station_id: int) -> int:
+        query = (
+            select(func.count())
+            .select_from(transactions)
+            .where(transactions.c.station_id == station_id)
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def add_meter_values(self, records: Sequence[MeterRecord]) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                "transaction_id": r.transaction_id,
+                "station_id": r.station_id,
+                "evse_id": r.evse_id,
+                "connector_id": r.connector_id,
+                "timestamp": r.sample.timestamp,
+                "measurand": r.sample.measurand,
+                "phase": r.sample.phase,
+                "context": r.sample.context,
+                "location": r.sample.location,
+                "value": r.sample.value,
+                "unit": r.sample.unit,
+                "raw": r.sample.raw,
+            }
+            for r in records
+        ]
+        await (await self.session.connection()).execute(insert(meter_values), rows)
+
+    async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]:
+        if not transaction_ids:
+            return []
+        mv = meter_values.c
+        query = (
+            select(meter_values)
+            .where(mv.transaction_id.in_(list(transaction_ids)))
+            .order_by(mv.transaction_id, mv.timestamp, mv.id)
+        )
+        rows = (await self.session.execute(query)).mappings()
+        return [
+            MeterRecord(
+                station_id=row["station_id"],
+                evse_id=row["evse_id"],
+                connector_id=row["connector_id"],
+                transaction_id=row["transaction_id"],
+                sample=SampledValue(
+                    timestamp=row["timestamp"],
+                    measurand=row["measurand"],
+                    value=row["value"],
+                    unit=row["unit"],
+                    phase=row["phase"],
+                    context=row["context"],
+                    location=row["location"],
+                    raw=row["raw"],
+                ),
+            )
+            for row in rows
+        ]

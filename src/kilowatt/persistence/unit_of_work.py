@@ -1,0 +1,88 @@
+"""The SQL unit of work: one session, one database transaction, every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from kilowatt.persistence.db import Database
+from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
+from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
+from kilowatt.persistence.repositories.sites import SqlSiteRepository
+from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
+from kilowatt.persistence.repositories.tokens import SqlTokenRepository
+from kilowatt.persistence.repositories.transactions import SqlTransactionRepository
+from kilowatt.persistence.repositories.users import SqlApiKeyRepository, SqlUserRepository
+from kilowatt.services.ports import (
+    ApiKeyRepository,
+    ConnectorRepository,
+    EventRepository,
+    MessageLogRepository,
+    OrganizationRepository,
+    SiteRepository,
+    StationRepository,
+    TokenRepository,
+    TransactionRepository,
+    UserRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, database: Database, *, readonly: bool = False) -> None:
+        self._database = database
+        self._readonly = readonly
+        self._locked = False
+
+    async def __aenter__(self) -> Self:
+        lock = self._database.write_lock
+        if lock is not None and not self._readonly:
+            await lock.acquire()
+            self._locked = True
+        try:
+            self.session = self._database.session()
+            session = self.session
+            self.organizations: OrganizationRepository = SqlOrganizationRepository(session)
+            self.sites: SiteRepository = SqlSiteRepository(session)
+            self.stations: StationRepository = SqlStationRepository(session)
+            self.connectors: ConnectorRepository = SqlConnectorRepository(session)
+            self.tokens: TokenRepository = SqlTokenRepository(session)
+            self.transactions: TransactionRepository = SqlTransactionRepository(session)
+            self.events: EventRepository = SqlEventRepository(session)
+            self.messages: MessageLogRepository = SqlMessageLogRepository(session)
+            self.users: UserRepository = SqlUserRepository(session)
+            self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and detaches the loaded objects
+        # without expiring them, so callers may keep reading what the unit of work returned.
+        try:
+            await self.session.close()
+        finally:
+            self._release()
+
+    async def commit(self) -> None:
+        if self._readonly:
+            raise RuntimeError("commit() in a read-only unit of work")
+        await self.session.commit()
+
+    def _release(self) -> None:
+        if self._locked and self._database.write_lock is not None:
+            self._database.write_lock.release()
+            self._locked = False
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.database, readonly=readonly)

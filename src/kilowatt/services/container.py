@@ -1,0 +1,32 @@
+"""All services, built once by bootstrap.py and handed to every edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kilowatt.services.authorization import AuthorizationService
+from kilowatt.services.bus import InProcessBus
+from kilowatt.services.message_log import MessageLogService
+from kilowatt.services.organizations import OrganizationService
+from kilowatt.services.ports import Clock
+from kilowatt.services.provisioning import ProvisioningService
+from kilowatt.services.sites import SiteService
+from kilowatt.services.stations import StationService
+from kilowatt.services.tokens import TokenService
+from kilowatt.services.transactions import TransactionService
+from kilowatt.services.users import UserService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    clock: Clock
+    bus: InProcessBus
+    organizations: OrganizationService
+    provisioning: ProvisioningService
+    authorization: AuthorizationService
+    transactions: TransactionService
+    stations: StationService
+    sites: SiteService
+    tokens: TokenService
+    message_log: MessageLogService
+    users: UserService

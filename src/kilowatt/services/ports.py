@@ -1,0 +1,205 @@
+"""What the services need from the outside world, as Protocols.
+
+persistence/ implements the storage ports; bootstrap.py wires them in. Services never import
+an adapter, so they can be read (and reasoned about) without a database in mind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from kilowatt.domain.events import Direction, OcppMessage, StationEvent
+from kilowatt.domain.metering import MeterRecord
+from kilowatt.domain.organizations import Organization
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.sites import Site
+from kilowatt.domain.stations import Connector, RegistrationStatus, Station, StatusChange
+from kilowatt.domain.tokens import IdToken, IdTokenType, TokenStatus
+from kilowatt.domain.transactions import Transaction, TransactionState
+from kilowatt.domain.users import ApiKey, User
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StationFilter:
+    site_id: int | None = None
+    online: bool | None = None
+    registration_status: RegistrationStatus | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenFilter:
+    status: TokenStatus | None = None
+    type: IdTokenType | None = None
+    group_id: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionFilter:
+    station_id: int | None = None
+    id_tag: str | None = None
+    state: TransactionState | None = None
+    started_from: datetime | None = None
+    started_until: datetime | None = None
+    flagged: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    action: str | None = None
+    direction: Direction | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    message: OcppMessage
+
+
+class OrganizationRepository(Protocol):
+    async def get(self, organization_id: int) -> Organization | None: ...
+    async def get_by_name(self, name: str) -> Organization | None: ...
+    async def first(self) -> Organization | None: ...
+    async def add(self, organization: Organization) -> Organization: ...
+
+
+class SiteRepository(Protocol):
+    async def get(self, organization_id: int, site_id: int) -> Site | None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, search: str | None = None
+    ) -> Page[Site]: ...
+    async def add(self, site: Site) -> Site: ...
+    async def delete(self, site: Site) -> None: ...
+
+
+class StationRepository(Protocol):
+    async def by_ocpp_id(self, ocpp_id: str) -> Station | None:
+        """Across organizations: an OCPP identity is unique system-wide."""
+        ...
+
+    async def get(self, organization_id: int, ocpp_id: str) -> Station | None: ...
+    async def get_by_id(self, station_id: int) -> Station | None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, where: StationFilter
+    ) -> Page[Station]: ...
+    async def identities(self, station_ids: set[int]) -> dict[int, str]: ...
+    async def count_at_site(self, site_id: int) -> int: ...
+    async def add(self, station: Station) -> Station: ...
+    async def delete(self, station: Station) -> None: ...
+    async def record_presence(self, last_seen: Mapping[int, datetime]) -> None: ...
+    async def mark_all_offline(self) -> int: ...
+
+
+class ConnectorRepository(Protocol):
+    async def for_station(self, station_id: int) -> list[Connector]: ...
+    async def get(self, station_id: int, evse_id: int, connector_id: int) -> Connector | None: ...
+    async def add(self, connector: Connector) -> Connector: ...
+    async def delete(self, connector: Connector) -> None: ...
+    async def add_status_change(self, change: StatusChange) -> None: ...
+    async def status_history(
+        self, station_id: int, evse_id: int, connector_id: int, page: PageRequest
+    ) -> Page[StatusChange]: ...
+
+
+class TokenRepository(Protocol):
+    async def get(self, organization_id: int, token_id: int) -> IdToken | None: ...
+    async def find(
+        self, organization_id: int, value: str, type: IdTokenType | None = None
+    ) -> IdToken | None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, where: TokenFilter
+    ) -> Page[IdToken]: ...
+    async def add(self, token: IdToken) -> IdToken: ...
+    async def delete(self, token: IdToken) -> None: ...
+
+
+class TransactionRepository(Protocol):
+    async def get(self, organization_id: int, transaction_id: int) -> Transaction | None: ...
+    async def by_start_key(self, station_id: int, key: str) -> Transaction | None: ...
+    async def by_ocpp_id(self, station_id: int, ocpp_transaction_id: str) -> Transaction | None: ...
+    async def open_on_connector(
+        self, station_id: int, evse_id: int, connector_id: int
+    ) -> list[Transaction]: ...
+    async def token_in_transaction(self, organization_id: int, id_tag: str) -> bool: ...
+    async def add(self, transaction: Transaction) -> Transaction: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, where: TransactionFilter
+    ) -> Page[Transaction]: ...
+    async def count_for_station(self, station_id: int) -> int: ...
+    async def add_meter_values(self, records: Sequence[MeterRecord]) -> None: ...
+    async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]: ...
+
+
+class EventRepository(Protocol):
+    async def add(self, event: StationEvent) -> None: ...
+    async def search(
+        self, station_id: int, page: PageRequest, kind: str | None = None
+    ) -> Page[StationEvent]: ...
+
+
+class MessageLogRepository(Protocol):
+    async def add_many(self, messages: Sequence[OcppMessage]) -> None: ...
+    async def search(
+        self, station_ocpp_id: str, page: PageRequest, where: MessageFilter
+    ) -> Page[StoredMessage]: ...
+
+
+class UserRepository(Protocol):
+    async def by_email(self, email: str) -> User | None: ...
+    async def add(self, user: User) -> User: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def by_prefix(self, prefix: str) -> ApiKey | None: ...
+    async def add(self, key: ApiKey) -> ApiKey: ...
+    async def touch(self, key_id: int, at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction. Leaving the block without commit() rolls everything back."""
+
+    organizations: OrganizationRepository
+    sites: SiteRepository
+    stations: StationRepository
+    connectors: ConnectorRepository
+    tokens: TokenRepository
+    transactions: TransactionRepository
+    events: EventRepository
+    messages: MessageLogRepository
+    users: UserRepository
+    api_keys: ApiKeyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
+
+
+class EventPublisher(Protocol):
+    """Live events for dashboards and other nodes (in-process or Redis)."""
+
+    def publish(self, topic: str, payload: Mapping[str, Any]) -> None: ...
+
+
+Subscriber = Callable[[str, Mapping[str, Any]], None]

@@ -1,0 +1,378 @@
+"""A station's life on the wire: it connects, boots, reports status, goes away.
+
+Every call here is one unit of work; the OCPP edge answers the station only after it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kilowatt.domain.errors import NotFound
+from kilowatt.domain.events import EventKind, Severity, StationEvent
+from kilowatt.domain.organizations import DEFAULT_ORGANIZATION_NAME, Organization
+from kilowatt.domain.stations import (
+    BootDecision,
+    BootInfo,
+    Connector,
+    ConnectorStandard,
+    ConnectorStatus,
+    RegistrationStatus,
+    Station,
+    StationRef,
+    StatusChange,
+    StatusReport,
+    UnknownStationPolicy,
+    apply_status,
+    decide_boot,
+)
+from kilowatt.services.base import Service
+from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class DataTransferAnswer:
+    status: str
+    data: str | None = None
+
+
+async def default_organization(uow: UnitOfWork, now: datetime) -> Organization:
+    organization = await uow.organizations.first()
+    if organization is None:
+        organization = await uow.organizations.add(
+            Organization(name=DEFAULT_ORGANIZATION_NAME, created_at=now)
+        )
+    return organization
+
+
+def _ref(station: Station) -> StationRef:
+    assert station.id is not None
+    return StationRef(
+        id=station.id,
+        organization_id=station.organization_id,
+        ocpp_id=station.ocpp_id,
+        registration_status=station.registration_status,
+    )
+
+
+class ProvisioningService(Service):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        *,
+        unknown_station_policy: UnknownStationPolicy,
+        heartbeat_interval: int,
+        pending_interval: int,
+    ) -> None:
+        super().__init__(uow, clock, bus)
+        self.unknown_station_policy = unknown_station_policy
+        self.heartbeat_interval = heartbeat_interval
+        self.pending_interval = pending_interval
+
+    async def resolve(self, ocpp_id: str) -> StationRef | None:
+        """The station behind a connecting identity, or None to refuse it (unknown id).
+
+        Under the ``pending`` and ``accept`` policies an unknown identity is registered in the
+        default organization, as Pending (for an operator to accept) or Accepted.
+        """
+        async with self.uow(readonly=True) as uow:
+            station = await uow.stations.by_ocpp_id(ocpp_id)
+            if station is not None:
+                return _ref(station)
+        if self.unknown_station_policy == UnknownStationPolicy.REJECT:
+            return None
+        status = (
+            RegistrationStatus.ACCEPTED
+            if self.unknown_station_policy == UnknownStationPolicy.ACCEPT
+            else RegistrationStatus.PENDING
+        )
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await uow.stations.by_ocpp_id(ocpp_id)
+            if station is None:
+                organization = await default_organization(uow, now)
+                assert organization.id is not None
+                station = await uow.stations.add(
+                    Station(
+                        organization_id=organization.id,
+                        ocpp_id=ocpp_id,
+                        registration_status=status,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await uow.events.add(
+                    self._event(
+                        station,
+                        EventKind.REGISTRATION_CHANGED,
+                        now,
+                        f"unknown station registered as {status.value}",
+                        {
+                            "registration_status": status.value,
+                            "policy": self.unknown_station_policy.value,
+                        },
+                    )
+                )
+                await uow.commit()
+            return _ref(station)
+
+    async def connected(self, ref: StationRef, protocol_version: str, remote: str) -> StationRef:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            station.online = True
+            station.protocol_version = protocol_version
+            station.connected_at = now
+            station.last_seen_at = now
+            station.updated_at = now
+            await uow.events.add(
+                self._event(
+                    station,
+                    EventKind.CONNECTED,
+                    now,
+                    f"connected with OCPP {protocol_version}",
+                    {"protocol_version": protocol_version, "remote": remote},
+                )
+            )
+            await uow.commit()
+            fresh = _ref(station)
+        self.bus.publish("station.online", {"station": ref.ocpp_id, "online": True})
+        return fresh
+
+    async def disconnected(self, ref: StationRef, code: int | None, reason: str) -> None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await uow.stations.get_by_id(ref.id)
+            if station is None:  # deleted while connected
+                return
+            station.online = False
+            station.last_seen_at = now
+            station.updated_at = now
+            await uow.events.add(
+                self._event(
+                    station,
+                    EventKind.DISCONNECTED,
+                    now,
+                    f"disconnected ({code}{': ' + reason if reason else ''})",
+                    {"code": code, "reason": reason},
+                )
+            )
+            await uow.commit()
+        self.bus.publish("station.online", {"station": ref.ocpp_id, "online": False})
+
+    async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            station.vendor = info.vendor
+            station.model = info.model
+            station.serial_number = info.serial_number
+            station.firmware_version = info.firmware_version
+            station.iccid = info.iccid
+            station.imsi = info.imsi
+            station.meter_type = info.meter_type
+            station.meter_serial_number = info.meter_serial_number
+            station.boot_reason = info.reason
+            station.last_boot_at = now
+            station.last_seen_at = now
+            station.updated_at = now
+            decision = decide_boot(
+                station.registration_status, self.heartbeat_interval, self.pending_interval
+            )
+            await uow.events.add(
+                self._event(
+                    station,
+                    EventKind.BOOT,
+                    now,
+                    f"boot notification answered {decision.status.value}",
+                    {
+                        "vendor": info.vendor,
+                        "model": info.model,
+                        "firmware_version": info.firmware_version,
+                        "reason": info.reason,
+                        "status": decision.status.value,
+                    },
+                )
+            )
+            await uow.commit()
+        self.bus.publish("station.boot", {"station": ref.ocpp_id, "status": decision.status})
+        return decision
+
+    async def record_presence(self, last_seen: Mapping[int, datetime]) -> None:
+        """Last-seen times noted by the OCPP edge, written in one statement."""
+        if not last_seen:
+            return
+        async with self.uow() as uow:
+            await uow.stations.record_presence(last_seen)
+            await uow.commit()
+
+    async def mark_all_offline(self) -> int:
+        """At start-up no socket is open yet: every station of this single node is offline."""
+        async with self.uow() as uow:
+            count = await uow.stations.mark_all_offline()
+            await uow.commit()
+        return count
+
+    async def status(self, ref: StationRef, report: StatusReport) -> None:
+        now = self.clock.now()
+        changed = False
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            if report.is_station:
+                changed = (station.status, station.error_code) != (
+                    report.status.value,
+                    report.error_code,
+                )
+                station.status = report.status.value
+                station.error_code = report.error_code
+                station.updated_at = now
+            else:
+                connector = await uow.connectors.get(ref.id, report.evse_id, report.connector_id)
+                if connector is None:
+                    connector = await uow.connectors.add(
+                        Connector(
+                            station_id=ref.id,
+                            evse_id=report.evse_id,
+                            connector_id=report.connector_id,
+                            created_at=now,
+                            standard=ConnectorStandard.UNKNOWN.value,
+                        )
+                    )
+                changed = apply_status(connector, report)
+            await uow.connectors.add_status_change(
+                StatusChange(
+                    station_id=ref.id,
+                    evse_id=report.evse_id,
+                    connector_id=report.connector_id,
+                    status=report.status.value,
+                    error_code=report.error_code,
+                    info=report.info,
+                    vendor_error_code=report.vendor_error_code,
+                    timestamp=report.timestamp,
+                    received_at=now,
+                )
+            )
+            if report.status is ConnectorStatus.FAULTED and changed:
+                await uow.events.add(
+                    self._event(
+                        station,
+                        EventKind.CONNECTOR_FAULT,
+                        report.timestamp,
+                        f"EVSE {report.evse_id} connector {report.connector_id} faulted: "
+                        f"{report.error_code}",
+                        {
+                            "evse_id": report.evse_id,
+                            "connector_id": report.connector_id,
+                            "error_code": report.error_code,
+                            "vendor_error_code": report.vendor_error_code,
+                            "info": report.info,
+                        },
+                        Severity.ERROR,
+                    )
+                )
+            await uow.commit()
+        if changed:
+            self.bus.publish(
+                "connector.status",
+                {
+                    "station": ref.ocpp_id,
+                    "evse_id": report.evse_id,
+                    "connector_id": report.connector_id,
+                    "status": report.status.value,
+                    "error_code": report.error_code,
+                },
+            )
+
+    async def firmware_status(self, ref: StationRef, status: str) -> None:
+        await self._station_status(ref, EventKind.FIRMWARE_STATUS, "firmware_status", status)
+
+    async def diagnostics_status(self, ref: StationRef, status: str) -> None:
+        await self._station_status(ref, EventKind.DIAGNOSTICS_STATUS, "diagnostics_status", status)
+
+    async def data_transfer(
+        self, ref: StationRef, vendor_id: str, message_id: str | None, data: str | None
+    ) -> DataTransferAnswer:
+        """No vendor extension is installed: the transfer is kept as an event and the station
+        is told the vendor is unknown, as OCPP prescribes."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            await uow.events.add(
+                self._event(
+                    station,
+                    EventKind.DATA_TRANSFER,
+                    now,
+                    f"data transfer from vendor {vendor_id}",
+                    {"vendor_id": vendor_id, "message_id": message_id, "data": data},
+                )
+            )
+            await uow.commit()
+        return DataTransferAnswer(status="UnknownVendorId")
+
+    async def security_event(
+        self, ref: StationRef, kind: str, timestamp: datetime, info: str | None
+    ) -> None:
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            await uow.events.add(
+                self._event(
+                    station,
+                    EventKind.SECURITY,
+                    timestamp,
+                    f"{kind}{': ' + info if info else ''}",
+                    {"type": kind, "tech_info": info},
+                    Severity.WARNING,
+                )
+            )
+            await uow.commit()
+
+    async def _station_status(
+        self, ref: StationRef, kind: EventKind, attribute: str, status: str
+    ) -> None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            setattr(station, attribute, status)
+            station.updated_at = now
+            await uow.events.add(
+                self._event(
+                    station,
+                    kind,
+                    now,
+                    f"{attribute.replace('_', ' ')}: {status}",
+                    {"status": status},
+                )
+            )
+            await uow.commit()
+        self.bus.publish(f"station.{attribute}", {"station": ref.ocpp_id, "status": status})
+
+    @staticmethod
+    async def _station(uow: UnitOfWork, station_id: int) -> Station:
+        station = await uow.stations.get_by_id(station_id)
+        if station is None:
+            raise NotFound("station", station_id)
+        return station
+
+    @staticmethod
+    def _event(
+        station: Station,
+        kind: EventKind,
+        at: datetime,
+        message: str,
+        data: dict[str, Any],
+        severity: Severity = Severity.INFO,
+    ) -> StationEvent:
+        assert station.id is not None
+        return StationEvent(
+            organization_id=station.organization_id,
+            station_id=station.id,
+            kind=kind.value,
+            timestamp=at,
+            severity=severity,
+            message=message,
+            data=data,
+        )

@@ -1,0 +1,224 @@
+"""Stations and their connectors as operators manage them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
+from kilowatt.domain.events import StationEvent
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.stations import (
+    Connector,
+    ConnectorSpec,
+    CurrentType,
+    RegistrationStatus,
+    Station,
+    StatusChange,
+    check_identity,
+)
+from kilowatt.services.base import Service
+from kilowatt.services.ports import StationFilter, UnitOfWork
+
+STATION_FIELDS = frozenset({"name", "site_id", "registration_status"})
+CONNECTOR_FIELDS = frozenset({"current_type", "standard", "max_power_w"})
+
+
+@dataclass(frozen=True, slots=True)
+class StationInput:
+    ocpp_id: str
+    site_id: int | None = None
+    name: str = ""
+    registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
+    connectors: Sequence[ConnectorSpec] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class StationDetail:
+    station: Station
+    connectors: list[Connector]
+
+
+class StationService(Service):
+    async def create(self, organization_id: int, data: StationInput) -> StationDetail:
+        check_identity(data.ocpp_id)
+        now = self.clock.now()
+        keys = [(c.evse_id, c.connector_id) for c in data.connectors]
+        if len(set(keys)) != len(keys):
+            raise InvalidInput("connectors", "each EVSE/connector pair may appear once")
+        async with self.uow() as uow:
+            if await uow.stations.by_ocpp_id(data.ocpp_id) is not None:
+                raise Conflict(f"a station with OCPP identity {data.ocpp_id!r} already exists")
+            await self._check_site(uow, organization_id, data.site_id)
+            station = await uow.stations.add(
+                Station(
+                    organization_id=organization_id,
+                    ocpp_id=data.ocpp_id,
+                    site_id=data.site_id,
+                    name=data.name,
+                    registration_status=data.registration_status,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            assert station.id is not None
+            connectors = [
+                await uow.connectors.add(_connector(station.id, spec, now))
+                for spec in data.connectors
+            ]
+            await uow.commit()
+        return StationDetail(station, connectors)
+
+    async def get(self, organization_id: int, ocpp_id: str) -> StationDetail:
+        async with self.uow(readonly=True) as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            connectors = await uow.connectors.for_station(station.id)
+        return StationDetail(station, connectors)
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: StationFilter
+    ) -> Page[Station]:
+        async with self.uow(readonly=True) as uow:
+            return await uow.stations.search(organization_id, page, where)
+
+    async def update(
+        self, organization_id: int, ocpp_id: str, changes: dict[str, Any]
+    ) -> StationDetail:
+        unknown = set(changes) - STATION_FIELDS
+        if unknown:
+            raise InvalidInput(sorted(unknown)[0], "cannot be changed")
+        async with self.uow() as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            if "site_id" in changes:
+                await self._check_site(uow, organization_id, changes["site_id"])
+            before = station.registration_status
+            for name, value in changes.items():
+                setattr(station, name, value)
+            station.updated_at = self.clock.now()
+            connectors = await uow.connectors.for_station(station.id)
+            await uow.commit()
+        if station.registration_status is not before:
+            self.bus.publish(
+                "station.registration",
+                {"station": ocpp_id, "registration_status": station.registration_status.value},
+            )
+        return StationDetail(station, connectors)
+
+    async def delete(self, organization_id: int, ocpp_id: str) -> None:
+        """A station with transactions is history that invoices rest on: it cannot be deleted,
+        only rejected (decommissioned)."""
+        async with self.uow() as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            count = await uow.transactions.count_for_station(station.id)
+            if count:
+                raise Conflict(
+                    f"station {ocpp_id} has {count} transaction(s) and cannot be deleted; "
+                    "set its registration_status to Rejected to decommission it"
+                )
+            await uow.stations.delete(station)
+            await uow.commit()
+        self.bus.publish("station.deleted", {"station": ocpp_id})
+
+    # Connectors --------------------------------------------------------------------------
+
+    async def add_connector(
+        self, organization_id: int, ocpp_id: str, spec: ConnectorSpec
+    ) -> Connector:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            if await uow.connectors.get(station.id, spec.evse_id, spec.connector_id):
+                raise Conflict(f"EVSE {spec.evse_id} connector {spec.connector_id} already exists")
+            connector = await uow.connectors.add(_connector(station.id, spec, now))
+            await uow.commit()
+        return connector
+
+    async def update_connector(
+        self,
+        organization_id: int,
+        ocpp_id: str,
+        evse_id: int,
+        connector_id: int,
+        changes: dict[str, Any],
+    ) -> Connector:
+        unknown = set(changes) - CONNECTOR_FIELDS
+        if unknown:
+            raise InvalidInput(sorted(unknown)[0], "cannot be changed")
+        if changes.get("max_power_w") is not None and changes["max_power_w"] <= 0:
+            raise InvalidInput("max_power_w", "must be positive")
+        async with self.uow() as uow:
+            connector = await self._connector(uow, organization_id, ocpp_id, evse_id, connector_id)
+            for name, value in changes.items():
+                setattr(connector, name, CurrentType(value) if name == "current_type" else value)
+            await uow.commit()
+        return connector
+
+    async def delete_connector(
+        self, organization_id: int, ocpp_id: str, evse_id: int, connector_id: int
+    ) -> None:
+        async with self.uow() as uow:
+            connector = await self._connector(uow, organization_id, ocpp_id, evse_id, connector_id)
+            await uow.connectors.delete(connector)
+            await uow.commit()
+
+    async def status_history(
+        self,
+        organization_id: int,
+        ocpp_id: str,
+        evse_id: int,
+        connector_id: int,
+        page: PageRequest,
+    ) -> Page[StatusChange]:
+        async with self.uow(readonly=True) as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            return await uow.connectors.status_history(station.id, evse_id, connector_id, page)
+
+    async def events(
+        self, organization_id: int, ocpp_id: str, page: PageRequest, kind: str | None = None
+    ) -> Page[StationEvent]:
+        async with self.uow(readonly=True) as uow:
+            station = await self._get(uow, organization_id, ocpp_id)
+            assert station.id is not None
+            return await uow.events.search(station.id, page, kind)
+
+    # Helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _get(uow: UnitOfWork, organization_id: int, ocpp_id: str) -> Station:
+        station = await uow.stations.get(organization_id, ocpp_id)
+        if station is None:
+            raise NotFound("station", ocpp_id)
+        return station
+
+    async def _connector(
+        self, uow: UnitOfWork, organization_id: int, ocpp_id: str, evse_id: int, connector_id: int
+    ) -> Connector:
+        station = await self._get(uow, organization_id, ocpp_id)
+        assert station.id is not None
+        connector = await uow.connectors.get(station.id, evse_id, connector_id)
+        if connector is None:
+            raise NotFound("connector", f"{ocpp_id}/{evse_id}/{connector_id}")
+        return connector
+
+    @staticmethod
+    async def _check_site(uow: UnitOfWork, organization_id: int, site_id: int | None) -> None:
+        if site_id is not None and await uow.sites.get(organization_id, site_id) is None:
+            raise InvalidInput("site_id", f"no site {site_id} in this organization")
+
+
+def _connector(station_id: int, spec: ConnectorSpec, now: Any) -> Connector:
+    return Connector(
+        station_id=station_id,
+        evse_id=spec.evse_id,
+        connector_id=spec.connector_id,
+        current_type=spec.current_type,
+        standard=spec.standard,
+        max_power_w=spec.max_power_w,
+        created_at=now,
+    )
