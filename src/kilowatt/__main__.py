@@ -1,0 +1,3 @@
+from kilowatt.cli import main
+
+main()
