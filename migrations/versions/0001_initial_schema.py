@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:19:53.699604
+Create Date: 2026-11-24
 """
 
 from collections.abc import Sequence
@@ -42,7 +42,12 @@ def upgrade() -> None:
 
     op.create_table(
         "organizations",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
@@ -50,8 +55,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "api_keys",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
@@ -70,8 +80,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "id_tokens",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
         sa.Column("value", sa.String(length=255), nullable=False),
         sa.Column("type", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -96,8 +111,13 @@ def upgrade() -> None:
 
     op.create_table(
         "sites",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("address", sa.String(length=300), nullable=False),
         sa.Column("city", sa.String(length=120), nullable=False),
@@ -106,7 +126,7 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.Column("grid_capacity_w", sa.Integer(), nullable=True),
+        sa.Column("grid_capacity_w", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -124,8 +144,13 @@ def upgrade() -> None:
 
     op.create_table(
         "users",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
@@ -143,9 +168,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "stations",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("site_id", sa.BigInteger(), nullable=True),
         sa.Column("ocpp_id", sa.String(length=48), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("registration_status", sa.String(length=20), nullable=False),
@@ -165,6 +195,7 @@ def upgrade() -> None:
         sa.Column("boot_reason", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("error_code", sa.String(length=50), nullable=False),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("firmware_status", sa.String(length=40), nullable=False),
         sa.Column("diagnostics_status", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -195,9 +226,9 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("evse_id", sa.Integer(), nullable=False),
-        sa.Column("connector_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("evse_id", sa.BigInteger(), nullable=False),
+        sa.Column("connector_id", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("error_code", sa.String(length=50), nullable=False),
         sa.Column("info", sa.String(length=500), nullable=False),
@@ -221,13 +252,18 @@ def upgrade() -> None:
 
     op.create_table(
         "connectors",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("evse_id", sa.Integer(), nullable=False),
-        sa.Column("connector_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("evse_id", sa.BigInteger(), nullable=False),
+        sa.Column("connector_id", sa.BigInteger(), nullable=False),
         sa.Column("current_type", sa.String(length=2), nullable=False),
         sa.Column("standard", sa.String(length=20), nullable=False),
-        sa.Column("max_power_w", sa.Integer(), nullable=True),
+        sa.Column("max_power_w", sa.BigInteger(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("error_code", sa.String(length=50), nullable=False),
         sa.Column("info", sa.String(length=500), nullable=False),
@@ -250,6 +286,60 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "device_variables",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("component", sa.String(length=50), nullable=False),
+        sa.Column("component_instance", sa.String(length=50), nullable=False),
+        sa.Column("evse_id", sa.BigInteger(), nullable=False),
+        sa.Column("connector_id", sa.BigInteger(), nullable=False),
+        sa.Column("variable", sa.String(length=50), nullable=False),
+        sa.Column("variable_instance", sa.String(length=50), nullable=False),
+        sa.Column("attribute_type", sa.String(length=8), nullable=False),
+        sa.Column("value", sa.Text(), nullable=True),
+        sa.Column("mutability", sa.String(length=10), nullable=True),
+        sa.Column("persistent", sa.Boolean(), nullable=True),
+        sa.Column("constant", sa.Boolean(), nullable=True),
+        sa.Column("unit", sa.String(length=16), nullable=True),
+        sa.Column("data_type", sa.String(length=16), nullable=True),
+        sa.Column("min_limit", sa.Float(), nullable=True),
+        sa.Column("max_limit", sa.Float(), nullable=True),
+        sa.Column("values_list", sa.Text(), nullable=True),
+        sa.Column("supports_monitoring", sa.Boolean(), nullable=True),
+        sa.Column("report_request_id", sa.BigInteger(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["stations.id"],
+            name=op.f("fk_device_variables_station_id_stations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_device_variables")),
+        sa.UniqueConstraint(
+            "station_id",
+            "component",
+            "component_instance",
+            "evse_id",
+            "connector_id",
+            "variable",
+            "variable_instance",
+            "attribute_type",
+            name="uq_device_variables_key",
+        ),
+    )
+    with op.batch_alter_table("device_variables", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_device_variables_station_component",
+            ["station_id", "component", "variable"],
+            unique=False,
+        )
+
+    op.create_table(
         "station_events",
         sa.Column(
             "id",
@@ -257,8 +347,8 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("severity", sa.String(length=10), nullable=False),
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
@@ -285,27 +375,39 @@ def upgrade() -> None:
 
     op.create_table(
         "transactions",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("organization_id", sa.Integer(), nullable=False),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("evse_id", sa.Integer(), nullable=False),
-        sa.Column("connector_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("evse_id", sa.BigInteger(), nullable=False),
+        sa.Column("connector_id", sa.BigInteger(), nullable=False),
         sa.Column("ocpp_transaction_id", sa.String(length=64), nullable=True),
         sa.Column("start_key", sa.String(length=400), nullable=True),
         sa.Column("id_tag", sa.String(length=255), nullable=False),
-        sa.Column("id_token_id", sa.Integer(), nullable=True),
+        sa.Column("id_token_id", sa.BigInteger(), nullable=True),
         sa.Column("auth_status", sa.String(length=20), nullable=False),
-        sa.Column("reservation_id", sa.Integer(), nullable=True),
+        sa.Column("reservation_id", sa.BigInteger(), nullable=True),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("start_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stop_time", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("meter_start_wh", sa.Integer(), nullable=False),
-        sa.Column("meter_stop_wh", sa.Integer(), nullable=True),
-        sa.Column("energy_wh", sa.Integer(), nullable=True),
+        sa.Column("meter_start_wh", sa.BigInteger(), nullable=True),
+        sa.Column("meter_stop_wh", sa.BigInteger(), nullable=True),
+        sa.Column("energy_wh", sa.BigInteger(), nullable=True),
         sa.Column("stop_reason", sa.String(length=40), nullable=True),
         sa.Column("stop_id_tag", sa.String(length=255), nullable=True),
-        sa.Column("last_meter_wh", sa.Integer(), nullable=True),
+        sa.Column("last_meter_wh", sa.BigInteger(), nullable=True),
         sa.Column("last_meter_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("meter_start_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("charging_state", sa.String(length=16), nullable=True),
+        sa.Column("remote_start_id", sa.BigInteger(), nullable=True),
+        sa.Column("offline", sa.Boolean(), nullable=False),
+        sa.Column("number_of_phases", sa.BigInteger(), nullable=True),
+        sa.Column("started_seq", sa.BigInteger(), nullable=True),
+        sa.Column("state_seq", sa.BigInteger(), nullable=True),
         sa.Column("flags", sa.String(length=400), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -354,10 +456,10 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("transaction_id", sa.Integer(), nullable=True),
-        sa.Column("station_id", sa.Integer(), nullable=False),
-        sa.Column("evse_id", sa.Integer(), nullable=False),
-        sa.Column("connector_id", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.BigInteger(), nullable=True),
+        sa.Column("station_id", sa.BigInteger(), nullable=False),
+        sa.Column("evse_id", sa.BigInteger(), nullable=False),
+        sa.Column("connector_id", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("measurand", sa.String(length=64), nullable=False),
         sa.Column("phase", sa.String(length=8), nullable=True),
@@ -384,8 +486,38 @@ def upgrade() -> None:
         batch_op.create_index("ix_meter_values_station", ["station_id", "timestamp"], unique=False)
         batch_op.create_index("ix_meter_values_tx", ["transaction_id", "timestamp"], unique=False)
 
+    op.create_table(
+        "transaction_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("transaction_id", sa.BigInteger(), nullable=False),
+        sa.Column("seq_no", sa.BigInteger(), nullable=False),
+        sa.Column("event_type", sa.String(length=8), nullable=False),
+        sa.Column("trigger_reason", sa.String(length=32), nullable=False),
+        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("offline", sa.Boolean(), nullable=False),
+        sa.Column("charging_state", sa.String(length=16), nullable=True),
+        sa.Column("id_tag", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["transactions.id"],
+            name=op.f("fk_transaction_events_transaction_id_transactions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transaction_events")),
+        sa.UniqueConstraint(
+            "transaction_id", "seq_no", name=op.f("uq_transaction_events_transaction_id_seq_no")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("transaction_events")
     with op.batch_alter_table("meter_values", schema=None) as batch_op:
         batch_op.drop_index("ix_meter_values_tx")
         batch_op.drop_index("ix_meter_values_station")
@@ -401,6 +533,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_station_events_station_time")
 
     op.drop_table("station_events")
+    with op.batch_alter_table("device_variables", schema=None) as batch_op:
+        batch_op.drop_index("ix_device_variables_station_component")
+
+    op.drop_table("device_variables")
     op.drop_table("connectors")
     with op.batch_alter_table("connector_status_history", schema=None) as batch_op:
         batch_op.drop_index("ix_status_history_connector")

@@ -69,7 +69,8 @@ def create_app(container: Container) -> FastAPI:
     async def ocpp_endpoint(websocket: WebSocket) -> None:
         await container.ocpp.handle(websocket)
 
-    app.router.routes.append(WebSocketRoute("/ocpp/{station_id}", ocpp_endpoint))
+    # ":path" so that an identity with an encoded "/" reaches us and gets a 400, not a 403.
+    app.router.routes.append(WebSocketRoute("/ocpp/{station_id:path}", ocpp_endpoint))
     return app
 
 

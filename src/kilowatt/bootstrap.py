@@ -16,6 +16,7 @@ from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.container import Services
+from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
@@ -60,6 +61,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),
         message_log=MessageLogService(uow, clock, bus),
+        device_model=DeviceModelService(uow, clock, bus),
         users=UserService(uow, clock, bus),
     )
 

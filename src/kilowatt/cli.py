@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
@@ -35,7 +35,7 @@ def _settings(**overrides: object) -> Settings:
     return settings.model_copy(update=values) if values else settings
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
 
@@ -94,13 +94,16 @@ def db_upgrade() -> None:
 
 
 async def _with_services(action: Callable[[Services], Awaitable[T]]) -> T:
-    from kilowatt.bootstrap import build_services, prepare_database
+    from kilowatt.bootstrap import DatabaseNotReady, build_services, prepare_database
     from kilowatt.persistence.db import Database
 
     settings = Settings()
     database = Database(settings.effective_database_url)
     try:
-        await prepare_database(database, upgrade=settings.is_sqlite)
+        try:
+            await prepare_database(database, upgrade=settings.is_sqlite)
+        except DatabaseNotReady as error:
+            _fail(str(error))
         return await action(build_services(settings, database))
     finally:
         await database.dispose()
@@ -137,12 +140,15 @@ def apikey_create(
 def simulate(
     url: Annotated[str, typer.Option(help="Base URL, e.g. ws://127.0.0.1:8180/ocpp")],
     stations: Annotated[int, typer.Option(min=1, help="How many stations.")] = 1,
-    version: Annotated[str, typer.Option(help="OCPP version.")] = "1.6",
+    version: Annotated[str, typer.Option(help="OCPP version: 1.6 or 2.0.1.")] = "1.6",
     prefix: Annotated[str, typer.Option(help="Station identities: PREFIX0001...")] = "SIM",
     connectors: Annotated[int, typer.Option(min=1, max=8)] = 2,
     tokens: Annotated[str, typer.Option(help="Comma-separated id tags to charge with.")] = "",
     meter_interval: Annotated[float, typer.Option(help="Seconds between meter values.")] = 5.0,
     session_seconds: Annotated[float, typer.Option(help="Mean session length.")] = 60.0,
+    idle_seconds: Annotated[
+        float, typer.Option(help="Mean pause between a connector's sessions.")
+    ] = 20.0,
     duration: Annotated[float, typer.Option(help="Stop after N seconds (0: run until ^C).")] = 0,
 ) -> None:
     """Run simulated charging stations that speak real OCPP to a CSMS."""
@@ -159,6 +165,7 @@ def simulate(
         id_tags=[t for t in tokens.split(",") if t] or ["SIMTAG"],
         meter_interval=meter_interval,
         session_seconds=session_seconds,
+        idle_seconds=idle_seconds,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_fleet(config, duration or None))

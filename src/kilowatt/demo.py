@@ -67,7 +67,8 @@ SITES = [
         "Sofia Business Park", "Sofia", "BG", "Europe/Sofia", 42.6251, 23.3734, "Mladost 4", "SOF"
     ),
 ]
-TOKENS = [f"DEMO{n:04d}" for n in range(1, 11)]
+# One card per connector, as for a fleet of company cars; see FleetConfig.tags_for.
+TOKENS = [f"DEMO{n:04d}" for n in range(1, 25)]
 
 
 def _connectors(index: int) -> list[ConnectorSpec]:
@@ -178,6 +179,8 @@ Press Ctrl-C to stop.
                 url=f"ws://127.0.0.1:{port}/ocpp",
                 count=len(identities),
                 identities=identities,
+                # Half of each site speaks OCPP 2.0.1: stations 03 and 04.
+                versions={i: "2.0.1" for i in identities if i.endswith(("-03", "-04"))},
                 id_tags=TOKENS,
                 meter_interval=5.0,
                 session_seconds=120.0,

@@ -21,7 +21,11 @@ def configure(log_format: LogFormat = LogFormat.CONSOLE, level: str = "info") ->
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if log_format is LogFormat.JSON
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        # Plain tracebacks: a renderer that shows local variables would read ORM attributes
+        # of objects whose session is gone, and fail while reporting the first failure.
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[
@@ -36,9 +40,7 @@ def configure(log_format: LogFormat = LogFormat.CONSOLE, level: str = "info") ->
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info
-            if log_format is LogFormat.JSON
-            else structlog.processors.ExceptionPrettyPrinter(),
+            *([structlog.processors.format_exc_info] if log_format is LogFormat.JSON else []),
             renderer,
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from kilowatt.domain.metering import (
     energy_register_wh,
     normalise,
     parse_number,
+    register_readings,
 )
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -29,6 +31,7 @@ def register(
     location: str | None = None,
     unit: str = "Wh",
     measurand: str = ENERGY_REGISTER,
+    context: str | None = None,
 ) -> SampledValue:
     return SampledValue(
         timestamp=at,
@@ -37,6 +40,7 @@ def register(
         unit=unit,
         phase=phase,
         location=location,
+        context=context,
     )
 
 
@@ -392,3 +396,109 @@ def test_energy_register_matches_the_rules(
     assert result == expected
     assert result is not None
     assert result >= 0
+
+
+# --- register_readings ---------------------------------------------------------------------
+
+T2 = T1 + timedelta(minutes=1)
+BEGIN, PERIODIC, END = "Transaction.Begin", "Sample.Periodic", "Transaction.End"
+
+
+def test_no_samples_no_readings() -> None:
+    assert register_readings([]) == []
+
+
+def test_one_reading_per_timestamp_and_context_in_time_order() -> None:
+    samples = [
+        register(3000.4, at=T2, context=END),
+        register(1000.0, at=T0, context=BEGIN),
+        register(2000.6, at=T1, context=PERIODIC),
+    ]
+    assert register_readings(samples) == [
+        (T0, BEGIN, 1000),
+        (T1, PERIODIC, 2001),
+        (T2, END, 3000),
+    ]
+
+
+def test_readings_without_a_context() -> None:
+    assert register_readings([register(5.0, at=T1), register(4.0, at=T0)]) == [
+        (T0, None, 4),
+        (T1, None, 5),
+    ]
+
+
+def test_readings_ignore_other_measurands() -> None:
+    samples = [
+        register(7400.0, measurand="Power.Active.Import", unit="W", context=PERIODIC),
+        register(50.0, at=T1, measurand="Energy.Active.Import.Interval"),
+        register(80.0, at=T2, measurand="SoC", unit="%"),
+        register(999.0, at=T2, measurand="Energy.Active.Export.Register"),
+    ]
+    assert register_readings(samples) == []
+
+
+def test_phases_of_one_reading_are_summed_and_the_whole_register_wins() -> None:
+    samples = [
+        register(100.0, at=T0, phase="L1", context=BEGIN),
+        register(200.0, at=T0, phase="L2", context=BEGIN),
+        register(300.0, at=T0, phase="L3", context=BEGIN),
+        register(110.0, at=T1, phase="L1", context=END),
+        register(220.0, at=T1, phase="L2", context=END),
+        register(9999.0, at=T1, context=END),
+    ]
+    assert register_readings(samples) == [(T0, BEGIN, 600), (T1, END, 9999)]
+
+
+def test_a_reading_with_nothing_usable_is_left_out() -> None:
+    samples = [
+        register(None, at=T0, context=BEGIN),
+        register(5.0, at=T1, location="EV"),
+        register(12.0, at=T2, unit="kWh"),
+        register(70.0, at=T2, phase="N"),
+        register(42.0, at=T2, context=END),
+    ]
+    assert register_readings(samples) == [(T2, END, 42)]
+
+
+def test_the_same_moment_in_two_contexts_gives_two_readings() -> None:
+    samples = [register(10.0, at=T1, context=PERIODIC), register(11.0, at=T1, context=END)]
+    readings = register_readings(samples)
+    assert sorted(readings, key=lambda r: str(r[1])) == [(T1, PERIODIC, 10), (T1, END, 11)]
+
+
+def test_contexts_are_not_mixed_within_a_moment() -> None:
+    # a whole register in one context does not hide the phases of another
+    samples = [
+        register(100.0, at=T0, phase="L1", context=PERIODIC),
+        register(200.0, at=T0, phase="L2", context=PERIODIC),
+        register(5000.0, at=T0, context=END),
+    ]
+    readings = register_readings(samples)
+    assert sorted(readings, key=lambda r: str(r[1])) == [(T0, PERIODIC, 300), (T0, END, 5000)]
+
+
+@settings(deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(min_value=0, max_value=5), st.sampled_from([None, BEGIN, END])),
+        st.integers(min_value=0, max_value=10**9),
+        max_size=10,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_readings_match_whole_registers_in_any_order(
+    values: dict[tuple[int, str | None], int], shuffler: random.Random
+) -> None:
+    samples = [
+        register(float(wh), at=T0 + timedelta(seconds=s), context=ctx)
+        for (s, ctx), wh in values.items()
+    ]
+    samples.append(register(1.0, measurand="Power.Active.Import", unit="W"))
+    shuffler.shuffle(samples)
+    readings = register_readings(samples)
+    expected = [(T0 + timedelta(seconds=s), ctx, wh) for (s, ctx), wh in values.items()]
+    assert sorted(readings, key=lambda r: (r[0], str(r[1]))) == sorted(
+        expected, key=lambda r: (r[0], str(r[1]))
+    )
+    assert [at for at, _, _ in readings] == sorted(at for at, _, _ in readings)

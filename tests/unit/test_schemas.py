@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp.rpc import ErrorKind, RpcError
@@ -209,9 +211,33 @@ def test_decimal_limits_are_accepted(limit: float) -> None:
     assert check(V16, "SetChargingProfile", profile(limit, min_rate=limit), response=False) is None
 
 
-def test_decimal_steps_are_not_enforced_at_all() -> None:
-    # The station is not rejected for a decimal step: 21.45 breaks multipleOf 0.1 but passes.
-    assert check(V16, "SetChargingProfile", profile(21.45, min_rate=0.15), response=False) is None
+LIMIT = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit"
+MIN_RATE = "csChargingProfiles.chargingSchedule.minChargingRate"
+
+
+@pytest.mark.parametrize(
+    ("limit", "min_rate", "field"),
+    [(21.45, 6.0, LIMIT), (21.4, 0.15, MIN_RATE), (0.05, 6.0, LIMIT), (16.01, 6.0, LIMIT)],
+)
+def test_decimal_steps_are_enforced(limit: float, min_rate: float, field: str) -> None:
+    # multipleOf 0.1: 21.45 has a second decimal and is refused, as the schema says
+    error = violation(V16, "SetChargingProfile", profile(limit, min_rate=min_rate))
+    assert (error.kind, error.details) == (ErrorKind.PROPERTY, {"field": field})
+    assert error.description == f"{field} must be multiple of 0.1"
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=0, max_value=10**6))
+def test_any_one_decimal_limit_is_accepted(tenths: int) -> None:
+    limit = tenths / 10
+    assert check(V16, "SetChargingProfile", profile(limit, min_rate=limit), response=False) is None
+
+
+@settings(deadline=None)
+@given(st.integers(min_value=0, max_value=10**6).filter(lambda n: n % 10 != 0))
+def test_any_two_decimal_limit_is_refused(hundredths: int) -> None:
+    error = violation(V16, "SetChargingProfile", profile(hundredths / 100))
+    assert (error.kind, error.details) == (ErrorKind.PROPERTY, {"field": LIMIT})
 
 
 def test_decimal_limits_in_a_response_are_accepted() -> None:
@@ -227,11 +253,10 @@ def test_decimal_limits_in_a_response_are_accepted() -> None:
     assert check(V16, "GetCompositeSchedule", composite, response=True) is None
 
 
-def test_dropping_multipleof_keeps_the_other_rules() -> None:
+def test_decimal_limit_as_a_string_is_a_type_error() -> None:
     error = violation(V16, "SetChargingProfile", profile("21.4"))  # type: ignore[arg-type]
     assert error.kind is ErrorKind.TYPE
-    field = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit"
-    assert error.details == {"field": field}
+    assert error.details == {"field": LIMIT}
 
 
 # --- actions -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kilowatt.domain.tokens import AuthorizationStatus
 from kilowatt.domain.transactions import (
+    BEGIN_CONTEXT,
     CLOCK_SKEW,
     EARLIEST_PLAUSIBLE,
     ReviewFlag,
@@ -21,7 +22,7 @@ from kilowatt.domain.transactions import (
     close_transaction,
     energy_delivered,
     live_energy_wh,
-    note_meter,
+    observe_register,
     open_transaction,
     orphan_stop,
     start_key,
@@ -220,13 +221,68 @@ def test_close_does_not_duplicate_a_time_flag() -> None:
     assert tx.flags == [ReviewFlag.TIMESTAMP_IN_FUTURE.value]
 
 
+def test_close_without_a_stop_reading_uses_the_latest_reading() -> None:
+    tx = open_tx(meter_start_wh=10_000)
+    seen = NOW - timedelta(minutes=3)
+    observe_register(tx, 17_250, seen)
+    assert close_transaction(tx, StopData(timestamp=NOW, reason="EVDisconnected"), NOW) is True
+    assert (tx.meter_stop_wh, tx.energy_wh) == (17_250, 7_250)
+    # the stop reading is the latest one and keeps its own time, so that a reading taken
+    # before the stop but arriving after it can still replace it
+    assert (tx.last_meter_wh, tx.last_meter_at) == (17_250, seen)
+    assert tx.flags == []
+    assert tx.stop_received
+
+
+def test_close_without_a_stop_reading_below_start_is_flagged() -> None:
+    tx = open_tx(meter_start_wh=10_000)
+    observe_register(tx, 9_000, NOW - timedelta(minutes=3))
+    close_transaction(tx, StopData(timestamp=NOW), NOW)
+    assert (tx.meter_stop_wh, tx.energy_wh) == (9_000, None)
+    assert tx.flags == [ReviewFlag.METER_STOP_BELOW_START.value]
+
+
+def test_close_without_any_reading_knows_no_energy_and_flags_nothing() -> None:
+    tx = open_tx(meter_start_wh=10_000)
+    assert close_transaction(tx, StopData(timestamp=NOW, reason="Remote"), NOW) is True
+    assert tx.state is TransactionState.COMPLETED
+    assert (tx.meter_stop_wh, tx.energy_wh) == (None, None)
+    assert (tx.last_meter_wh, tx.last_meter_at) == (None, None)
+    assert (tx.stop_time, tx.stop_reason) == (NOW, "Remote")
+    assert tx.flags == []
+    assert tx.stop_received
+    assert live_energy_wh(tx) is None
+    # a stop without a reading is still a stop: a second one changes nothing
+    before = snapshot(tx)
+    assert close_transaction(tx, StopData(timestamp=NOW, meter_stop_wh=20_000), NOW) is False
+    assert snapshot(tx) == before
+
+
+# --- stop_received -------------------------------------------------------------------------
+
+
+def test_stop_received_is_about_the_state_not_the_meter() -> None:
+    tx = open_tx()
+    tx.meter_stop_wh = 20_000  # a reading alone does not stop a running transaction
+    assert not tx.stop_received
+
+
+def test_stop_received_after_supersede_only_once_the_stop_comes() -> None:
+    tx = open_tx()
+    supersede(tx, NOW)
+    assert tx.state is TransactionState.COMPLETED
+    assert not tx.stop_received
+    close_transaction(tx, StopData(timestamp=NOW), NOW)
+    assert tx.stop_received
+
+
 # --- supersede and the late stop -----------------------------------------------------------
 
 
 def test_supersede_closes_with_the_last_reading() -> None:
     tx = open_tx()
     seen = START + timedelta(minutes=30)
-    note_meter(tx, 14_000, seen)
+    observe_register(tx, 14_000, seen)
     supersede(tx, NOW)
     assert tx.state is TransactionState.COMPLETED
     assert tx.stop_reason == "Other"
@@ -251,7 +307,7 @@ def test_supersede_without_readings_knows_no_energy() -> None:
 
 def test_supersede_with_a_meter_gone_backwards() -> None:
     tx = open_tx(meter_start_wh=10_000)
-    note_meter(tx, 500, START + timedelta(minutes=1))
+    observe_register(tx, 500, START + timedelta(minutes=1))
     supersede(tx, NOW)
     assert tx.energy_wh is None
     assert live_energy_wh(tx) is None
@@ -259,7 +315,7 @@ def test_supersede_with_a_meter_gone_backwards() -> None:
 
 def test_late_stop_completes_a_superseded_transaction() -> None:
     tx = open_tx(auth_status=AuthorizationStatus.BLOCKED)
-    note_meter(tx, 12_000, START + timedelta(minutes=10))
+    observe_register(tx, 12_000, START + timedelta(minutes=10))
     supersede(tx, NOW)
     late = NOW + timedelta(minutes=5)
     stop = StopData(timestamp=NOW - timedelta(minutes=1), meter_stop_wh=13_000, reason="Local")
@@ -313,38 +369,63 @@ def test_orphan_stop_replay_changes_nothing() -> None:
     assert snapshot(tx) == before
 
 
-# --- note_meter and live energy ------------------------------------------------------------
+# --- observe_register (1.6: the start reading is fixed by meterStart) ----------------------
 
 
-def test_note_meter_keeps_the_latest_reading() -> None:
+def test_observe_register_keeps_the_latest_reading() -> None:
     tx = open_tx()
     t1, t2 = START + timedelta(minutes=1), START + timedelta(minutes=2)
-    assert note_meter(tx, 11_000, t1) is True
-    assert note_meter(tx, 12_000, t2) is True
+    observe_register(tx, 11_000, t1)
+    assert (tx.last_meter_wh, tx.last_meter_at) == (11_000, t1)
+    observe_register(tx, 12_000, t2)
     assert (tx.last_meter_wh, tx.last_meter_at) == (12_000, t2)
 
 
-def test_note_meter_ignores_an_older_reading() -> None:
+def test_observe_register_ignores_an_older_reading_for_the_latest() -> None:
     tx = open_tx()
     t1, t2 = START + timedelta(minutes=1), START + timedelta(minutes=2)
-    note_meter(tx, 12_000, t2)
-    assert note_meter(tx, 11_000, t1) is False
+    observe_register(tx, 12_000, t2)
+    observe_register(tx, 11_000, t1)
     assert (tx.last_meter_wh, tx.last_meter_at) == (12_000, t2)
 
 
-def test_note_meter_same_timestamp_overwrites() -> None:
+def test_observe_register_same_timestamp_overwrites() -> None:
     tx = open_tx()
     t1 = START + timedelta(minutes=1)
-    note_meter(tx, 11_000, t1)
-    assert note_meter(tx, 11_500, t1) is True
-    assert tx.last_meter_wh == 11_500
+    observe_register(tx, 11_000, t1)
+    observe_register(tx, 11_500, t1)
+    assert (tx.last_meter_wh, tx.last_meter_at) == (11_500, t1)
 
 
-def test_note_meter_after_stop_ignores_readings_older_than_the_stop() -> None:
+@pytest.mark.parametrize("context", [None, "Sample.Periodic", BEGIN_CONTEXT, "Transaction.End"])
+def test_observe_register_never_moves_a_start_the_protocol_fixed(context: str | None) -> None:
+    tx = open_tx(meter_start_wh=10_000)
+    assert tx.meter_start_at is None
+    observe_register(tx, 9_000, START - timedelta(minutes=5), context)
+    observe_register(tx, 9_500, START, context)
+    assert (tx.meter_start_wh, tx.meter_start_at) == (10_000, None)
+
+
+@pytest.mark.parametrize("minutes", [-1, 0, 1])
+def test_observe_register_after_the_stop_keeps_the_stop_reading(minutes: int) -> None:
     tx = open_tx()
     close_transaction(tx, StopData(timestamp=NOW, meter_stop_wh=20_000), NOW)
-    assert note_meter(tx, 15_000, NOW - timedelta(minutes=1)) is False
-    assert tx.last_meter_wh == 20_000
+    before = snapshot(tx)
+    observe_register(tx, 15_000 + minutes, NOW + timedelta(minutes=minutes))
+    assert snapshot(tx) == before
+    assert (tx.last_meter_wh, tx.last_meter_at) == (20_000, NOW)
+    assert (tx.meter_stop_wh, tx.energy_wh) == (20_000, 10_000)
+
+
+def test_observe_register_after_supersede_still_follows_the_meter() -> None:
+    # Superseded is not stopped: a late reading is still the latest one seen.
+    tx = open_tx()
+    observe_register(tx, 11_000, START + timedelta(minutes=1))
+    supersede(tx, NOW)
+    assert not tx.stop_received
+    observe_register(tx, 12_000, START + timedelta(minutes=2))
+    assert (tx.last_meter_wh, tx.last_meter_at) == (12_000, START + timedelta(minutes=2))
+    assert tx.meter_start_wh == 10_000
 
 
 def test_live_energy_of_a_fresh_transaction_is_zero() -> None:
@@ -353,19 +434,19 @@ def test_live_energy_of_a_fresh_transaction_is_zero() -> None:
 
 def test_live_energy_follows_the_meter() -> None:
     tx = open_tx(meter_start_wh=10_000)
-    note_meter(tx, 10_750, START + timedelta(minutes=5))
+    observe_register(tx, 10_750, START + timedelta(minutes=5))
     assert live_energy_wh(tx) == 750
 
 
 def test_live_energy_with_a_meter_below_start_is_unknown() -> None:
     tx = open_tx(meter_start_wh=10_000)
-    note_meter(tx, 9_000, START + timedelta(minutes=5))
+    observe_register(tx, 9_000, START + timedelta(minutes=5))
     assert live_energy_wh(tx) is None
 
 
 def test_live_energy_after_stop_is_final() -> None:
     tx = open_tx(meter_start_wh=10_000)
-    note_meter(tx, 11_000, START + timedelta(minutes=5))
+    observe_register(tx, 11_000, START + timedelta(minutes=5))
     close_transaction(tx, StopData(timestamp=NOW, meter_stop_wh=12_345), NOW)
     assert live_energy_wh(tx) == 2_345
 
@@ -375,9 +456,19 @@ def test_live_energy_after_stop_is_final() -> None:
 
 @pytest.mark.parametrize(
     ("start", "stop", "expected"),
-    [(0, 0, 0), (100, 250, 150), (250, 249, None), (2**31 - 10, 2**31 + 10, 20)],
+    [
+        (0, 0, 0),
+        (100, 250, 150),
+        (250, 249, None),
+        (2**31 - 10, 2**31 + 10, 20),
+        (None, 250, None),
+        (100, None, None),
+        (None, None, None),
+        (0, None, None),
+        (None, 0, None),
+    ],
 )
-def test_energy_delivered(start: int, stop: int, expected: int | None) -> None:
+def test_energy_delivered(start: int | None, stop: int | None, expected: int | None) -> None:
     assert energy_delivered(start, stop) == expected
 
 
@@ -400,18 +491,26 @@ moment = st.datetimes(
 stops = st.builds(
     StopData,
     timestamp=moment,
-    meter_stop_wh=meter,
+    meter_stop_wh=st.one_of(st.none(), meter),
     reason=st.one_of(st.none(), st.sampled_from([r.value for r in StopReason])),
     id_tag=st.one_of(st.none(), st.text(max_size=20)),
 )
 
 
 @settings(deadline=None)
-@given(start=meter, first=stops, second=stops, superseded=st.booleans())
+@given(
+    start=meter,
+    reading=st.one_of(st.none(), meter),
+    first=stops,
+    second=stops,
+    superseded=st.booleans(),
+)
 def test_close_transaction_is_idempotent(
-    start: int, first: StopData, second: StopData, superseded: bool
+    start: int, reading: int | None, first: StopData, second: StopData, superseded: bool
 ) -> None:
     tx = open_tx(meter_start_wh=start)
+    if reading is not None:
+        observe_register(tx, reading, START + timedelta(minutes=1))
     if superseded:
         supersede(tx, NOW)
     assert close_transaction(tx, first, NOW) is True
@@ -419,10 +518,15 @@ def test_close_transaction_is_idempotent(
     assert close_transaction(tx, second, NOW + timedelta(days=1)) is False
     assert close_transaction(tx, first, NOW + timedelta(days=1)) is False
     assert snapshot(tx) == after_first
-    assert tx.energy_wh is None or tx.energy_wh >= 0
+    stop_wh = first.meter_stop_wh if first.meter_stop_wh is not None else reading
+    assert tx.meter_stop_wh == stop_wh
+    assert tx.energy_wh == (None if stop_wh is None or stop_wh < start else stop_wh - start)
+    assert (ReviewFlag.METER_STOP_BELOW_START.value in tx.flags) == (
+        stop_wh is not None and stop_wh < start
+    )
     assert ReviewFlag.NO_STOP_RECEIVED.value not in tx.flags
     assert len(tx.flags) == len(set(tx.flags))
-    assert (tx.energy_wh is None) == (first.meter_stop_wh < start)
+    assert tx.stop_received
 
 
 @settings(deadline=None)
@@ -430,7 +534,7 @@ def test_close_transaction_is_idempotent(
 def test_live_energy_is_never_negative(start: int, readings: list[tuple[int, datetime]]) -> None:
     tx = open_tx(meter_start_wh=start)
     for value, at in readings:
-        note_meter(tx, value, at)
+        observe_register(tx, value, at)
     energy = live_energy_wh(tx)
     assert energy is None or energy >= 0
     if readings:
@@ -457,13 +561,21 @@ def test_start_key_differs_in_every_part() -> None:
     assert start_key(1, "TAG", at, 101) != base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (latent): start_key uses isoformat(), so the same instant written with "
-    "another UTC offset gives another key; only safe while every caller passes UTC",
-)
 def test_start_key_same_instant_any_offset() -> None:
     utc = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
     helsinki = datetime(2024, 5, 1, 13, 0, tzinfo=timezone(timedelta(hours=3)))
     assert utc == helsinki
     assert start_key(1, "TAG", helsinki, 100) == start_key(1, "TAG", utc, 100)
+    assert start_key(1, "TAG", helsinki, 100) == "1|TAG|2024-05-01T10:00:00+00:00|100"
+
+
+offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+
+
+@settings(deadline=None)
+@given(moment, offsets)
+def test_start_key_depends_on_the_instant_only(at: datetime, zone: timezone) -> None:
+    assert start_key(3, "T", at.astimezone(zone), 7) == start_key(3, "T", at, 7)
+    assert start_key(3, "T", at.astimezone(zone), 7) == f"3|T|{at.isoformat()}|7"

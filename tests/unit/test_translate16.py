@@ -17,7 +17,7 @@ from kilowatt.domain.stations import (
     ProtocolVersion,
     RegistrationStatus,
 )
-from kilowatt.domain.tokens import AuthorizationDecision, AuthorizationStatus
+from kilowatt.domain.tokens import AuthorizationDecision, AuthorizationStatus, authorize
 from kilowatt.ocpp.rpc import ErrorKind, RpcError
 from kilowatt.ocpp.schemas import check
 from kilowatt.ocpp.v16.translate import (
@@ -97,35 +97,46 @@ def test_offset_time_keeps_its_instant_and_wall_clock_becomes_utc() -> None:
     assert (parsed.hour, parsed.tzinfo) == (12, UTC)
 
 
+NEW_YEAR_2017 = datetime(2017, 1, 1, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        pytest.param(
-            "2024-05-01t12:00:00z",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: RFC 3339 (and the schema check) allow lower-case t/z, "
-                "parse_time raises ValueError",
-            ),
-        ),
-        pytest.param(
-            "2016-12-31T23:59:60Z",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: RFC 3339 (and the schema check) allow a leap second, "
-                "parse_time raises ValueError",
-            ),
-        ),
-        "2024-05-01T12:00:00.1234567Z",
-        "2024-05-01T14:00:00+0200",
+        # RFC 3339 allows lower-case t and z
+        ("2024-05-01t12:00:00z", AT),
+        ("2024-05-01t14:00:00+02:00", AT),
+        ("2024-05-01T12:00:00.5z", AT + timedelta(milliseconds=500)),
+        # a leap second is read as the first instant of the next minute
+        ("2016-12-31T23:59:60Z", NEW_YEAR_2017),
+        ("2016-12-31T23:59:60.5Z", NEW_YEAR_2017),
+        ("2016-12-31t23:59:60.999z", NEW_YEAR_2017),
+        ("2017-01-01T01:59:60+02:00", NEW_YEAR_2017),
+        ("2016-12-31T18:59:60-05:00", NEW_YEAR_2017),
+        ("2015-06-30T23:59:60Z", datetime(2015, 7, 1, tzinfo=UTC)),
+        # digits beyond the microsecond are dropped, +hhmm is an offset
+        ("2024-05-01T12:00:00.1234567Z", AT + timedelta(microseconds=123_456)),
+        ("2024-05-01T14:00:00+0200", AT),
     ],
 )
-def test_every_timestamp_the_schema_accepts_can_be_parsed(text: str) -> None:
+def test_every_timestamp_the_schema_accepts_can_be_parsed(text: str, expected: datetime) -> None:
     payload = {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": text}
     check(ProtocolVersion.OCPP16, "StartTransaction", payload, response=False)
     request = start_request(payload)
+    assert request.timestamp == expected
     assert request.timestamp.tzinfo is UTC
-    assert abs(request.timestamp - AT) < timedelta(days=3 * 365)
+
+
+minutes = st.datetimes(
+    min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30), timezones=st.just(UTC)
+).map(lambda moment: moment.replace(second=0, microsecond=0))
+
+
+@settings(deadline=None)
+@given(minutes, st.sampled_from(["", ".0", ".5", ".999999"]))
+def test_a_leap_second_is_the_start_of_the_next_minute(minute: datetime, fraction: str) -> None:
+    before = minute - timedelta(minutes=1)
+    assert parse_time(f"{before:%Y-%m-%dT%H:%M}:60{fraction}Z") == minute
 
 
 @pytest.mark.parametrize(
@@ -158,6 +169,14 @@ def test_parse_time_reads_isoformat(moment: datetime) -> None:
     parsed = parse_time(moment.isoformat())
     assert parsed == moment
     assert parsed.tzinfo is UTC
+
+
+@settings(deadline=None)
+@given(aware)
+def test_parse_time_ignores_the_case_of_t_and_z(moment: datetime) -> None:
+    text = format_time(moment)
+    assert text.endswith("Z")
+    assert parse_time(text.lower()) == parse_time(text)
 
 
 @settings(deadline=None)
@@ -233,13 +252,16 @@ def test_status_report_of_a_connector() -> None:
         "E7",
     )
     assert not report.is_station
+    assert report.timed
 
 
 def test_status_report_of_the_station_without_timestamp() -> None:
     report = status_report({"connectorId": 0, "status": "Unavailable", "errorCode": "NoError"}, NOW)
     assert (report.evse_id, report.connector_id) == (0, 0)
     assert report.is_station
+    # received now, but the station did not say when: the report cannot be ordered
     assert report.timestamp == NOW
+    assert not report.timed
     assert (report.info, report.vendor_id, report.vendor_error_code) == ("", "", "")
 
 
@@ -260,6 +282,13 @@ def test_status_report_of_the_station_without_timestamp() -> None:
 def test_id_tag_info_status(status: AuthorizationStatus, text: str) -> None:
     info = id_tag_info(AuthorizationDecision(status))
     assert info == {"status": text}
+    check(ProtocolVersion.OCPP16, "Authorize", {"idTagInfo": info}, response=True)
+
+
+def test_an_unknown_tag_is_invalid_in_16() -> None:
+    # the domain answers Unknown; 1.6 has no such status
+    info = id_tag_info(authorize(None, NOW))
+    assert info == {"status": "Invalid"}
     check(ProtocolVersion.OCPP16, "Authorize", {"idTagInfo": info}, response=True)
 
 

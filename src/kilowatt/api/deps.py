@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from kilowatt.api.schemas.common import MAX_INT
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.users import Principal
 from kilowatt.services.container import Services
@@ -35,7 +36,9 @@ async def get_principal(
 
 def get_page(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = 50,
-    cursor: Annotated[int | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=MAX_INT, description="`next_cursor` of the previous page.")
+    ] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
 

@@ -57,6 +57,14 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
         return JSONResponse(error_body("validation_error", detail, fields=fields), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # The traceback is logged by the server; the client gets the same JSON shape as ever.
+        return JSONResponse(
+            error_body("internal_error", "the server failed to handle this request"),
+            status_code=500,
+        )
+
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse(

@@ -25,6 +25,16 @@ class EventKind(StrEnum):
     SECURITY = "security"
     CONNECTOR_FAULT = "connector_fault"
     PROTOCOL_ERROR = "protocol_error"
+    NOTIFY_EVENT = "notify_event"
+    CHARGING_LIMIT = "charging_limit"
+    CHARGING_PROFILES = "charging_profiles"
+    EV_CHARGING_NEEDS = "ev_charging_needs"
+    EV_CHARGING_SCHEDULE = "ev_charging_schedule"
+    RESERVATION = "reservation"
+    DISPLAY_MESSAGES = "display_messages"
+    CUSTOMER_INFORMATION = "customer_information"
+    MONITORING_REPORT = "monitoring_report"
+    CERTIFICATE = "certificate"
 
 
 @dataclass(eq=False)

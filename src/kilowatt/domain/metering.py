@@ -139,6 +139,20 @@ def energy_register_wh(samples: list[SampledValue]) -> int | None:
     return round(sum(phases)) if phases else None
 
 
+def register_readings(samples: list[SampledValue]) -> list[tuple[datetime, str | None, int]]:
+    """The energy register at each (timestamp, context) the samples were taken, in Wh."""
+    groups: dict[tuple[datetime, str | None], list[SampledValue]] = {}
+    for sample in samples:
+        if sample.measurand == ENERGY_REGISTER:
+            groups.setdefault((sample.timestamp, sample.context), []).append(sample)
+    readings = []
+    for (timestamp, context), group in sorted(groups.items(), key=lambda item: item[0][0]):
+        wh = energy_register_wh(group)
+        if wh is not None:
+            readings.append((timestamp, context, wh))
+    return readings
+
+
 @dataclass(frozen=True, slots=True)
 class MeterRecord:
     """A stored reading: where it was taken and, if any, the transaction it belongs to."""

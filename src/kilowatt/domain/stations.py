@@ -91,10 +91,11 @@ _IDENTITY = re.compile(r"^[A-Za-z0-9._\-~*+@=]{1,48}$")
 
 
 def check_identity(identity: str) -> str:
-    if not _IDENTITY.fullmatch(identity):
+    # "." and ".." would be dot segments in a URL, which clients remove before sending.
+    if not _IDENTITY.fullmatch(identity) or set(identity) == {"."}:
         raise InvalidInput(
             "ocpp_id",
-            "1 to 48 characters: letters, digits and . _ - ~ * + @ =",
+            "1 to 48 characters: letters, digits and . _ - ~ * + @ = (not only dots)",
         )
     return identity
 
@@ -124,6 +125,7 @@ class Station:
     boot_reason: str = ""
     status: str = ConnectorStatus.UNKNOWN.value
     error_code: str = NO_ERROR
+    status_at: datetime | None = None
     firmware_status: str = ""
     diagnostics_status: str = ""
     id: int | None = None
@@ -199,6 +201,8 @@ class StatusReport:
     info: str = ""
     vendor_id: str = ""
     vendor_error_code: str = ""
+    timed: bool = True
+    """False when the station gave no timestamp and ``timestamp`` is when we received it."""
 
     @property
     def is_station(self) -> bool:
@@ -221,13 +225,16 @@ class StatusChange:
     id: int | None = None
 
 
-def apply_status(connector: Connector, report: StatusReport) -> bool:
-    """Apply a report unless it is older than what we know; True when it changed the connector.
+def _is_stale(known_at: datetime | None, report: StatusReport) -> bool:
+    """Stations replay queued StatusNotifications after a connection loss, so a report older
+    than what we know must not overwrite a newer state. A report without a station timestamp
+    cannot be ordered: it applies, and leaves the next timed report free to apply too."""
+    return report.timed and known_at is not None and report.timestamp < known_at
 
-    Stations replay queued StatusNotifications after a connection loss, so an old report
-    must not overwrite a newer state.
-    """
-    if connector.status_at is not None and report.timestamp < connector.status_at:
+
+def apply_status(connector: Connector, report: StatusReport) -> bool:
+    """Apply a report unless it is stale; True when it changed status or error code."""
+    if _is_stale(connector.status_at, report):
         return False
     changed = (connector.status, connector.error_code) != (
         report.status.value,
@@ -238,7 +245,18 @@ def apply_status(connector: Connector, report: StatusReport) -> bool:
     connector.info = report.info
     connector.vendor_id = report.vendor_id
     connector.vendor_error_code = report.vendor_error_code
-    connector.status_at = report.timestamp
+    connector.status_at = report.timestamp if report.timed else None
+    return changed
+
+
+def apply_station_status(station: Station, report: StatusReport) -> bool:
+    """The same for connector 0 (1.6) or EVSE 0: the station as a whole."""
+    if _is_stale(station.status_at, report):
+        return False
+    changed = (station.status, station.error_code) != (report.status.value, report.error_code)
+    station.status = report.status.value
+    station.error_code = report.error_code
+    station.status_at = report.timestamp if report.timed else None
     return changed
 
 

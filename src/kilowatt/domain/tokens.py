@@ -76,10 +76,10 @@ def authorize(
     ``in_other_transaction`` is only passed when a transaction starts: OCPP 1.6 reserves
     ConcurrentTx for StartTransaction ("only relevant for a StartTransaction.req"), so
     Authorize never answers it, and a driver can always present the card that stops a session.
-    An unknown token is Invalid.
+    An unknown token is Unknown (OCPP 1.6 has no such status and says Invalid).
     """
     if token is None:
-        return AuthorizationDecision(AuthorizationStatus.INVALID)
+        return AuthorizationDecision(AuthorizationStatus.UNKNOWN)
     status = {
         TokenStatus.BLOCKED: AuthorizationStatus.BLOCKED,
         TokenStatus.EXPIRED: AuthorizationStatus.EXPIRED,

@@ -7,8 +7,9 @@ would retry forever); all of it is kept and flagged for an operator to review.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from kilowatt.domain.tokens import AuthorizationStatus
@@ -30,7 +31,11 @@ class ReviewFlag(StrEnum):
     """A new transaction began on the connector before this one was stopped."""
     NOT_AUTHORIZED = "not_authorized"
     """It started although its token was not accepted."""
+    SEQ_GAP = "seq_gap"
+    """A 2.0.1 TransactionEvent of it is missing (a hole in the seqNo)."""
 
+
+BEGIN_CONTEXT = "Transaction.Begin"
 
 # A station clock may run a little ahead; more than this is a wrong clock.
 CLOCK_SKEW = timedelta(minutes=15)
@@ -73,7 +78,7 @@ class Transaction:
     connector_id: int
     id_tag: str
     start_time: datetime
-    meter_start_wh: int
+    meter_start_wh: int | None
     state: TransactionState
     created_at: datetime
     updated_at: datetime
@@ -89,6 +94,17 @@ class Transaction:
     stop_id_tag: str | None = None
     last_meter_wh: int | None = None
     last_meter_at: datetime | None = None
+    meter_start_at: datetime | None = None
+    """When the start reading was taken; None when the protocol fixed it (1.6 meterStart)."""
+    charging_state: str | None = None
+    remote_start_id: int | None = None
+    offline: bool = False
+    """Some of it happened while the station was offline (2.0.1 ``offline``)."""
+    number_of_phases: int | None = None
+    started_seq: int | None = None
+    """seqNo of the 2.0.1 Started event, once received."""
+    state_seq: int | None = None
+    """seqNo of the event that set ``charging_state``."""
     flags: list[str] = field(default_factory=list)
     id: int | None = None
 
@@ -98,12 +114,16 @@ class Transaction:
 
     @property
     def stop_received(self) -> bool:
-        return self.meter_stop_wh is not None
+        """The station said it ended (rather than us closing it for want of a stop)."""
+        return (
+            self.state is TransactionState.COMPLETED
+            and ReviewFlag.NO_STOP_RECEIVED.value not in self.flags
+        )
 
 
 def start_key(connector_id: int, id_tag: str, timestamp: datetime, meter_start: int) -> str:
-    """What identifies a replayed 1.6 StartTransaction: same connector, tag, time and meter."""
-    return f"{connector_id}|{id_tag}|{timestamp.isoformat()}|{meter_start}"
+    """What identifies a replayed 1.6 StartTransaction: same connector, tag, instant and meter."""
+    return f"{connector_id}|{id_tag}|{timestamp.astimezone(UTC).isoformat()}|{meter_start}"
 
 
 def timestamp_flags(timestamp: datetime, now: datetime) -> list[ReviewFlag]:
@@ -114,9 +134,10 @@ def timestamp_flags(timestamp: datetime, now: datetime) -> list[ReviewFlag]:
     return []
 
 
-def energy_delivered(meter_start_wh: int, meter_stop_wh: int) -> int | None:
-    """Energy of a session; None when the meter went backwards (replaced, reset, wrapped)."""
-    if meter_stop_wh < meter_start_wh:
+def energy_delivered(meter_start_wh: int | None, meter_stop_wh: int | None) -> int | None:
+    """Energy of a session; None when a reading is missing or the meter went backwards
+    (replaced, reset, wrapped)."""
+    if meter_start_wh is None or meter_stop_wh is None or meter_stop_wh < meter_start_wh:
         return None
     return meter_stop_wh - meter_start_wh
 
@@ -171,30 +192,35 @@ def open_transaction(
 @dataclass(frozen=True, slots=True)
 class StopData:
     timestamp: datetime
-    meter_stop_wh: int
+    meter_stop_wh: int | None = None
+    """None: the latest register reading is the stop reading (2.0.1 sends no meterStop)."""
     reason: str | None = None
     id_tag: str | None = None
 
 
 def close_transaction(tx: Transaction, stop: StopData, now: datetime) -> bool:
     """Record the stop on ``tx``; False (and no change) when its stop was already recorded,
-    so a replayed StopTransaction changes nothing."""
+    so a replayed StopTransaction, or a second Ended, changes nothing."""
     if tx.stop_received:
         return False
+    meter_stop = stop.meter_stop_wh if stop.meter_stop_wh is not None else tx.last_meter_wh
     flags = timestamp_flags(stop.timestamp, now)
     if stop.timestamp < tx.start_time:
         flags.append(ReviewFlag.STOP_BEFORE_START)
-    energy = energy_delivered(tx.meter_start_wh, stop.meter_stop_wh)
-    if energy is None:
+    energy = energy_delivered(tx.meter_start_wh, meter_stop)
+    if energy is None and meter_stop is not None and tx.meter_start_wh is not None:
         flags.append(ReviewFlag.METER_STOP_BELOW_START)
     tx.state = TransactionState.COMPLETED
     tx.stop_time = stop.timestamp
-    tx.meter_stop_wh = stop.meter_stop_wh
+    tx.meter_stop_wh = meter_stop
     tx.energy_wh = energy
     tx.stop_reason = stop.reason or StopReason.LOCAL.value
     tx.stop_id_tag = stop.id_tag
-    tx.last_meter_wh = stop.meter_stop_wh
-    tx.last_meter_at = stop.timestamp
+    if stop.meter_stop_wh is not None:
+        # An explicit stop reading is final; a derived one (the latest reading) keeps its own
+        # time, so that a reading taken before the stop but arriving after it can replace it.
+        tx.last_meter_wh = stop.meter_stop_wh
+        tx.last_meter_at = stop.timestamp
     # A late stop completes a transaction closed for want of one: the flag no longer holds.
     kept = [f for f in tx.flags if f != ReviewFlag.NO_STOP_RECEIVED.value]
     tx.flags = merge_flags(kept, flags)
@@ -252,19 +278,190 @@ def supersede(tx: Transaction, now: datetime) -> None:
     tx.updated_at = now
 
 
-def note_meter(tx: Transaction, register_wh: int, at: datetime) -> bool:
-    """Remember the latest register reading of a running transaction (for live energy)."""
-    if tx.last_meter_at is not None and at < tx.last_meter_at:
-        return False
-    tx.last_meter_wh = register_wh
-    tx.last_meter_at = at
-    return True
+def observe_register(
+    tx: Transaction, register_wh: int, at: datetime, context: str | None = None
+) -> None:
+    """Take one energy-register reading of ``tx`` into account.
+
+    The start reading is the earliest one (a 2.0.1 ``Transaction.Begin`` reading counts as
+    taken at the start), unless the protocol fixed it (1.6 meterStart). The latest reading is
+    kept for live energy until the station reports the stop. Late readings of a finished
+    transaction may still move its start reading earlier, and so its energy.
+    """
+    at_start = min(at, tx.start_time) if context == BEGIN_CONTEXT else at
+    moved = False
+    if tx.meter_start_wh is None or (
+        tx.meter_start_at is not None and at_start < tx.meter_start_at
+    ):
+        tx.meter_start_wh = register_wh
+        tx.meter_start_at = at_start
+        moved = True
+    if not tx.stop_received:
+        if tx.last_meter_at is None or at >= tx.last_meter_at:
+            tx.last_meter_wh = register_wh
+            tx.last_meter_at = at
+    elif (
+        context != BEGIN_CONTEXT
+        and tx.stop_time is not None
+        and (tx.last_meter_at is None or tx.last_meter_at < at <= tx.stop_time)
+    ):
+        # The stop reading was only the latest reading known when the stop came (2.0.1 Ended
+        # without one): a reading that arrives late but was taken before the stop is later.
+        tx.last_meter_wh = register_wh
+        tx.last_meter_at = at
+        tx.meter_stop_wh = register_wh
+        moved = True
+    if moved and tx.stop_received:
+        recheck_flags(tx)
+
+
+_CONSISTENCY = (ReviewFlag.STOP_BEFORE_START.value, ReviewFlag.METER_STOP_BELOW_START.value)
+
+
+def recheck_flags(tx: Transaction) -> None:
+    """Energy and the start/stop consistency flags of a stopped transaction, again, after a
+    late event moved its start or stop (2.0.1 events may arrive in any order)."""
+    tx.energy_wh = energy_delivered(tx.meter_start_wh, tx.meter_stop_wh)
+    flags: list[ReviewFlag] = []
+    if tx.stop_time is not None and tx.stop_time < tx.start_time:
+        flags.append(ReviewFlag.STOP_BEFORE_START)
+    if tx.energy_wh is None and tx.meter_start_wh is not None and tx.meter_stop_wh is not None:
+        flags.append(ReviewFlag.METER_STOP_BELOW_START)
+    tx.flags = merge_flags([f for f in tx.flags if f not in _CONSISTENCY], flags)
 
 
 def live_energy_wh(tx: Transaction) -> int | None:
     """Energy so far: final once stopped, else the latest register reading minus the start."""
     if tx.energy_wh is not None or tx.stop_received:
         return tx.energy_wh
-    if tx.last_meter_wh is None:
+    if tx.last_meter_wh is None or tx.meter_start_wh is None:
         return 0 if tx.is_active else None
     return energy_delivered(tx.meter_start_wh, tx.last_meter_wh)
+
+
+# OCPP 2.0.1 transaction events ----------------------------------------------------------
+
+
+class TransactionEventType(StrEnum):
+    STARTED = "Started"
+    UPDATED = "Updated"
+    ENDED = "Ended"
+
+
+@dataclass(eq=False)
+class TransactionEventRecord:
+    """One 2.0.1 TransactionEvent as received; (transaction, seqNo) is unique."""
+
+    transaction_id: int
+    seq_no: int
+    event_type: str
+    trigger_reason: str
+    timestamp: datetime
+    received_at: datetime
+    offline: bool = False
+    charging_state: str | None = None
+    id_tag: str | None = None
+    id: int | None = None
+
+
+def open_from_event(
+    *,
+    organization_id: int,
+    station_id: int,
+    ocpp_transaction_id: str,
+    timestamp: datetime,
+    now: datetime,
+) -> Transaction:
+    """A 2.0.1 transaction as first heard of. Its token and start reading may come later: a
+    car can be plugged in before anyone taps a card, and events may arrive out of order."""
+    return Transaction(
+        organization_id=organization_id,
+        station_id=station_id,
+        evse_id=0,
+        connector_id=0,
+        id_tag="",
+        start_time=timestamp,
+        meter_start_wh=None,
+        state=TransactionState.ACTIVE,
+        created_at=now,
+        updated_at=now,
+        ocpp_transaction_id=ocpp_transaction_id,
+        auth_status=AuthorizationStatus.UNKNOWN.value,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """What a 2.0.1 TransactionEvent says about its transaction, besides token and readings."""
+
+    event_type: TransactionEventType
+    seq_no: int
+    timestamp: datetime
+    evse_id: int | None = None
+    connector_id: int | None = None
+    charging_state: str | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    offline: bool = False
+    number_of_phases: int | None = None
+
+
+def apply_event(tx: Transaction, facts: EventFacts, now: datetime) -> None:
+    """Apply an event's facts in seqNo order: a Started fixes the start whenever it arrives;
+    state (charging state, phases) moves only forward in seqNo, so an old event replayed late
+    cannot undo a newer one."""
+    if facts.event_type is TransactionEventType.STARTED:
+        tx.start_time = facts.timestamp
+        tx.started_seq = facts.seq_no
+        tx.flags = merge_flags(tx.flags, timestamp_flags(facts.timestamp, now))
+    if facts.evse_id and not tx.evse_id:
+        tx.evse_id = facts.evse_id
+        tx.connector_id = facts.connector_id or 0
+    if facts.remote_start_id is not None:
+        tx.remote_start_id = facts.remote_start_id
+    if facts.reservation_id is not None:
+        tx.reservation_id = facts.reservation_id
+    tx.offline = tx.offline or facts.offline
+    # Only an event that states the charging state moves it; an older one replayed late
+    # cannot undo a newer one.
+    if facts.charging_state is not None and (tx.state_seq is None or facts.seq_no >= tx.state_seq):
+        tx.charging_state = facts.charging_state
+        tx.state_seq = facts.seq_no
+    if facts.number_of_phases is not None and (
+        tx.number_of_phases is None or tx.state_seq is None or facts.seq_no >= tx.state_seq
+    ):
+        tx.number_of_phases = facts.number_of_phases
+    if facts.event_type is TransactionEventType.STARTED and tx.stop_received:
+        recheck_flags(tx)
+    tx.updated_at = now
+
+
+def record_authorization(
+    tx: Transaction, id_tag: str, id_token_id: int | None, status: AuthorizationStatus
+) -> None:
+    """The token a transaction is charged to, and whether it was accepted."""
+    tx.id_tag = id_tag
+    tx.id_token_id = id_token_id
+    tx.auth_status = status.value
+    kept = [f for f in tx.flags if f != ReviewFlag.NOT_AUTHORIZED.value]
+    tx.flags = merge_flags(
+        kept, [] if status is AuthorizationStatus.ACCEPTED else [ReviewFlag.NOT_AUTHORIZED]
+    )
+
+
+def has_seq_gap(seen: set[int], started_seq: int | None) -> bool:
+    """True while an event is missing between the first (the Started event, or seqNo 0 when
+    none came yet) and the highest seqNo received. Costs O(n log n) in the events received,
+    whatever their seqNo values."""
+    if not seen:
+        return False
+    ordered = sorted(seen)
+    low = min(ordered[0], started_seq if started_seq is not None else 0)
+    if ordered[0] != low:
+        return True
+    return any(b - a > 1 for a, b in itertools.pairwise(ordered))
+
+
+def mark_seq_gap(tx: Transaction, gap: bool) -> None:
+    kept = [f for f in tx.flags if f != ReviewFlag.SEQ_GAP.value]
+    tx.flags = merge_flags(kept, [ReviewFlag.SEQ_GAP] if gap else [])

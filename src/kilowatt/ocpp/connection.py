@@ -180,7 +180,8 @@ class OcppConnection:
             )
             return
         except Exception:
-            log.exception("handler failed", station=self.ref.ocpp_id, action=call.action)
+            with contextlib.suppress(Exception):  # reporting must not stop the answer
+                log.exception("handler failed", station=self.ref.ocpp_id, action=call.action)
             await self._send_error(
                 call.unique_id,
                 call.action,
@@ -277,9 +278,3 @@ class OcppConnection:
         self, direction: Direction, kind: MessageType, unique_id: str, action: str, text: str
     ) -> None:
         self.message_log.record(self.ref.ocpp_id, direction, kind, unique_id, action, text)
-
-
-async def cancel_quietly(task: asyncio.Task[Any]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task

@@ -51,21 +51,6 @@ def _file_name(version: ProtocolVersion, action: str, response: bool) -> str:
     return f"{action}.json" if version is ProtocolVersion.OCPP16 else f"{action}Request.json"
 
 
-def _drop_decimal_steps(node: Any) -> Any:
-    """1.6 limits some decimals to one place with ``multipleOf: 0.1``, which binary floats
-    cannot satisfy (21.4 / 0.1 = 213.99999999999997). We round such values when we build
-    them, and do not reject a station for them."""
-    if isinstance(node, dict):
-        return {
-            key: _drop_decimal_steps(value)
-            for key, value in node.items()
-            if not (key == "multipleOf" and isinstance(value, float) and value < 1)
-        }
-    if isinstance(node, list):
-        return [_drop_decimal_steps(item) for item in node]
-    return node
-
-
 @cache
 def actions(version: ProtocolVersion) -> frozenset[str]:
     """Every action the version defines, in either direction."""
@@ -83,7 +68,6 @@ def validator(version: ProtocolVersion, action: str, response: bool) -> Validato
     if not path.is_file():
         return None
     schema = json.loads(path.read_text(encoding="utf-8-sig"))
-    schema = _drop_decimal_steps(schema)
     compiled: Validator = fastjsonschema.compile(schema)
     return compiled
 

@@ -15,12 +15,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.stations import (
-    ProtocolVersion,
     RegistrationStatus,
-    StationRef,
     check_identity,
 )
-from kilowatt.ocpp import v16
+from kilowatt.ocpp import v16, v201
 from kilowatt.ocpp.connection import OcppConnection, Router, TransportClosed
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.registry import ConnectionRegistry
@@ -30,6 +28,7 @@ log = structlog.get_logger("kilowatt.ocpp")
 
 # Highest first: a station offering several versions gets the newest we both speak.
 SUBPROTOCOLS: dict[str, Router] = {
+    "ocpp2.0.1": v201.ROUTER,
     "ocpp1.6": v16.ROUTER,
 }
 
@@ -232,11 +231,3 @@ class OcppServer:
             await self.services.provisioning.record_presence(seen)
         except Exception as exc:
             log.warning("presence write failed", error=str(exc), stations=len(seen))
-
-    def station_ref(self, ocpp_id: str) -> StationRef | None:
-        connection = self.registry.get(ocpp_id)
-        return connection.ref if connection else None
-
-
-def version_of(subprotocol: str) -> ProtocolVersion:
-    return SUBPROTOCOLS[subprotocol].version

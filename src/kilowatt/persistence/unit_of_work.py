@@ -5,7 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import IntegrityError
+
+from kilowatt.domain.errors import Conflict
 from kilowatt.persistence.db import Database
+from kilowatt.persistence.repositories.device_model import SqlDeviceModelRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
@@ -16,6 +20,7 @@ from kilowatt.persistence.repositories.users import SqlApiKeyRepository, SqlUser
 from kilowatt.services.ports import (
     ApiKeyRepository,
     ConnectorRepository,
+    DeviceModelRepository,
     EventRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -49,6 +54,7 @@ class SqlUnitOfWork:
             self.transactions: TransactionRepository = SqlTransactionRepository(session)
             self.events: EventRepository = SqlEventRepository(session)
             self.messages: MessageLogRepository = SqlMessageLogRepository(session)
+            self.device_model: DeviceModelRepository = SqlDeviceModelRepository(session)
             self.users: UserRepository = SqlUserRepository(session)
             self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
         except BaseException:
@@ -72,7 +78,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._readonly:
             raise RuntimeError("commit() in a read-only unit of work")
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError as error:
+            raise Conflict(f"conflicts with an existing record: {error.orig}") from error
 
     def _release(self) -> None:
         if self._locked and self._database.write_lock is not None:

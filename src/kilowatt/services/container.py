@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
@@ -29,4 +30,5 @@ class Services:
     sites: SiteService
     tokens: TokenService
     message_log: MessageLogService
+    device_model: DeviceModelService
     users: UserService

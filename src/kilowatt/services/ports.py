@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.events import Direction, OcppMessage, StationEvent
 from kilowatt.domain.metering import MeterRecord
 from kilowatt.domain.organizations import Organization
@@ -19,7 +20,7 @@ from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, RegistrationStatus, Station, StatusChange
 from kilowatt.domain.tokens import IdToken, IdTokenType, TokenStatus
-from kilowatt.domain.transactions import Transaction, TransactionState
+from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
 from kilowatt.domain.users import ApiKey, User
 
 
@@ -59,6 +60,13 @@ class MessageFilter:
     direction: Direction | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceModelFilter:
+    component: str | None = None
+    variable: str | None = None
+    evse_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +139,13 @@ class TransactionRepository(Protocol):
     async def open_on_connector(
         self, station_id: int, evse_id: int, connector_id: int
     ) -> list[Transaction]: ...
-    async def token_in_transaction(self, organization_id: int, id_tag: str) -> bool: ...
+    async def token_in_transaction(
+        self, organization_id: int, id_tag: str, exclude: set[int] | None = None
+    ) -> bool:
+        """Whether the tag (compared case-insensitively) has an active transaction other than
+        those in ``exclude``."""
+        ...
+
     async def add(self, transaction: Transaction) -> Transaction: ...
     async def search(
         self, organization_id: int, page: PageRequest, where: TransactionFilter
@@ -139,6 +153,9 @@ class TransactionRepository(Protocol):
     async def count_for_station(self, station_id: int) -> int: ...
     async def add_meter_values(self, records: Sequence[MeterRecord]) -> None: ...
     async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]: ...
+    async def event_seqs(self, transaction_id: int) -> set[int]: ...
+    async def add_event(self, event: TransactionEventRecord) -> None: ...
+    async def events(self, transaction_id: int) -> list[TransactionEventRecord]: ...
 
 
 class EventRepository(Protocol):
@@ -153,6 +170,14 @@ class MessageLogRepository(Protocol):
     async def search(
         self, station_ocpp_id: str, page: PageRequest, where: MessageFilter
     ) -> Page[StoredMessage]: ...
+
+
+class DeviceModelRepository(Protocol):
+    async def for_station(self, station_id: int) -> list[DeviceVariable]: ...
+    async def add_many(self, variables: list[DeviceVariable]) -> None: ...
+    async def search(
+        self, station_id: int, page: PageRequest, where: DeviceModelFilter
+    ) -> Page[DeviceVariable]: ...
 
 
 class UserRepository(Protocol):
@@ -177,6 +202,7 @@ class UnitOfWork(Protocol):
     transactions: TransactionRepository
     events: EventRepository
     messages: MessageLogRepository
+    device_model: DeviceModelRepository
     users: UserRepository
     api_keys: ApiKeyRepository
 

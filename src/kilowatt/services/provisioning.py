@@ -25,6 +25,7 @@ from kilowatt.domain.stations import (
     StatusChange,
     StatusReport,
     UnknownStationPolicy,
+    apply_station_status,
     apply_status,
     decide_boot,
 )
@@ -223,12 +224,7 @@ class ProvisioningService(Service):
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             if report.is_station:
-                changed = (station.status, station.error_code) != (
-                    report.status.value,
-                    report.error_code,
-                )
-                station.status = report.status.value
-                station.error_code = report.error_code
+                changed = apply_station_status(station, report)
                 station.updated_at = now
             else:
                 connector = await uow.connectors.get(ref.id, report.evse_id, report.connector_id)
@@ -327,6 +323,23 @@ class ProvisioningService(Service):
                     {"type": kind, "tech_info": info},
                     Severity.WARNING,
                 )
+            )
+            await uow.commit()
+
+    async def record_event(
+        self,
+        ref: StationRef,
+        kind: EventKind,
+        message: str,
+        data: dict[str, Any],
+        severity: Severity = Severity.INFO,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Keep something a station reported that has no model of its own yet."""
+        async with self.uow() as uow:
+            station = await self._station(uow, ref.id)
+            await uow.events.add(
+                self._event(station, kind, timestamp or self.clock.now(), message, data, severity)
             )
             await uow.commit()
 

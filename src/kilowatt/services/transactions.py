@@ -1,24 +1,39 @@
-"""Charging sessions: start, meter, stop, and the queries over them."""
+"""Charging sessions: start, meter, stop (1.6) or events (2.0.1), and the queries over them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from kilowatt.domain.errors import Conflict, NotFound
-from kilowatt.domain.metering import MeterRecord, SampledValue, energy_register_wh
+from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
-from kilowatt.domain.tokens import AuthorizationDecision, AuthorizationStatus, authorize
+from kilowatt.domain.tokens import (
+    AuthorizationDecision,
+    AuthorizationStatus,
+    IdToken,
+    IdTokenType,
+    authorize,
+)
 from kilowatt.domain.transactions import (
+    EventFacts,
     StopData,
     Transaction,
+    TransactionEventRecord,
+    TransactionEventType,
+    apply_event,
     close_transaction,
+    has_seq_gap,
     live_energy_wh,
-    note_meter,
+    mark_seq_gap,
+    observe_register,
+    open_from_event,
     open_transaction,
     orphan_stop,
+    record_authorization,
     start_key,
     supersede,
 )
@@ -62,6 +77,54 @@ class StopResult:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenRef:
+    value: str
+    type: IdTokenType | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEventInput:
+    """A 2.0.1 TransactionEvent, version-neutral."""
+
+    event_type: TransactionEventType
+    transaction_ref: str
+    seq_no: int
+    timestamp: datetime
+    trigger_reason: str
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_token: TokenRef | None = None
+    charging_state: str | None = None
+    stopped_reason: str | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    offline: bool = False
+    number_of_phases: int | None = None
+    samples: Sequence[SampledValue] = ()
+
+    def facts(self) -> EventFacts:
+        return EventFacts(
+            event_type=self.event_type,
+            seq_no=self.seq_no,
+            timestamp=self.timestamp,
+            evse_id=self.evse_id,
+            connector_id=self.connector_id,
+            charging_state=self.charging_state,
+            remote_start_id=self.remote_start_id,
+            reservation_id=self.reservation_id,
+            offline=self.offline,
+            number_of_phases=self.number_of_phases,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    transaction_id: int
+    decision: AuthorizationDecision | None
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
 class TransactionView:
     transaction: Transaction
     station_ocpp_id: str
@@ -73,15 +136,26 @@ class TransactionDetail:
     transaction: Transaction
     station_ocpp_id: str
     meter_values: list[MeterRecord]
+    events: list[TransactionEventRecord]
+
+
+def _with_token_facts(status: AuthorizationStatus, token: IdToken | None) -> AuthorizationDecision:
+    """The answer given before, with the token's expiry and group as they are now."""
+    if token is None:
+        return AuthorizationDecision(status)
+    return AuthorizationDecision(status, expires_at=token.expires_at, group_id=token.group_id)
 
 
 class TransactionService(Service):
+    # OCPP 1.6 ------------------------------------------------------------------------------
+
     async def start(self, ref: StationRef, request: StartRequest) -> StartResult:
         """Open a transaction and give it a system-wide id.
 
-        A replay (same connector, tag, timestamp and meter start) gets the id it got the first
-        time and creates nothing. A token that may not charge still gets a transaction (the
-        station has begun one and needs an id to stop it) with the refusal recorded.
+        A replay (same connector, tag, timestamp and meter start) gets the id and the answer it
+        got the first time, and creates nothing. A token that may not charge still gets a
+        transaction (the station has begun one and needs an id to stop it) with the refusal
+        recorded.
         """
         key = start_key(
             request.connector_id, request.id_tag, request.timestamp, request.meter_start_wh
@@ -99,19 +173,25 @@ class TransactionService(Service):
     async def _start(self, ref: StationRef, request: StartRequest, key: str) -> StartResult:
         now = self.clock.now()
         async with self.uow() as uow:
+            token = await uow.tokens.find(ref.organization_id, request.id_tag)
             existing = await uow.transactions.by_start_key(ref.id, key)
             if existing is not None:
                 assert existing.id is not None
-                status = AuthorizationStatus(existing.auth_status)
-                return StartResult(existing.id, AuthorizationDecision(status), replayed=True)
-            token = await uow.tokens.find(ref.organization_id, request.id_tag)
-            busy = await uow.transactions.token_in_transaction(ref.organization_id, request.id_tag)
-            decision = authorize(token, now, in_other_transaction=busy)
+                decision = _with_token_facts(AuthorizationStatus(existing.auth_status), token)
+                return StartResult(existing.id, decision, replayed=True)
+            # A transaction left open on this connector lost its stop: it is closed first, so
+            # that it does not count against the driver who starts again.
             stale = await uow.transactions.open_on_connector(
                 ref.id, request.evse_id, request.connector_id
             )
             for old in stale:
                 supersede(old, now)
+            busy = await uow.transactions.token_in_transaction(
+                ref.organization_id,
+                request.id_tag,
+                exclude={old.id for old in stale if old.id is not None},
+            )
+            decision = authorize(token, now, in_other_transaction=busy)
             transaction = await uow.transactions.add(
                 open_transaction(
                     organization_id=ref.organization_id,
@@ -130,16 +210,7 @@ class TransactionService(Service):
             )
             await uow.commit()
         assert transaction.id is not None
-        self.bus.publish(
-            "transaction.started",
-            {
-                "station": ref.ocpp_id,
-                "transaction_id": transaction.id,
-                "evse_id": request.evse_id,
-                "connector_id": request.connector_id,
-                "id_tag": request.id_tag,
-            },
-        )
+        self._published("transaction.started", ref, transaction)
         return StartResult(transaction.id, decision, replayed=False)
 
     async def stop(self, ref: StationRef, request: StopRequest) -> StopResult:
@@ -157,7 +228,7 @@ class TransactionService(Service):
             if request.id_tag:
                 token = await uow.tokens.find(ref.organization_id, request.id_tag)
                 decision = authorize(token, now)
-            transaction = await self._find_for_stop(uow, ref, request.transaction_id)
+            transaction = await self._own(uow, ref, request.transaction_id)
             unknown = transaction is None
             if transaction is None:
                 transaction = await uow.transactions.add(
@@ -175,39 +246,20 @@ class TransactionService(Service):
             assert transaction.id is not None
             if changed:
                 await uow.transactions.add_meter_values(
-                    [
-                        MeterRecord(
-                            station_id=ref.id,
-                            evse_id=transaction.evse_id,
-                            connector_id=transaction.connector_id,
-                            transaction_id=transaction.id,
-                            sample=sample,
-                        )
-                        for sample in request.samples
-                    ]
+                    self._records(ref, transaction, transaction.id, request.samples)
                 )
                 await uow.commit()
         if changed:
-            self.bus.publish(
-                "transaction.ended",
-                {
-                    "station": ref.ocpp_id,
-                    "transaction_id": transaction.id,
-                    "evse_id": transaction.evse_id,
-                    "connector_id": transaction.connector_id,
-                    "energy_wh": transaction.energy_wh,
-                },
-            )
+            self._published("transaction.ended", ref, transaction)
         return StopResult(transaction.id, decision, replayed=not changed, unknown=unknown)
 
     @staticmethod
-    async def _find_for_stop(
-        uow: UnitOfWork, ref: StationRef, transaction_id: int
-    ) -> Transaction | None:
+    async def _own(uow: UnitOfWork, ref: StationRef, transaction_id: int) -> Transaction | None:
+        """This station's transaction with a 1.6 id: ours, or a stop we kept for one we never
+        started (its replay)."""
         transaction = await uow.transactions.get(ref.organization_id, transaction_id)
         if transaction is not None and transaction.station_id == ref.id:
             return transaction
-        # A stop we kept earlier for a transaction we never started: its replay.
         return await uow.transactions.by_ocpp_id(ref.id, str(transaction_id))
 
     async def record_meter_values(
@@ -215,32 +267,180 @@ class TransactionService(Service):
         ref: StationRef,
         evse_id: int,
         connector_id: int,
-        transaction_id: int | None,
+        transaction_id: int | str | None,
         samples: Sequence[SampledValue],
     ) -> None:
         """Store readings in one batch. Readings naming a transaction of another station, or
         none we know, are kept against the station alone."""
         async with self.uow() as uow:
             transaction = None
-            if transaction_id is not None:
-                transaction = await self._find_for_stop(uow, ref, transaction_id)
-            register = energy_register_wh(list(samples))
-            if transaction is not None and transaction.is_active and register is not None:
-                note_meter(transaction, register, max(s.timestamp for s in samples))
-            await uow.transactions.add_meter_values(
-                [
-                    MeterRecord(
-                        station_id=ref.id,
-                        evse_id=evse_id,
-                        connector_id=connector_id,
-                        transaction_id=transaction.id if transaction else None,
-                        sample=sample,
-                    )
-                    for sample in samples
-                ]
-            )
+            if isinstance(transaction_id, int):
+                transaction = await self._own(uow, ref, transaction_id)
+            elif transaction_id is not None:
+                transaction = await uow.transactions.by_ocpp_id(ref.id, transaction_id)
+            if transaction is not None:
+                for at, context, wh in register_readings(list(samples)):
+                    observe_register(transaction, wh, at, context)
+            tx_id = transaction.id if transaction else None
+            records = [
+                MeterRecord(ref.id, evse_id, connector_id, tx_id, sample) for sample in samples
+            ]
+            await uow.transactions.add_meter_values(records)
             await uow.commit()
-        live = {
+        self._publish_readings(ref, evse_id, connector_id, transaction, samples)
+
+    # OCPP 2.0.1 ----------------------------------------------------------------------------
+
+    async def event(self, ref: StationRef, event: TransactionEventInput) -> EventResult:
+        """Apply one 2.0.1 TransactionEvent.
+
+        Events are keyed by (transaction, seqNo): a duplicate changes nothing; a hole in the
+        seqNo flags the transaction until the missing event arrives; events applied out of
+        order end in the state their seqNo order gives. A token may come with any event.
+        """
+        for attempt in range(2):
+            try:
+                return await self._event(ref, event)
+            except Conflict:
+                if attempt:  # the same event committed concurrently: now it is a duplicate
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _event(self, ref: StationRef, event: TransactionEventInput) -> EventResult:
+        now = self.clock.now()
+        ended = False
+        async with self.uow() as uow:
+            transaction = await uow.transactions.by_ocpp_id(ref.id, event.transaction_ref)
+            if transaction is None:
+                transaction = await uow.transactions.add(
+                    open_from_event(
+                        organization_id=ref.organization_id,
+                        station_id=ref.id,
+                        ocpp_transaction_id=event.transaction_ref,
+                        timestamp=event.timestamp,
+                        now=now,
+                    )
+                )
+            assert transaction.id is not None
+            seen = await uow.transactions.event_seqs(transaction.id)
+            token = None
+            if event.id_token is not None:
+                token = await uow.tokens.find(
+                    ref.organization_id, event.id_token.value, event.id_token.type
+                )
+            if event.seq_no in seen:
+                decision = None
+                if event.id_token is not None:
+                    decision = _with_token_facts(
+                        AuthorizationStatus(transaction.auth_status), token
+                    )
+                return EventResult(transaction.id, decision, duplicate=True)
+
+            await uow.transactions.add_event(
+                TransactionEventRecord(
+                    transaction_id=transaction.id,
+                    seq_no=event.seq_no,
+                    event_type=event.event_type.value,
+                    trigger_reason=event.trigger_reason,
+                    timestamp=event.timestamp,
+                    received_at=now,
+                    offline=event.offline,
+                    charging_state=event.charging_state,
+                    id_tag=event.id_token.value if event.id_token else None,
+                )
+            )
+            apply_event(transaction, event.facts(), now)
+            decision = await self._authorize_event(uow, ref, transaction, event, token, now)
+            for at, context, wh in register_readings(list(event.samples)):
+                observe_register(transaction, wh, at, context)
+            await uow.transactions.add_meter_values(
+                self._records(ref, transaction, transaction.id, event.samples)
+            )
+            if event.event_type is TransactionEventType.ENDED:
+                stop_tag = event.id_token.value if event.id_token else None
+                ended = close_transaction(
+                    transaction,
+                    StopData(event.timestamp, None, event.stopped_reason, stop_tag),
+                    now,
+                )
+            mark_seq_gap(transaction, has_seq_gap(seen | {event.seq_no}, transaction.started_seq))
+            await uow.commit()
+        if event.event_type is TransactionEventType.STARTED:
+            self._published("transaction.started", ref, transaction)
+        if ended:
+            self._published("transaction.ended", ref, transaction)
+        if event.samples:
+            self._publish_readings(
+                ref, transaction.evse_id, transaction.connector_id, transaction, event.samples
+            )
+        return EventResult(transaction.id, decision, duplicate=False)
+
+    @staticmethod
+    async def _authorize_event(
+        uow: UnitOfWork,
+        ref: StationRef,
+        transaction: Transaction,
+        event: TransactionEventInput,
+        token: IdToken | None,
+        now: datetime,
+    ) -> AuthorizationDecision | None:
+        presented = event.id_token
+        if presented is None:
+            return None
+        now_decision: AuthorizationDecision
+        if presented.type is IdTokenType.NO_AUTHORIZATION:
+            # The station charges without identification (free vend): nothing to check.
+            now_decision = AuthorizationDecision(AuthorizationStatus.ACCEPTED)
+            if not transaction.id_tag:
+                record_authorization(transaction, presented.value, None, now_decision.status)
+            return now_decision
+        owner = transaction.id_tag
+        if not owner or owner.lower() == presented.value.lower():
+            assert transaction.id is not None
+            busy = await uow.transactions.token_in_transaction(
+                ref.organization_id, presented.value, exclude={transaction.id}
+            )
+            now_decision = authorize(token, now, in_other_transaction=busy)
+            record_authorization(
+                transaction, presented.value, token.id if token else None, now_decision.status
+            )
+            return now_decision
+        # Another token on a running transaction: typically the card that stops it.
+        return authorize(token, now)
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _records(
+        ref: StationRef, transaction: Transaction, tx_id: int, samples: Sequence[SampledValue]
+    ) -> list[MeterRecord]:
+        return [
+            MeterRecord(ref.id, transaction.evse_id, transaction.connector_id, tx_id, sample)
+            for sample in samples
+        ]
+
+    def _published(self, topic: str, ref: StationRef, transaction: Transaction) -> None:
+        self.bus.publish(
+            topic,
+            {
+                "station": ref.ocpp_id,
+                "transaction_id": transaction.id,
+                "evse_id": transaction.evse_id,
+                "connector_id": transaction.connector_id,
+                "id_tag": transaction.id_tag,
+                "energy_wh": live_energy_wh(transaction),
+            },
+        )
+
+    def _publish_readings(
+        self,
+        ref: StationRef,
+        evse_id: int,
+        connector_id: int,
+        transaction: Transaction | None,
+        samples: Sequence[SampledValue],
+    ) -> None:
+        live: dict[str, Any] = {
             s.measurand + (f".{s.phase}" if s.phase else ""): s.value
             for s in samples
             if s.value is not None
@@ -278,8 +478,7 @@ class TransactionService(Service):
             readings: dict[int, list[MeterRecord]] | None = None
             if with_meter_values:
                 readings = {t.id: [] for t in found.items if t.id is not None}
-                ids = list(readings)
-                for record in await uow.transactions.meter_values(ids):
+                for record in await uow.transactions.meter_values(list(readings)):
                     assert record.transaction_id is not None
                     readings[record.transaction_id].append(record)
         return Page(
@@ -301,8 +500,10 @@ class TransactionService(Service):
                 raise NotFound("transaction", transaction_id)
             station = await uow.stations.get_by_id(transaction.station_id)
             readings = await uow.transactions.meter_values([transaction_id])
+            events = await uow.transactions.events(transaction_id)
         return TransactionDetail(
             transaction=transaction,
             station_ocpp_id=station.ocpp_id if station else "",
             meter_values=readings,
+            events=events,
         )

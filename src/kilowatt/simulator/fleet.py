@@ -11,10 +11,15 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from kilowatt.simulator.station16 import SimulatedStation16, StationProfile
+from kilowatt.simulator.station201 import SimulatedStation201
 
 log = structlog.get_logger("kilowatt.simulator")
 
-SUBPROTOCOLS = {"1.6": "ocpp1.6"}
+SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+STATIONS: dict[str, type[SimulatedStation16] | type[SimulatedStation201]] = {
+    "1.6": SimulatedStation16,
+    "2.0.1": SimulatedStation201,
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,17 @@ class FleetConfig:
     session_seconds: float = 60.0
     idle_seconds: float = 20.0
     identities: list[str] | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    """Per-identity protocol version, overriding ``version``."""
+
+    def tags_for(self, station_id: str) -> list[str]:
+        """With a tag for every connector, each connector charges with its own (as a fleet of
+        cars would); otherwise every connector picks among all of them."""
+        ids = self.station_ids()
+        if len(self.id_tags) < len(ids) * self.connectors or station_id not in ids:
+            return list(self.id_tags)
+        first = ids.index(station_id) * self.connectors
+        return self.id_tags[first : first + self.connectors]
 
     def station_ids(self) -> list[str]:
         if self.identities:
@@ -38,11 +54,12 @@ class FleetConfig:
 
 
 async def run_station(config: FleetConfig, station_id: str) -> None:
-    if config.version not in SUBPROTOCOLS:
+    version = config.versions.get(station_id, config.version)
+    if version not in SUBPROTOCOLS:
         raise ValueError(f"the simulator speaks OCPP {', '.join(SUBPROTOCOLS)}")
     profile = StationProfile(
         connectors=config.connectors,
-        id_tags=config.id_tags,
+        id_tags=config.tags_for(station_id),
         meter_interval=config.meter_interval,
         session_seconds=config.session_seconds,
         idle_seconds=config.idle_seconds,
@@ -52,11 +69,11 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
         try:
             async with connect(
                 f"{config.url}/{station_id}",
-                subprotocols=[SUBPROTOCOLS[config.version]],  # type: ignore[list-item]
+                subprotocols=[SUBPROTOCOLS[version]],  # type: ignore[list-item]
                 open_timeout=10,
             ) as websocket:
                 backoff = 1.0
-                station = SimulatedStation16(station_id, websocket, profile)
+                station = STATIONS[version](station_id, websocket, profile)
                 await station.run()
         except InvalidStatus as error:
             log.warning("station refused", station=station_id, status=error.response.status_code)

@@ -154,7 +154,12 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
             await asyncio.sleep(self.rng.expovariate(1.0 / self.profile.idle_seconds))
             if connector.status != ChargePointStatus.available or connector.task:
                 continue
-            tag = self.rng.choice(self.profile.id_tags)
+            tags = self.profile.id_tags
+            tag = (
+                tags[(connector.number - 1) % len(tags)]
+                if len(tags) == len(self.connectors)
+                else self.rng.choice(tags)
+            )
             await self.charge(connector.number, tag, authorize=True)
             if connector.task is not None:
                 await connector.task
@@ -181,7 +186,7 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
             call.StartTransaction(
                 connector_id=number,
                 id_tag=id_tag,
-                meter_start=int(connector.register_wh),
+                meter_start=round(connector.register_wh),
                 timestamp=now_iso(),
             )
         )
@@ -230,7 +235,7 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
     ) -> None:
         await self.call(
             call.StopTransaction(
-                meter_stop=int(connector.register_wh),
+                meter_stop=round(connector.register_wh),
                 timestamp=now_iso(),
                 transaction_id=transaction_id,
                 reason=reason,

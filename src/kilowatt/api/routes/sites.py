@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
-from kilowatt.api.schemas.common import Page
+from kilowatt.api.schemas.common import Id, Page
 from kilowatt.api.schemas.sites import SiteIn, SiteOut, SitePatch
 from kilowatt.services.sites import SiteInput
 
@@ -30,13 +30,13 @@ async def create_site(body: SiteIn, services: ServicesDep, principal: PrincipalD
 
 
 @router.get("/{site_id}", response_model=SiteOut)
-async def get_site(site_id: int, services: ServicesDep, principal: PrincipalDep) -> SiteOut:
+async def get_site(site_id: Id, services: ServicesDep, principal: PrincipalDep) -> SiteOut:
     return SiteOut.model_validate(await services.sites.get(principal.organization_id, site_id))
 
 
 @router.patch("/{site_id}", response_model=SiteOut)
 async def update_site(
-    site_id: int, body: SitePatch, services: ServicesDep, principal: PrincipalDep
+    site_id: Id, body: SitePatch, services: ServicesDep, principal: PrincipalDep
 ) -> SiteOut:
     site = await services.sites.update(
         principal.organization_id, site_id, body.model_dump(exclude_unset=True)
@@ -45,6 +45,6 @@ async def update_site(
 
 
 @router.delete("/{site_id}", status_code=204)
-async def delete_site(site_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+async def delete_site(site_id: Id, services: ServicesDep, principal: PrincipalDep) -> Response:
     await services.sites.delete(principal.organization_id, site_id)
     return Response(status_code=204)

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
-from kilowatt.api.schemas.common import AwareDatetime, Page
+from kilowatt.api.schemas.common import AwareDatetime, Id, Page
 from kilowatt.api.schemas.messages import MessageOut
 from kilowatt.api.schemas.stations import (
     ConnectorIn,
     ConnectorOut,
     ConnectorPatch,
+    DeviceVariableOut,
     StationDetailOut,
     StationEventOut,
     StationIn,
@@ -20,7 +21,7 @@ from kilowatt.api.schemas.stations import (
 )
 from kilowatt.domain.events import Direction
 from kilowatt.domain.stations import ConnectorSpec, RegistrationStatus
-from kilowatt.services.ports import MessageFilter, StationFilter
+from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail, StationInput
 
 router = APIRouter(prefix="/stations", tags=["stations"])
@@ -42,7 +43,7 @@ async def list_stations(
     services: ServicesDep,
     principal: PrincipalDep,
     page: PageDep,
-    site_id: int | None = None,
+    site_id: Id | None = None,
     online: bool | None = None,
     registration_status: RegistrationStatus | None = None,
     q: Annotated[str | None, Query(description="Part of the OCPP identity or name.")] = None,
@@ -120,8 +121,8 @@ async def add_connector(
 @router.patch("/{station_id}/connectors/{evse_id}/{connector_id}", response_model=ConnectorOut)
 async def update_connector(
     station_id: str,
-    evse_id: int,
-    connector_id: int,
+    evse_id: Id,
+    connector_id: Id,
     body: ConnectorPatch,
     services: ServicesDep,
     principal: PrincipalDep,
@@ -139,8 +140,8 @@ async def update_connector(
 @router.delete("/{station_id}/connectors/{evse_id}/{connector_id}", status_code=204)
 async def delete_connector(
     station_id: str,
-    evse_id: int,
-    connector_id: int,
+    evse_id: Id,
+    connector_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -156,8 +157,8 @@ async def delete_connector(
 )
 async def connector_history(
     station_id: str,
-    evse_id: int,
-    connector_id: int,
+    evse_id: Id,
+    connector_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     page: PageDep,
@@ -199,3 +200,23 @@ async def station_messages(
         MessageFilter(action=action, direction=direction, since=since, until=until),
     )
     return Page.of(found.items, found.next_cursor, MessageOut.of)
+
+
+@router.get("/{station_id}/device-model", response_model=Page[DeviceVariableOut])
+async def device_model(
+    station_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    component: str | None = None,
+    variable: str | None = None,
+    evse_id: Id | None = None,
+) -> Page[DeviceVariableOut]:
+    """The components and variables a 2.0.1 station reported (NotifyReport)."""
+    found = await services.device_model.search(
+        principal.organization_id,
+        station_id,
+        page,
+        DeviceModelFilter(component=component, variable=variable, evse_id=evse_id),
+    )
+    return Page.of(found.items, found.next_cursor, DeviceVariableOut.model_validate)

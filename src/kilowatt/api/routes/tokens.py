@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
-from kilowatt.api.schemas.common import Page
+from kilowatt.api.schemas.common import Id, Page
 from kilowatt.api.schemas.tokens import TokenIn, TokenOut, TokenPatch
 from kilowatt.domain.tokens import IdTokenType, TokenStatus
 from kilowatt.services.ports import TokenFilter
@@ -39,13 +39,13 @@ async def create_token(body: TokenIn, services: ServicesDep, principal: Principa
 
 
 @router.get("/{token_id}", response_model=TokenOut)
-async def get_token(token_id: int, services: ServicesDep, principal: PrincipalDep) -> TokenOut:
+async def get_token(token_id: Id, services: ServicesDep, principal: PrincipalDep) -> TokenOut:
     return TokenOut.model_validate(await services.tokens.get(principal.organization_id, token_id))
 
 
 @router.patch("/{token_id}", response_model=TokenOut)
 async def update_token(
-    token_id: int, body: TokenPatch, services: ServicesDep, principal: PrincipalDep
+    token_id: Id, body: TokenPatch, services: ServicesDep, principal: PrincipalDep
 ) -> TokenOut:
     token = await services.tokens.update(
         principal.organization_id, token_id, body.model_dump(exclude_unset=True)
@@ -54,6 +54,6 @@ async def update_token(
 
 
 @router.delete("/{token_id}", status_code=204)
-async def delete_token(token_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+async def delete_token(token_id: Id, services: ServicesDep, principal: PrincipalDep) -> Response:
     await services.tokens.delete(principal.organization_id, token_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
-from kilowatt.api.schemas.common import AwareDatetime, Page
+from kilowatt.api.schemas.common import AwareDatetime, Id, Page
 from kilowatt.api.schemas.transactions import TransactionOut
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.services.ports import TransactionFilter
@@ -51,8 +51,11 @@ async def list_transactions(
 
 @router.get("/{transaction_id}", response_model=TransactionOut)
 async def get_transaction(
-    transaction_id: int, services: ServicesDep, principal: PrincipalDep
+    transaction_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> TransactionOut:
-    """One transaction with its meter values in stored units (Wh, W, V, A, %, °C)."""
+    """One transaction with its meter values in stored units (Wh, W, V, A, %, °C) and, for
+    OCPP 2.0.1, the TransactionEvents it was built from."""
     detail = await services.transactions.get(principal.organization_id, transaction_id)
-    return TransactionOut.of(detail.transaction, detail.station_ocpp_id, detail.meter_values)
+    return TransactionOut.of(
+        detail.transaction, detail.station_ocpp_id, detail.meter_values, detail.events
+    )

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from kilowatt.api.schemas.common import Schema
+from kilowatt.api.schemas.common import Patch, Positive, Schema
 
 
 class SiteIn(Schema):
@@ -16,10 +16,13 @@ class SiteIn(Schema):
     country: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2.")
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    grid_capacity_w: int | None = Field(default=None, gt=0)
+    grid_capacity_w: Positive | None = None
 
 
-class SitePatch(Schema):
+class SitePatch(Patch):
+    text_fields = frozenset({"address", "city", "postal_code", "country"})
+    required_fields = frozenset({"name", "timezone"})
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = None
     address: str | None = Field(default=None, max_length=300)
@@ -28,7 +31,7 @@ class SitePatch(Schema):
     country: str | None = Field(default=None, max_length=2)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    grid_capacity_w: int | None = Field(default=None, gt=0)
+    grid_capacity_w: Positive | None = None
 
 
 class SiteOut(Schema):

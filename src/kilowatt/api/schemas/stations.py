@@ -4,22 +4,24 @@ from datetime import datetime
 
 from pydantic import Field
 
-from kilowatt.api.schemas.common import Schema
+from kilowatt.api.schemas.common import Id, Patch, Positive, Schema
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
 
 
 class ConnectorIn(Schema):
-    evse_id: int = Field(ge=1, description="1.6 connector n is EVSE n, connector 1.")
-    connector_id: int = Field(default=1, ge=1)
+    evse_id: Id = Field(description="1.6 connector n is EVSE n, connector 1.")
+    connector_id: Id = 1
     current_type: CurrentType = CurrentType.AC
     standard: str = Field(default="Type2", max_length=20, description="Type2, CCS2, CHAdeMO...")
-    max_power_w: int | None = Field(default=None, gt=0)
+    max_power_w: Positive | None = None
 
 
-class ConnectorPatch(Schema):
+class ConnectorPatch(Patch):
+    required_fields = frozenset({"current_type", "standard"})
+
     current_type: CurrentType | None = None
     standard: str | None = Field(default=None, max_length=20)
-    max_power_w: int | None = Field(default=None, gt=0)
+    max_power_w: Positive | None = None
 
 
 class ConnectorOut(Schema):
@@ -40,14 +42,17 @@ class StationIn(Schema):
     ocpp_id: str = Field(
         min_length=1, max_length=48, description="The identity the station connects with."
     )
-    site_id: int | None = None
+    site_id: Id | None = None
     name: str = Field(default="", max_length=200)
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
     connectors: list[ConnectorIn] = Field(default_factory=list)
 
 
-class StationPatch(Schema):
-    site_id: int | None = None
+class StationPatch(Patch):
+    text_fields = frozenset({"name"})
+    required_fields = frozenset({"registration_status"})
+
+    site_id: Id | None = None
     name: str | None = Field(default=None, max_length=200)
     registration_status: RegistrationStatus | None = None
 
@@ -99,3 +104,24 @@ class StationEventOut(Schema):
     timestamp: datetime
     message: str
     data: dict[str, object]
+
+
+class DeviceVariableOut(Schema):
+    component: str
+    component_instance: str
+    evse_id: int
+    connector_id: int
+    variable: str
+    variable_instance: str
+    attribute_type: str
+    value: str | None
+    mutability: str | None
+    persistent: bool | None
+    constant: bool | None
+    unit: str | None
+    data_type: str | None
+    min_limit: float | None
+    max_limit: float | None
+    values_list: str | None
+    supports_monitoring: bool | None
+    updated_at: datetime

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from kilowatt.api.schemas.common import AwareDatetime, Schema
+from kilowatt.api.schemas.common import AwareDatetime, Patch, Schema
 from kilowatt.domain.tokens import IdTokenType, TokenStatus
 
 
@@ -19,7 +19,10 @@ class TokenIn(Schema):
     label: str = Field(default="", max_length=200)
 
 
-class TokenPatch(Schema):
+class TokenPatch(Patch):
+    text_fields = frozenset({"label"})
+    required_fields = frozenset({"status"})
+
     status: TokenStatus | None = None
     expires_at: AwareDatetime | None = None
     group_id: str | None = Field(default=None, max_length=255)

@@ -4,7 +4,12 @@ from datetime import datetime
 
 from kilowatt.api.schemas.common import Schema
 from kilowatt.domain.metering import MeterRecord
-from kilowatt.domain.transactions import Transaction, TransactionState, live_energy_wh
+from kilowatt.domain.transactions import (
+    Transaction,
+    TransactionEventRecord,
+    TransactionState,
+    live_energy_wh,
+)
 
 
 class MeterValueOut(Schema):
@@ -32,6 +37,19 @@ class MeterValueOut(Schema):
         )
 
 
+class TransactionEventOut(Schema):
+    """A 2.0.1 TransactionEvent as received (1.6 transactions have none)."""
+
+    seq_no: int
+    event_type: str
+    trigger_reason: str
+    timestamp: datetime
+    received_at: datetime
+    offline: bool
+    charging_state: str | None
+    id_tag: str | None
+
+
 class TransactionOut(Schema):
     id: int
     station_id: str
@@ -43,16 +61,21 @@ class TransactionOut(Schema):
     state: TransactionState
     start_time: datetime
     stop_time: datetime | None
-    meter_start_wh: int
+    meter_start_wh: int | None
     meter_stop_wh: int | None
     energy_wh: int | None
     stop_reason: str | None
     stop_id_tag: str | None
     reservation_id: int | None
+    remote_start_id: int | None
+    charging_state: str | None
+    number_of_phases: int | None
+    offline: bool
     flags: list[str]
     created_at: datetime
     updated_at: datetime
     meter_values: list[MeterValueOut] | None = None
+    events: list[TransactionEventOut] | None = None
 
     @classmethod
     def of(
@@ -60,6 +83,7 @@ class TransactionOut(Schema):
         tx: Transaction,
         station_ocpp_id: str,
         meter_values: list[MeterRecord] | None = None,
+        events: list[TransactionEventRecord] | None = None,
     ) -> TransactionOut:
         assert tx.id is not None
         return cls(
@@ -79,10 +103,17 @@ class TransactionOut(Schema):
             stop_reason=tx.stop_reason,
             stop_id_tag=tx.stop_id_tag,
             reservation_id=tx.reservation_id,
+            remote_start_id=tx.remote_start_id,
+            charging_state=tx.charging_state,
+            number_of_phases=tx.number_of_phases,
+            offline=tx.offline,
             flags=list(tx.flags),
             created_at=tx.created_at,
             updated_at=tx.updated_at,
             meter_values=None
             if meter_values is None
             else [MeterValueOut.of(m) for m in meter_values],
+            events=None
+            if events is None
+            else [TransactionEventOut.model_validate(e) for e in events],
         )

@@ -18,5 +18,8 @@ ROUTER = Router(
         "FirmwareStatusNotification": firmware.firmware_status_notification,
         "DiagnosticsStatusNotification": firmware.diagnostics_status_notification,
         "SecurityEventNotification": security.security_event_notification,
+        "SignCertificate": security.sign_certificate,
+        "LogStatusNotification": security.log_status_notification,
+        "SignedFirmwareStatusNotification": security.signed_firmware_status_notification,
     },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kilowatt.domain.events import EventKind, Severity
 from kilowatt.ocpp.connection import OcppConnection, Payload
 from kilowatt.ocpp.v16.translate import parse_time
 
@@ -10,4 +11,26 @@ async def security_event_notification(conn: OcppConnection, payload: Payload) ->
     await conn.services.provisioning.security_event(
         conn.ref, payload["type"], parse_time(payload["timestamp"]), payload.get("techInfo")
     )
+    return {}
+
+
+async def sign_certificate(conn: OcppConnection, payload: Payload) -> Payload:
+    """Kilowatt does not run a certificate authority yet (security issue)."""
+    await conn.services.provisioning.record_event(
+        conn.ref,
+        EventKind.CERTIFICATE,
+        "certificate signing request declined: no certificate authority configured",
+        {},
+        Severity.WARNING,
+    )
+    return {"status": "Rejected"}
+
+
+async def log_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
+    await conn.services.provisioning.diagnostics_status(conn.ref, payload["status"])
+    return {}
+
+
+async def signed_firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
+    await conn.services.provisioning.firmware_status(conn.ref, payload["status"])
     return {}

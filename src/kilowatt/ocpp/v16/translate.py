@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kilowatt.domain.metering import SampledValue, normalise, parse_number
@@ -19,10 +20,21 @@ Payload = dict[str, Any]
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 
 
+_LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
+
+
 def parse_time(value: str) -> datetime:
-    """An OCPP dateTime; one without a zone is taken as UTC."""
-    moment = datetime.fromisoformat(value)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """An OCPP dateTime (RFC 3339) in UTC. Lower-case ``t``/``z`` are allowed; a leap second
+    (``:60``) is read as the first instant of the next minute; no zone means UTC."""
+    text = value.upper()
+    leap = _LEAP_SECOND.search(text)
+    if leap:
+        text = _LEAP_SECOND.sub(r"\g<1>59", text, count=1)
+    moment = datetime.fromisoformat(text)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if leap:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
 
 
 def format_time(moment: datetime) -> str:
@@ -75,6 +87,7 @@ def status_report(payload: Payload, now: datetime) -> StatusReport:
         connector_id=connector_id,
         status=ConnectorStatus(payload["status"]),
         timestamp=parse_time(timestamp) if timestamp else now,
+        timed=bool(timestamp),
         error_code=payload["errorCode"],
         info=payload.get("info", ""),
         vendor_id=payload.get("vendorId", ""),

@@ -1,5 +1,14 @@
 """Tables, one module per domain area, and their imperative mapping onto domain classes."""
 
+from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
+    device_model,
+    events,
+    organizations,
+    stations,
+    tokens,
+    transactions,
+    users,
+)
 from kilowatt.persistence.models.base import metadata
 from kilowatt.persistence.models.mapping import start_mappers
 

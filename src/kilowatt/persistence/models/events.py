@@ -1,4 +1,4 @@
-from sqlalchemy import Column, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, SmallInteger, String, Table, Text
 
 from kilowatt.domain.events import Severity
 from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
@@ -9,11 +9,11 @@ station_events = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column(
         "organization_id",
-        Integer,
+        BigInteger,
         ForeignKey("organizations.id", ondelete="RESTRICT"),
         nullable=False,
     ),
-    Column("station_id", Integer, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("severity", enum_of(Severity, 10), nullable=False),
     Column("timestamp", UTCDateTime, nullable=False),

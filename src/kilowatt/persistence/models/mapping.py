@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.events import StationEvent
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.domain.tokens import IdToken
-from kilowatt.domain.transactions import Transaction
+from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
+from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.events import station_events
 from kilowatt.persistence.models.organizations import organizations, sites
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.models.tokens import id_tokens
-from kilowatt.persistence.models.transactions import transactions
+from kilowatt.persistence.models.transactions import transaction_events, transactions
 from kilowatt.persistence.models.users import api_keys, users
 
 mapper_registry = registry()
@@ -34,6 +36,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(StatusChange, connector_status_history)
     mapper_registry.map_imperatively(IdToken, id_tokens)
     mapper_registry.map_imperatively(Transaction, transactions)
+    mapper_registry.map_imperatively(TransactionEventRecord, transaction_events)
     mapper_registry.map_imperatively(StationEvent, station_events)
+    mapper_registry.map_imperatively(DeviceVariable, device_variables)
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)

@@ -1,11 +1,11 @@
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, String, Table
 
-from kilowatt.persistence.models.base import UTCDateTime, metadata
+from kilowatt.persistence.models.base import BigId, UTCDateTime, metadata
 
 organizations = Table(
     "organizations",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -13,10 +13,10 @@ organizations = Table(
 sites = Table(
     "sites",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column(
         "organization_id",
-        Integer,
+        BigInteger,
         ForeignKey("organizations.id", ondelete="RESTRICT"),
         nullable=False,
         index=True,
@@ -29,7 +29,7 @@ sites = Table(
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
     Column("timezone", String(64), nullable=False),
-    Column("grid_capacity_w", Integer, nullable=True),
+    Column("grid_capacity_w", BigInteger, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -1,15 +1,15 @@
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, UniqueConstraint
 
 from kilowatt.domain.tokens import IdTokenType, TokenStatus
-from kilowatt.persistence.models.base import UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
 
 id_tokens = Table(
     "id_tokens",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column(
         "organization_id",
-        Integer,
+        BigInteger,
         ForeignKey("organizations.id", ondelete="RESTRICT"),
         nullable=False,
     ),

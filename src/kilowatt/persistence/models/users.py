@@ -1,15 +1,15 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, String, Table
 
 from kilowatt.domain.users import Role
-from kilowatt.persistence.models.base import UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
 
 users = Table(
     "users",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column(
         "organization_id",
-        Integer,
+        BigInteger,
         ForeignKey("organizations.id", ondelete="RESTRICT"),
         nullable=False,
     ),
@@ -24,10 +24,10 @@ users = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column(
         "organization_id",
-        Integer,
+        BigInteger,
         ForeignKey("organizations.id", ondelete="RESTRICT"),
         nullable=False,
     ),

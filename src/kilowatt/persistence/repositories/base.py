@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import Page, PageRequest
 
 T = TypeVar("T")
@@ -20,12 +22,26 @@ class Repository:
 
     async def _add(self, entity: T) -> T:
         self.session.add(entity)
-        await self.session.flush()
+        await flush(self.session)
         return entity
 
     async def _delete(self, entity: object) -> None:
         await self.session.delete(entity)
         await self.session.flush()
+
+
+def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """Case-insensitive "column contains text", with % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, reporting a broken unique constraint as the domain's Conflict."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"conflicts with an existing record: {error.orig}") from error
 
 
 async def page_of(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.sites import Site
 from kilowatt.persistence.models.organizations import sites
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, contains, page_of
 
 
 class SqlSiteRepository(Repository):
@@ -20,10 +20,7 @@ class SqlSiteRepository(Repository):
     ) -> Page[Site]:
         query = select(Site).where(sites.c.organization_id == organization_id)
         if search:
-            pattern = f"%{search.lower()}%"
-            query = query.where(
-                func.lower(sites.c.name).like(pattern) | func.lower(sites.c.city).like(pattern)
-            )
+            query = query.where(contains(sites.c.name, search) | contains(sites.c.city, search))
         return await page_of(self.session, query, sites.c.id, page)
 
     async def add(self, site: Site) -> Site:

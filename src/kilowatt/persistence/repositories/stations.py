@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import StationFilter
 
 
@@ -37,10 +37,8 @@ class SqlStationRepository(Repository):
         if where.registration_status is not None:
             query = query.where(stations.c.registration_status == where.registration_status)
         if where.search:
-            pattern = f"%{where.search.lower()}%"
             query = query.where(
-                func.lower(stations.c.ocpp_id).like(pattern)
-                | func.lower(stations.c.name).like(pattern)
+                contains(stations.c.ocpp_id, where.search) | contains(stations.c.name, where.search)
             )
         return await page_of(self.session, query, stations.c.id, page)
 

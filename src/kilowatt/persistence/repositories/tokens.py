@@ -5,7 +5,7 @@ from sqlalchemy import case, func, select
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.tokens import IdToken, IdTokenType
 from kilowatt.persistence.models.tokens import id_tokens
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import TokenFilter
 
 
@@ -43,10 +43,9 @@ class SqlTokenRepository(Repository):
         if where.group_id is not None:
             query = query.where(id_tokens.c.group_id == where.group_id)
         if where.search:
-            pattern = f"%{where.search.lower()}%"
             query = query.where(
-                func.lower(id_tokens.c.value).like(pattern)
-                | func.lower(id_tokens.c.label).like(pattern)
+                contains(id_tokens.c.value, where.search)
+                | contains(id_tokens.c.label, where.search)
             )
         return await page_of(self.session, query, id_tokens.c.id, page)
 

@@ -6,8 +6,12 @@ from sqlalchemy import func, insert, select
 
 from kilowatt.domain.metering import MeterRecord, SampledValue
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.transactions import Transaction, TransactionState
-from kilowatt.persistence.models.transactions import meter_values, transactions
+from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
+from kilowatt.persistence.models.transactions import (
+    meter_values,
+    transaction_events,
+    transactions,
+)
 from kilowatt.persistence.repositories.base import Repository, page_of
 from kilowatt.services.ports import TransactionFilter
 
@@ -44,17 +48,17 @@ class SqlTransactionRepository(Repository):
         )
         return list((await self.session.execute(query)).scalars())
 
-    async def token_in_transaction(self, organization_id: int, id_tag: str) -> bool:
-        query = (
-            select(transactions.c.id)
-            .where(
-                transactions.c.organization_id == organization_id,
-                transactions.c.id_tag == id_tag,
-                transactions.c.state == TransactionState.ACTIVE,
-            )
-            .limit(1)
+    async def token_in_transaction(
+        self, organization_id: int, id_tag: str, exclude: set[int] | None = None
+    ) -> bool:
+        query = select(transactions.c.id).where(
+            transactions.c.organization_id == organization_id,
+            func.lower(transactions.c.id_tag) == id_tag.lower(),
+            transactions.c.state == TransactionState.ACTIVE,
         )
-        return (await self.session.execute(query)).first() is not None
+        if exclude:
+            query = query.where(transactions.c.id.not_in(exclude))
+        return (await self.session.execute(query.limit(1))).first() is not None
 
     async def add(self, transaction: Transaction) -> Transaction:
         return await self._add(transaction)
@@ -107,6 +111,23 @@ class SqlTransactionRepository(Repository):
             for r in records
         ]
         await (await self.session.connection()).execute(insert(meter_values), rows)
+
+    async def event_seqs(self, transaction_id: int) -> set[int]:
+        query = select(transaction_events.c.seq_no).where(
+            transaction_events.c.transaction_id == transaction_id
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    async def add_event(self, event: TransactionEventRecord) -> None:
+        await self._add(event)
+
+    async def events(self, transaction_id: int) -> list[TransactionEventRecord]:
+        query = (
+            select(TransactionEventRecord)
+            .where(transaction_events.c.transaction_id == transaction_id)
+            .order_by(transaction_events.c.seq_no)
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]:
         if not transaction_ids:

@@ -1,0 +1,163 @@
+"""docs/ocpp-coverage.md, generated from the routers so that it cannot drift from the code.
+
+python -m kilowatt.ocpp.coverage > docs/ocpp-coverage.md
+"""
+
+from __future__ import annotations
+
+from kilowatt.domain.stations import ProtocolVersion
+from kilowatt.ocpp import schemas, v16, v201
+from kilowatt.ocpp.connection import Router
+
+# Messages a charging station initiates; every other action is initiated by the CSMS.
+STATION_INITIATED = {
+    ProtocolVersion.OCPP16: {
+        "Authorize",
+        "BootNotification",
+        "DataTransfer",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "LogStatusNotification",
+        "MeterValues",
+        "SecurityEventNotification",
+        "SignCertificate",
+        "SignedFirmwareStatusNotification",
+        "StartTransaction",
+        "StatusNotification",
+        "StopTransaction",
+    },
+    ProtocolVersion.OCPP201: {
+        "Authorize",
+        "BootNotification",
+        "ClearedChargingLimit",
+        "DataTransfer",
+        "FirmwareStatusNotification",
+        "Get15118EVCertificate",
+        "GetCertificateStatus",
+        "Heartbeat",
+        "LogStatusNotification",
+        "MeterValues",
+        "NotifyChargingLimit",
+        "NotifyCustomerInformation",
+        "NotifyDisplayMessages",
+        "NotifyEVChargingNeeds",
+        "NotifyEVChargingSchedule",
+        "NotifyEvent",
+        "NotifyMonitoringReport",
+        "NotifyReport",
+        "PublishFirmwareStatusNotification",
+        "ReportChargingProfiles",
+        "ReservationStatusUpdate",
+        "SecurityEventNotification",
+        "SignCertificate",
+        "StatusNotification",
+        "TransactionEvent",
+    },
+}
+
+ROUTERS: dict[ProtocolVersion, Router] = {
+    ProtocolVersion.OCPP16: v16.ROUTER,
+    ProtocolVersion.OCPP201: v201.ROUTER,
+}
+
+# What each handled message does, where it is more than "stored".
+NOTES = {
+    "Authorize": "token state, expiry and group (parentIdTag / groupIdToken)",
+    "BootNotification": "station identity stored; Accepted, Pending or Rejected by registration",
+    "DataTransfer": "kept as a station event; answered UnknownVendorId (no vendor extension)",
+    "MeterValues": "readings normalised (Wh, W, V, A, %, °C) and stored in one batch",
+    "StartTransaction": "CSMS-assigned id; replays get the same id; ConcurrentTx",
+    "StopTransaction": "replays change nothing; unknown ids and odd meters kept, flagged",
+    "StatusNotification": "connector status and history; older reports never overwrite newer",
+    "TransactionEvent": "seqNo: duplicates ignored, gaps flagged, applied in order",
+    "NotifyReport": "device model stored, queryable at /stations/{id}/device-model",
+    "NotifyEvent": "station event; Connector AvailabilityState updates the connector",
+    "SignCertificate": "answered Rejected until Kilowatt runs a CA (security issue)",
+    "LogStatusNotification": "diagnostics/log upload status on the station",
+    "FirmwareStatusNotification": "firmware status on the station",
+    "SignedFirmwareStatusNotification": "firmware status on the station",
+    "DiagnosticsStatusNotification": "diagnostics upload status on the station",
+    "Get15118EVCertificate": "answered Failed until Kilowatt runs a CA (security issue)",
+    "GetCertificateStatus": "answered Failed until Kilowatt runs a CA (security issue)",
+    "NotifyEVChargingNeeds": "kept; answered Rejected (no schedule is computed yet)",
+    "Heartbeat": "current time; presence written in batches",
+}
+
+# CSMS-initiated actions Kilowatt already sends, and why.
+SENT = {
+    "TriggerMessage": "BootNotification, when an operator accepts a Pending station",
+}
+
+SECURITY = {
+    "CertificateSigned",
+    "DeleteCertificate",
+    "ExtendedTriggerMessage",
+    "GetInstalledCertificateIds",
+    "InstallCertificate",
+    "SignCertificate",
+    "SignedFirmwareStatusNotification",
+    "LogStatusNotification",
+    "GetLog",
+    "SignedUpdateFirmware",
+    "Get15118EVCertificate",
+    "GetCertificateStatus",
+}
+
+
+def _rows(version: ProtocolVersion) -> list[tuple[str, str, str, str]]:
+    router = ROUTERS[version]
+    initiated = STATION_INITIATED[version]
+    rows = []
+    for action in sorted(schemas.actions(version)):
+        if action in initiated:
+            direction = "station → CSMS"
+            if action in router.handlers:
+                status, note = "handled", NOTES.get(action, "stored")
+            elif action in SECURITY:
+                status, note = "answered NotSupported", "security issue"
+            else:
+                status, note = "answered NotSupported", ""
+        else:
+            direction = "CSMS → station"
+            if action in SENT:
+                status, note = "sent", SENT[action]
+            elif action in SECURITY:
+                status, note = "not yet", "security issue"
+            else:
+                status, note = "not yet", "remote-management issue"
+        rows.append((action, direction, status, note))
+    return rows
+
+
+def render() -> str:
+    lines = [
+        "# OCPP coverage",
+        "",
+        "Generated from the routers by `python -m kilowatt.ocpp.coverage`; a unit test fails",
+        "when this file and the code disagree.",
+        "",
+        "Unknown actions are answered `NotImplemented`; a known action that a station may not",
+        "send is answered `NotSupported`. Every frame is validated against the official JSON",
+        "schema of its version, and errors use that version's codes (1.6 `FormationViolation`,",
+        "2.0.1 `FormatViolation`, ...).",
+    ]
+    for version in (ProtocolVersion.OCPP16, ProtocolVersion.OCPP201):
+        rows = _rows(version)
+        handled = sum(1 for _, d, s, _ in rows if d.startswith("station") and s == "handled")
+        initiated = sum(1 for _, d, _, _ in rows if d.startswith("station"))
+        lines += [
+            "",
+            f"## OCPP {version.value}",
+            "",
+            f"Station-initiated actions handled: {handled} of {initiated}.",
+            "",
+            "| action | direction | status | notes |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {a} | {d} | {s} | {n} |" for a, d, s, n in rows]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
