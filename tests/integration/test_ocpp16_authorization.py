@@ -79,7 +79,9 @@ async def test_start_transaction_answers_from_token_state(
     tx = api.get(f"/transactions/{started.transaction_id}").json()
     assert tx["station_id"] == station
     assert tx["id_tag"] == tag
-    assert tx["auth_status"] == expected
+    # The API speaks version-neutral statuses: a tag nobody registered is "Unknown" there,
+    # though OCPP 1.6, which has no such status, tells the station "Invalid".
+    assert tx["auth_status"] == ("Unknown" if case == "unknown" else expected)
     assert tx["state"] == "completed"
     assert tx["energy_wh"] == 100
     if expected == "Accepted":
@@ -133,11 +135,6 @@ async def test_concurrent_tx_only_for_start_transaction(
     assert api.get(f"/transactions/{again.transaction_id}").json()["flags"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the ConcurrentTx check compares idTags case-sensitively although tokens "
-    "are matched case-insensitively (1.6 IdToken is CiString20)",
-)
 async def test_concurrent_tx_ignores_id_tag_case(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
@@ -153,11 +150,6 @@ async def test_concurrent_tx_ignores_id_tag_case(
         assert second.id_tag_info["status"] == "ConcurrentTx"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a tag restarting on the connector whose previous transaction was never "
-    "stopped is answered ConcurrentTx by the very transaction that start supersedes",
-)
 async def test_same_tag_restarting_on_connector_after_lost_stop_is_accepted(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:

@@ -128,11 +128,6 @@ async def test_replayed_start_of_a_refused_token_is_answered_as_the_first(
     assert len(listed(api, station_id=station)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a replayed StartTransaction is answered with the status alone; the "
-    "parentIdTag and expiryDate of the first answer are missing",
-)
 async def test_replayed_start_gets_the_same_id_tag_info(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
@@ -284,11 +279,6 @@ async def test_older_status_notification_goes_to_history_only(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a connector-0 StatusNotification is applied to the station whatever its "
-    "timestamp, so a late (replayed) older report overwrites the station's newer status",
-)
 async def test_older_connector_0_status_does_not_overwrite_the_station_status(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
@@ -682,14 +672,6 @@ async def test_stop_and_meter_values_for_a_transaction_id_beyond_32_bits(
     server: RunningServer, api: httpx.Client, ids: Ids, request: pytest.FixtureRequest
 ) -> None:
     """Ids another CSMS handed out (a station migrated to Kilowatt replays its queue)."""
-    if server.backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: transactions.id is a 32-bit INTEGER on PostgreSQL; looking up a "
-                "1.6 transactionId >= 2**31 raises DataError and the station gets InternalError",
-            )
-        )
     station = ids.station()
     register_station(api, station)
     big = 2**31 + random.randrange(1_000_000)
@@ -717,15 +699,6 @@ async def test_meter_register_beyond_32_bits(
     server: RunningServer, api: httpx.Client, ids: Ids, request: pytest.FixtureRequest
 ) -> None:
     """A busy DC charger's lifetime register passes 2,147,483,647 Wh (2.1 GWh)."""
-    if server.backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="BUG: meter_start_wh/meter_stop_wh/energy_wh are 32-bit INTEGER on "
-                "PostgreSQL; a StartTransaction with meterStart >= 2**31 Wh fails (no "
-                "transactionId; under the test logging config the socket is dropped)",
-            )
-        )
     station, tag = ids.station(), ids.tag()
     register_station(api, station)
     create_token(api, tag)

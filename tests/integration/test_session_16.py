@@ -56,9 +56,7 @@ async def test_session_energy_and_meter_values_reach_the_api(
     assert tx["stop_reason"] == "EVDisconnected"
     assert tx["id_tag"] == tag
     assert tx["flags"] == []
-    registers = [
-        m for m in tx["meter_values"] if m["measurand"] == "Energy.Active.Import.Register"
-    ]
+    registers = [m for m in tx["meter_values"] if m["measurand"] == "Energy.Active.Import.Register"]
     assert [m["value"] for m in registers] == [104_000, 108_000, 112_000]
     power = [m for m in tx["meter_values"] if m["measurand"] == "Power.Active.Import"]
     assert {(m["value"], m["unit"]) for m in power} == {(7400.0, "W")}

@@ -64,7 +64,9 @@ class TestChargePoint(ChargePoint):  # type: ignore[misc]
     async def authorize(self, id_tag: str) -> Any:
         return await self.call(call.Authorize(id_tag=id_tag))
 
-    async def status(self, connector: int, status: str, error: str = "NoError", **extra: Any) -> Any:
+    async def status(
+        self, connector: int, status: str, error: str = "NoError", **extra: Any
+    ) -> Any:
         return await self.call(
             call.StatusNotification(
                 connector_id=connector, error_code=error, status=status, **extra

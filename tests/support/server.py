@@ -1,25 +1,32 @@
-"""A real Kilowatt server for tests: uvicorn on a free port, in its own thread and loop."""
+"""A real Kilowatt server for tests: ``kilowatt serve`` in its own process on a free port.
+
+A separate process, not a thread: the server is then exactly what operators run, and a
+traceback it logs cannot race pytest's own traceback formatting (CPython 3.11's ``ast`` is
+not thread-safe, python/cpython#106905).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
-import threading
+import subprocess
+import sys
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from kilowatt.app import create_app, uvicorn_config
-from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
 
 POSTGRES_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -52,15 +59,13 @@ async def drop_postgres_database(url: str) -> None:
 
 @dataclass
 class RunningServer:
-    """Handle on a server: its URLs, an API key, and its settings."""
+    """Handle on a server: its URLs, an API key, its settings and its log."""
 
     settings: Settings
     api_key: str
     backend: str
-    _thread: threading.Thread | None = None
-    _server: uvicorn.Server | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    process: subprocess.Popen[bytes]
+    log_path: Path
 
     @property
     def base_url(self) -> str:
@@ -77,11 +82,24 @@ class RunningServer:
             timeout=30,
         )
 
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def server_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        env[f"KILOWATT_{name.upper()}"] = str(value.value if hasattr(value, "value") else value)
+    return env
 
 
 def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServer:
@@ -97,55 +115,51 @@ def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServe
         port=free_port(),
         ocpp_call_timeout=10.0,
         gc_tuning=False,
+        log_level="info",
         **overrides,
     )
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    def run() -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        holder["loop"] = loop
-
-        async def main() -> None:
-            container = build(settings)
-            await prepare_database(container.database, upgrade=True)
-            issued = await container.services.users.create_api_key("tests")
-            holder["api_key"] = issued.secret
-            server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
-            server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-            holder["server"] = server
-            serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():
-                await asyncio.sleep(0.02)
-            ready.set()
-            await serving
-
-        try:
-            loop.run_until_complete(main())
-        except BaseException as error:  # surfaced to the test that waits
-            holder["error"] = error
-            ready.set()
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=run, name=f"kilowatt-{backend}", daemon=True)
-    thread.start()
-    if not ready.wait(timeout=60):
-        raise RuntimeError(f"Kilowatt on {backend} did not start within 60 s")
-    if "error" in holder:
-        raise RuntimeError(f"Kilowatt on {backend} failed to start") from holder["error"]
+    env = server_env(settings)
+    prepared = subprocess.run(
+        [sys.executable, "-m", "tests.support.prepare"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if prepared.returncode != 0:
+        raise RuntimeError(f"preparing the {backend} database failed:\n{prepared.stderr}")
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kilowatt", "serve", "--no-upgrade"],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     running = RunningServer(
         settings=settings,
-        api_key=holder["api_key"],
+        api_key=prepared.stdout.strip().splitlines()[-1],
         backend=backend,
-        _thread=thread,
-        _server=holder["server"],
-        _loop=holder["loop"],
+        process=process,
+        log_path=log_path,
     )
-    response = httpx.get(f"{running.base_url}/health", timeout=10)
-    response.raise_for_status()
-    return running
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"Kilowatt on {backend} exited at start:\n{running.log()}")
+        try:
+            if httpx.get(f"{running.base_url}/health", timeout=2).status_code == 200:
+                return running
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            running.stop()
+            raise RuntimeError(f"Kilowatt on {backend} did not start in 60 s:\n{running.log()}")
+        time.sleep(0.1)
 
 
 def stop_server(server: RunningServer) -> None:
