@@ -408,6 +408,7 @@ def upgrade() -> None:
         sa.Column("number_of_phases", sa.BigInteger(), nullable=True),
         sa.Column("started_seq", sa.BigInteger(), nullable=True),
         sa.Column("state_seq", sa.BigInteger(), nullable=True),
+        sa.Column("phases_seq", sa.BigInteger(), nullable=True),
         sa.Column("flags", sa.String(length=400), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

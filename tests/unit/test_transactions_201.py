@@ -696,11 +696,16 @@ def test_a_periodic_reading_before_the_begin_reading_wins() -> None:
     assert (tx.meter_start_wh, tx.meter_start_at) == (4_900, T0 - MINUTE)
 
 
-def test_an_end_reading_is_an_ordinary_reading() -> None:
+def test_an_end_reading_is_never_the_start_reading() -> None:
+    # A transaction known only by its Ended event: its end reading must not pose as the start
+    # (which would give 0 Wh); the energy stays unknown until an earlier reading comes.
     tx = new_tx(T0)
     observe_register(tx, 7_000, T0 + 10 * MINUTE, END_CONTEXT)
-    assert (tx.meter_start_wh, tx.meter_start_at) == (7_000, T0 + 10 * MINUTE)
+    assert (tx.meter_start_wh, tx.meter_start_at) == (None, None)
     assert (tx.last_meter_wh, tx.last_meter_at) == (7_000, T0 + 10 * MINUTE)
+    close_transaction(tx, StopData(T0 + 10 * MINUTE), NOW)
+    assert (tx.meter_stop_wh, tx.energy_wh) == (7_000, None)
+    assert ReviewFlag.METER_STOP_BELOW_START.value not in tx.flags
 
 
 def test_the_stop_takes_the_latest_reading() -> None:
@@ -727,7 +732,7 @@ def test_a_late_earlier_reading_on_a_stopped_transaction_recomputes_energy() -> 
     tx = new_tx(T0 + 10 * MINUTE)
     observe_register(tx, 6_200, T0 + 10 * MINUTE, END_CONTEXT)
     close_transaction(tx, StopData(T0 + 10 * MINUTE), NOW)
-    assert (tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == (6_200, 6_200, 0)
+    assert (tx.meter_start_wh, tx.meter_stop_wh, tx.energy_wh) == (None, 6_200, None)
     observe_register(tx, 5_500, T0 + 5 * MINUTE, PERIODIC)
     assert (tx.meter_start_wh, tx.meter_start_at, tx.energy_wh) == (5_500, T0 + 5 * MINUTE, 700)
     apply_event(tx, facts(STARTED, 0, T0), NOW)

@@ -36,6 +36,7 @@ class ReviewFlag(StrEnum):
 
 
 BEGIN_CONTEXT = "Transaction.Begin"
+END_CONTEXT = "Transaction.End"
 
 # A station clock may run a little ahead; more than this is a wrong clock.
 CLOCK_SKEW = timedelta(minutes=15)
@@ -105,6 +106,8 @@ class Transaction:
     """seqNo of the 2.0.1 Started event, once received."""
     state_seq: int | None = None
     """seqNo of the event that set ``charging_state``."""
+    phases_seq: int | None = None
+    """seqNo of the event that set ``number_of_phases``."""
     flags: list[str] = field(default_factory=list)
     id: int | None = None
 
@@ -290,8 +293,10 @@ def observe_register(
     """
     at_start = min(at, tx.start_time) if context == BEGIN_CONTEXT else at
     moved = False
-    if tx.meter_start_wh is None or (
-        tx.meter_start_at is not None and at_start < tx.meter_start_at
+    # An end reading is never a start reading, even when it is the only one we have.
+    if context != END_CONTEXT and (
+        tx.meter_start_wh is None
+        or (tx.meter_start_at is not None and at_start < tx.meter_start_at)
     ):
         tx.meter_start_wh = register_wh
         tx.meter_start_at = at_start
@@ -428,9 +433,10 @@ def apply_event(tx: Transaction, facts: EventFacts, now: datetime) -> None:
         tx.charging_state = facts.charging_state
         tx.state_seq = facts.seq_no
     if facts.number_of_phases is not None and (
-        tx.number_of_phases is None or tx.state_seq is None or facts.seq_no >= tx.state_seq
+        tx.phases_seq is None or facts.seq_no >= tx.phases_seq
     ):
         tx.number_of_phases = facts.number_of_phases
+        tx.phases_seq = facts.seq_no
     if facts.event_type is TransactionEventType.STARTED and tx.stop_received:
         recheck_flags(tx)
     tx.updated_at = now

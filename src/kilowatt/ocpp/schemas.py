@@ -68,7 +68,9 @@ def validator(version: ProtocolVersion, action: str, response: bool) -> Validato
     if not path.is_file():
         return None
     schema = json.loads(path.read_text(encoding="utf-8-sig"))
-    compiled: Validator = fastjsonschema.compile(schema)
+    # use_default=False: validating must not write the schema's defaults into the payload,
+    # which is stored and logged as the station sent it.
+    compiled: Validator = fastjsonschema.compile(schema, use_default=False)
     return compiled
 
 

@@ -349,14 +349,19 @@ class TransactionService(Service):
                     id_tag=event.id_token.value if event.id_token else None,
                 )
             )
-            apply_event(transaction, event.facts(), now)
             decision = await self._authorize_event(uow, ref, transaction, event, token, now)
-            for at, context, wh in register_readings(list(event.samples)):
-                observe_register(transaction, wh, at, context)
-            await uow.transactions.add_meter_values(
-                self._records(ref, transaction, transaction.id, event.samples)
+            ended_again = (
+                event.event_type is TransactionEventType.ENDED and transaction.stop_received
             )
-            if event.event_type is TransactionEventType.ENDED:
+            if not ended_again:
+                # A second Ended (another seqNo) is kept as an event and changes nothing.
+                apply_event(transaction, event.facts(), now)
+                for at, context, wh in register_readings(list(event.samples)):
+                    observe_register(transaction, wh, at, context)
+                await uow.transactions.add_meter_values(
+                    self._records(ref, transaction, transaction.id, event.samples)
+                )
+            if event.event_type is TransactionEventType.ENDED and not ended_again:
                 stop_tag = event.id_token.value if event.id_token else None
                 ended = close_transaction(
                     transaction,
@@ -394,8 +399,8 @@ class TransactionService(Service):
             if not transaction.id_tag:
                 record_authorization(transaction, presented.value, None, now_decision.status)
             return now_decision
-        owner = transaction.id_tag
-        if not owner or owner.lower() == presented.value.lower():
+        if not transaction.id_tag:
+            # The token the transaction is charged to: it may not be busy elsewhere.
             assert transaction.id is not None
             busy = await uow.transactions.token_in_transaction(
                 ref.organization_id, presented.value, exclude={transaction.id}
@@ -405,7 +410,8 @@ class TransactionService(Service):
                 transaction, presented.value, token.id if token else None, now_decision.status
             )
             return now_decision
-        # Another token on a running transaction: typically the card that stops it.
+        # The same token again (say, the driver's card stopping the session) or another one:
+        # checked as it is now, and never ConcurrentTx, which only concerns a start.
         return authorize(token, now)
 
     # Helpers ---------------------------------------------------------------------------------

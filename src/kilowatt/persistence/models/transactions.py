@@ -53,6 +53,7 @@ transactions = Table(
     Column("number_of_phases", BigInteger),
     Column("started_seq", BigInteger),
     Column("state_seq", BigInteger),
+    Column("phases_seq", BigInteger),
     Column("flags", FlagList, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
