@@ -18,6 +18,7 @@ from kilowatt.services.bus import InProcessBus
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.message_log import MessageLogService
+from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.sites import SiteService
@@ -35,6 +36,7 @@ class Container:
     ocpp: OcppServer
 
     async def close(self) -> None:
+        await self.services.close()
         await self.database.dispose()
 
 
@@ -57,6 +59,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         ),
         authorization=AuthorizationService(uow, clock, bus),
         transactions=TransactionService(uow, clock, bus),
+        metering=MeteringService(uow, clock, bus),
         stations=StationService(uow, clock, bus),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 import uvicorn
@@ -27,6 +27,15 @@ apikey_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on uvloop, which uvicorn would choose itself had it created the loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is not built for every platform
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -73,7 +82,7 @@ def serve(
 
     settings = _settings(host=host, port=port)
     configure(settings.log_format, settings.log_level)
-    asyncio.run(_serve(settings, upgrade))
+    run(_serve(settings, upgrade))
 
 
 @db_app.command("upgrade")
@@ -179,7 +188,7 @@ def demo(
     from kilowatt.demo import run_demo
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(port))
+        run(run_demo(port))
 
 
 @app.command()

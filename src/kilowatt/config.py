@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     )
     message_log_enabled: bool = True
     message_log_batch: int = Field(default=500, ge=1)
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(
+        default=20, ge=1, description="PostgreSQL connections of this process (a fixed pool)."
+    )
     redis_url: str = ""
     gc_tuning: bool = Field(
         default=True, description="gc.freeze() after start-up and rarer collections."

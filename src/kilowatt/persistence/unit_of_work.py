@@ -37,12 +37,21 @@ class SqlUnitOfWork:
         self._database = database
         self._readonly = readonly
         self._locked = False
+        self._gated = False
 
     async def __aenter__(self) -> Self:
         lock = self._database.write_lock
         if lock is not None and not self._readonly:
             await lock.acquire()
             self._locked = True
+        gate = self._database.gate
+        if gate is not None:
+            try:
+                await gate.acquire()
+            except BaseException:
+                self._release()
+                raise
+            self._gated = True
         try:
             self.session = self._database.session()
             session = self.session
@@ -84,6 +93,9 @@ class SqlUnitOfWork:
             raise Conflict(f"conflicts with an existing record: {error.orig}") from error
 
     def _release(self) -> None:
+        if self._gated and self._database.gate is not None:
+            self._database.gate.release()
+            self._gated = False
         if self._locked and self._database.write_lock is not None:
             self._database.write_lock.release()
             self._locked = False

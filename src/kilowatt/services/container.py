@@ -8,6 +8,7 @@ from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.message_log import MessageLogService
+from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
@@ -26,9 +27,14 @@ class Services:
     provisioning: ProvisioningService
     authorization: AuthorizationService
     transactions: TransactionService
+    metering: MeteringService
     stations: StationService
     sites: SiteService
     tokens: TokenService
     message_log: MessageLogService
     device_model: DeviceModelService
     users: UserService
+
+    async def close(self) -> None:
+        """Stop background work (pending group commits are cancelled)."""
+        await self.metering.close()

@@ -262,33 +262,6 @@ class TransactionService(Service):
             return transaction
         return await uow.transactions.by_ocpp_id(ref.id, str(transaction_id))
 
-    async def record_meter_values(
-        self,
-        ref: StationRef,
-        evse_id: int,
-        connector_id: int,
-        transaction_id: int | str | None,
-        samples: Sequence[SampledValue],
-    ) -> None:
-        """Store readings in one batch. Readings naming a transaction of another station, or
-        none we know, are kept against the station alone."""
-        async with self.uow() as uow:
-            transaction = None
-            if isinstance(transaction_id, int):
-                transaction = await self._own(uow, ref, transaction_id)
-            elif transaction_id is not None:
-                transaction = await uow.transactions.by_ocpp_id(ref.id, transaction_id)
-            if transaction is not None:
-                for at, context, wh in register_readings(list(samples)):
-                    observe_register(transaction, wh, at, context)
-            tx_id = transaction.id if transaction else None
-            records = [
-                MeterRecord(ref.id, evse_id, connector_id, tx_id, sample) for sample in samples
-            ]
-            await uow.transactions.add_meter_values(records)
-            await uow.commit()
-        self._publish_readings(ref, evse_id, connector_id, transaction, samples)
-
     # OCPP 2.0.1 ----------------------------------------------------------------------------
 
     async def event(self, ref: StationRef, event: TransactionEventInput) -> EventResult:

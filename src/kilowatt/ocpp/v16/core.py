@@ -45,15 +45,7 @@ async def stop_transaction(conn: OcppConnection, payload: Payload) -> Payload:
 
 
 async def meter_values(conn: OcppConnection, payload: Payload) -> Payload:
-    evse_id, connector_id = translate.evse_of(int(payload["connectorId"]))
-    transaction_id = payload.get("transactionId")
-    await conn.services.transactions.record_meter_values(
-        conn.ref,
-        evse_id,
-        connector_id,
-        int(transaction_id) if transaction_id is not None else None,
-        translate.sampled_values(payload["meterValue"]),
-    )
+    await conn.services.metering.record(translate.meter_report(conn.ref, payload))
     return {}
 
 

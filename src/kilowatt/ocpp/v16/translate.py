@@ -10,9 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kilowatt.domain.metering import SampledValue, normalise, parse_number
-from kilowatt.domain.stations import BootDecision, BootInfo, ConnectorStatus, StatusReport
+from kilowatt.domain.stations import (
+    BootDecision,
+    BootInfo,
+    ConnectorStatus,
+    StationRef,
+    StatusReport,
+)
 from kilowatt.domain.tokens import AuthorizationDecision, AuthorizationStatus
 from kilowatt.ocpp.rpc import ErrorKind, RpcError
+from kilowatt.services.metering import MeterReport
 from kilowatt.services.transactions import StartRequest, StopRequest
 
 Payload = dict[str, Any]
@@ -134,6 +141,18 @@ def stop_request(payload: Payload) -> StopRequest:
         reason=payload.get("reason"),
         id_tag=payload.get("idTag"),
         samples=sampled_values(payload.get("transactionData") or []),
+    )
+
+
+def meter_report(station: StationRef, payload: Payload) -> MeterReport:
+    evse_id, connector_id = evse_of(int(payload["connectorId"]))
+    transaction_id = payload.get("transactionId")
+    return MeterReport(
+        station=station,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        transaction_id=int(transaction_id) if transaction_id is not None else None,
+        samples=sampled_values(payload["meterValue"]),
     )
 
 

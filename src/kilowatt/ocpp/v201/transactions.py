@@ -14,11 +14,5 @@ async def transaction_event(conn: OcppConnection, payload: Payload) -> Payload:
 
 
 async def meter_values(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.transactions.record_meter_values(
-        conn.ref,
-        int(payload["evseId"]),
-        0,
-        None,
-        translate.sampled_values(payload["meterValue"]),
-    )
+    await conn.services.metering.record(translate.meter_report(conn.ref, payload))
     return {}

@@ -13,10 +13,17 @@ import orjson
 
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.metering import SampledValue, normalise
-from kilowatt.domain.stations import BootDecision, BootInfo, ConnectorStatus, StatusReport
+from kilowatt.domain.stations import (
+    BootDecision,
+    BootInfo,
+    ConnectorStatus,
+    StationRef,
+    StatusReport,
+)
 from kilowatt.domain.tokens import AuthorizationDecision, IdTokenType
 from kilowatt.domain.transactions import TransactionEventType
 from kilowatt.ocpp.v16.translate import format_time, parse_time
+from kilowatt.services.metering import MeterReport
 from kilowatt.services.transactions import TokenRef, TransactionEventInput
 
 Payload = dict[str, Any]
@@ -101,6 +108,17 @@ def sampled_values(meter_values: list[Payload]) -> list[SampledValue]:
                 )
             )
     return samples
+
+
+def meter_report(station: StationRef, payload: Payload) -> MeterReport:
+    """2.0.1 MeterValues name an EVSE (0: the main meter), never a transaction."""
+    return MeterReport(
+        station=station,
+        evse_id=int(payload["evseId"]),
+        connector_id=0,
+        transaction_id=None,
+        samples=sampled_values(payload["meterValue"]),
+    )
 
 
 def transaction_event(payload: Payload) -> TransactionEventInput:

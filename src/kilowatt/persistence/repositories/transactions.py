@@ -24,6 +24,12 @@ class SqlTransactionRepository(Repository):
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def by_ids(self, transaction_ids: set[int]) -> list[Transaction]:
+        if not transaction_ids:
+            return []
+        query = select(Transaction).where(transactions.c.id.in_(transaction_ids))
+        return list((await self.session.execute(query)).scalars())
+
     async def by_start_key(self, station_id: int, key: str) -> Transaction | None:
         query = select(Transaction).where(
             transactions.c.station_id == station_id, transactions.c.start_key == key
