@@ -64,9 +64,20 @@ def test_invalid_identities_are_refused(identity: str) -> None:
 
 
 @settings(deadline=None)
-@given(st.text(alphabet=IDENTITY_ALPHABET, min_size=1, max_size=48))
+@given(
+    st.text(alphabet=IDENTITY_ALPHABET, min_size=1, max_size=48).filter(
+        lambda identity: set(identity) != {"."}
+    )
+)
 def test_any_identity_from_the_alphabet_passes(identity: str) -> None:
     assert check_identity(identity) == identity
+
+
+@pytest.mark.parametrize("identity", [".", "..", "..."])
+def test_an_identity_of_only_dots_is_refused(identity: str) -> None:
+    # URL clients remove "." and ".." path segments, so such a station could not be reached.
+    with pytest.raises(InvalidInput):
+        check_identity(identity)
 
 
 @settings(deadline=None)
