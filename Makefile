@@ -38,7 +38,7 @@ integration: install
 
 test: lint typecheck
 	$(BIN)/python -m tests.preflight
-	$(BIN)/pytest -q -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2
 
 bench: install
 	$(BIN)/python bench/run.py

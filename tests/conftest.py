@@ -6,12 +6,20 @@ each other's way by using unique station identities and tokens (see ``ids``).
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
+
+# `make test` runs the "ci" profile: the same examples every run, so that CI is reproducible.
+# Run pytest without it to let hypothesis search new ground.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 from tests.support.server import RunningServer, start_server, stop_server
 
