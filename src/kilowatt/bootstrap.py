@@ -6,6 +6,7 @@ import gc
 from dataclasses import dataclass
 
 from kilowatt.config import Settings
+from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
 from kilowatt.persistence.db import Database
@@ -17,10 +18,13 @@ from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
+from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
+from kilowatt.services.remote_control import RemoteControlService
+from kilowatt.services.reservations import ReservationService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenService
@@ -45,7 +49,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     uow = SqlUnitOfWorkFactory(database)
     clock = SystemClock()
     bus = InProcessBus()
-    return Services(
+    services = Services(
         clock=clock,
         bus=bus,
         organizations=OrganizationService(uow, clock, bus),
@@ -65,8 +69,18 @@ def build_services(settings: Settings, database: Database) -> Services:
         tokens=TokenService(uow, clock, bus),
         message_log=MessageLogService(uow, clock, bus),
         device_model=DeviceModelService(uow, clock, bus),
+        remote_control=RemoteControlService(
+            uow, clock, bus, default_timeout=settings.ocpp_call_timeout
+        ),
+        reservations=ReservationService(uow, clock, bus),
+        local_list=LocalListService(uow, clock, bus),
         users=UserService(uow, clock, bus),
     )
+    remote = services.remote_control
+    for area in (services.transactions, services.reservations, services.local_list):
+        area.install(remote)
+    services.device_model.install(remote)
+    return services
 
 
 def build(settings: Settings) -> Container:
@@ -82,6 +96,7 @@ def build(settings: Settings) -> Container:
         validate_outgoing=settings.ocpp_validate_outgoing,
         call_timeout=settings.ocpp_call_timeout,
     )
+    services.remote_control.gateway = LocalGateway(ocpp.registry, services)
     return Container(settings=settings, database=database, services=services, ocpp=ocpp)
 
 

@@ -233,9 +233,16 @@ class OcppConnection:
 
     # Outgoing ----------------------------------------------------------------------------
 
-    async def call(self, action: str, payload: Payload, timeout: float | None = None) -> Payload:
+    async def call(
+        self,
+        action: str,
+        payload: Payload,
+        timeout: float | None = None,
+        on_sent: Callable[[], Awaitable[None]] | None = None,
+    ) -> Payload:
         """Send a CALL and wait for its answer. One CALL is outstanding at a time, as OCPP
-        requires; further calls wait their turn."""
+        requires; further calls wait their turn, in order. ``on_sent`` runs once the frame is
+        on its way (a queued command becomes a sent one)."""
         if asyncio.current_task() is self._reader:
             raise RuntimeError("call() from the reading task would wait for itself")
         if self.validate_outgoing:
@@ -250,6 +257,8 @@ class OcppConnection:
                 await self._send(
                     rpc.encode_call(unique_id, action, payload), MessageType.CALL, unique_id, action
                 )
+                if on_sent is not None:
+                    await on_sent()
                 return await asyncio.wait_for(future, timeout or self.call_timeout)
             finally:
                 self._pending = None

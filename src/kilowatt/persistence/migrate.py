@@ -28,7 +28,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade_connection(connection: Connection, url: str, revision: str = "head") -> None:
+def upgrade_connection(connection: Connection, url: str, revision: str = "heads") -> None:
     """Upgrade through an open (sync) connection; call it with ``AsyncConnection.run_sync``."""
     config = alembic_config(url)
     config.attributes["connection"] = connection

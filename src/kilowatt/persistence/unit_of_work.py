@@ -9,6 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from kilowatt.domain.errors import Conflict
 from kilowatt.persistence.db import Database
+from kilowatt.persistence.repositories.commands import (
+    SqlCommandRepository,
+    SqlLocalListRepository,
+    SqlReservationRepository,
+)
 from kilowatt.persistence.repositories.device_model import SqlDeviceModelRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
@@ -19,11 +24,14 @@ from kilowatt.persistence.repositories.transactions import SqlTransactionReposit
 from kilowatt.persistence.repositories.users import SqlApiKeyRepository, SqlUserRepository
 from kilowatt.services.ports import (
     ApiKeyRepository,
+    CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
     EventRepository,
+    LocalListRepository,
     MessageLogRepository,
     OrganizationRepository,
+    ReservationRepository,
     SiteRepository,
     StationRepository,
     TokenRepository,
@@ -64,6 +72,9 @@ class SqlUnitOfWork:
             self.events: EventRepository = SqlEventRepository(session)
             self.messages: MessageLogRepository = SqlMessageLogRepository(session)
             self.device_model: DeviceModelRepository = SqlDeviceModelRepository(session)
+            self.commands: CommandRepository = SqlCommandRepository(session)
+            self.reservations: ReservationRepository = SqlReservationRepository(session)
+            self.local_lists: LocalListRepository = SqlLocalListRepository(session)
             self.users: UserRepository = SqlUserRepository(session)
             self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
         except BaseException:

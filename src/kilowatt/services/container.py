@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.device_model import DeviceModelService
+from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
+from kilowatt.services.remote_control import RemoteControlService
+from kilowatt.services.reservations import ReservationService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenService
@@ -33,8 +36,12 @@ class Services:
     tokens: TokenService
     message_log: MessageLogService
     device_model: DeviceModelService
+    remote_control: RemoteControlService
+    reservations: ReservationService
+    local_list: LocalListService
     users: UserService
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.remote_control.close()
         await self.metering.close()

@@ -12,11 +12,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.commands import Command, CommandRequest, Outcome
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.events import Direction, OcppMessage, StationEvent
+from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.metering import MeterRecord
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, RegistrationStatus, Station, StatusChange
 from kilowatt.domain.tokens import IdToken, IdTokenType, TokenStatus
@@ -181,6 +184,32 @@ class DeviceModelRepository(Protocol):
     ) -> Page[DeviceVariable]: ...
 
 
+class CommandRepository(Protocol):
+    async def get(self, command_id: int) -> Command | None: ...
+    async def get_for_org(self, organization_id: int, command_id: int) -> Command | None: ...
+    async def add(self, command: Command) -> Command: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, station_id: int | None = None
+    ) -> Page[Command]: ...
+
+
+class ReservationRepository(Protocol):
+    async def get(self, reservation_id: int) -> Reservation | None: ...
+    async def get_for_org(
+        self, organization_id: int, reservation_id: int
+    ) -> Reservation | None: ...
+    async def add(self, reservation: Reservation) -> Reservation: ...
+    async def open_for_station(self, station_id: int) -> list[Reservation]: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, station_id: int | None = None
+    ) -> Page[Reservation]: ...
+
+
+class LocalListRepository(Protocol):
+    async def for_station(self, station_id: int) -> LocalList | None: ...
+    async def add(self, local_list: LocalList) -> LocalList: ...
+
+
 class UserRepository(Protocol):
     async def by_email(self, email: str) -> User | None: ...
     async def add(self, user: User) -> User: ...
@@ -204,6 +233,9 @@ class UnitOfWork(Protocol):
     events: EventRepository
     messages: MessageLogRepository
     device_model: DeviceModelRepository
+    commands: CommandRepository
+    reservations: ReservationRepository
+    local_lists: LocalListRepository
     users: UserRepository
     api_keys: ApiKeyRepository
 
@@ -230,3 +262,14 @@ class EventPublisher(Protocol):
 
 
 Subscriber = Callable[[str, Mapping[str, Any]], None]
+
+
+class StationGateway(Protocol):
+    """Reaches a station's socket, on this node or, through Redis, on the node that holds it."""
+
+    async def is_online(self, ocpp_id: str) -> bool: ...
+
+    async def execute(self, request: CommandRequest) -> Outcome:
+        """Send the command and return its outcome. The node holding the socket records its
+        progress (sent, outcome) through RemoteControlService before this returns."""
+        ...

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from kilowatt.domain.errors import Conflict, NotFound
+from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
@@ -39,6 +40,8 @@ from kilowatt.domain.transactions import (
 )
 from kilowatt.services.base import Service
 from kilowatt.services.ports import TransactionFilter, UnitOfWork
+from kilowatt.services.remote_control import Hook, RemoteControlService
+from kilowatt.services.reservations import use_reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,34 @@ def _with_token_facts(status: AuthorizationStatus, token: IdToken | None) -> Aut
 
 
 class TransactionService(Service):
+    def install(self, remote: RemoteControlService) -> None:
+        remote.register(Operation.REMOTE_START, Hook(prepare=self._prepare_remote_start))
+        remote.register(Operation.REMOTE_STOP, Hook(prepare=self._prepare_remote_stop))
+
+    @staticmethod
+    async def _prepare_remote_start(uow: UnitOfWork, command: Command, now: datetime) -> None:
+        """2.0.1 needs the token's type; a registered token says it."""
+        params = command.params
+        if not params.get("id_token_type"):
+            token = await uow.tokens.find(command.organization_id, str(params["id_tag"]))
+            params["id_token_type"] = (token.type if token else IdTokenType.ISO14443).value
+
+    @staticmethod
+    async def _prepare_remote_stop(uow: UnitOfWork, command: Command, now: datetime) -> None:
+        """Only a running transaction of that station can be stopped; 2.0.1 names it by the
+        station's own id."""
+        transaction_id = int(command.params["transaction_id"])
+        transaction = await uow.transactions.get(command.organization_id, transaction_id)
+        if transaction is None or transaction.station_id != command.station_id:
+            raise InvalidInput(
+                "transaction_id", f"no transaction {transaction_id} at {command.station_ocpp_id}"
+            )
+        if not transaction.is_active:
+            raise InvalidInput("transaction_id", f"transaction {transaction_id} has ended")
+        command.params["ocpp_transaction_id"] = transaction.ocpp_transaction_id or str(
+            transaction_id
+        )
+
     # OCPP 1.6 ------------------------------------------------------------------------------
 
     async def start(self, ref: StationRef, request: StartRequest) -> StartResult:
@@ -208,6 +239,8 @@ class TransactionService(Service):
                     reservation_id=request.reservation_id,
                 )
             )
+            if request.reservation_id is not None:
+                await use_reservation(uow, transaction, request.reservation_id, now)
             await uow.commit()
         assert transaction.id is not None
         self._published("transaction.started", ref, transaction)
@@ -329,6 +362,8 @@ class TransactionService(Service):
             if not ended_again:
                 # A second Ended (another seqNo) is kept as an event and changes nothing.
                 apply_event(transaction, event.facts(), now)
+                if event.reservation_id is not None:
+                    await use_reservation(uow, transaction, event.reservation_id, now)
                 for at, context, wh in register_readings(list(event.samples)):
                     observe_register(transaction, wh, at, context)
                 await uow.transactions.add_meter_values(

@@ -1,8 +1,10 @@
-"""OCPP 1.6J: one module per functional block, plus the pure translate module."""
+"""OCPP 1.6J: one module per functional block, plus the pure translate and commands modules."""
+
+__all__ = ["ROUTER", "commands"]
 
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp.connection import Router
-from kilowatt.ocpp.v16 import core, firmware, security
+from kilowatt.ocpp.v16 import commands, core, firmware, security
 
 ROUTER = Router(
     version=ProtocolVersion.OCPP16,

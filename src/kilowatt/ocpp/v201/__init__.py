@@ -1,8 +1,17 @@
-"""OCPP 2.0.1: one module per functional block, plus the pure translate module."""
+"""OCPP 2.0.1: one module per functional block, plus the pure translate and commands modules."""
+
+__all__ = ["ROUTER", "commands"]
 
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp.connection import Router
-from kilowatt.ocpp.v201 import authorization, firmware, provisioning, reports, security
+from kilowatt.ocpp.v201 import (
+    authorization,
+    commands,
+    firmware,
+    provisioning,
+    reports,
+    security,
+)
 from kilowatt.ocpp.v201 import transactions as tx
 
 ROUTER = Router(

@@ -5,6 +5,7 @@ reports (N). Each is answered as the schema prescribes."""
 from __future__ import annotations
 
 from kilowatt.domain.events import EventKind
+from kilowatt.domain.reservations import ReservationStatus
 from kilowatt.ocpp.connection import OcppConnection, Payload
 
 
@@ -66,6 +67,14 @@ async def notify_ev_charging_schedule(conn: OcppConnection, payload: Payload) ->
 
 
 async def reservation_status_update(conn: OcppConnection, payload: Payload) -> Payload:
+    status = (
+        ReservationStatus.EXPIRED
+        if payload["reservationUpdateStatus"] == "Expired"
+        else ReservationStatus.CANCELLED
+    )
+    await conn.services.reservations.station_update(
+        conn.ref.id, int(payload["reservationId"]), status
+    )
     await _keep(
         conn,
         EventKind.RESERVATION,

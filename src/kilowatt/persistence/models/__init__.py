@@ -1,6 +1,7 @@
 """Tables, one module per domain area, and their imperative mapping onto domain classes."""
 
 from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
+    commands,
     device_model,
     events,
     organizations,

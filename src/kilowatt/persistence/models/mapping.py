@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.events import StationEvent
+from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
+from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
+from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.events import station_events
 from kilowatt.persistence.models.organizations import organizations, sites
@@ -39,5 +43,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(TransactionEventRecord, transaction_events)
     mapper_registry.map_imperatively(StationEvent, station_events)
     mapper_registry.map_imperatively(DeviceVariable, device_variables)
+    mapper_registry.map_imperatively(Command, commands)
+    mapper_registry.map_imperatively(Reservation, reservations)
+    mapper_registry.map_imperatively(LocalList, local_lists)
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)

@@ -1,0 +1,219 @@
+"""Bodies of the commands an operator sends to a station, one model per operation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from kilowatt.api.schemas.common import AwareDatetime, Id, Positive, Schema
+from kilowatt.domain.commands import CommandStatus, Operation
+
+
+class NoParams(Schema):
+    pass
+
+
+class RemoteStart(Schema):
+    id_tag: str = Field(min_length=1, max_length=255, description="Token to charge with.")
+    evse_id: Id | None = Field(default=None, description="1.6 connector / 2.0.1 EVSE.")
+    id_token_type: str | None = Field(
+        default=None, description="2.0.1 IdToken type; taken from the token record if omitted."
+    )
+    charging_profile: dict[str, Any] | None = Field(
+        default=None, description="A charging profile in the station's OCPP version."
+    )
+
+
+class RemoteStop(Schema):
+    transaction_id: Id = Field(description="Kilowatt's transaction id.")
+
+
+class Reset(Schema):
+    type: Literal["soft", "hard", "on_idle", "immediate"] = Field(
+        description="soft = 2.0.1 OnIdle, hard = 2.0.1 Immediate."
+    )
+    evse_id: Id | None = Field(default=None, description="2.0.1: reset only this EVSE.")
+
+
+class ChangeAvailability(Schema):
+    operative: bool
+    evse_id: int | None = Field(default=None, ge=0, description="None or 0: the station.")
+    connector_id: Id | None = Field(default=None, description="2.0.1 only.")
+
+
+class UnlockConnector(Schema):
+    evse_id: Id
+    connector_id: Id = 1
+
+
+class GetConfiguration(Schema):
+    keys: list[str] = Field(default_factory=list, description="Empty: every key.")
+
+
+class ChangeConfiguration(Schema):
+    key: str = Field(min_length=1, max_length=50)
+    value: str = Field(max_length=500)
+
+
+class VariableRef(Schema):
+    component: str = Field(min_length=1, max_length=50)
+    variable: str = Field(min_length=1, max_length=50)
+    component_instance: str | None = Field(default=None, max_length=50)
+    variable_instance: str | None = Field(default=None, max_length=50)
+    evse_id: Id | None = None
+    connector_id: Id | None = None
+    attribute_type: Literal["Actual", "Target", "MinSet", "MaxSet"] | None = None
+
+
+class VariableValue(VariableRef):
+    value: str = Field(max_length=1000)
+
+
+class GetVariables(Schema):
+    variables: list[VariableRef] = Field(min_length=1)
+
+
+class SetVariables(Schema):
+    variables: list[VariableValue] = Field(min_length=1)
+
+
+class GetBaseReport(Schema):
+    report_base: Literal["ConfigurationInventory", "FullInventory", "SummaryInventory"]
+
+
+class GetReport(Schema):
+    variables: list[VariableRef] = Field(default_factory=list)
+    criteria: list[Literal["Active", "Available", "Enabled", "Problem"]] = Field(
+        default_factory=list
+    )
+
+
+class TriggerMessage(Schema):
+    message: Literal[
+        "BootNotification",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StatusNotification",
+        "LogStatusNotification",
+        "TransactionEvent",
+        "PublishFirmwareStatusNotification",
+    ]
+    evse_id: Id | None = None
+
+
+class DataTransfer(Schema):
+    vendor_id: str = Field(min_length=1, max_length=255)
+    message_id: str | None = Field(default=None, max_length=50)
+    data: Any = None
+
+
+class SendLocalList(Schema):
+    update_type: Literal["full", "differential"] = "full"
+
+
+class ReserveNow(Schema):
+    id_tag: str = Field(min_length=1, max_length=255)
+    expires_at: AwareDatetime
+    evse_id: int = Field(default=0, ge=0, description="0: any connector.")
+    id_token_type: str | None = None
+
+
+class CancelReservation(Schema):
+    reservation_id: Id
+
+
+class SetChargingProfile(Schema):
+    evse_id: int = Field(default=0, ge=0)
+    charging_profile: dict[str, Any] = Field(
+        description="A charging profile in the station's OCPP version (validated against its "
+        "schema before it is sent)."
+    )
+
+
+class ClearChargingProfile(Schema):
+    profile_id: Id | None = None
+    evse_id: int | None = Field(default=None, ge=0)
+    purpose: str | None = None
+    stack_level: int | None = Field(default=None, ge=0)
+
+
+class GetCompositeSchedule(Schema):
+    evse_id: int = Field(default=0, ge=0)
+    duration: Positive = Field(description="Seconds.")
+    rate_unit: Literal["A", "W"] | None = None
+
+
+class GetChargingProfiles(Schema):
+    evse_id: int | None = Field(default=None, ge=0)
+    purpose: str | None = None
+    stack_level: int | None = Field(default=None, ge=0)
+    profile_ids: list[int] | None = None
+
+
+class SetDisplayMessage(Schema):
+    message: dict[str, Any] = Field(description="A 2.0.1 MessageInfoType.")
+
+
+class GetDisplayMessages(Schema):
+    ids: list[int] | None = None
+    priority: Literal["AlwaysFront", "InFront", "NormalCycle"] | None = None
+    state: Literal["Charging", "Faulted", "Idle", "Unavailable"] | None = None
+
+
+class ClearDisplayMessage(Schema):
+    id: int
+
+
+class Vendor(Schema):
+    template: str = Field(min_length=1, max_length=100, description="Vendor template name.")
+
+
+BODIES: dict[Operation, type[Schema]] = {
+    Operation.REMOTE_START: RemoteStart,
+    Operation.REMOTE_STOP: RemoteStop,
+    Operation.RESET: Reset,
+    Operation.CHANGE_AVAILABILITY: ChangeAvailability,
+    Operation.UNLOCK_CONNECTOR: UnlockConnector,
+    Operation.GET_CONFIGURATION: GetConfiguration,
+    Operation.CHANGE_CONFIGURATION: ChangeConfiguration,
+    Operation.GET_VARIABLES: GetVariables,
+    Operation.SET_VARIABLES: SetVariables,
+    Operation.GET_BASE_REPORT: GetBaseReport,
+    Operation.GET_REPORT: GetReport,
+    Operation.TRIGGER_MESSAGE: TriggerMessage,
+    Operation.CLEAR_CACHE: NoParams,
+    Operation.DATA_TRANSFER: DataTransfer,
+    Operation.SEND_LOCAL_LIST: SendLocalList,
+    Operation.GET_LOCAL_LIST_VERSION: NoParams,
+    Operation.RESERVE_NOW: ReserveNow,
+    Operation.CANCEL_RESERVATION: CancelReservation,
+    Operation.SET_CHARGING_PROFILE: SetChargingProfile,
+    Operation.CLEAR_CHARGING_PROFILE: ClearChargingProfile,
+    Operation.GET_COMPOSITE_SCHEDULE: GetCompositeSchedule,
+    Operation.GET_CHARGING_PROFILES: GetChargingProfiles,
+    Operation.SET_DISPLAY_MESSAGE: SetDisplayMessage,
+    Operation.GET_DISPLAY_MESSAGES: GetDisplayMessages,
+    Operation.CLEAR_DISPLAY_MESSAGE: ClearDisplayMessage,
+    Operation.VENDOR: Vendor,
+}
+
+
+class CommandOut(Schema):
+    id: int
+    station_id: str
+    operation: str
+    params: dict[str, Any]
+    status: CommandStatus
+    requested_by: str
+    action: str
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    error: str
+    timeout: float
+    created_at: datetime
+    sent_at: datetime | None
+    completed_at: datetime | None

@@ -1,0 +1,77 @@
+"""Commands reach the station's socket on this node: translated for its protocol version,
+sent, and their progress recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import structlog
+
+from kilowatt.domain.commands import CommandRequest, CommandStatus, Operation, Outcome
+from kilowatt.domain.stations import ProtocolVersion
+from kilowatt.ocpp import v16, v201
+from kilowatt.ocpp.commands import Translation
+from kilowatt.ocpp.connection import CallFailed, ConnectionGone
+from kilowatt.ocpp.registry import ConnectionRegistry
+from kilowatt.ocpp.rpc import RpcError
+from kilowatt.services.container import Services
+
+log = structlog.get_logger("kilowatt.ocpp")
+
+TABLES: Mapping[ProtocolVersion, Mapping[Operation, Translation]] = {
+    ProtocolVersion.OCPP16: v16.commands.COMMANDS,
+    ProtocolVersion.OCPP201: v201.commands.COMMANDS,
+}
+
+
+class LocalGateway:
+    """The StationGateway of a single node."""
+
+    def __init__(self, registry: ConnectionRegistry, services: Services) -> None:
+        self.registry = registry
+        self.services = services
+
+    async def is_online(self, ocpp_id: str) -> bool:
+        return self.registry.get(ocpp_id) is not None
+
+    async def execute(self, request: CommandRequest) -> Outcome:
+        outcome = await self._execute(request)
+        await self.services.remote_control.record_outcome(request.command_id, outcome)
+        return outcome
+
+    async def _execute(self, request: CommandRequest) -> Outcome:
+        connection = self.registry.get(request.station_ocpp_id)
+        if connection is None:
+            return Outcome(CommandStatus.FAILED, error="station is not connected")
+        translation = TABLES[connection.version].get(Operation(request.operation))
+        if translation is None:
+            return Outcome(
+                CommandStatus.FAILED,
+                error=f"{request.operation} is not an OCPP {connection.version.value} operation",
+            )
+        try:
+            payload = translation.build(request.params, request.command_id)
+        except (KeyError, TypeError, ValueError) as error:
+            return Outcome(CommandStatus.FAILED, error=f"invalid parameters: {error!r}")
+        remote = self.services.remote_control
+
+        async def sent() -> None:
+            await remote.record_sent(request.command_id, translation.action, payload)
+
+        try:
+            answer = await connection.call(
+                translation.action, payload, timeout=request.timeout, on_sent=sent
+            )
+        except RpcError as error:
+            return Outcome(CommandStatus.FAILED, error=f"invalid request: {error.description}")
+        except CallFailed as error:
+            return Outcome(
+                CommandStatus.FAILED,
+                error=f"station answered {error.code}: {error.description}",
+                response={"errorCode": error.code, "errorDescription": error.description},
+            )
+        except TimeoutError:
+            return Outcome(CommandStatus.TIMED_OUT, error=f"no answer within {request.timeout:g} s")
+        except ConnectionGone:
+            return Outcome(CommandStatus.FAILED, error="connection lost before the answer")
+        return translation.outcome(request.params, answer)

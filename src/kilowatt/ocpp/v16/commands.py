@@ -1,0 +1,200 @@
+"""Version-neutral commands as OCPP 1.6 CALLs. 1.6 connector n is EVSE n; 0 the station."""
+
+from __future__ import annotations
+
+from kilowatt.domain.commands import CommandStatus, Operation, Outcome
+from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
+
+CONFIGURATION = "Configuration"
+
+
+def _remote_start(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {"idTag": params["id_tag"]},
+        connectorId=params.get("evse_id"),
+        chargingProfile=params.get("charging_profile"),
+    )
+
+
+def _reset(params: Payload, command_id: int) -> Payload:
+    return {"type": "Hard" if params["type"] in ("hard", "immediate") else "Soft"}
+
+
+def _availability(params: Payload, command_id: int) -> Payload:
+    return {
+        "connectorId": int(params.get("evse_id") or 0),
+        "type": "Operative" if params["operative"] else "Inoperative",
+    }
+
+
+def _configuration_read(params: Payload, answer: Payload) -> Outcome:
+    settings = [
+        {
+            "component": CONFIGURATION,
+            "variable": item["key"],
+            "value": item.get("value"),
+            "mutability": "ReadOnly" if item.get("readonly") else "ReadWrite",
+        }
+        for item in answer.get("configurationKey") or []
+    ]
+    return Outcome(
+        CommandStatus.ACCEPTED,
+        answer,
+        data={"settings": settings, "unknown": list(answer.get("unknownKey") or [])},
+    )
+
+
+def _configuration_changed(params: Payload, answer: Payload) -> Outcome:
+    settings = []
+    if answer.get("status") in ("Accepted", "RebootRequired"):
+        settings = [
+            {"component": CONFIGURATION, "variable": params["key"], "value": params["value"]}
+        ]
+    return by_status(answer, {"settings": settings})
+
+
+def _id_tag_info(data: Payload) -> Payload:
+    return optional(
+        {"status": data["status"]},
+        expiryDate=timestamp(data["expires_at"]) if data.get("expires_at") else None,
+        parentIdTag=(data.get("group_id") or None) and str(data["group_id"])[:20],
+    )
+
+
+def _local_list(params: Payload, command_id: int) -> Payload:
+    entries = [
+        {"idTag": tag[:20], "idTagInfo": _id_tag_info(data)} if data else {"idTag": tag[:20]}
+        for tag, data in sorted(params["entries"].items())
+    ]
+    return {
+        "listVersion": int(params["version"]),
+        "updateType": "Full" if params["update_type"] == "full" else "Differential",
+        "localAuthorizationList": entries,
+    }
+
+
+def _version_read(params: Payload, answer: Payload) -> Outcome:
+    return Outcome(CommandStatus.ACCEPTED, answer, data={"version": answer["listVersion"]})
+
+
+def _reserve(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {
+            "connectorId": int(params.get("evse_id") or 0),
+            "expiryDate": timestamp(params["expires_at"]),
+            "idTag": params["id_tag"],
+            "reservationId": int(params["reservation_id"]),
+        },
+        parentIdTag=params.get("group_id"),
+    )
+
+
+def _clear_profile(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {},
+        id=params.get("profile_id"),
+        connectorId=params.get("evse_id"),
+        chargingProfilePurpose=params.get("purpose"),
+        stackLevel=params.get("stack_level"),
+    )
+
+
+def _composite(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {"connectorId": int(params.get("evse_id") or 0), "duration": int(params["duration"])},
+        chargingRateUnit=params.get("rate_unit"),
+    )
+
+
+def _schedule_read(params: Payload, answer: Payload) -> Outcome:
+    return by_status(answer, {"schedule": answer.get("chargingSchedule")})
+
+
+def _firmware(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {"location": params["location"], "retrieveDate": timestamp(params["retrieve_at"])},
+        retries=params.get("retries"),
+        retryInterval=params.get("retry_interval"),
+    )
+
+
+def _diagnostics(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {"location": params["location"]},
+        retries=params.get("retries"),
+        retryInterval=params.get("retry_interval"),
+        startTime=timestamp(params["start"]) if params.get("start") else None,
+        stopTime=timestamp(params["stop"]) if params.get("stop") else None,
+    )
+
+
+def _diagnostics_read(params: Payload, answer: Payload) -> Outcome:
+    # 1.6 answers with the file name it will upload, or none when it has nothing to send.
+    name = answer.get("fileName")
+    if not name:
+        return Outcome(CommandStatus.REJECTED, answer, error="the station has no diagnostics")
+    return Outcome(CommandStatus.ACCEPTED, answer, data={"file_name": name})
+
+
+def _data_transfer(params: Payload, command_id: int) -> Payload:
+    data = params.get("data")
+    return optional(
+        {"vendorId": params["vendor_id"]},
+        messageId=params.get("message_id"),
+        data=data if data is None or isinstance(data, str) else str(data),
+    )
+
+
+def _data_read(params: Payload, answer: Payload) -> Outcome:
+    return by_status(answer, {"data": answer.get("data")})
+
+
+COMMANDS: dict[Operation, Translation] = {
+    Operation.REMOTE_START: Translation("RemoteStartTransaction", _remote_start),
+    Operation.REMOTE_STOP: Translation(
+        "RemoteStopTransaction", lambda p, _: {"transactionId": int(p["transaction_id"])}
+    ),
+    Operation.RESET: Translation("Reset", _reset),
+    Operation.CHANGE_AVAILABILITY: Translation("ChangeAvailability", _availability),
+    Operation.UNLOCK_CONNECTOR: Translation(
+        "UnlockConnector", lambda p, _: {"connectorId": int(p["evse_id"])}
+    ),
+    Operation.GET_CONFIGURATION: Translation(
+        "GetConfiguration",
+        lambda p, _: {"key": list(p["keys"])} if p.get("keys") else {},
+        _configuration_read,
+    ),
+    Operation.CHANGE_CONFIGURATION: Translation(
+        "ChangeConfiguration",
+        lambda p, _: {"key": p["key"], "value": str(p["value"])},
+        _configuration_changed,
+    ),
+    Operation.TRIGGER_MESSAGE: Translation(
+        "TriggerMessage",
+        lambda p, _: optional({"requestedMessage": p["message"]}, connectorId=p.get("evse_id")),
+    ),
+    Operation.CLEAR_CACHE: Translation("ClearCache", lambda p, _: {}),
+    Operation.DATA_TRANSFER: Translation("DataTransfer", _data_transfer, _data_read),
+    Operation.VENDOR: Translation("DataTransfer", _data_transfer, _data_read),
+    Operation.SEND_LOCAL_LIST: Translation("SendLocalList", _local_list),
+    Operation.GET_LOCAL_LIST_VERSION: Translation(
+        "GetLocalListVersion", lambda p, _: {}, _version_read
+    ),
+    Operation.RESERVE_NOW: Translation("ReserveNow", _reserve),
+    Operation.CANCEL_RESERVATION: Translation(
+        "CancelReservation", lambda p, _: {"reservationId": int(p["reservation_id"])}
+    ),
+    Operation.SET_CHARGING_PROFILE: Translation(
+        "SetChargingProfile",
+        lambda p, _: {
+            "connectorId": int(p.get("evse_id") or 0),
+            "csChargingProfiles": p["charging_profile"],
+        },
+    ),
+    Operation.CLEAR_CHARGING_PROFILE: Translation("ClearChargingProfile", _clear_profile),
+    Operation.GET_COMPOSITE_SCHEDULE: Translation(
+        "GetCompositeSchedule", _composite, _schedule_read
+    ),
+    Operation.UPDATE_FIRMWARE: Translation("UpdateFirmware", _firmware),
+    Operation.GET_DIAGNOSTICS: Translation("GetDiagnostics", _diagnostics, _diagnostics_read),
+}

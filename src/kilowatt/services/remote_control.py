@@ -1,0 +1,214 @@
+"""Commands to stations: recorded, sent one at a time per station, outcome kept.
+
+The service records a command, hands it to the station gateway (this node, or through Redis
+the node that holds the socket), and waits for it as long as the caller wants. The node that
+sends it records its progress (sent, outcome); operation-specific consequences (a reservation
+accepted, a local list version, a configuration read) run as hooks in the same unit of work as
+the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from kilowatt.domain.commands import (
+    Command,
+    CommandRequest,
+    CommandStatus,
+    Operation,
+    Outcome,
+    check_available,
+    finish,
+    sent,
+)
+from kilowatt.domain.errors import NotFound, StationOffline
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.services.base import Service
+from kilowatt.services.ports import (
+    Clock,
+    EventPublisher,
+    StationGateway,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+log = structlog.get_logger(__name__)
+
+Step = Callable[[UnitOfWork, Command, datetime], Awaitable[None]]
+Effect = Callable[[UnitOfWork, Command, Outcome, datetime], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    prepare: Step | None = None
+    """Before the command is recorded: fill params (a reservation id, an upload URL...)."""
+    complete: Effect | None = None
+    """With the outcome, in the same unit of work."""
+
+
+class RemoteControlService(Service):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        *,
+        default_timeout: float,
+    ) -> None:
+        super().__init__(uow, clock, bus)
+        self.default_timeout = default_timeout
+        self.gateway: StationGateway | None = None
+        self.hooks: dict[str, Hook] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    def register(self, operation: Operation, hook: Hook) -> None:
+        self.hooks[operation.value] = hook
+
+    # Asking -------------------------------------------------------------------------------
+
+    async def execute(
+        self,
+        organization_id: int,
+        ocpp_id: str,
+        operation: Operation,
+        params: dict[str, Any],
+        requested_by: str,
+        *,
+        wait: float = 30.0,
+        timeout: float | None = None,
+    ) -> Command:
+        """Record and send a command; return it when it finished or after ``wait`` seconds,
+        whichever comes first (it goes on in the background). A station that is not connected
+        fails the command at once with StationOffline."""
+        assert self.gateway is not None, "bootstrap wires the gateway"
+        command = await self._record(
+            organization_id, ocpp_id, operation, params, requested_by, timeout
+        )
+        assert command.id is not None
+        if not await self.gateway.is_online(ocpp_id):
+            await self.record_outcome(
+                command.id, Outcome(CommandStatus.FAILED, error="station is not connected")
+            )
+            raise StationOffline(f"station {ocpp_id} is not connected")
+        task = asyncio.create_task(self._run(command), name=f"command-{command.id}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        if wait > 0:
+            await asyncio.wait({task}, timeout=wait)
+        return await self.get(organization_id, command.id)
+
+    async def _record(
+        self,
+        organization_id: int,
+        ocpp_id: str,
+        operation: Operation,
+        params: dict[str, Any],
+        requested_by: str,
+        timeout: float | None,
+    ) -> Command:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await uow.stations.get(organization_id, ocpp_id)
+            if station is None or station.id is None:
+                raise NotFound("station", ocpp_id)
+            check_available(operation, station.protocol_version)
+            command = Command(
+                organization_id=organization_id,
+                station_id=station.id,
+                station_ocpp_id=ocpp_id,
+                operation=operation.value,
+                params=dict(params),
+                requested_by=requested_by,
+                status=CommandStatus.QUEUED,
+                created_at=now,
+                timeout=timeout or self.default_timeout,
+            )
+            hook = self.hooks.get(operation.value)
+            if hook is not None and hook.prepare is not None:
+                await hook.prepare(uow, command, now)
+            await uow.commands.add(command)
+            await uow.commit()
+        return command
+
+    async def _run(self, command: Command) -> None:
+        assert self.gateway is not None
+        assert command.id is not None
+        request = CommandRequest(
+            command_id=command.id,
+            station_ocpp_id=command.station_ocpp_id,
+            operation=command.operation,
+            params=command.params,
+            timeout=command.timeout,
+        )
+        try:
+            outcome = await self.gateway.execute(request)
+        except Exception as error:
+            log.exception("command failed", command=command.id)
+            outcome = Outcome(CommandStatus.FAILED, error=f"could not be sent: {error}")
+        # The sending node has recorded the outcome; this covers a node that could not.
+        await self.record_outcome(command.id, outcome)
+
+    async def close(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # Progress, recorded by the node that holds the socket ---------------------------------
+
+    async def record_sent(self, command_id: int, action: str, request: dict[str, Any]) -> None:
+        async with self.uow() as uow:
+            command = await uow.commands.get(command_id)
+            if command is None:
+                return
+            sent(command, action, request, self.clock.now())
+            await uow.commit()
+
+    async def record_outcome(self, command_id: int, outcome: Outcome) -> Command | None:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            command = await uow.commands.get(command_id)
+            if command is None or not finish(command, outcome, now):
+                return command
+            hook = self.hooks.get(command.operation)
+            if hook is not None and hook.complete is not None:
+                await hook.complete(uow, command, outcome, now)
+            await uow.commit()
+        self.bus.publish(
+            "command.finished",
+            {
+                "station": command.station_ocpp_id,
+                "command_id": command.id,
+                "operation": command.operation,
+                "status": command.status.value,
+            },
+        )
+        return command
+
+    # Reading ------------------------------------------------------------------------------
+
+    async def get(self, organization_id: int, command_id: int) -> Command:
+        async with self.uow(readonly=True) as uow:
+            command = await uow.commands.get_for_org(organization_id, command_id)
+        if command is None:
+            raise NotFound("command", command_id)
+        return command
+
+    async def search(
+        self, organization_id: int, page: PageRequest, ocpp_id: str | None = None
+    ) -> Page[Command]:
+        async with self.uow(readonly=True) as uow:
+            station_id = None
+            if ocpp_id is not None:
+                station = await uow.stations.get(organization_id, ocpp_id)
+                if station is None:
+                    raise NotFound("station", ocpp_id)
+                station_id = station.id
+            return await uow.commands.search(organization_id, page, station_id)

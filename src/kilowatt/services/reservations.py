@@ -1,0 +1,117 @@
+"""Reservations: made by a reserve_now command, used by a transaction, or they lapse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.errors import InvalidInput, NotFound
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.reservations import (
+    OPEN,
+    Reservation,
+    ReservationStatus,
+    effective_status,
+    settle,
+)
+from kilowatt.domain.transactions import Transaction
+from kilowatt.services.base import Service
+from kilowatt.services.ports import UnitOfWork
+from kilowatt.services.remote_control import Hook, RemoteControlService
+
+# How a station's refusal reads on the reservation (1.6 and 2.0.1 ReserveNow statuses).
+_REFUSALS = {"Faulted", "Occupied", "Rejected", "Unavailable"}
+
+
+class ReservationService(Service):
+    def install(self, remote: RemoteControlService) -> None:
+        remote.register(Operation.RESERVE_NOW, Hook(self._prepare_reserve, self._reserved))
+        remote.register(Operation.CANCEL_RESERVATION, Hook(self._prepare_cancel, self._cancelled))
+
+    async def _prepare_reserve(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+        params = command.params
+        expires_at = datetime.fromisoformat(str(params["expires_at"]))
+        if expires_at <= now:
+            raise InvalidInput("expires_at", "must be in the future")
+        reservation = await uow.reservations.add(
+            Reservation(
+                organization_id=command.organization_id,
+                station_id=command.station_id,
+                evse_id=int(params.get("evse_id") or 0),
+                connector_id=int(params.get("connector_id") or 0),
+                id_tag=str(params["id_tag"]),
+                expires_at=expires_at,
+                status=ReservationStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        params["reservation_id"] = reservation.id
+
+    async def _reserved(
+        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+    ) -> None:
+        reservation = await uow.reservations.get(int(command.params["reservation_id"]))
+        if reservation is None:
+            return
+        if outcome.status is CommandStatus.ACCEPTED:
+            settle(reservation, ReservationStatus.ACTIVE, now)
+        else:
+            answer = (outcome.response or {}).get("status")
+            reason = answer if answer in _REFUSALS else outcome.error or outcome.status.value
+            settle(reservation, ReservationStatus.REJECTED, now, str(reason)[:100])
+
+    async def _prepare_cancel(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+        reservation_id = int(command.params["reservation_id"])
+        reservation = await uow.reservations.get(reservation_id)
+        if reservation is None or reservation.station_id != command.station_id:
+            raise NotFound("reservation", reservation_id)
+        if reservation.status not in OPEN:
+            raise InvalidInput("reservation_id", f"reservation is {reservation.status.value}")
+
+    async def _cancelled(
+        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+    ) -> None:
+        if outcome.status is not CommandStatus.ACCEPTED:
+            return
+        reservation = await uow.reservations.get(int(command.params["reservation_id"]))
+        if reservation is not None:
+            settle(reservation, ReservationStatus.CANCELLED, now)
+
+    async def station_update(
+        self, station_id: int, reservation_id: int, status: ReservationStatus
+    ) -> None:
+        """The station says a reservation expired or was removed (2.0.1)."""
+        async with self.uow() as uow:
+            reservation = await uow.reservations.get(reservation_id)
+            if reservation is None or reservation.station_id != station_id:
+                return
+            settle(reservation, status, self.clock.now())
+            await uow.commit()
+
+    async def search(
+        self, organization_id: int, page: PageRequest, ocpp_id: str | None = None
+    ) -> Page[Reservation]:
+        now = self.clock.now()
+        async with self.uow(readonly=True) as uow:
+            station_id = None
+            if ocpp_id is not None:
+                station = await uow.stations.get(organization_id, ocpp_id)
+                if station is None:
+                    raise NotFound("station", ocpp_id)
+                station_id = station.id
+            found = await uow.reservations.search(organization_id, page, station_id)
+        for reservation in found.items:
+            reservation.status = effective_status(reservation, now)
+        return found
+
+
+async def use_reservation(
+    uow: UnitOfWork, transaction: Transaction, reservation_id: int, now: datetime
+) -> None:
+    """A transaction started on a reservation of its station: the reservation is used."""
+    reservation = await uow.reservations.get(reservation_id)
+    if reservation is None or reservation.station_id != transaction.station_id:
+        return
+    if settle(reservation, ReservationStatus.USED, now):
+        reservation.transaction_id = transaction.id
