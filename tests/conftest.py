@@ -15,13 +15,13 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from tests.support.server import RunningServer, start_server, stop_server
+
 # `make test` runs the "ci" profile: the same examples every run, so that CI is reproducible.
 # Run pytest without it to let hypothesis search new ground.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-from tests.support.server import RunningServer, start_server, stop_server
 
 BACKENDS = ("sqlite", "postgresql")
 

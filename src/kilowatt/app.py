@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 
 from kilowatt import __version__
 from kilowatt.api import errors
-from kilowatt.api.routes import api_v1, health
+from kilowatt.api.routes import api_v1, files, health
 from kilowatt.bootstrap import Container, tune_gc
 from kilowatt.config import Settings
 
@@ -32,6 +32,8 @@ Energy is in Wh, power in W, times in UTC (ISO 8601).
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if container.cluster is not None:
+            await container.cluster.start()
         await container.ocpp.start()
         if container.settings.gc_tuning:
             tune_gc()
@@ -42,11 +44,14 @@ def create_app(container: Container) -> FastAPI:
             ocpp=f"{settings.effective_public_url.replace('http', 'ws', 1)}/ocpp/<station id>",
             database=container.database.engine.url.render_as_string(hide_password=True),
             unknown_stations=settings.unknown_station_policy.value,
+            node=container.ocpp.node_id if container.cluster is not None else None,
         )
         try:
             yield
         finally:
             await container.ocpp.stop()
+            if container.cluster is not None:
+                await container.cluster.stop()
             await container.close()
 
     app = FastAPI(
@@ -65,6 +70,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(api_v1)
+    app.include_router(files.router)  # for stations: signed links, upload tokens
 
     async def ocpp_endpoint(websocket: WebSocket) -> None:
         await container.ocpp.handle(websocket)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
+from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
 from kilowatt.persistence.db import Database
+from kilowatt.persistence.files import LocalFileStore, secret_key
 from kilowatt.persistence.migrate import is_current, upgrade_connection
 from kilowatt.persistence.models import start_mappers
 from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -18,6 +20,9 @@ from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
+from kilowatt.services.diagnostics import DiagnosticsService
+from kilowatt.services.files import FileLinks
+from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -30,6 +35,7 @@ from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.users import UserService
+from kilowatt.services.vendor import VendorService
 
 
 @dataclass
@@ -38,6 +44,8 @@ class Container:
     database: Database
     services: Services
     ocpp: OcppServer
+    cluster: Cluster | None = None
+    """Set with KILOWATT_REDIS_URL: this node is one of several (started by the app)."""
 
     async def close(self) -> None:
         await self.services.close()
@@ -49,6 +57,10 @@ def build_services(settings: Settings, database: Database) -> Services:
     uow = SqlUnitOfWorkFactory(database)
     clock = SystemClock()
     bus = InProcessBus()
+    store = LocalFileStore(settings.effective_files_dir)
+    links = FileLinks(
+        secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
+    )
     services = Services(
         clock=clock,
         bus=bus,
@@ -75,11 +87,32 @@ def build_services(settings: Settings, database: Database) -> Services:
         reservations=ReservationService(uow, clock, bus),
         local_list=LocalListService(uow, clock, bus),
         users=UserService(uow, clock, bus),
+        firmware=FirmwareService(
+            uow,
+            clock,
+            bus,
+            store=store,
+            links=links,
+            max_bytes=settings.firmware_max_bytes,
+            url_ttl=settings.firmware_url_ttl,
+        ),
+        diagnostics=DiagnosticsService(
+            uow,
+            clock,
+            bus,
+            store=store,
+            links=links,
+            max_bytes=settings.diagnostics_max_bytes,
+            upload_ttl=settings.diagnostics_upload_ttl,
+        ),
+        vendor=VendorService(uow, clock, bus),
     )
     remote = services.remote_control
     for area in (services.transactions, services.reservations, services.local_list):
         area.install(remote)
     services.device_model.install(remote)
+    for files_area in (services.firmware, services.diagnostics, services.vendor):
+        files_area.install(remote)
     return services
 
 
@@ -95,9 +128,18 @@ def build(settings: Settings) -> Container:
         ),
         validate_outgoing=settings.ocpp_validate_outgoing,
         call_timeout=settings.ocpp_call_timeout,
+        alone=not settings.redis_url,
     )
-    services.remote_control.gateway = LocalGateway(ocpp.registry, services)
-    return Container(settings=settings, database=database, services=services, ocpp=ocpp)
+    local = LocalGateway(ocpp.registry, services)
+    cluster = None
+    if settings.redis_url:
+        cluster = Cluster.build(settings, services, ocpp, local)
+        services.remote_control.gateway = cluster.gateway
+    else:
+        services.remote_control.gateway = local
+    return Container(
+        settings=settings, database=database, services=services, ocpp=ocpp, cluster=cluster
+    )
 
 
 class DatabaseNotReady(RuntimeError):

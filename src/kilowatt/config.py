@@ -45,9 +45,42 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=20, ge=1, description="PostgreSQL connections of this process (a fixed pool)."
     )
-    redis_url: str = ""
+    redis_url: str = Field(
+        default="",
+        description="redis://host:port/db: several nodes share one database; empty: one node.",
+    )
+    redis_prefix: str = Field(
+        default="kilowatt",
+        min_length=1,
+        pattern=r"^[^\s]+$",
+        description="Prefix of this installation's Redis keys and channels.",
+    )
+    cluster_node_ttl: float = Field(
+        default=15.0, ge=1, description="Seconds a node counts as alive after its last heartbeat."
+    )
+    cluster_sweep_interval: float = Field(
+        default=10.0,
+        ge=0.5,
+        description="Seconds between checks for stations left online by a node that died.",
+    )
     gc_tuning: bool = Field(
         default=True, description="gc.freeze() after start-up and rarer collections."
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs the file links given to stations; every node must have the same. "
+        "Empty: one is generated and kept in <data dir>/secret_key.",
+    )
+    files_dir: str = Field(
+        default="", description="Firmware and diagnostics files; empty: <data dir>/files."
+    )
+    firmware_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
+    diagnostics_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    firmware_url_ttl: int = Field(
+        default=86_400, ge=60, description="Seconds a firmware link lasts after retrieve time."
+    )
+    diagnostics_upload_ttl: int = Field(
+        default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
 
     @field_validator("log_level")
@@ -67,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def effective_files_dir(self) -> Path:
+        return Path(self.files_dir) if self.files_dir else self.data_dir / "files"
 
     @property
     def effective_public_url(self) -> str:

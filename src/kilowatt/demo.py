@@ -24,6 +24,7 @@ from kilowatt.services.ports import StationFilter
 from kilowatt.services.sites import SiteInput
 from kilowatt.services.stations import StationInput
 from kilowatt.services.tokens import TokenInput
+from kilowatt.services.vendor import VendorTemplateInput
 from kilowatt.simulator.fleet import FleetConfig, run_fleet
 
 ORGANIZATION = "Demo Charging Oy"
@@ -67,6 +68,18 @@ SITES = [
         "Sofia Business Park", "Sofia", "BG", "Europe/Sofia", 42.6251, 23.3734, "Mladost 4", "SOF"
     ),
 ]
+# A vendor operation an operator can run on the simulated stations like any other command
+# (POST /api/v1/stations/{id}/commands/vendor {"template": "rcd-self-test"}).
+RCD_SELF_TEST = VendorTemplateInput(
+    name="rcd-self-test",
+    vendor_id="com.kilowatt.simulator",
+    message_id="RcdSelfTest",
+    data={"test": "rcd", "trip_current_ma": 30, "dc_leakage_ma": 6},
+    station_vendor="Kilowatt",
+    station_model="SimCharger",
+    description="Trips the residual-current device (RCD) of the station and reports whether "
+    "it opened in time. The station is unavailable for a few seconds.",
+)
 # One card per connector, as for a fleet of company cars; see FleetConfig.tags_for.
 TOKENS = [f"DEMO{n:04d}" for n in range(1, 25)]
 
@@ -88,6 +101,7 @@ async def seed(services: Services) -> list[str]:
     organization = await services.organizations.ensure(ORGANIZATION)
     assert organization.id is not None
     org = organization.id
+    await services.vendor.ensure(org, RCD_SELF_TEST)
     existing = await services.stations.search(org, PageRequest(limit=100), StationFilter())
     if existing.items:
         return [s.ocpp_id for s in existing.items]

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call, call_result
-from ocpp.v16.enums import Action, TriggerMessageStatus
+from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import ClientConnection, connect
+
+from tests.support.station_answers import Answers16
 
 
 def iso(moment: datetime | None = None) -> str:
@@ -21,8 +22,14 @@ def iso(moment: datetime | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class TestChargePoint(ChargePoint):  # type: ignore[misc]
-    """Records every CALL the CSMS sends it, and answers the common ones."""
+class TestChargePoint(Answers16, ChargePoint):  # type: ignore[misc]
+    """Records every CALL the CSMS sends it, and answers the common ones.
+
+    Every other CSMS-initiated action (remote start/stop, reset, configuration, local list,
+    reservations, charging profiles...) and the test's choice of answers come from
+    ``Answers16`` (tests/support/station_answers.py): ``answers``, ``delays``, ``calls``,
+    ``next_call``.
+    """
 
     __test__ = False
 
@@ -44,10 +51,24 @@ class TestChargePoint(ChargePoint):  # type: ignore[misc]
                 self.received_event.clear()
                 await self.received_event.wait()
 
-    @on(Action.trigger_message)
-    async def on_trigger(self, requested_message: str, **kwargs: Any) -> Any:
-        self._note("TriggerMessage", {"requestedMessage": requested_message, **kwargs})
-        return call_result.TriggerMessage(status=TriggerMessageStatus.accepted)
+    # TriggerMessage: answered by Answers16.on_trigger (status chosen by ``answers``).
+
+    # Firmware, diagnostics and vendor data (answers chosen by ``answers`` as above) --------
+
+    @on("UpdateFirmware")
+    async def on_update_firmware(self, call_unique_id: str, **_: Any) -> Any:
+        """1.6 UpdateFirmware.conf is empty: the station just takes the request."""
+        return await self.respond("UpdateFirmware", call_unique_id, lambda _: {})
+
+    @on("GetDiagnostics")
+    async def on_get_diagnostics(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond(
+            "GetDiagnostics", call_unique_id, lambda _: {"fileName": "diagnostics.tar.gz"}
+        )
+
+    @on("DataTransfer")
+    async def on_data_transfer(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond("DataTransfer", call_unique_id)
 
     # Convenience calls -------------------------------------------------------------------
 

@@ -17,11 +17,11 @@ from typing import Any
 
 from ocpp.charge_point import camel_to_snake_case
 from ocpp.routing import on
-from ocpp.v201 import ChargePoint, call, call_result
-from ocpp.v201.enums import Action
+from ocpp.v201 import ChargePoint, call
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.support import ocpp16
+from tests.support.station_answers import Answers201
 
 SUBPROTOCOL = "ocpp2.0.1"
 ENERGY = "Energy.Active.Import.Register"
@@ -52,8 +52,14 @@ def register(wh: float, context: str | None = None, **extra: Any) -> dict[str, A
     return sampled
 
 
-class TestChargePoint201(ChargePoint):  # type: ignore[misc]
-    """Records every CALL the CSMS sends it, and answers the common ones."""
+class TestChargePoint201(Answers201, ChargePoint):  # type: ignore[misc]
+    """Records every CALL the CSMS sends it, and answers the common ones.
+
+    Every other CSMS-initiated action (request start/stop, reset, variables, reports, local
+    list, reservations, charging profiles, display messages...) and the test's choice of
+    answers come from ``Answers201`` (tests/support/station_answers.py): ``answers``,
+    ``delays``, ``calls``, ``next_call``.
+    """
 
     __test__ = False
 
@@ -77,20 +83,24 @@ class TestChargePoint201(ChargePoint):  # type: ignore[misc]
 
     # What the CSMS may ask -----------------------------------------------------------------
 
-    @on(Action.trigger_message)
-    async def on_trigger(self, requested_message: str, **kwargs: Any) -> Any:
-        self._note("TriggerMessage", {"requestedMessage": requested_message, **kwargs})
-        return call_result.TriggerMessage(status="Accepted")
+    # TriggerMessage, Reset and GetBaseReport: answered by Answers201.on_trigger, .on_reset
+    # and .on_get_base_report (status chosen by ``answers``).
 
-    @on(Action.reset)
-    async def on_reset(self, type: str, **kwargs: Any) -> Any:
-        self._note("Reset", {"type": type, **kwargs})
-        return call_result.Reset(status="Accepted")
+    # Firmware, logs and vendor data (answers chosen by ``answers`` as above) ---------------
 
-    @on(Action.get_base_report)
-    async def on_get_base_report(self, request_id: int, report_base: str, **kwargs: Any) -> Any:
-        self._note("GetBaseReport", {"requestId": request_id, "reportBase": report_base})
-        return call_result.GetBaseReport(status="Accepted")
+    @on("UpdateFirmware")
+    async def on_update_firmware(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond("UpdateFirmware", call_unique_id)
+
+    @on("GetLog")
+    async def on_get_log(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond(
+            "GetLog", call_unique_id, lambda _: {"status": "Accepted", "filename": "log.zip"}
+        )
+
+    @on("DataTransfer")
+    async def on_data_transfer(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond("DataTransfer", call_unique_id)
 
     # Convenience calls -------------------------------------------------------------------
 

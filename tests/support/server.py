@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from kilowatt.config import Settings
 
 POSTGRES_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -102,13 +104,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServer:
-    """Start Kilowatt on ``backend`` ("sqlite" or "postgresql") and wait until it serves."""
-    if backend == "postgresql":
-        database_url = asyncio.run(create_postgres_database())
-    else:
-        database_url = f"sqlite+aiosqlite:///{data_dir / 'kilowatt.sqlite3'}"
-    settings = Settings(
+def server_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    return Settings(
         data_dir=data_dir,
         database_url=database_url,
         host="127.0.0.1",
@@ -118,10 +115,15 @@ def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServe
         log_level="info",
         **overrides,
     )
-    env = server_env(settings)
-    prepared = subprocess.run(
-        [sys.executable, "-m", "tests.support.prepare"],
-        env=env,
+
+
+def prepare_database(settings: Settings, organization: str | None = None) -> str:
+    """Migrate the database of ``settings`` and return a new API key (of ``organization``,
+    created when missing; of the default organization without one)."""
+    organization_arg = [organization] if organization else []
+    prepared = subprocess.run(  # noqa: S603 - our own module, no shell
+        [sys.executable, "-m", "tests.support.prepare", *organization_arg],
+        env=server_env(settings),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -129,8 +131,23 @@ def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServe
         check=False,
     )
     if prepared.returncode != 0:
-        raise RuntimeError(f"preparing the {backend} database failed:\n{prepared.stderr}")
-    log_path = data_dir / "server.log"
+        raise RuntimeError(f"preparing {settings.database_url} failed:\n{prepared.stderr}")
+    return prepared.stdout.strip().splitlines()[-1]
+
+
+def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServer:
+    """Start Kilowatt on ``backend`` ("sqlite" or "postgresql") and wait until it serves."""
+    if backend == "postgresql":
+        database_url = asyncio.run(create_postgres_database())
+    else:
+        database_url = f"sqlite+aiosqlite:///{data_dir / 'kilowatt.sqlite3'}"
+    settings = server_settings(data_dir, database_url, **overrides)
+    return launch(settings, backend, prepare_database(settings), data_dir / "server.log")
+
+
+def launch(settings: Settings, backend: str, api_key: str, log_path: Path) -> RunningServer:
+    """Run ``kilowatt serve`` on a prepared database and wait until it serves."""
+    env = server_env(settings)
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "kilowatt", "serve", "--no-upgrade"],
@@ -142,7 +159,7 @@ def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServe
         )
     running = RunningServer(
         settings=settings,
-        api_key=prepared.stdout.strip().splitlines()[-1],
+        api_key=api_key,
         backend=backend,
         process=process,
         log_path=log_path,
@@ -166,3 +183,57 @@ def stop_server(server: RunningServer) -> None:
     server.stop()
     if server.backend == "postgresql":
         asyncio.run(drop_postgres_database(server.settings.database_url))
+
+
+@dataclass
+class RunningCluster:
+    """Several Kilowatt processes on one PostgreSQL database, joined by one Redis."""
+
+    nodes: list[RunningServer]
+    database_url: str
+    redis_url: str
+    redis_prefix: str
+
+    def __getitem__(self, index: int) -> RunningServer:
+        return self.nodes[index]
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        asyncio.run(drop_postgres_database(self.database_url))
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            for key in client.scan_iter(match=f"{self.redis_prefix}:*"):
+                client.delete(key)
+        finally:
+            client.close()
+
+
+def start_cluster(count: int, data_dir: Path, **overrides: Any) -> RunningCluster:
+    """Start ``count`` nodes on a fresh PostgreSQL database and a Redis key prefix of their
+    own (parallel test sessions share the Redis server). They share the data dir, as nodes in
+    production share their files; each writes its own log there."""
+    database_url = asyncio.run(create_postgres_database())
+    cluster = RunningCluster(
+        nodes=[],
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        redis_prefix=f"kwtest-{uuid.uuid4().hex[:12]}",
+    )
+    try:
+        api_key = ""
+        for index in range(count):
+            settings = server_settings(
+                data_dir,
+                database_url,
+                redis_url=cluster.redis_url,
+                redis_prefix=cluster.redis_prefix,
+                **overrides,
+            )
+            api_key = api_key or prepare_database(settings)
+            log_path = data_dir / f"node-{index + 1}.log"
+            cluster.nodes.append(launch(settings, "postgresql", api_key, log_path))
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster

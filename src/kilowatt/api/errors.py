@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from kilowatt.domain.errors import Conflict, InvalidInput, NotFound, StationOffline
+from kilowatt.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StationOffline,
+    TooLarge,
+)
 
 
 def error_body(error: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -32,6 +39,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse(error_body("conflict", str(exc)), status_code=409)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return JSONResponse(error_body("forbidden", str(exc)), status_code=403)
+
+    @app.exception_handler(TooLarge)
+    async def _too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return JSONResponse(
+            error_body("payload_too_large", str(exc), limit=exc.limit), status_code=413
+        )
 
     @app.exception_handler(StationOffline)
     async def _offline(_: Request, exc: StationOffline) -> JSONResponse:

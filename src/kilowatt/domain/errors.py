@@ -25,5 +25,17 @@ class InvalidInput(DomainError):
         self.message = message
 
 
+class Forbidden(DomainError):
+    """The request names something it may not reach (a bad or expired link, a used token)."""
+
+
+class TooLarge(DomainError):
+    """More data than the limit allows (an upload past its size limit)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class StationOffline(DomainError):
     """A command was addressed to a station that holds no connection."""

@@ -128,6 +128,8 @@ class Station:
     status_at: datetime | None = None
     firmware_status: str = ""
     diagnostics_status: str = ""
+    connected_node: str | None = None
+    """The owner ("<node>/<connection>", see domain/ownership.py) of the socket it is online on."""
     id: int | None = None
 
 

@@ -92,6 +92,8 @@ class OcppConnection:
         self.validate_outgoing = validate_outgoing
         self.call_timeout = call_timeout
         self.closed = False
+        self.owner = ""
+        """This connection as the station's owner, "<node>/<connection>" (domain/ownership.py)."""
         self._reader: asyncio.Task[Any] | None = None
         self._call_lock = asyncio.Lock()
         self._pending: tuple[str, str, asyncio.Future[Payload]] | None = None

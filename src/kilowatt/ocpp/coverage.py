@@ -8,6 +8,7 @@ from __future__ import annotations
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp import schemas, v16, v201
 from kilowatt.ocpp.connection import Router
+from kilowatt.ocpp.gateway import TABLES
 
 # Messages a charging station initiates; every other action is initiated by the CSMS.
 STATION_INITIATED = {
@@ -74,20 +75,34 @@ NOTES = {
     "NotifyReport": "device model stored, queryable at /stations/{id}/device-model",
     "NotifyEvent": "station event; Connector AvailabilityState updates the connector",
     "SignCertificate": "answered Rejected until Kilowatt runs a CA (security issue)",
-    "LogStatusNotification": "diagnostics/log upload status on the station",
-    "FirmwareStatusNotification": "firmware status on the station",
-    "SignedFirmwareStatusNotification": "firmware status on the station",
-    "DiagnosticsStatusNotification": "diagnostics upload status on the station",
+    "LogStatusNotification": "on the station and on the upload it names (2.0.1 requestId)",
+    "FirmwareStatusNotification": "progress of the update (2.0.1 requestId; 1.6 the latest); "
+    "campaigns advance on it",
+    "SignedFirmwareStatusNotification": "progress of the station's latest firmware update",
+    "DiagnosticsStatusNotification": "on the station and on its latest diagnostics upload",
     "Get15118EVCertificate": "answered Failed until Kilowatt runs a CA (security issue)",
     "GetCertificateStatus": "answered Failed until Kilowatt runs a CA (security issue)",
     "NotifyEVChargingNeeds": "kept; answered Rejected (no schedule is computed yet)",
     "Heartbeat": "current time; presence written in batches",
 }
 
-# CSMS-initiated actions Kilowatt already sends, and why.
-SENT = {
-    "TriggerMessage": "BootNotification, when an operator accepts a Pending station",
+# Notes on CSMS-initiated actions; which command sends each is read from the translation tables.
+SENT_NOTES = {
+    "TriggerMessage": "also BootNotification when an operator accepts a Pending station",
+    "UpdateFirmware": "and firmware campaigns; signed, expiring download link",
+    "GetDiagnostics": "one-time upload location hosted by Kilowatt",
+    "GetLog": "one-time upload location hosted by Kilowatt",
+    "DataTransfer": "and vendor templates (vendor command)",
 }
+
+
+def sent_by(version: ProtocolVersion) -> dict[str, list[str]]:
+    """CSMS-initiated action → the command operations that send it."""
+    operations: dict[str, list[str]] = {}
+    for operation, translation in TABLES[version].items():
+        operations.setdefault(translation.action, []).append(operation.value)
+    return operations
+
 
 SECURITY = {
     "CertificateSigned",
@@ -108,6 +123,7 @@ SECURITY = {
 def _rows(version: ProtocolVersion) -> list[tuple[str, str, str, str]]:
     router = ROUTERS[version]
     initiated = STATION_INITIATED[version]
+    sent = sent_by(version)
     rows = []
     for action in sorted(schemas.actions(version)):
         if action in initiated:
@@ -120,12 +136,14 @@ def _rows(version: ProtocolVersion) -> list[tuple[str, str, str, str]]:
                 status, note = "answered NotSupported", ""
         else:
             direction = "CSMS → station"
-            if action in SENT:
-                status, note = "sent", SENT[action]
+            if action in sent:
+                commands = ", ".join(f"`{name}`" for name in sorted(sent[action]))
+                extra = SENT_NOTES.get(action)
+                status, note = "sent", f"command {commands}" + (f"; {extra}" if extra else "")
             elif action in SECURITY:
                 status, note = "not yet", "security issue"
             else:
-                status, note = "not yet", "remote-management issue"
+                status, note = "not yet", ""
         rows.append((action, direction, status, note))
     return rows
 

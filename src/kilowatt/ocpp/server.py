@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import structlog
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.ownership import StationOwner, new_node_id, owner_token
 from kilowatt.domain.stations import (
     RegistrationStatus,
     check_identity,
@@ -86,6 +87,28 @@ async def deny(websocket: HTTPConnection, status: int, error: str, detail: str) 
     await websocket.send_denial_response(response)
 
 
+class Ownership(Protocol):
+    """Tells the other nodes which node holds a station's socket (kilowatt/cluster/node.py)."""
+
+    async def claim(self, ocpp_id: str, owner: str) -> None:
+        """``owner`` holds the station's socket now; a node holding an older one closes it."""
+        ...
+
+    async def release(self, ocpp_id: str, owner: str) -> None:
+        """``owner``'s socket closed; forget it unless a newer owner took its place."""
+        ...
+
+
+class SingleNode:
+    """The Ownership of a node that is alone: its registry says it all."""
+
+    async def claim(self, ocpp_id: str, owner: str) -> None:
+        return None
+
+    async def release(self, ocpp_id: str, owner: str) -> None:
+        return None
+
+
 class OcppServer:
     """Owns this node's station connections and the work that runs beside them."""
 
@@ -97,8 +120,14 @@ class OcppServer:
         validate_outgoing: bool,
         call_timeout: float,
         presence_interval: float = 15.0,
+        node_id: str | None = None,
+        alone: bool = True,
     ) -> None:
         self.services = services
+        self.node_id = node_id or new_node_id()
+        self.alone = alone
+        """No other node shares the database: at start-up no station can be online."""
+        self.ownership: Ownership = SingleNode()
         self.registry = ConnectionRegistry()
         self.message_log = message_log
         self.validate_outgoing = validate_outgoing
@@ -110,15 +139,18 @@ class OcppServer:
     # Lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.services.provisioning.mark_all_offline()
+        if self.alone:
+            await self.services.provisioning.mark_all_offline()
         self.message_log.start()
         self._presence = asyncio.create_task(self._presence_loop(), name="ocpp-presence")
         self.services.bus.subscribe(self._on_event)
 
     async def stop(self) -> None:
         self.services.bus.unsubscribe(self._on_event)
-        for connection in self.registry.all():
+        remaining = self.registry.all()
+        for connection in remaining:
             await connection.close(*SHUTDOWN)
+        await self._release(remaining, "server shutting down")
         if self._presence is not None:
             self._presence.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -166,12 +198,16 @@ class OcppServer:
             validate_outgoing=self.validate_outgoing,
             call_timeout=self.call_timeout,
         )
+        connection.owner = owner_token(self.node_id)
         previous = self.registry.register(connection)
         if previous is not None:
             await previous.close(*REPLACED)
+        # The database first, then the other nodes: a node holding an older socket closes it
+        # only once this connection owns the station, so that its late disconnect is ignored.
         connection.ref = await self.services.provisioning.connected(
-            ref, router.version.value, transport.remote
+            ref, router.version.value, transport.remote, connection.owner
         )
+        await self.ownership.claim(identity, connection.owner)
         log.info(
             "station connected",
             station=identity,
@@ -182,8 +218,9 @@ class OcppServer:
             await connection.serve()
         finally:
             if self.registry.unregister(connection):
+                await self.ownership.release(identity, connection.owner)
                 await self.services.provisioning.disconnected(
-                    connection.ref, transport.close_code, transport.close_reason
+                    connection.ref, transport.close_code, transport.close_reason, connection.owner
                 )
             log.info(
                 "station disconnected",
@@ -191,6 +228,30 @@ class OcppServer:
                 code=transport.close_code,
                 reason=transport.close_reason or None,
             )
+
+    def kick(self, ocpp_id: str, owner: str) -> bool:
+        """The station connected again, as ``owner`` (on another node): close its old socket
+        here. False when this node holds no older socket of it."""
+        connection = self.registry.get(ocpp_id)
+        if connection is None or connection.owner == owner:
+            return False
+        log.info("station moved to another node", station=ocpp_id, owner=owner)
+        self._spawn(connection.close(*REPLACED))
+        return True
+
+    async def _release(self, connections: list[OcppConnection], reason: str) -> None:
+        """Stations whose socket closed without its disconnect being recorded."""
+        owners = [
+            StationOwner(c.ref.id, c.ref.organization_id, c.ref.ocpp_id, c.owner)
+            for c in connections
+            if self.registry.unregister(c)
+        ]
+        for station in owners:
+            await self.ownership.release(station.ocpp_id, station.owner or "")
+        try:
+            await self.services.provisioning.release(owners, reason)
+        except Exception as exc:
+            log.warning("stations could not be marked offline", error=str(exc))
 
     # Background --------------------------------------------------------------------------
 

@@ -15,19 +15,30 @@ from kilowatt.persistence.repositories.commands import (
     SqlReservationRepository,
 )
 from kilowatt.persistence.repositories.device_model import SqlDeviceModelRepository
+from kilowatt.persistence.repositories.diagnostics import SqlDiagnosticsRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
+from kilowatt.persistence.repositories.firmware import (
+    SqlFirmwareCampaignRepository,
+    SqlFirmwareRepository,
+    SqlFirmwareUpdateRepository,
+)
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
 from kilowatt.persistence.repositories.tokens import SqlTokenRepository
 from kilowatt.persistence.repositories.transactions import SqlTransactionRepository
 from kilowatt.persistence.repositories.users import SqlApiKeyRepository, SqlUserRepository
+from kilowatt.persistence.repositories.vendor import SqlVendorTemplateRepository
 from kilowatt.services.ports import (
     ApiKeyRepository,
     CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
+    DiagnosticsRepository,
     EventRepository,
+    FirmwareCampaignRepository,
+    FirmwareRepository,
+    FirmwareUpdateRepository,
     LocalListRepository,
     MessageLogRepository,
     OrganizationRepository,
@@ -37,6 +48,7 @@ from kilowatt.services.ports import (
     TokenRepository,
     TransactionRepository,
     UserRepository,
+    VendorTemplateRepository,
 )
 
 
@@ -75,6 +87,13 @@ class SqlUnitOfWork:
             self.commands: CommandRepository = SqlCommandRepository(session)
             self.reservations: ReservationRepository = SqlReservationRepository(session)
             self.local_lists: LocalListRepository = SqlLocalListRepository(session)
+            self.firmware: FirmwareRepository = SqlFirmwareRepository(session)
+            self.firmware_campaigns: FirmwareCampaignRepository = SqlFirmwareCampaignRepository(
+                session
+            )
+            self.firmware_updates: FirmwareUpdateRepository = SqlFirmwareUpdateRepository(session)
+            self.diagnostics: DiagnosticsRepository = SqlDiagnosticsRepository(session)
+            self.vendor_templates: VendorTemplateRepository = SqlVendorTemplateRepository(session)
             self.users: UserRepository = SqlUserRepository(session)
             self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
         except BaseException:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.device_model import DeviceModelService
+from kilowatt.services.diagnostics import DiagnosticsService
+from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -20,6 +22,7 @@ from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.users import UserService
+from kilowatt.services.vendor import VendorService
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,12 @@ class Services:
     reservations: ReservationService
     local_list: LocalListService
     users: UserService
+    firmware: FirmwareService
+    diagnostics: DiagnosticsService
+    vendor: VendorService
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.firmware.close()
         await self.remote_control.close()
         await self.metering.close()

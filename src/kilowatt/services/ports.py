@@ -6,18 +6,22 @@ an adapter, so they can be read (and reasoned about) without a database in mind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from kilowatt.domain.commands import Command, CommandRequest, Outcome
 from kilowatt.domain.device_model import DeviceVariable
+from kilowatt.domain.diagnostics import DiagnosticsUpload
 from kilowatt.domain.events import Direction, OcppMessage, StationEvent
+from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.metering import MeterRecord
 from kilowatt.domain.organizations import Organization
+from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sites import Site
@@ -25,6 +29,7 @@ from kilowatt.domain.stations import Connector, RegistrationStatus, Station, Sta
 from kilowatt.domain.tokens import IdToken, IdTokenType, TokenStatus
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
 from kilowatt.domain.users import ApiKey, User
+from kilowatt.domain.vendor import VendorTemplate
 
 
 class Clock(Protocol):
@@ -110,6 +115,14 @@ class StationRepository(Protocol):
     async def delete(self, station: Station) -> None: ...
     async def record_presence(self, last_seen: Mapping[int, datetime]) -> None: ...
     async def mark_all_offline(self) -> int: ...
+    async def online_owners(self) -> list[StationOwner]:
+        """Every online station with the connection that owns it."""
+        ...
+
+    async def mark_offline(self, owners: Sequence[StationOwner]) -> list[StationOwner]:
+        """Take each station offline if it is still owned by the given owner; returns those
+        that were."""
+        ...
 
 
 class ConnectorRepository(Protocol):
@@ -210,6 +223,83 @@ class LocalListRepository(Protocol):
     async def add(self, local_list: LocalList) -> LocalList: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FirmwareVersionCount:
+    vendor: str
+    model: str
+    firmware_version: str
+    stations: int
+
+
+class FirmwareRepository(Protocol):
+    async def get(self, organization_id: int, firmware_id: int) -> Firmware | None: ...
+    async def get_any(self, firmware_id: int) -> Firmware | None:
+        """Across organizations: for a station following a signed link."""
+        ...
+
+    async def add(self, firmware: Firmware) -> Firmware: ...
+    async def delete(self, firmware: Firmware) -> None: ...
+    async def search(self, organization_id: int, page: PageRequest) -> Page[Firmware]: ...
+    async def versions(self, organization_id: int) -> list[FirmwareVersionCount]:
+        """The organization's stations counted by vendor, model and firmware version."""
+        ...
+
+
+class FirmwareCampaignRepository(Protocol):
+    async def get(self, organization_id: int, campaign_id: int) -> FirmwareCampaign | None: ...
+    async def lock(self, campaign_id: int) -> FirmwareCampaign | None:
+        """The campaign, locked until the unit of work ends (SELECT ... FOR UPDATE): decisions
+        about one campaign are taken one at a time, whichever node takes them."""
+        ...
+
+    async def add(self, campaign: FirmwareCampaign) -> FirmwareCampaign: ...
+    async def search(self, organization_id: int, page: PageRequest) -> Page[FirmwareCampaign]: ...
+    async def count_active_using(self, firmware_id: int) -> int: ...
+
+
+class FirmwareUpdateRepository(Protocol):
+    async def get(self, update_id: int) -> FirmwareUpdate | None: ...
+    async def add(self, update: FirmwareUpdate) -> FirmwareUpdate: ...
+    async def for_campaign(self, campaign_id: int) -> list[FirmwareUpdate]: ...
+    async def latest_open(self, station_id: int) -> FirmwareUpdate | None:
+        """The station's newest update that was sent and has not finished."""
+        ...
+
+    async def counts(self, campaign_ids: set[int]) -> dict[int, dict[str, int]]:
+        """Targets of each campaign by status."""
+        ...
+
+    async def in_active_campaigns(self, station_ids: set[int]) -> set[int]:
+        """Those of the stations that are unfinished targets of a running campaign."""
+        ...
+
+    async def search(
+        self, organization_id: int, page: PageRequest, station_id: int | None = None
+    ) -> Page[FirmwareUpdate]: ...
+
+
+class DiagnosticsRepository(Protocol):
+    async def get(self, upload_id: int) -> DiagnosticsUpload | None: ...
+    async def by_token(self, token_digest: str, *, lock: bool = False) -> DiagnosticsUpload | None:
+        """``lock``: until the unit of work ends (one upload per token, whichever node)."""
+        ...
+
+    async def latest(self, station_id: int) -> DiagnosticsUpload | None:
+        """The station's newest upload still waiting for its file, else its newest one."""
+        ...
+
+    async def add(self, upload: DiagnosticsUpload) -> DiagnosticsUpload: ...
+    async def search(self, station_id: int, page: PageRequest) -> Page[DiagnosticsUpload]: ...
+
+
+class VendorTemplateRepository(Protocol):
+    async def get(self, organization_id: int, template_id: int) -> VendorTemplate | None: ...
+    async def by_name(self, organization_id: int, name: str) -> VendorTemplate | None: ...
+    async def add(self, template: VendorTemplate) -> VendorTemplate: ...
+    async def delete(self, template: VendorTemplate) -> None: ...
+    async def search(self, organization_id: int, page: PageRequest) -> Page[VendorTemplate]: ...
+
+
 class UserRepository(Protocol):
     async def by_email(self, email: str) -> User | None: ...
     async def add(self, user: User) -> User: ...
@@ -236,6 +326,11 @@ class UnitOfWork(Protocol):
     commands: CommandRepository
     reservations: ReservationRepository
     local_lists: LocalListRepository
+    firmware: FirmwareRepository
+    firmware_campaigns: FirmwareCampaignRepository
+    firmware_updates: FirmwareUpdateRepository
+    diagnostics: DiagnosticsRepository
+    vendor_templates: VendorTemplateRepository
     users: UserRepository
     api_keys: ApiKeyRepository
 
@@ -272,4 +367,30 @@ class StationGateway(Protocol):
     async def execute(self, request: CommandRequest) -> Outcome:
         """Send the command and return its outcome. The node holding the socket records its
         progress (sent, outcome) through RemoteControlService before this returns."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    key: str
+    size: int
+    sha256: str
+
+
+class FileStore(Protocol):
+    """Where firmware images and uploaded diagnostics are kept (a directory on disk, which
+    several nodes must share)."""
+
+    async def write(self, key: str, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredFile:
+        """Stream ``chunks`` into a new file named ``key``. Past ``max_bytes`` it raises
+        TooLarge and keeps nothing; an interrupted write keeps nothing either."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the file; one that is not there is no error."""
+        ...
+
+    def local_path(self, key: str) -> Path:
+        """The file on disk, for the HTTP edge to serve (it handles HEAD and Range);
+        NotFound when it is missing."""
         ...

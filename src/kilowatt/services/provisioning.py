@@ -5,7 +5,7 @@ Every call here is one unit of work; the OCPP edge answers the station only afte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind, Severity, StationEvent
 from kilowatt.domain.organizations import DEFAULT_ORGANIZATION_NAME, Organization
+from kilowatt.domain.ownership import StationOwner, orphaned
 from kilowatt.domain.stations import (
     BootDecision,
     BootInfo,
@@ -121,11 +122,15 @@ class ProvisioningService(Service):
                 await uow.commit()
             return _ref(station)
 
-    async def connected(self, ref: StationRef, protocol_version: str, remote: str) -> StationRef:
+    async def connected(
+        self, ref: StationRef, protocol_version: str, remote: str, owner: str | None = None
+    ) -> StationRef:
+        """The station is online on the connection ``owner`` (domain/ownership.py)."""
         now = self.clock.now()
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             station.online = True
+            station.connected_node = owner
             station.protocol_version = protocol_version
             station.connected_at = now
             station.last_seen_at = now
@@ -144,13 +149,20 @@ class ProvisioningService(Service):
         self.bus.publish("station.online", {"station": ref.ocpp_id, "online": True})
         return fresh
 
-    async def disconnected(self, ref: StationRef, code: int | None, reason: str) -> None:
+    async def disconnected(
+        self, ref: StationRef, code: int | None, reason: str, owner: str | None = None
+    ) -> None:
+        """The connection ``owner`` closed. The station goes offline only if that connection
+        still owned it: a newer one (on this node or another) keeps it online."""
         now = self.clock.now()
         async with self.uow() as uow:
             station = await uow.stations.get_by_id(ref.id)
             if station is None:  # deleted while connected
                 return
-            station.online = False
+            still_owner = owner is None or station.connected_node in (owner, None)
+            if still_owner:
+                station.online = False
+                station.connected_node = None
             station.last_seen_at = now
             station.updated_at = now
             await uow.events.add(
@@ -159,11 +171,12 @@ class ProvisioningService(Service):
                     EventKind.DISCONNECTED,
                     now,
                     f"disconnected ({code}{': ' + reason if reason else ''})",
-                    {"code": code, "reason": reason},
+                    {"code": code, "reason": reason, "replaced": not still_owner},
                 )
             )
             await uow.commit()
-        self.bus.publish("station.online", {"station": ref.ocpp_id, "online": False})
+        if still_owner:
+            self.bus.publish("station.online", {"station": ref.ocpp_id, "online": False})
 
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
         now = self.clock.now()
@@ -217,6 +230,54 @@ class ProvisioningService(Service):
             count = await uow.stations.mark_all_offline()
             await uow.commit()
         return count
+
+    async def release(self, owners: Sequence[StationOwner], reason: str) -> list[StationOwner]:
+        """Take stations offline whose connection is gone without a disconnect of its own (its
+        node stopped or died), unless they have connected again meanwhile."""
+        if not owners:
+            return []
+        now = self.clock.now()
+        async with self.uow() as uow:
+            released = await uow.stations.mark_offline(owners)
+            for station in released:
+                await uow.events.add(
+                    StationEvent(
+                        organization_id=station.organization_id,
+                        station_id=station.station_id,
+                        kind=EventKind.DISCONNECTED.value,
+                        timestamp=now,
+                        severity=Severity.WARNING,
+                        message=f"offline: {reason}",
+                        data={"reason": reason, "owner": station.owner},
+                    )
+                )
+            await uow.commit()
+        for station in released:
+            self.bus.publish("station.online", {"station": station.ocpp_id, "online": False})
+        return released
+
+    async def release_orphans(self, live_nodes: Collection[str]) -> list[StationOwner]:
+        """Several nodes: every online station whose owning node is not alive goes offline."""
+        async with self.uow(readonly=True) as uow:
+            online = await uow.stations.online_owners()
+        return await self.release(orphaned(online, live_nodes), "its node is no longer running")
+
+    async def reclaim(self, ref: StationRef, owner: str) -> bool:
+        """A node whose liveness lapsed (and whose stations another node swept offline) takes
+        back the stations it still holds, unless one has connected elsewhere meanwhile."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            station = await uow.stations.get_by_id(ref.id)
+            if station is None or station.connected_node not in (owner, None):
+                return False
+            changed = not station.online
+            station.online = True
+            station.connected_node = owner
+            station.last_seen_at = now
+            await uow.commit()
+        if changed:
+            self.bus.publish("station.online", {"station": ref.ocpp_id, "online": True})
+        return True
 
     async def status(self, ref: StationRef, report: StatusReport) -> None:
         now = self.clock.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
@@ -21,6 +22,14 @@ from kilowatt.services.remote_control import Hook, RemoteControlService
 
 # How a station's refusal reads on the reservation (1.6 and 2.0.1 ReserveNow statuses).
 _REFUSALS = {"Faulted", "Occupied", "Rejected", "Unavailable"}
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationView:
+    reservation: Reservation
+    station_ocpp_id: str
+    status: ReservationStatus
+    """As of now: an open reservation past its expiry is expired."""
 
 
 class ReservationService(Service):
@@ -91,7 +100,7 @@ class ReservationService(Service):
 
     async def search(
         self, organization_id: int, page: PageRequest, ocpp_id: str | None = None
-    ) -> Page[Reservation]:
+    ) -> Page[ReservationView]:
         now = self.clock.now()
         async with self.uow(readonly=True) as uow:
             station_id = None
@@ -101,9 +110,26 @@ class ReservationService(Service):
                     raise NotFound("station", ocpp_id)
                 station_id = station.id
             found = await uow.reservations.search(organization_id, page, station_id)
-        for reservation in found.items:
-            reservation.status = effective_status(reservation, now)
-        return found
+            names = await uow.stations.identities({r.station_id for r in found.items})
+        return Page(
+            items=[
+                ReservationView(r, names.get(r.station_id, ""), effective_status(r, now))
+                for r in found.items
+            ],
+            next_cursor=found.next_cursor,
+        )
+
+    async def get(self, organization_id: int, reservation_id: int) -> ReservationView:
+        async with self.uow(readonly=True) as uow:
+            reservation = await uow.reservations.get_for_org(organization_id, reservation_id)
+            if reservation is None:
+                raise NotFound("reservation", reservation_id)
+            names = await uow.stations.identities({reservation.station_id})
+        return ReservationView(
+            reservation,
+            names.get(reservation.station_id, ""),
+            effective_status(reservation, self.clock.now()),
+        )
 
 
 async def use_reservation(

@@ -77,6 +77,13 @@ class StationService(Service):
             connectors = await uow.connectors.for_station(station.id)
         return StationDetail(station, connectors)
 
+    async def organization_of(self, ocpp_id: str) -> int | None:
+        """The organization a station identity belongs to (identities are unique system-wide),
+        for routing its live events; None when no such station exists."""
+        async with self.uow(readonly=True) as uow:
+            station = await uow.stations.by_ocpp_id(ocpp_id)
+        return station.organization_id if station is not None else None
+
     async def search(
         self, organization_id: int, page: PageRequest, where: StationFilter
     ) -> Page[Station]:

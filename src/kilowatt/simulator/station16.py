@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -16,17 +18,23 @@ from ocpp.v16.enums import (
     Action,
     AuthorizationStatus,
     AvailabilityStatus,
+    CancelReservationStatus,
     ChargePointErrorCode,
     ChargePointStatus,
+    ChargingProfileStatus,
     ClearCacheStatus,
+    ClearChargingProfileStatus,
     ConfigurationStatus,
     DataTransferStatus,
+    GetCompositeScheduleStatus,
     Reason,
     RegistrationStatus,
     RemoteStartStopStatus,
+    ReservationStatus,
     ResetStatus,
     TriggerMessageStatus,
     UnlockStatus,
+    UpdateStatus,
 )
 
 from kilowatt.simulator.physics import ChargingSession
@@ -36,6 +44,236 @@ log = structlog.get_logger("kilowatt.simulator")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# Smart charging, shared by both versions ---------------------------------------------------
+
+VOLTAGE = 230.0
+MAX_PURPOSES = frozenset({"ChargePointMaxProfile", "ChargingStationMaxProfile"})
+RECURRENCE = {"Daily": 86_400, "Weekly": 7 * 86_400}
+
+
+@dataclass
+class ProfileSim:
+    """A charging profile as a station keeps it: 1.6 connector n and 2.0.1 EVSE n alike
+    (0: the whole station)."""
+
+    id: int
+    evse_id: int
+    purpose: str
+    stack_level: int
+    kind: str
+    unit: str
+    periods: list[tuple[int, float, int | None]]
+    """(start period in seconds, limit in ``unit``, number of phases)"""
+    received_at: datetime
+    recurrency: str | None = None
+    start: datetime | None = None
+    duration: int | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    transaction_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    """As received (snake_case keys), to report it back."""
+
+    @classmethod
+    def of(cls, evse_id: int, profile: dict[str, Any], schedule: dict[str, Any]) -> ProfileSim:
+        def moment(key: str, data: dict[str, Any]) -> datetime | None:
+            value = data.get(key)
+            return parse_time(str(value)) if value else None
+
+        return cls(
+            id=int(profile.get("charging_profile_id", profile.get("id", 0))),
+            evse_id=evse_id,
+            purpose=str(profile["charging_profile_purpose"]),
+            stack_level=int(profile["stack_level"]),
+            kind=str(profile["charging_profile_kind"]),
+            unit=str(schedule["charging_rate_unit"]),
+            periods=sorted(
+                (int(p["start_period"]), float(p["limit"]), p.get("number_phases"))
+                for p in schedule["charging_schedule_period"]
+            ),
+            received_at=datetime.now(UTC),
+            recurrency=profile.get("recurrency_kind"),
+            start=moment("start_schedule", schedule),
+            duration=schedule.get("duration"),
+            valid_from=moment("valid_from", profile),
+            valid_to=moment("valid_to", profile),
+            transaction_id=None
+            if profile.get("transaction_id") is None
+            else str(profile["transaction_id"]),
+            raw=profile,
+        )
+
+    def origin(self, tx_start: datetime | None) -> datetime:
+        if self.kind == "Relative":
+            return tx_start or datetime.now(UTC)
+        return self.start or self.received_at
+
+    def limit_w(self, when: datetime, tx_start: datetime | None) -> float | None:
+        """The limit this profile sets at ``when`` (W), or None where it says nothing."""
+        if (self.valid_from and when < self.valid_from) or (
+            self.valid_to and when >= self.valid_to
+        ):
+            return None
+        elapsed = (when - self.origin(tx_start)).total_seconds()
+        if self.kind == "Recurring" and self.recurrency in RECURRENCE:
+            elapsed %= RECURRENCE[self.recurrency]
+        if elapsed < 0 or (self.duration is not None and elapsed >= self.duration):
+            return None
+        current = None
+        for start, limit, phases in self.periods:
+            if start <= elapsed:
+                current = (limit, phases)
+        if current is None:
+            return None
+        limit, phases = current
+        return limit if self.unit == "W" else limit * VOLTAGE * (phases or 3)
+
+    def breakpoints(self, now: datetime, seconds: int, tx_start: datetime | None) -> set[int]:
+        """Offsets from ``now`` (within ``seconds``) where this profile's limit may change."""
+        origin = self.origin(tx_start)
+        starts = [p[0] for p in self.periods] + ([self.duration] if self.duration else [])
+        cycles: Iterable[int] = [0]
+        if self.kind == "Recurring" and self.recurrency in RECURRENCE:
+            length = RECURRENCE[self.recurrency]
+            since = (now - origin).total_seconds()
+            first = math.floor(since / length)
+            last = math.floor((since + seconds) / length)
+            cycles = [k * length for k in range(first, last + 1)]
+        found = set()
+        for cycle in cycles:
+            for start in starts:
+                moment = origin + timedelta(seconds=cycle + start)
+                offset = math.ceil((moment - now).total_seconds())
+                if 0 < offset < seconds:
+                    found.add(offset)
+        for edge in (self.valid_from, self.valid_to):
+            if edge is not None and 0 < (edge - now).total_seconds() < seconds:
+                found.add(math.ceil((edge - now).total_seconds()))
+        return found
+
+
+class SmartCharging:
+    """The profiles a station holds and the limits they make."""
+
+    def __init__(self, max_power_w: float) -> None:
+        self.max_power_w = max_power_w
+        self.profiles: dict[int, ProfileSim] = {}
+
+    def add(self, profile: ProfileSim) -> None:
+        """A profile replaces one with its id, or with its EVSE, purpose and stack level."""
+        for known in list(self.profiles.values()):
+            if known.id == profile.id or (
+                (known.evse_id, known.purpose, known.stack_level)
+                == (profile.evse_id, profile.purpose, profile.stack_level)
+            ):
+                del self.profiles[known.id]
+        self.profiles[profile.id] = profile
+
+    def clear(
+        self,
+        profile_id: int | None = None,
+        evse_id: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+    ) -> int:
+        """Remove what matches every given criterion; how many were removed."""
+        gone = [
+            p.id
+            for p in self.profiles.values()
+            if (profile_id is None or p.id == profile_id)
+            and (evse_id is None or p.evse_id == evse_id)
+            and (purpose is None or p.purpose == purpose)
+            and (stack_level is None or p.stack_level == stack_level)
+        ]
+        for key in gone:
+            del self.profiles[key]
+        return len(gone)
+
+    def _applicable(self, evse_id: int, transaction_id: str | None) -> list[ProfileSim]:
+        return [
+            p
+            for p in self.profiles.values()
+            if p.evse_id in (0, evse_id)
+            and (p.purpose != "TxProfile" or (transaction_id is not None and evse_id != 0))
+            and (p.transaction_id is None or p.transaction_id == transaction_id)
+        ]
+
+    def limit_w(
+        self,
+        evse_id: int,
+        when: datetime,
+        tx_start: datetime | None = None,
+        transaction_id: str | None = None,
+    ) -> float:
+        """The power allowed on an EVSE at ``when``: the station maximum and the transaction's
+        profile (TxProfile over TxDefaultProfile, an EVSE's over the station's, the highest
+        stack level first), whichever is lower."""
+        applicable = self._applicable(evse_id, transaction_id)
+        limits = [self.max_power_w]
+        for group in (
+            sorted(
+                (p for p in applicable if p.purpose in MAX_PURPOSES),
+                key=lambda p: -p.stack_level,
+            ),
+            sorted(
+                (p for p in applicable if p.purpose not in MAX_PURPOSES),
+                key=lambda p: (p.purpose != "TxProfile", p.evse_id == 0, -p.stack_level),
+            ),
+        ):
+            for profile in group:
+                limit = profile.limit_w(when, tx_start)
+                if limit is not None:
+                    limits.append(limit)
+                    break
+        return min(limits)
+
+    def composite(
+        self,
+        evse_id: int,
+        seconds: int,
+        unit: str,
+        tx_start: datetime | None = None,
+        transaction_id: str | None = None,
+    ) -> tuple[datetime, list[dict[str, Any]]]:
+        """(start, periods) of the schedule the EVSE will follow for ``seconds``, in ``unit``
+        (snake_case keys, as the library's call results take them)."""
+        now = datetime.now(UTC)
+        offsets = {0}
+        for profile in self._applicable(evse_id, transaction_id):
+            offsets |= profile.breakpoints(now, seconds, tx_start)
+        periods: list[dict[str, Any]] = []
+        for offset in sorted(offsets):
+            watts = self.limit_w(evse_id, now + timedelta(seconds=offset), tx_start, transaction_id)
+            limit = watts if unit == "W" else watts / (VOLTAGE * 3)
+            limit = round(limit, 1)
+            if not periods or periods[-1]["limit"] != limit:
+                periods.append({"start_period": offset, "limit": limit})
+        return now, periods
+
+
+@dataclass
+class ReservationSim:
+    id: int
+    connector_id: int
+    """1.6 connector / 2.0.1 EVSE; 0: any."""
+    id_tag: str
+    expires_at: datetime
+    group: str | None = None
+    expiry: asyncio.Task[None] | None = None
+
+    def admits(self, id_tag: str, group: str | None = None) -> bool:
+        return id_tag == self.id_tag or (self.group is not None and group == self.group)
 
 
 @dataclass
@@ -50,6 +288,9 @@ class ConnectorSim:
     task: asyncio.Task[None] | None = None
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     stop_reason: Reason = Reason.local
+    started_at: datetime | None = None
+    car_power_w: float = 0.0
+    """What the car would draw; charging profiles may allow less."""
 
 
 @dataclass
@@ -83,9 +324,24 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
             "NumberOfConnectors": str(profile.connectors),
             "AuthorizeRemoteTxRequests": "false",
             "StopTransactionOnInvalidId": "true",
+            "SupportedFeatureProfiles": "Core,LocalAuthListManagement,Reservation,"
+            "SmartCharging,RemoteTrigger",
+            "LocalAuthListEnabled": "true",
+            "LocalAuthListMaxLength": "1000",
+            "SendLocalListMaxLength": "1000",
+            "ReserveConnectorZeroSupported": "true",
+            "ChargeProfileMaxStackLevel": "10",
+            "ChargingScheduleAllowedChargingRateUnit": "Current,Power",
+            "ChargingScheduleMaxPeriods": "24",
+            "MaxChargingProfilesInstalled": "20",
         }
         self.accepted = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.local_list_version = 0
+        self.local_list: dict[str, dict[str, Any]] = {}
+        """idTag → idTagInfo (snake_case), as the accepted SendLocalList CALLs left it."""
+        self.reservations: dict[int, ReservationSim] = {}
+        self.smart_charging = SmartCharging(profile.max_power_w)
 
     # Main loop -----------------------------------------------------------------------------
 
@@ -160,6 +416,8 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
                 if len(tags) == len(self.connectors)
                 else self.rng.choice(tags)
             )
+            if not self.free_for(connector.number, tag):
+                continue
             await self.charge(connector.number, tag, authorize=True)
             if connector.task is not None:
                 await connector.task
@@ -176,6 +434,9 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
     ) -> bool:
         """Plug in and start a session in the background; False when it was refused."""
         connector = self.connectors[number]
+        reservation = self.reservation_for(number, id_tag)
+        if reservation is not None:
+            self.drop_reservation(reservation)
         await self.send_status(number, ChargePointStatus.preparing)
         if authorize:
             answer = await self.call(call.Authorize(id_tag=id_tag))
@@ -188,6 +449,7 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
                 id_tag=id_tag,
                 meter_start=round(connector.register_wh),
                 timestamp=now_iso(),
+                reservation_id=None if reservation is None else reservation.id,
             )
         )
         if started.id_tag_info["status"] != AuthorizationStatus.accepted:
@@ -198,8 +460,10 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
         connector.id_tag = id_tag
         connector.stop_requested = asyncio.Event()
         connector.stop_reason = Reason.local
+        connector.started_at = datetime.now(UTC)
+        connector.car_power_w = connector.max_power_w * self.rng.uniform(0.5, 1.0)
         connector.session = ChargingSession(
-            max_power_w=connector.max_power_w * self.rng.uniform(0.5, 1.0),
+            max_power_w=self.allowed_power_w(connector),
             soc=self.rng.uniform(10, 60),
             rng=self.rng,
         )
@@ -217,6 +481,7 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(connector.stop_requested.wait(), step)
                 assert connector.session is not None
+                connector.session.max_power_w = self.allowed_power_w(connector)
                 connector.register_wh += connector.session.step(step)
                 await self.send_meter_values(connector)
             await self.send_status(connector.number, ChargePointStatus.finishing)
@@ -229,6 +494,8 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
             connector.transaction_id = None
             connector.session = None
             connector.task = None
+            connector.started_at = None
+            self.smart_charging.clear(evse_id=connector.number, purpose="TxProfile")
 
     async def _stop(
         self, connector: ConnectorSim, transaction_id: int, reason: Reason, id_tag: str | None
@@ -282,17 +549,79 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def allowed_power_w(self, connector: ConnectorSim) -> float:
+        """What the car draws, within what the charging profiles allow now."""
+        transaction = None if connector.transaction_id is None else str(connector.transaction_id)
+        limit = self.smart_charging.limit_w(
+            connector.number, datetime.now(UTC), connector.started_at, transaction
+        )
+        return min(connector.car_power_w or connector.max_power_w, limit, connector.max_power_w)
+
+    # Reservations --------------------------------------------------------------------------
+
+    def reservation_for(self, number: int, id_tag: str) -> ReservationSim | None:
+        """The reservation a session of ``id_tag`` on connector ``number`` fulfils."""
+        return next(
+            (
+                r
+                for r in self.reservations.values()
+                if r.connector_id in (0, number) and r.admits(id_tag)
+            ),
+            None,
+        )
+
+    def free_for(self, number: int, id_tag: str) -> bool:
+        """No one else holds a reservation on connector ``number`` (or, through connector 0,
+        on the last free connector)."""
+        held = [r for r in self.reservations.values() if r.connector_id == number]
+        if any(not r.admits(id_tag) for r in held):
+            return False
+        anywhere = [r for r in self.reservations.values() if r.connector_id == 0]
+        others = [r for r in anywhere if not r.admits(id_tag)]
+        free = [c for c in self.connectors.values() if c.task is None and c.number != number]
+        return len(free) >= len(others)
+
+    def drop_reservation(self, reservation: ReservationSim) -> None:
+        self.reservations.pop(reservation.id, None)
+        if reservation.expiry is not None and reservation.expiry is not asyncio.current_task():
+            reservation.expiry.cancel()
+        connector = self.connectors.get(reservation.connector_id)
+        if connector is not None and connector.status == ChargePointStatus.reserved:
+            self._spawn(self.send_status(connector.number, ChargePointStatus.available))
+
+    async def _expire(self, reservation: ReservationSim) -> None:
+        delay = (reservation.expires_at - datetime.now(UTC)).total_seconds()
+        await asyncio.sleep(max(0.0, delay))
+        if self.reservations.get(reservation.id) is reservation:
+            self.drop_reservation(reservation)
+
     # Commands from the CSMS ---------------------------------------------------------------
 
     @on(Action.remote_start_transaction)
     async def on_remote_start(
-        self, id_tag: str, connector_id: int | None = None, **_: Any
+        self,
+        id_tag: str,
+        connector_id: int | None = None,
+        charging_profile: dict[str, Any] | None = None,
+        **_: Any,
     ) -> call_result.RemoteStartTransaction:
         number = connector_id or next(
-            (n for n, c in self.connectors.items() if c.task is None), None
+            (n for n, c in self.connectors.items() if c.task is None and self.free_for(n, id_tag)),
+            None,
         )
-        if number is None or number not in self.connectors or self.connectors[number].task:
+        if (
+            number is None
+            or number not in self.connectors
+            or self.connectors[number].task
+            or not self.free_for(number, id_tag)
+        ):
             return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
+        if charging_profile is not None:
+            if charging_profile.get("charging_profile_purpose") != "TxProfile":
+                return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
+            self.smart_charging.add(
+                ProfileSim.of(number, charging_profile, charging_profile["charging_schedule"])
+            )
         self._spawn(self.charge(number, id_tag, authorize=False))
         return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
 
@@ -367,6 +696,171 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+
+    @on(Action.send_local_list)
+    async def on_send_local_list(
+        self,
+        list_version: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> call_result.SendLocalList:
+        entries = local_authorization_list or []
+        if len(entries) > int(self.configuration["SendLocalListMaxLength"]):
+            return call_result.SendLocalList(status=UpdateStatus.failed)
+        if update_type == "Differential":
+            if list_version <= self.local_list_version:
+                return call_result.SendLocalList(status=UpdateStatus.version_mismatch)
+            updated = dict(self.local_list)
+        else:
+            updated = {}
+        for entry in entries:
+            info = entry.get("id_tag_info")
+            if info is None:
+                updated.pop(entry["id_tag"], None)
+            else:
+                updated[entry["id_tag"]] = info
+        self.local_list = updated
+        self.local_list_version = list_version
+        return call_result.SendLocalList(status=UpdateStatus.accepted)
+
+    @on(Action.get_local_list_version)
+    async def on_get_local_list_version(self, **_: Any) -> call_result.GetLocalListVersion:
+        return call_result.GetLocalListVersion(list_version=self.local_list_version)
+
+    @on(Action.reserve_now)
+    async def on_reserve_now(
+        self,
+        connector_id: int,
+        expiry_date: str,
+        id_tag: str,
+        reservation_id: int,
+        parent_id_tag: str | None = None,
+        **_: Any,
+    ) -> call_result.ReserveNow:
+        expires_at = parse_time(expiry_date)
+        if expires_at <= datetime.now(UTC):
+            return call_result.ReserveNow(status=ReservationStatus.rejected)
+        if connector_id == 0:
+            if self.configuration["ReserveConnectorZeroSupported"] != "true":
+                return call_result.ReserveNow(status=ReservationStatus.rejected)
+        elif connector_id not in self.connectors:
+            return call_result.ReserveNow(status=ReservationStatus.rejected)
+        else:
+            connector = self.connectors[connector_id]
+            if connector.status == ChargePointStatus.faulted:
+                return call_result.ReserveNow(status=ReservationStatus.faulted)
+            if connector.status == ChargePointStatus.unavailable:
+                return call_result.ReserveNow(status=ReservationStatus.unavailable)
+            held = any(
+                r.connector_id == connector_id and r.id != reservation_id
+                for r in self.reservations.values()
+            )
+            if (
+                connector.task is not None
+                or held
+                or connector.status
+                not in (
+                    ChargePointStatus.available,
+                    ChargePointStatus.reserved,
+                )
+            ):
+                return call_result.ReserveNow(status=ReservationStatus.occupied)
+        if connector_id == 0 and all(c.task for c in self.connectors.values()):
+            return call_result.ReserveNow(status=ReservationStatus.occupied)
+        previous = self.reservations.pop(reservation_id, None)
+        if previous is not None and previous.expiry is not None:
+            previous.expiry.cancel()
+        reservation = ReservationSim(
+            reservation_id, connector_id, id_tag, expires_at, group=parent_id_tag
+        )
+        reservation.expiry = asyncio.create_task(self._expire(reservation))
+        self._tasks.add(reservation.expiry)
+        reservation.expiry.add_done_callback(self._tasks.discard)
+        self.reservations[reservation_id] = reservation
+        if connector_id:
+            self._spawn(self.send_status(connector_id, ChargePointStatus.reserved))
+        return call_result.ReserveNow(status=ReservationStatus.accepted)
+
+    @on(Action.cancel_reservation)
+    async def on_cancel_reservation(
+        self, reservation_id: int, **_: Any
+    ) -> call_result.CancelReservation:
+        reservation = self.reservations.get(reservation_id)
+        if reservation is None:
+            return call_result.CancelReservation(status=CancelReservationStatus.rejected)
+        self.drop_reservation(reservation)
+        return call_result.CancelReservation(status=CancelReservationStatus.accepted)
+
+    @on(Action.set_charging_profile)
+    async def on_set_charging_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any], **_: Any
+    ) -> call_result.SetChargingProfile:
+        purpose = cs_charging_profiles["charging_profile_purpose"]
+        connector = self.connectors.get(connector_id)
+        known = connector_id == 0 or connector is not None
+        fits = {
+            "ChargePointMaxProfile": connector_id == 0,
+            "TxDefaultProfile": True,
+            "TxProfile": connector is not None and connector.transaction_id is not None,
+        }
+        level = int(cs_charging_profiles["stack_level"])
+        if not known or not fits.get(purpose, False):
+            return call_result.SetChargingProfile(status=ChargingProfileStatus.rejected)
+        if level > int(self.configuration["ChargeProfileMaxStackLevel"]):
+            return call_result.SetChargingProfile(status=ChargingProfileStatus.rejected)
+        schedule = cs_charging_profiles["charging_schedule"]
+        self.smart_charging.add(ProfileSim.of(connector_id, cs_charging_profiles, schedule))
+        return call_result.SetChargingProfile(status=ChargingProfileStatus.accepted)
+
+    @on(Action.clear_charging_profile)
+    async def on_clear_charging_profile(
+        self,
+        id: int | None = None,
+        connector_id: int | None = None,
+        charging_profile_purpose: str | None = None,
+        stack_level: int | None = None,
+        **_: Any,
+    ) -> call_result.ClearChargingProfile:
+        removed = self.smart_charging.clear(id, connector_id, charging_profile_purpose, stack_level)
+        status = (
+            ClearChargingProfileStatus.accepted if removed else ClearChargingProfileStatus.unknown
+        )
+        return call_result.ClearChargingProfile(status=status)
+
+    @on(Action.get_composite_schedule)
+    async def on_get_composite_schedule(
+        self,
+        connector_id: int,
+        duration: int,
+        charging_rate_unit: str | None = None,
+        **_: Any,
+    ) -> call_result.GetCompositeSchedule:
+        connector = self.connectors.get(connector_id)
+        if connector_id != 0 and connector is None:
+            return call_result.GetCompositeSchedule(status=GetCompositeScheduleStatus.rejected)
+        unit = charging_rate_unit or "W"
+        transaction = None
+        if connector is not None and connector.transaction_id is not None:
+            transaction = str(connector.transaction_id)
+        start, periods = self.smart_charging.composite(
+            connector_id,
+            duration,
+            unit,
+            None if connector is None else connector.started_at,
+            transaction,
+        )
+        return call_result.GetCompositeSchedule(
+            status=GetCompositeScheduleStatus.accepted,
+            connector_id=connector_id,
+            schedule_start=iso_of(start),
+            charging_schedule={
+                "duration": duration,
+                "start_schedule": iso_of(start),
+                "charging_rate_unit": unit,
+                "charging_schedule_period": periods,
+            },
+        )
 
     @on(Action.trigger_message)
     async def on_trigger(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kilowatt.api.schemas.common import AwareDatetime, Id, Positive, Schema
 from kilowatt.domain.commands import CommandStatus, Operation
@@ -168,6 +168,35 @@ class ClearDisplayMessage(Schema):
     id: int
 
 
+class UpdateFirmware(Schema):
+    firmware_id: Id = Field(description="An uploaded image (POST /api/v1/firmware).")
+    retrieve_at: AwareDatetime | None = Field(
+        default=None, description="When the station may start downloading (default: now)."
+    )
+    install_at: AwareDatetime | None = Field(default=None, description="2.0.1 only.")
+    retries: int | None = Field(default=None, ge=0, le=100)
+    retry_interval: int | None = Field(default=None, ge=0, le=86_400, description="Seconds.")
+
+
+class GetDiagnostics(Schema):
+    """The station uploads to a location hosted by Kilowatt; the file is listed at
+    GET /api/v1/stations/{id}/diagnostics."""
+
+    start: AwareDatetime | None = Field(default=None, description="Oldest entries wanted.")
+    stop: AwareDatetime | None = Field(default=None, description="Newest entries wanted.")
+    log_type: Literal["DiagnosticsLog", "SecurityLog"] | None = Field(
+        default=None, description="2.0.1 GetLog logType (default DiagnosticsLog)."
+    )
+    retries: int | None = Field(default=None, ge=0, le=100)
+    retry_interval: int | None = Field(default=None, ge=0, le=86_400, description="Seconds.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GetDiagnostics:
+        if self.start is not None and self.stop is not None and self.start > self.stop:
+            raise ValueError("start must not be after stop")
+        return self
+
+
 class Vendor(Schema):
     template: str = Field(min_length=1, max_length=100, description="Vendor template name.")
 
@@ -199,6 +228,8 @@ BODIES: dict[Operation, type[Schema]] = {
     Operation.GET_DISPLAY_MESSAGES: GetDisplayMessages,
     Operation.CLEAR_DISPLAY_MESSAGE: ClearDisplayMessage,
     Operation.VENDOR: Vendor,
+    Operation.UPDATE_FIRMWARE: UpdateFirmware,
+    Operation.GET_DIAGNOSTICS: GetDiagnostics,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from kilowatt.domain.commands import CommandStatus, Operation, Outcome
 from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
 
@@ -141,7 +143,8 @@ def _data_transfer(params: Payload, command_id: int) -> Payload:
     return optional(
         {"vendorId": params["vendor_id"]},
         messageId=params.get("message_id"),
-        data=data if data is None or isinstance(data, str) else str(data),
+        # 1.6 data is a string: anything else travels as its JSON text (not Python's repr).
+        data=data if data is None or isinstance(data, str) else json.dumps(data),
     )
 
 

@@ -6,10 +6,10 @@ from kilowatt.ocpp.connection import OcppConnection, Payload
 
 
 async def firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.firmware_status(conn.ref, payload["status"])
+    await conn.services.firmware.status_notification(conn.ref, payload["status"])
     return {}
 
 
 async def diagnostics_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.diagnostics_status(conn.ref, payload["status"])
+    await conn.services.diagnostics.status_notification(conn.ref, payload["status"])
     return {}

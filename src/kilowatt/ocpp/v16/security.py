@@ -27,10 +27,14 @@ async def sign_certificate(conn: OcppConnection, payload: Payload) -> Payload:
 
 
 async def log_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.diagnostics_status(conn.ref, payload["status"])
+    # Its requestId names a GetLog, which Kilowatt does not send to 1.6 stations (it sends
+    # GetDiagnostics): the station's latest upload is the one meant.
+    await conn.services.diagnostics.status_notification(conn.ref, payload["status"])
     return {}
 
 
 async def signed_firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.firmware_status(conn.ref, payload["status"])
+    # Its requestId names a SignedUpdateFirmware, which Kilowatt does not send (it sends
+    # UpdateFirmware): the station's latest open update is the one meant.
+    await conn.services.firmware.status_notification(conn.ref, payload["status"])
     return {}

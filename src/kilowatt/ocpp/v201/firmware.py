@@ -7,12 +7,18 @@ from kilowatt.ocpp.connection import OcppConnection, Payload
 
 
 async def firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.firmware_status(conn.ref, payload["status"])
+    # The requestId is the id of the UpdateFirmware command (v201/commands.py).
+    await conn.services.firmware.status_notification(
+        conn.ref, payload["status"], payload.get("requestId")
+    )
     return {}
 
 
 async def log_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.diagnostics_status(conn.ref, payload["status"])
+    # The requestId is the id of the GetLog command (v201/commands.py).
+    await conn.services.diagnostics.status_notification(
+        conn.ref, payload["status"], payload.get("requestId")
+    )
     return {}
 
 

@@ -3,12 +3,15 @@
 from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
     commands,
     device_model,
+    diagnostics,
     events,
+    firmware,
     organizations,
     stations,
     tokens,
     transactions,
     users,
+    vendor,
 )
 from kilowatt.persistence.models.base import metadata
 from kilowatt.persistence.models.mapping import start_mappers

@@ -6,7 +6,9 @@ from sqlalchemy.orm import registry
 
 from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
+from kilowatt.domain.diagnostics import DiagnosticsUpload
 from kilowatt.domain.events import StationEvent
+from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.reservations import Reservation
@@ -15,14 +17,18 @@ from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.domain.tokens import IdToken
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
+from kilowatt.domain.vendor import VendorTemplate
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
+from kilowatt.persistence.models.diagnostics import diagnostics_uploads
 from kilowatt.persistence.models.events import station_events
+from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
 from kilowatt.persistence.models.organizations import organizations, sites
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.models.tokens import id_tokens
 from kilowatt.persistence.models.transactions import transaction_events, transactions
 from kilowatt.persistence.models.users import api_keys, users
+from kilowatt.persistence.models.vendor import vendor_templates
 
 mapper_registry = registry()
 _started = False
@@ -46,5 +52,10 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Command, commands)
     mapper_registry.map_imperatively(Reservation, reservations)
     mapper_registry.map_imperatively(LocalList, local_lists)
+    mapper_registry.map_imperatively(Firmware, firmware)
+    mapper_registry.map_imperatively(FirmwareCampaign, firmware_campaigns)
+    mapper_registry.map_imperatively(FirmwareUpdate, firmware_updates)
+    mapper_registry.map_imperatively(DiagnosticsUpload, diagnostics_uploads)
+    mapper_registry.map_imperatively(VendorTemplate, vendor_templates)
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)

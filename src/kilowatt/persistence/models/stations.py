@@ -46,6 +46,7 @@ stations = Table(
     Column("status_at", UTCDateTime),
     Column("firmware_status", String(40), nullable=False, default=""),
     Column("diagnostics_status", String(40), nullable=False, default=""),
+    Column("connected_node", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 
+from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
@@ -71,9 +72,39 @@ class SqlStationRepository(Repository):
 
     async def mark_all_offline(self) -> int:
         result = await self.session.execute(
-            update(stations).where(stations.c.online.is_(True)).values(online=False)
+            update(stations)
+            .where(stations.c.online.is_(True))
+            .values(online=False, connected_node=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def online_owners(self) -> list[StationOwner]:
+        query = select(
+            stations.c.id, stations.c.organization_id, stations.c.ocpp_id, stations.c.connected_node
+        ).where(stations.c.online.is_(True))
+        return [
+            StationOwner(row.id, row.organization_id, row.ocpp_id, row.connected_node)
+            for row in await self.session.execute(query)
+        ]
+
+    async def mark_offline(self, owners: Sequence[StationOwner]) -> list[StationOwner]:
+        # One statement per station: each is conditional on its owner, so that a station that
+        # has meanwhile connected again (a new owner) stays online.
+        connection = await self.session.connection()
+        released = []
+        for station in owners:
+            result = await connection.execute(
+                update(stations)
+                .where(
+                    stations.c.id == station.station_id,
+                    stations.c.online.is_(True),
+                    stations.c.connected_node.is_not_distinct_from(station.owner),
+                )
+                .values(online=False, connected_node=None)
+            )
+            if getattr(result, "rowcount", 0):
+                released.append(station)
+        return released
 
 
 class SqlConnectorRepository(Repository):

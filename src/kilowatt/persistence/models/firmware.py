@@ -1,0 +1,93 @@
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from kilowatt.domain.firmware import CampaignStatus, UpdateStatus
+from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+
+firmware = Table(
+    "firmware",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "organization_id",
+        BigInteger,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("version", String(50), nullable=False),
+    Column("file_name", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(200), nullable=False, unique=True),
+    Column("vendor", String(50), nullable=False, default=""),
+    Column("model", String(50), nullable=False, default=""),
+    Column("signing_certificate", Text, nullable=False, default=""),
+    Column("signature", String(800), nullable=False, default=""),
+    Column("description", String(500), nullable=False, default=""),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_firmware_org_id", "organization_id", "id"),
+)
+
+firmware_campaigns = Table(
+    "firmware_campaigns",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "organization_id",
+        BigInteger,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("firmware_id", BigInteger, ForeignKey("firmware.id", ondelete="SET NULL")),
+    Column("firmware_version", String(50), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", enum_of(CampaignStatus, 12), nullable=False),
+    Column("first_batch_size", Integer, nullable=False),
+    Column("selection", JsonType, nullable=False),
+    Column("retrieve_at", UTCDateTime),
+    Column("retries", Integer),
+    Column("retry_interval", Integer),
+    Column("reason", String(500), nullable=False, default=""),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_firmware_campaigns_org_id", "organization_id", "id"),
+    Index("ix_firmware_campaigns_firmware", "firmware_id", "status"),
+)
+
+firmware_updates = Table(
+    "firmware_updates",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "organization_id",
+        BigInteger,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    Column("station_ocpp_id", String(48), nullable=False),
+    Column("firmware_id", BigInteger, ForeignKey("firmware.id", ondelete="SET NULL")),
+    Column("firmware_version", String(50), nullable=False),
+    Column("campaign_id", BigInteger, ForeignKey("firmware_campaigns.id", ondelete="CASCADE")),
+    Column("batch", Integer, nullable=False, default=1),
+    Column("status", enum_of(UpdateStatus, 12), nullable=False),
+    Column("command_id", BigInteger, ForeignKey("commands.id", ondelete="SET NULL")),
+    Column("ocpp_status", String(40), nullable=False, default=""),
+    Column("detail", String(500), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_firmware_updates_station", "station_id", "id"),
+    Index("ix_firmware_updates_campaign", "campaign_id", "batch"),
+)
