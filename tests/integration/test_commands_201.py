@@ -22,6 +22,7 @@ from tests.support.commands import (
     ocpp_time,
     online201,
     post,
+    refused_command,
     reservation,
     token,
     transaction,
@@ -545,11 +546,6 @@ async def test_get_report_with_variables_and_criteria(
         assert empty["response"] == {"status": "EmptyResultSet"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: get_report without criteria sends componentCriteria: [] (the schema wants at "
-    "least one), so the CALL is never sent and the command fails 'invalid request'",
-)
 async def test_get_report_of_everything(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
@@ -581,16 +577,16 @@ async def test_trigger_message(server: RunningServer, aapi: httpx.AsyncClient, i
             )
             assert done["response"] == {"status": answer}
 
-        # A 1.6-only message cannot be built into a valid 2.0.1 CALL: it never leaves.
+        # A 1.6-only message cannot be built into a valid 2.0.1 CALL: refused, never sent.
         calls = len(cp.calls)
-        failed = await command(
+        error = await refused_command(
             aapi,
             station,
             "trigger_message",
             {"message": "DiagnosticsStatusNotification"},
-            status="failed",
+            "requestedMessage",
         )
-        assert failed["error"].startswith("invalid request"), failed
+        assert "2.0.1 TriggerMessage" in error["detail"], error
         assert len(cp.calls) == calls
 
 
@@ -719,12 +715,6 @@ async def test_send_local_list_full_then_differential_and_version_mismatch(
         assert cp.local_list_version == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a differential 2.0.1 local list removes a token as type ISO14443 whatever its "
-    "type was, so the station (which keys its list by idToken and type) keeps a removed "
-    "KeyCode/eMAID token",
-)
 async def test_a_removed_token_is_removed_with_its_own_type(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
@@ -741,12 +731,6 @@ async def test_a_removed_token_is_removed_with_its_own_type(
         assert removal == {"idToken": {"idToken": key_code, "type": "KeyCode"}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a 2.0.1 SendLocalList with nothing in it (a differential without changes, or "
-    "a full list of no tokens) carries localAuthorizationList: [] (the schema wants at least "
-    "one entry or no field), so it is never sent and the command fails 'invalid request'",
-)
 async def test_a_differential_local_list_without_changes(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
@@ -762,12 +746,6 @@ async def test_a_differential_local_list_without_changes(
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: one token of the organization longer than 36 characters (allowed: 255) makes "
-    "every 2.0.1 SendLocalList fail 'invalid request' (idToken maxLength 36); such a token "
-    "should be left out of the list",
-)
 async def test_a_token_too_long_for_201_does_not_break_the_local_list(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
@@ -896,12 +874,6 @@ async def test_cancel_reservation(server: RunningServer, aapi: httpx.AsyncClient
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ReserveNow sends idToken type ISO14443 for a token registered with another "
-    "type (remote start looks the type up, reserve now does not), so the driver's own "
-    "KeyCode/eMAID token does not match the reservation at the station",
-)
 async def test_reserve_now_takes_the_token_type_from_the_token_record(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
@@ -1030,14 +1002,14 @@ async def test_an_invalid_charging_profile_never_reaches_the_station(
     station = ids.station()
     broken = {**PROFILE_201, "chargingSchedule": []}
     async with online201(server, aapi, station) as cp:
-        failed = await command(
+        error = await refused_command(
             aapi,
             station,
             "set_charging_profile",
             {"evse_id": 1, "charging_profile": broken},
-            status="failed",
+            "chargingProfile.chargingSchedule",
         )
-        assert failed["error"].startswith("invalid request"), failed
+        assert "chargingSchedule" in error["detail"], error
         assert cp.calls == []
 
 

@@ -64,6 +64,22 @@ async def command(
     return found
 
 
+async def refused_command(
+    aapi: httpx.AsyncClient, station: str, operation: str, body: Json, field: str
+) -> Json:
+    """A command that cannot become a valid CALL of the station's version: refused with 422
+    naming the offending field, and nothing recorded or sent."""
+    before = (await aapi.get(f"/stations/{station}/commands")).json()["items"]
+    response = await post(aapi, station, operation, body)
+    assert response.status_code == 422, response.text
+    error: Json = response.json()
+    assert error["error"] == "invalid_input", error
+    assert error["fields"][0]["field"] == field, error
+    after = (await aapi.get(f"/stations/{station}/commands")).json()["items"]
+    assert after == before
+    return error
+
+
 async def get_command(aapi: httpx.AsyncClient, command_id: int) -> Json:
     response = await aapi.get(f"/commands/{command_id}")
     assert response.status_code == 200, response.text

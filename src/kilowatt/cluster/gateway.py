@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from typing import Any
 
 import structlog
 from redis.exceptions import RedisError
@@ -54,6 +55,9 @@ class RedisGateway:
         node.handlers["command"] = self._on_command
         node.handlers["taken"] = self._on_taken
         node.handlers["outcome"] = self._on_outcome
+
+    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
+        self.local.check(protocol_version, operation, params)
 
     async def is_online(self, ocpp_id: str) -> bool:
         """Some live node holds the station's socket."""

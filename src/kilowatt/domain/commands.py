@@ -108,6 +108,8 @@ class Command:
     """The OCPP action it became (RemoteStartTransaction, RequestStartTransaction...)."""
     request: dict[str, Any] | None = None
     response: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    """What the answer says, version-neutral (the Outcome's data)."""
     error: str = ""
     sent_at: datetime | None = None
     completed_at: datetime | None = None
@@ -192,6 +194,7 @@ def finish(command: Command, outcome: Outcome, at: datetime) -> bool:
         raise InvalidInput("status", f"{outcome.status.value} is not a final status")
     command.status = outcome.status
     command.response = outcome.response
+    command.result = outcome.data or None
     command.error = outcome.error
     command.completed_at = at
     return True

@@ -43,7 +43,8 @@ class ListUpdate:
     version: int
     full: bool
     changes: Entries
-    """For a differential update, a value of ``{}`` removes the tag from the list."""
+    """For a differential update, an entry without a ``status`` removes the tag (it keeps the
+    token's ``type``: a 2.0.1 station keys its list by value and type)."""
     result: Entries
 
 
@@ -55,5 +56,15 @@ def plan(current: LocalList | None, wanted: Entries, *, full: bool) -> ListUpdat
     changes: Entries = {
         tag: data for tag, data in wanted.items() if current.entries.get(tag) != data
     }
-    changes.update({tag: {} for tag in current.entries if tag not in wanted})
+    changes.update(
+        {
+            tag: {"type": data.get("type")}
+            for tag, data in current.entries.items()
+            if tag not in wanted
+        }
+    )
     return ListUpdate(version, False, changes, dict(wanted))
+
+
+def is_removal(data: dict[str, Any]) -> bool:
+    return "status" not in data

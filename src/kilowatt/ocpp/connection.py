@@ -96,6 +96,8 @@ class OcppConnection:
         """This connection as the station's owner, "<node>/<connection>" (domain/ownership.py)."""
         self._reader: asyncio.Task[Any] | None = None
         self._call_lock = asyncio.Lock()
+        self.commands = asyncio.Lock()
+        """Held by the gateway for a whole command: sent, answered, outcome recorded."""
         self._pending: tuple[str, str, asyncio.Future[Payload]] | None = None
 
     # Lifecycle ---------------------------------------------------------------------------

@@ -4,14 +4,16 @@ sent, and their progress recorded."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import structlog
 
 from kilowatt.domain.commands import CommandRequest, CommandStatus, Operation, Outcome
+from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.stations import ProtocolVersion
-from kilowatt.ocpp import v16, v201
+from kilowatt.ocpp import schemas, v16, v201
 from kilowatt.ocpp.commands import Translation
-from kilowatt.ocpp.connection import CallFailed, ConnectionGone
+from kilowatt.ocpp.connection import CallFailed, ConnectionGone, OcppConnection
 from kilowatt.ocpp.registry import ConnectionRegistry
 from kilowatt.ocpp.rpc import RpcError
 from kilowatt.services.container import Services
@@ -34,15 +36,38 @@ class LocalGateway:
     async def is_online(self, ocpp_id: str) -> bool:
         return self.registry.get(ocpp_id) is not None
 
+    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
+        version = ProtocolVersion(protocol_version)
+        translation = TABLES[version].get(Operation(operation))
+        if translation is None:
+            raise InvalidInput("operation", f"{operation} is not an OCPP {version.value} operation")
+        try:
+            payload = translation.build(params, 0)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidInput("params", f"cannot build {translation.action}: {error!r}") from None
+        try:
+            schemas.check(version, translation.action, payload, response=False)
+        except RpcError as error:
+            raise InvalidInput(
+                str(error.details.get("field") or "params"),
+                f"not a valid OCPP {version.value} {translation.action}: {error.description}",
+            ) from None
+
     async def execute(self, request: CommandRequest) -> Outcome:
-        outcome = await self._execute(request)
+        connection = self.registry.get(request.station_ocpp_id)
+        if connection is None:
+            outcome = Outcome(CommandStatus.FAILED, error="station is not connected")
+        else:
+            # One command at a time per station, its outcome recorded before the next is sent,
+            # so that the record never shows two commands "sent" at once.
+            async with connection.commands:
+                outcome = await self._execute(request, connection)
+                await self.services.remote_control.record_outcome(request.command_id, outcome)
+            return outcome
         await self.services.remote_control.record_outcome(request.command_id, outcome)
         return outcome
 
-    async def _execute(self, request: CommandRequest) -> Outcome:
-        connection = self.registry.get(request.station_ocpp_id)
-        if connection is None:
-            return Outcome(CommandStatus.FAILED, error="station is not connected")
+    async def _execute(self, request: CommandRequest, connection: OcppConnection) -> Outcome:
         translation = TABLES[connection.version].get(Operation(request.operation))
         if translation is None:
             return Outcome(

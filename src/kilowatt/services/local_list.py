@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
-from kilowatt.domain.local_list import Entries, LocalList, desired, plan
+from kilowatt.domain.local_list import Entries, LocalList, desired, is_removal, plan
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.tokens import IdToken
 from kilowatt.services.base import Service
@@ -55,10 +55,10 @@ class LocalListService(Service):
         else:
             result = dict(current.entries)
             for tag, data in changes.items():
-                if data:
-                    result[tag] = data
-                else:
+                if is_removal(data):
                     result.pop(tag, None)
+                else:
+                    result[tag] = data
         if current is None:
             await uow.local_lists.add(
                 LocalList(

@@ -364,6 +364,10 @@ class StationGateway(Protocol):
 
     async def is_online(self, ocpp_id: str) -> bool: ...
 
+    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
+        """Raise InvalidInput when the command cannot become a valid CALL of that version."""
+        ...
+
     async def execute(self, request: CommandRequest) -> Outcome:
         """Send the command and return its outcome. The node holding the socket records its
         progress (sent, outcome) through RemoteControlService before this returns."""

@@ -133,6 +133,9 @@ class RemoteControlService(Service):
             hook = self.hooks.get(operation.value)
             if hook is not None and hook.prepare is not None:
                 await hook.prepare(uow, command, now)
+            if station.protocol_version is not None and self.gateway is not None:
+                # Refused here, with a 422, rather than recorded and failed at the station's node.
+                self.gateway.check(station.protocol_version, operation.value, command.params)
             await uow.commands.add(command)
             await uow.commit()
         return command

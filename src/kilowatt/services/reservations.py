@@ -15,6 +15,7 @@ from kilowatt.domain.reservations import (
     effective_status,
     settle,
 )
+from kilowatt.domain.tokens import IdTokenType
 from kilowatt.domain.transactions import Transaction
 from kilowatt.services.base import Service
 from kilowatt.services.ports import UnitOfWork
@@ -56,6 +57,9 @@ class ReservationService(Service):
             )
         )
         params["reservation_id"] = reservation.id
+        if not params.get("id_token_type"):
+            token = await uow.tokens.find(command.organization_id, reservation.id_tag)
+            params["id_token_type"] = (token.type if token else IdTokenType.ISO14443).value
 
     async def _reserved(
         self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
@@ -65,6 +69,11 @@ class ReservationService(Service):
             return
         if outcome.status is CommandStatus.ACCEPTED:
             settle(reservation, ReservationStatus.ACTIVE, now)
+        elif command.sent_at is not None and outcome.response is None:
+            # Sent but never answered: the station may hold it or not. It stays pending (and
+            # lapses at its expiry) rather than be called rejected.
+            reservation.reason = outcome.error[:100]
+            reservation.updated_at = now
         else:
             answer = (outcome.response or {}).get("status")
             reason = answer if answer in _REFUSALS else outcome.error or outcome.status.value

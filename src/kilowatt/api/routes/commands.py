@@ -42,6 +42,7 @@ def out(command: Command) -> CommandOut:
         action=command.action,
         request=command.request,
         response=command.response,
+        result=command.result,
         error=command.error,
         timeout=command.timeout,
         created_at=command.created_at,

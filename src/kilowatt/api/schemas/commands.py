@@ -243,6 +243,10 @@ class CommandOut(Schema):
     action: str
     request: dict[str, Any] | None
     response: dict[str, Any] | None
+    """The station's answer as it sent it."""
+    result: dict[str, Any] | None
+    """What the answer says, the same for both protocol versions (configuration read, list
+    version, composite schedule, uploaded file name...)."""
     error: str
     timeout: float
     created_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from kilowatt.domain.commands import CommandStatus, Operation, Outcome
+from kilowatt.domain.local_list import is_removal
 from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
 
 CONFIGURATION = "Configuration"
@@ -59,20 +60,27 @@ def _id_tag_info(data: Payload) -> Payload:
     return optional(
         {"status": data["status"]},
         expiryDate=timestamp(data["expires_at"]) if data.get("expires_at") else None,
-        parentIdTag=(data.get("group_id") or None) and str(data["group_id"])[:20],
+        parentIdTag=(data.get("group_id") or None) and str(data["group_id"])[:ID_TAG_LENGTH],
     )
 
 
+ID_TAG_LENGTH = 20  # IdToken is CiString20Type
+
+
 def _local_list(params: Payload, command_id: int) -> Payload:
+    """Tokens longer than a 1.6 idTag are left out: cut short they would name another card."""
     entries = [
-        {"idTag": tag[:20], "idTagInfo": _id_tag_info(data)} if data else {"idTag": tag[:20]}
+        {"idTag": tag} if is_removal(data) else {"idTag": tag, "idTagInfo": _id_tag_info(data)}
         for tag, data in sorted(params["entries"].items())
+        if len(tag) <= ID_TAG_LENGTH
     ]
-    return {
-        "listVersion": int(params["version"]),
-        "updateType": "Full" if params["update_type"] == "full" else "Differential",
-        "localAuthorizationList": entries,
-    }
+    return optional(
+        {
+            "listVersion": int(params["version"]),
+            "updateType": "Full" if params["update_type"] == "full" else "Differential",
+        },
+        localAuthorizationList=entries or None,
+    )
 
 
 def _version_read(params: Payload, answer: Payload) -> Outcome:

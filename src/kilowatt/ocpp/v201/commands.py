@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kilowatt.domain.commands import CommandStatus, Operation, Outcome
+from kilowatt.domain.local_list import is_removal
 from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
 
 
@@ -156,11 +157,17 @@ def _variables_written(params: Payload, answer: Payload) -> Outcome:
     return Outcome(status, answer, error, data={"settings": settings, "refused": refused})
 
 
+ID_TOKEN_LENGTH = 36  # IdTokenType.idToken maxLength
+
+
 def _local_list(params: Payload, command_id: int) -> Payload:
+    """Tokens longer than a 2.0.1 idToken are left out; an empty list is no list at all."""
     entries = []
     for tag, data in sorted(params["entries"].items()):
-        entry: Payload = {"idToken": _token(tag, (data or {}).get("type"))}
-        if data:
+        if len(tag) > ID_TOKEN_LENGTH:
+            continue
+        entry: Payload = {"idToken": _token(tag, data.get("type"))}
+        if not is_removal(data):
             entry["idTokenInfo"] = optional(
                 {"status": data["status"]},
                 cacheExpiryDateTime=timestamp(data["expires_at"])
@@ -171,11 +178,13 @@ def _local_list(params: Payload, command_id: int) -> Payload:
                 else None,
             )
         entries.append(entry)
-    return {
-        "versionNumber": int(params["version"]),
-        "updateType": "Full" if params["update_type"] == "full" else "Differential",
-        "localAuthorizationList": entries,
-    }
+    return optional(
+        {
+            "versionNumber": int(params["version"]),
+            "updateType": "Full" if params["update_type"] == "full" else "Differential",
+        },
+        localAuthorizationList=entries or None,
+    )
 
 
 def _reserve(params: Payload, command_id: int) -> Payload:
@@ -300,7 +309,7 @@ COMMANDS: dict[Operation, Translation] = {
             componentVariable=[_variable_ref(v) for v in p["variables"]]
             if p.get("variables")
             else None,
-            componentCriteria=p.get("criteria"),
+            componentCriteria=p.get("criteria") or None,
         ),
     ),
     Operation.TRIGGER_MESSAGE: Translation(

@@ -34,6 +34,7 @@ commands = Table(
     Column("action", String(64), nullable=False, default=""),
     Column("request", JsonType),
     Column("response", JsonType),
+    Column("result", JsonType),
     Column("error", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
