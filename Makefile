@@ -4,14 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo serve test lint typecheck unit integration bench clean
+.PHONY: install demo serve test lint typecheck unit integration bench clean browser messages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	@if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -23,8 +23,8 @@ serve: install
 	$(BIN)/kilowatt serve
 
 lint: install
-	$(BIN)/ruff format --check src tests migrations bench
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench scripts
+	$(BIN)/ruff check src tests migrations bench scripts
 	$(BIN)/lint-imports
 
 typecheck: install
@@ -36,9 +36,22 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration -q -n 2
 
-test: lint typecheck
+# The browser tests drive Debian's chromium (browsers cannot be downloaded by Playwright here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	  { $$SUDO apt-get update -q >/dev/null && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
+
+test: lint typecheck browser
 	$(BIN)/python -m tests.preflight
 	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2
+
+# After changing a text of the dashboard: extract it into the gettext catalogs.
+messages: install
+	$(BIN)/python scripts/update_catalogs.py
 
 bench: install
 	$(BIN)/python bench/run.py

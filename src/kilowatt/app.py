@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from kilowatt import __version__
+from kilowatt import __version__, web
 from kilowatt.api import errors
 from kilowatt.api.routes import api_v1, files, health
 from kilowatt.bootstrap import Container, tune_gc
 from kilowatt.config import Settings
+from kilowatt.tls import TlsWebSocketProtocol, tls_options
 
 log = structlog.get_logger("kilowatt")
 
@@ -71,6 +72,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(api_v1)
     app.include_router(files.router)  # for stations: signed links, upload tokens
+    web.install(app, container.settings.assets_dir)  # the dashboard and its static files
 
     async def ocpp_endpoint(websocket: WebSocket) -> None:
         await container.ocpp.handle(websocket)
@@ -80,16 +82,25 @@ def create_app(container: Container) -> FastAPI:
     return app
 
 
-def uvicorn_config(settings: Settings, app_: FastAPI) -> uvicorn.Config:
+def uvicorn_config(settings: Settings, app_: FastAPI, *, tls_port: bool = False) -> uvicorn.Config:
+    """The server on KILOWATT_PORT (in TLS when a certificate is set and no TLS port), or with
+    ``tls_port`` its TLS twin on KILOWATT_TLS_PORT (which leaves the lifespan to the first)."""
+    tls = tls_port or settings.tls_on_main_port
     return uvicorn.Config(
         app_,
         host=settings.host,
-        port=settings.port,
+        port=settings.tls_port if tls_port else settings.port,
+        # uvicorn's WebSocket protocol, telling the app the client certificate (kilowatt/tls.py)
+        ws=TlsWebSocketProtocol,
+        **(tls_options(settings) if tls else {}),
         ws_max_size=settings.ocpp_max_message_bytes,
         ws_ping_interval=60,
         ws_ping_timeout=30,
         log_config=None,
         access_log=False,
-        lifespan="on",
+        lifespan="off" if tls_port else "on",
         timeout_graceful_shutdown=5,
+        # X-Forwarded-For is believed only from KILOWATT_TRUSTED_PROXIES (kilowatt.clients),
+        # not from whatever uvicorn's FORWARDED_ALLOW_IPS would allow.
+        proxy_headers=False,
     )

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
+from datetime import timedelta
 
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
+from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
+from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
 from kilowatt.persistence.migrate import is_current, upgrade_connection
 from kilowatt.persistence.models import start_mappers
 from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
+from kilowatt.services.access import AccessService
+from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
+from kilowatt.services.drivers import DriverService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.local_list import LocalListService
@@ -30,9 +36,11 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_control import RemoteControlService
 from kilowatt.services.reservations import ReservationService
+from kilowatt.services.sessions import SessionPolicy, SessionService
 from kilowatt.services.sites import SiteService
+from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
-from kilowatt.services.tokens import TokenService
+from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
@@ -61,6 +69,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     links = FileLinks(
         secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
     )
+    users = UserService(uow, clock, bus)
     services = Services(
         clock=clock,
         bus=bus,
@@ -79,6 +88,9 @@ def build_services(settings: Settings, database: Database) -> Services:
         stations=StationService(uow, clock, bus),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),
+        token_groups=TokenGroupService(uow, clock, bus),
+        drivers=DriverService(uow, clock, bus),
+        access=AccessService(uow, clock, bus),
         message_log=MessageLogService(uow, clock, bus),
         device_model=DeviceModelService(uow, clock, bus),
         remote_control=RemoteControlService(
@@ -86,7 +98,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         ),
         reservations=ReservationService(uow, clock, bus),
         local_list=LocalListService(uow, clock, bus),
-        users=UserService(uow, clock, bus),
+        users=users,
         firmware=FirmwareService(
             uow,
             clock,
@@ -106,11 +118,36 @@ def build_services(settings: Settings, database: Database) -> Services:
             upload_ttl=settings.diagnostics_upload_ttl,
         ),
         vendor=VendorService(uow, clock, bus),
+        audit=AuditService(uow, clock, bus),
+        sessions=SessionService(
+            uow,
+            clock,
+            bus,
+            users=users,
+            policy=SessionPolicy(
+                idle=timedelta(seconds=settings.session_idle_timeout),
+                lifetime=timedelta(seconds=settings.session_max_age),
+                max_failures_per_account=settings.login_max_failures,
+                max_failures_per_address=settings.login_max_failures_per_address,
+                throttle_window=timedelta(seconds=settings.login_throttle_window),
+            ),
+        ),
+        station_security=StationSecurityService(
+            uow,
+            clock,
+            bus,
+            ca=certificate_authority(
+                settings.ca_cert_file, settings.ca_key_file, settings.data_dir
+            ),
+            certificate_days=settings.station_certificate_days,
+            hash_workers=settings.ocpp_password_workers,
+        ),
     )
     remote = services.remote_control
     for area in (services.transactions, services.reservations, services.local_list):
         area.install(remote)
     services.device_model.install(remote)
+    services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)
     return services
@@ -129,6 +166,16 @@ def build(settings: Settings) -> Container:
         validate_outgoing=settings.ocpp_validate_outgoing,
         call_timeout=settings.ocpp_call_timeout,
         alone=not settings.redis_url,
+        guard=HandshakeGuard(
+            max_failures=settings.ocpp_auth_max_failures,
+            max_failures_per_source=settings.ocpp_auth_max_failures_per_source,
+            window=settings.ocpp_auth_failure_window,
+            block=settings.ocpp_auth_block_seconds,
+            max_block=settings.ocpp_auth_max_block_seconds,
+            max_handshakes=settings.ocpp_max_handshakes,
+            timeout=settings.ocpp_handshake_timeout,
+            trusted_proxies=settings.trusted_proxy_networks,
+        ),
     )
     local = LocalGateway(ocpp.registry, services)
     cluster = None

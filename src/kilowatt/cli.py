@@ -1,4 +1,5 @@
-"""``kilowatt``: serve, demo, simulate, bench, db upgrade, admin create, apikey create."""
+"""``kilowatt``: serve, demo, simulate, bench, db upgrade, org create, admin create, apikey
+create."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
 
 from kilowatt.config import Settings
 from kilowatt.domain.errors import DomainError
 from kilowatt.domain.users import Role
 
 if TYPE_CHECKING:
+    from kilowatt.domain.users import User
     from kilowatt.services.container import Services
+    from kilowatt.services.users import IssuedKey
 
 T = TypeVar("T")
 
@@ -24,9 +26,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 admin_app = typer.Typer(no_args_is_help=True, help="Operator accounts.")
 apikey_app = typer.Typer(no_args_is_help=True, help="API keys.")
+org_app = typer.Typer(no_args_is_help=True, help="Organizations (tenants).")
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(org_app, name="org")
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -52,6 +56,8 @@ def _fail(message: str) -> NoReturn:
 async def _serve(settings: Settings, upgrade: bool | None) -> None:
     from kilowatt.app import create_app, uvicorn_config
     from kilowatt.bootstrap import DatabaseNotReady, build, prepare_database
+    from kilowatt.persistence.certificates import certificate_authority
+    from kilowatt.tls import serve
 
     container = build(settings)
     try:
@@ -61,8 +67,21 @@ async def _serve(settings: Settings, upgrade: bool | None) -> None:
     except DatabaseNotReady as error:
         await container.close()
         _fail(str(error))
-    server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
-    await server.serve()
+    app_ = create_app(container)
+    try:
+        if settings.ca_cert_file:  # a configured CA must be readable before stations come
+            ca = certificate_authority(
+                settings.ca_cert_file, settings.ca_key_file, settings.data_dir
+            )
+            ca.ensure()
+        main = uvicorn_config(settings, app_)
+        twin = None
+        if settings.tls_cert_file and settings.tls_port:
+            twin = uvicorn_config(settings, app_, tls_port=True)
+    except (OSError, RuntimeError) as error:  # a TLS or CA file missing or unreadable
+        await container.close()
+        _fail(str(error))
+    await serve(main, twin)
 
 
 @app.command()
@@ -118,15 +137,58 @@ async def _with_services(action: Callable[[Services], Awaitable[T]]) -> T:
         await database.dispose()
 
 
+OrganizationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--organization", help="Name of the organization (default: the first one, 'Default')."
+    ),
+]
+SitesOption = Annotated[
+    list[int] | None,
+    typer.Option("--site", help="Limit to this site id (repeat for several); default: all."),
+]
+
+
+async def _organization_id(services: Services, name: str | None) -> int | None:
+    if name is None:
+        return None
+    return (await services.organizations.by_name(name)).id
+
+
+@org_app.command("create")
+def org_create(name: Annotated[str, typer.Option(help="Name of the new organization.")]) -> None:
+    """Create an organization; then give it an owner with `admin create --organization`."""
+
+    async def create(services: Services) -> int | None:
+        created = await services.users.create_organization(name, with_key=False)
+        return created.organization.id
+
+    try:
+        organization_id = asyncio.run(_with_services(create))
+    except DomainError as error:
+        _fail(str(error))
+    typer.echo(f"created organization {organization_id} ({name.strip()})")
+
+
 @admin_app.command("create")
 def admin_create(
     email: Annotated[str, typer.Option(help="Login email.")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     role: Annotated[Role, typer.Option(help="Role in the organization.")] = Role.OWNER,
+    organization: OrganizationOption = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    site: SitesOption = None,
 ) -> None:
-    """Create an operator account in the default organization."""
+    """Create an operator account (there is no default account, nor a default password)."""
+
+    async def create(services: Services) -> User:
+        organization_id = await _organization_id(services, organization)
+        return await services.users.create_user(
+            email, password, role, organization_id, name=name, site_ids=site or None
+        )
+
     try:
-        user = asyncio.run(_with_services(lambda s: s.users.create_user(email, password, role)))
+        user = asyncio.run(_with_services(create))
     except DomainError as error:
         _fail(str(error))
     typer.echo(f"created {user.email} ({user.role.value})")
@@ -136,10 +198,19 @@ def admin_create(
 def apikey_create(
     name: Annotated[str, typer.Option(help="What the key is for.")],
     role: Annotated[Role, typer.Option(help="Role the key acts with.")] = Role.ADMIN,
+    organization: OrganizationOption = None,
+    site: SitesOption = None,
 ) -> None:
     """Create an API key and print it (it is shown only this once)."""
+
+    async def create(services: Services) -> IssuedKey:
+        organization_id = await _organization_id(services, organization)
+        return await services.users.create_api_key(
+            name, role, organization_id, site_ids=site or None
+        )
+
     try:
-        issued = asyncio.run(_with_services(lambda s: s.users.create_api_key(name, role)))
+        issued = asyncio.run(_with_services(create))
     except DomainError as error:
         _fail(str(error))
     typer.echo(issued.secret)

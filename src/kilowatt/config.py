@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -37,6 +38,59 @@ class Settings(BaseSettings):
     pending_retry_interval: int = Field(default=60, ge=5, le=86400)
     ocpp_max_message_bytes: int = Field(default=262_144, ge=1024)
     ocpp_call_timeout: float = Field(default=30.0, gt=0)
+    # Station security (docs/operations.md, "Station security") -------------------------------
+    tls_cert_file: str = Field(
+        default="",
+        description="PEM certificate (chain) Kilowatt serves TLS with (wss://, https://); "
+        "empty: no TLS.",
+    )
+    tls_key_file: str = Field(default="", description="The private key of tls_cert_file.")
+    tls_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port for TLS while `port` stays plain; 0: `port` itself serves TLS.",
+    )
+    tls_client_ca_file: str = Field(
+        default="",
+        description="CA certificates that station client certificates (profile 3) must chain "
+        "to; empty: Kilowatt's own CA.",
+    )
+    ca_cert_file: str = Field(
+        default="",
+        description="Certificate of the CA that signs station certificates; empty: one is "
+        "created in <data dir>/ca/.",
+    )
+    ca_key_file: str = Field(default="", description="The private key of ca_cert_file.")
+    station_certificate_days: int = Field(
+        default=365, ge=1, le=3650, description="Validity of the station certificates signed."
+    )
+    ocpp_auth_max_failures: int = Field(
+        default=5, ge=1, description="Failed handshakes of one station before it is throttled."
+    )
+    ocpp_auth_max_failures_per_source: int = Field(
+        default=20,
+        ge=1,
+        description="Failed handshakes from one address before it is throttled.",
+    )
+    ocpp_auth_failure_window: float = Field(
+        default=60.0, gt=0, description="Seconds over which failed handshakes are counted."
+    )
+    ocpp_auth_block_seconds: float = Field(
+        default=30.0, gt=0, description="First block after too many failures; doubles after."
+    )
+    ocpp_auth_max_block_seconds: float = Field(
+        default=900.0, gt=0, description="Longest block after repeated failures."
+    )
+    ocpp_max_handshakes: int = Field(
+        default=200, ge=1, description="Handshakes checked at once; more are answered 503."
+    )
+    ocpp_handshake_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a handshake may take to be checked."
+    )
+    ocpp_password_workers: int = Field(
+        default=4, ge=1, le=64, description="Threads that check station passwords (argon2)."
+    )
     ocpp_validate_outgoing: bool = Field(
         default=True, description="Check every frame we send against the official schema."
     )
@@ -83,6 +137,63 @@ class Settings(BaseSettings):
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto are believed; empty: none (the peer's address is "
+        "the client's).",
+    )
+    session_idle_timeout: int = Field(
+        default=3_600, ge=60, description="Seconds of inactivity that end a dashboard session."
+    )
+    session_max_age: int = Field(
+        default=43_200, ge=60, description="Seconds after sign-in that end a session regardless."
+    )
+    session_cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure on every response (it always is on HTTPS "
+        "requests, including those a trusted proxy says were HTTPS).",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one account before it is throttled."
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one address before it is throttled."
+    )
+    login_throttle_window: int = Field(
+        default=900, ge=1, description="Seconds over which failed sign-ins are counted."
+    )
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tiles for the dashboard's site map ({z}/{x}/{y} template); empty for a "
+        "plain background (no outside requests).",
+    )
+    map_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="The credit the tile provider asks to be shown on the map.",
+    )
+    assets_dir: str = Field(
+        default="",
+        description="Where `npm ci` put the dashboard's front-end libraries (node_modules); "
+        "empty: the node_modules beside the source tree or in the working directory.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ip_network(part.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        ]
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -106,8 +217,12 @@ class Settings(BaseSettings):
         return Path(self.files_dir) if self.files_dir else self.data_dir / "files"
 
     @property
+    def tls_on_main_port(self) -> bool:
+        return bool(self.tls_cert_file) and not self.tls_port
+
+    @property
     def effective_public_url(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_on_main_port else 'http'}://{host}:{self.port}"

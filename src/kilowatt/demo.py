@@ -18,6 +18,7 @@ from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.stations import ConnectorSpec, CurrentType
 from kilowatt.domain.tokens import IdTokenType, TokenStatus
+from kilowatt.domain.users import Principal, Role
 from kilowatt.logging import configure
 from kilowatt.services.container import Services
 from kilowatt.services.ports import StationFilter
@@ -100,7 +101,7 @@ async def seed(services: Services) -> list[str]:
     """Create the demo network once; return the station identities."""
     organization = await services.organizations.ensure(ORGANIZATION)
     assert organization.id is not None
-    org = organization.id
+    org = Principal.system(organization.id, "demo")
     await services.vendor.ensure(org, RCD_SELF_TEST)
     existing = await services.stations.search(org, PageRequest(limit=100), StationFilter())
     if existing.items:
@@ -153,7 +154,7 @@ async def run_demo(port: int) -> None:
     identities = await seed(services)
     password = secrets.token_urlsafe(12)
     try:
-        await services.users.create_user(ADMIN_EMAIL, password)
+        await services.users.create_user(ADMIN_EMAIL, password, Role.OWNER)
     except Conflict:
         await services.users.set_password(ADMIN_EMAIL, password)
     issued = await services.users.create_api_key("demo")
@@ -170,7 +171,7 @@ async def run_demo(port: int) -> None:
         f"""
 Kilowatt demo is running: {len(identities)} simulated stations are charging.
 
-  URL           {base}
+  URL           {base}  (sign in at {base}/login)
   API docs      {base}/api/docs
   Login         {ADMIN_EMAIL}
   Password      {password}

@@ -972,9 +972,12 @@ async def test_ev_charging_needs_is_declined_with_a_reason(
 # Certificates ------------------------------------------------------------------------------
 
 
-async def test_sign_certificate_is_declined_and_recorded(
+async def test_sign_certificate_is_declined_and_recorded_without_authentication(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
+    """At security profile 0 anyone may claim the identity: no certificate for it (the
+    signing itself is tested in test_station_security.py); a V2G certificate is never
+    Kilowatt's to sign."""
     station = ids.station()
     register_station(api, station)
     async with charge_point201(server.ocpp_url, station) as cp:
@@ -983,14 +986,14 @@ async def test_sign_certificate_is_declined_and_recorded(
             "SignCertificate", {"csr": CSR, "certificateType": "V2GCertificate"}
         )
     assert answer.status == "Rejected"
-    assert answer.status_info["reason_code"] == "NotSupported"
+    assert answer.status_info["reason_code"] == "NotAuthenticated"
     assert v2g.status == "Rejected"
-    kept = events(api, station, kind="certificate")
-    assert sorted(e["data"]["certificate_type"] for e in kept) == [
-        "ChargingStationCertificate",
-        "V2GCertificate",
-    ]
-    assert all(e["severity"] == "warning" for e in kept)
+    assert v2g.status_info["reason_code"] == "NotSupported"
+    [unauthenticated] = events(api, station, kind="security")
+    assert unauthenticated["data"]["certificate_type"] == "ChargingStationCertificate"
+    [not_ours] = events(api, station, kind="certificate")
+    assert not_ours["data"]["certificate_type"] == "V2GCertificate"
+    assert {unauthenticated["severity"], not_ours["severity"]} == {"warning"}
 
 
 async def test_iso15118_certificate_requests_fail_cleanly(

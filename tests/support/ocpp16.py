@@ -70,6 +70,18 @@ class TestChargePoint(Answers16, ChargePoint):  # type: ignore[misc]
     async def on_data_transfer(self, call_unique_id: str, **_: Any) -> Any:
         return await self.respond("DataTransfer", call_unique_id)
 
+    # Security extension: logs and signed firmware (answers chosen by ``answers``) ----------
+
+    @on("GetLog")
+    async def on_get_log(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond(
+            "GetLog", call_unique_id, lambda _: {"status": "Accepted", "filename": "log.zip"}
+        )
+
+    @on("SignedUpdateFirmware")
+    async def on_signed_update_firmware(self, call_unique_id: str, **_: Any) -> Any:
+        return await self.respond("SignedUpdateFirmware", call_unique_id)
+
     # Convenience calls -------------------------------------------------------------------
 
     async def boot(self) -> Any:

@@ -1,6 +1,6 @@
 """Migrate the database named by KILOWATT_* and print a fresh API key: one process instead
 of two before a test server starts. With an organization name as argument, the key is one of
-that organization (created when missing)."""
+that organization (created when missing). The key is an owner's: it may do anything."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from kilowatt.bootstrap import build_services, prepare_database
 from kilowatt.config import Settings
+from kilowatt.domain.users import Role
 from kilowatt.persistence.db import Database
 
 
@@ -21,7 +22,9 @@ async def main(organization: str | None) -> None:
         organization_id = None
         if organization:
             organization_id = (await services.organizations.ensure(organization)).id
-        issued = await services.users.create_api_key("tests", organization_id=organization_id)
+        issued = await services.users.create_api_key(
+            "tests", Role.OWNER, organization_id=organization_id
+        )
     finally:
         await database.dispose()
     print(issued.secret)

@@ -77,6 +77,12 @@ class RunningServer:
     def ocpp_url(self) -> str:
         return f"ws://127.0.0.1:{self.settings.port}/ocpp"
 
+    @property
+    def tls_ocpp_url(self) -> str:
+        """wss:// on the TLS port of a server started with ``start_tls_server``."""
+        assert self.settings.tls_port, "this server has no TLS port"
+        return f"wss://127.0.0.1:{self.settings.tls_port}/ocpp"
+
     def api(self) -> httpx.Client:
         return httpx.Client(
             base_url=f"{self.base_url}/api/v1",
@@ -100,6 +106,9 @@ class RunningServer:
 def server_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     for name, value in settings.model_dump().items():
+        if value is None:  # unset optional settings stay unset
+            env.pop(f"KILOWATT_{name.upper()}", None)
+            continue
         env[f"KILOWATT_{name.upper()}"] = str(value.value if hasattr(value, "value") else value)
     return env
 
@@ -143,6 +152,21 @@ def start_server(backend: str, data_dir: Path, **overrides: Any) -> RunningServe
         database_url = f"sqlite+aiosqlite:///{data_dir / 'kilowatt.sqlite3'}"
     settings = server_settings(data_dir, database_url, **overrides)
     return launch(settings, backend, prepare_database(settings), data_dir / "server.log")
+
+
+def start_tls_server(
+    backend: str, data_dir: Path, cert_file: Path, key_file: Path, **overrides: Any
+) -> RunningServer:
+    """``start_server`` serving TLS with ``cert_file``/``key_file`` on a port of its own
+    (``tls_port``) besides its plain port."""
+    return start_server(
+        backend,
+        data_dir,
+        tls_cert_file=str(cert_file),
+        tls_key_file=str(key_file),
+        tls_port=free_port(),
+        **overrides,
+    )
 
 
 def launch(settings: Settings, backend: str, api_key: str, log_path: Path) -> RunningServer:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from kilowatt.api.routes.events import (
+from kilowatt.domain.ownership import StationOwner, node_of, orphaned, owner_token
+from kilowatt.services.bus import InProcessBus
+from kilowatt.services.live import (
     StationOrganizations,
     organization_of_event,
     server_sent_event,
 )
-from kilowatt.domain.ownership import StationOwner, node_of, orphaned, owner_token
-from kilowatt.services.bus import InProcessBus
 
 # Owners -----------------------------------------------------------------------------------
 

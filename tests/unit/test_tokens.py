@@ -25,7 +25,7 @@ def token(
     status: TokenStatus = TokenStatus.ACCEPTED,
     *,
     expires_at: datetime | None = None,
-    group_id: str | None = None,
+    group_id: int | None = None,
 ) -> IdToken:
     return IdToken(
         organization_id=1,
@@ -148,7 +148,7 @@ def test_concurrent_tx_never_hides_an_expiry_date() -> None:
 
 def test_decision_carries_expiry_and_group() -> None:
     expires = NOW + timedelta(days=7)
-    decision = authorize(token(expires_at=expires, group_id="FLEET-7"), NOW)
+    decision = authorize(token(expires_at=expires, group_id=7), NOW, parent_id_tag="FLEET-7")
     assert decision == AuthorizationDecision(
         AuthorizationStatus.ACCEPTED, expires_at=expires, group_id="FLEET-7"
     )
@@ -156,7 +156,9 @@ def test_decision_carries_expiry_and_group() -> None:
 
 def test_refused_decision_still_carries_expiry_and_group() -> None:
     expires = NOW - timedelta(days=1)
-    decision = authorize(token(TokenStatus.BLOCKED, expires_at=expires, group_id="G"), NOW)
+    decision = authorize(
+        token(TokenStatus.BLOCKED, expires_at=expires, group_id=3), NOW, parent_id_tag="G"
+    )
     assert decision == AuthorizationDecision(
         AuthorizationStatus.BLOCKED, expires_at=expires, group_id="G"
     )

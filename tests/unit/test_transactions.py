@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -28,6 +27,7 @@ from kilowatt.domain.transactions import (
     start_key,
     supersede,
 )
+from tests.support.records import fields
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(hours=2)
@@ -59,7 +59,7 @@ def open_tx(
 
 
 def snapshot(tx: Transaction) -> dict[str, object]:
-    return copy.deepcopy(vars(tx))
+    return fields(tx)
 
 
 # --- open_transaction ----------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import os
 import random
@@ -37,6 +36,7 @@ from kilowatt.domain.transactions import (
     open_from_event,
     record_authorization,
 )
+from tests.support.records import fields
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 T0 = NOW - timedelta(hours=2)
@@ -66,7 +66,7 @@ def facts(
 
 
 def snapshot(tx: Transaction) -> dict[str, object]:
-    state = copy.deepcopy(vars(tx))
+    state = fields(tx)
     state["flags"] = sorted(tx.flags)  # the order flags were raised in is not state
     return state
 

@@ -277,6 +277,9 @@ def test_status_report_of_the_station_without_timestamp() -> None:
         (AuthorizationStatus.INVALID, "Invalid"),
         (AuthorizationStatus.CONCURRENT_TX, "ConcurrentTx"),
         (AuthorizationStatus.UNKNOWN, "Invalid"),
+        # 1.6 has no "not here" or "not now": Invalid is the closest (docs/operations.md).
+        (AuthorizationStatus.NOT_AT_THIS_LOCATION, "Invalid"),
+        (AuthorizationStatus.NOT_AT_THIS_TIME, "Invalid"),
     ],
 )
 def test_id_tag_info_status(status: AuthorizationStatus, text: str) -> None:

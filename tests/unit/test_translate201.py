@@ -45,6 +45,7 @@ from kilowatt.ocpp.v201.translate import (
     transaction_event,
 )
 from kilowatt.services.transactions import TokenRef, TransactionEventInput
+from tests.support.records import fields
 
 V201 = ProtocolVersion.OCPP201
 TS = "2024-05-01T12:00:00Z"
@@ -245,6 +246,8 @@ def test_an_unknown_token_type_is_refused() -> None:
         (AuthorizationStatus.INVALID, "Invalid"),
         (AuthorizationStatus.CONCURRENT_TX, "ConcurrentTx"),
         (AuthorizationStatus.UNKNOWN, "Unknown"),
+        (AuthorizationStatus.NOT_AT_THIS_LOCATION, "NotAtThisLocation"),
+        (AuthorizationStatus.NOT_AT_THIS_TIME, "NotAtThisTime"),
     ],
 )
 def test_id_token_info_status(status: AuthorizationStatus, text: str) -> None:
@@ -628,7 +631,7 @@ def report_payload(*report_data: dict[str, Any], request_id: int = 17) -> dict[s
 
 
 def as_dicts(found: list[DeviceVariable]) -> list[dict[str, Any]]:
-    return [vars(v) for v in found]
+    return [fields(v) for v in found]
 
 
 def test_device_variables_of_one_attribute_with_characteristics() -> None:

@@ -66,6 +66,16 @@ class Operation(StrEnum):
     UPDATE_FIRMWARE = "update_firmware"
     GET_DIAGNOSTICS = "get_diagnostics"
     VENDOR = "vendor"
+    # Security (1.6 security extension, 2.0.1 block A and M)
+    ROTATE_PASSWORD = "rotate_password"  # noqa: S105 (an operation name)
+    """A new random HTTP Basic password, sent to the station (1.6 AuthorizationKey, 2.0.1
+    BasicAuthPassword); the old one works until the station accepts the new one."""
+    INSTALL_CERTIFICATE = "install_certificate"
+    DELETE_CERTIFICATE = "delete_certificate"
+    GET_INSTALLED_CERTIFICATE_IDS = "get_installed_certificate_ids"
+    EXTENDED_TRIGGER_MESSAGE = "extended_trigger_message"
+    GET_LOG = "get_log"
+    SIGNED_UPDATE_FIRMWARE = "signed_update_firmware"
 
 
 # Operations that exist in one protocol version only; every other operation exists in both.
@@ -80,6 +90,7 @@ ONLY_IN: dict[Operation, str] = {
     Operation.SET_DISPLAY_MESSAGE: "2.0.1",
     Operation.GET_DISPLAY_MESSAGES: "2.0.1",
     Operation.CLEAR_DISPLAY_MESSAGE: "2.0.1",
+    Operation.EXTENDED_TRIGGER_MESSAGE: "1.6",
 }
 
 

@@ -39,3 +39,15 @@ class TooLarge(DomainError):
 
 class StationOffline(DomainError):
     """A command was addressed to a station that holds no connection."""
+
+
+class Throttled(DomainError):
+    """Too many failed attempts: refused without looking further, for ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AppendOnly(DomainError):
+    """An attempt to change or remove a record that may only ever be added (the audit log)."""

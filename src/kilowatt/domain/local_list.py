@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kilowatt.domain.access import AccessRule, Place, always_allowed
 from kilowatt.domain.tokens import IdToken, TokenStatus
 
 Entries = dict[str, dict[str, Any]]
@@ -23,19 +25,46 @@ class LocalList:
     id: int | None = None
 
 
-def entry(token: IdToken) -> dict[str, Any]:
+def entry(token: IdToken, parent_id_tag: str | None = None) -> dict[str, Any]:
     return {
         "status": token.status.value,
         "type": token.type.value,
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
-        "group_id": token.group_id,
+        "group_id": parent_id_tag,
     }
 
 
-def desired(tokens: list[IdToken]) -> Entries:
-    """Every token that may charge there; a blocked or invalid token is kept in the list too,
-    so that an offline station refuses it rather than falling back to its cache."""
-    return {token.value: entry(token) for token in tokens if token.status != TokenStatus.INVALID}
+def desired(
+    tokens: Iterable[IdToken],
+    parents: Mapping[int, str | None] | None = None,
+    *,
+    place: Place | None = None,
+    rules: Iterable[AccessRule] = (),
+) -> Entries:
+    """The list a station should hold: the tokens that may charge there at any time (every
+    token of the organization at a public station; at a private one, those of the groups a
+    rule without time windows grants it). A blocked or expired token among them is kept too,
+    so that an offline station refuses it rather than falling back to its cache; an invalid
+    one is left out.
+
+    A token whose group may charge there only in time windows is left out: a list entry
+    cannot say when, and a station that finds a token in its list may start at once without
+    asking. Left out, it is authorized online, where the windows apply. ``parents`` maps a
+    group id to its parent id tag."""
+    parents = parents or {}
+    rules = list(rules)
+    wanted = [
+        token
+        for token in tokens
+        if token.status != TokenStatus.INVALID
+        and (place is None or always_allowed(place, token.group_id, rules))
+    ]
+    return {
+        token.value: entry(
+            token, parents.get(token.group_id) if token.group_id is not None else None
+        )
+        for token in wanted
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from kilowatt.domain.users import Role
+from kilowatt.domain.commands import Operation
+from kilowatt.domain.users import Principal, Role
 
 
 class Permission(StrEnum):
@@ -25,6 +26,11 @@ class Permission(StrEnum):
     USERS_MANAGE = "users:manage"
     """Operator accounts and API keys."""
     AUDIT_READ = "audit:read"
+    SECURITY_MANAGE = "security:manage"
+    """Station credentials and certificates: password rotation, installing, deleting and
+    listing certificates (as commands, besides commands:send)."""
+    ORGANIZATIONS_CREATE = "organizations:create"
+    """New organizations (tenants), each with its first owner."""
     FINANCE_MANAGE = "finance:manage"
     """Tariffs, wallets, invoices."""
 
@@ -37,7 +43,7 @@ _READ = {
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(set(Permission) - {Permission.ORGANIZATIONS_CREATE}),
     Role.OPERATOR: frozenset(
         _READ
         | {
@@ -61,8 +67,52 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def allows(role: Role, permission: Permission) -> bool:
-    return permission in GRANTS[role]
+ORGANIZATION_WIDE = frozenset(
+    {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.ORGANIZATIONS_CREATE}
+)
+"""Never held by a caller limited to some sites, whatever its role: accounts, keys and the audit
+log span the whole organization."""
+
+FIRMWARE_OPERATIONS = frozenset(
+    {
+        Operation.UPDATE_FIRMWARE,
+        Operation.SIGNED_UPDATE_FIRMWARE,
+        Operation.GET_DIAGNOSTICS,
+        Operation.GET_LOG,
+    }
+)
+"""Commands that also need firmware:manage (they hand a station a firmware image or fetch its
+logs), besides commands:send."""
+SECURITY_OPERATIONS = frozenset(
+    {
+        "rotate_password",
+        "install_certificate",
+        "delete_certificate",
+        "get_installed_certificate_ids",
+    }
+)
+"""Commands (Operation values) that also need security:manage: they change or reveal what a
+station trusts."""
+
+
+def permissions_of(role: Role, *, limited: bool = False) -> frozenset[Permission]:
+    granted = GRANTS[role]
+    return granted - ORGANIZATION_WIDE if limited else granted
+
+
+def allows(who: Role | Principal, permission: Permission) -> bool:
+    if isinstance(who, Principal):
+        return permission in permissions_of(who.role, limited=who.limited)
+    return permission in GRANTS[who]
+
+
+def command_permissions(operation: Operation) -> frozenset[Permission]:
+    needed = {Permission.COMMANDS_SEND}
+    if operation in FIRMWARE_OPERATIONS:
+        needed.add(Permission.FIRMWARE_MANAGE)
+    if operation.value in SECURITY_OPERATIONS:
+        needed.add(Permission.SECURITY_MANAGE)
+    return frozenset(needed)
 
 
 def may_grant(granter: Role, role: Role) -> bool:
@@ -70,3 +120,9 @@ def may_grant(granter: Role, role: Role) -> bool:
     if granter is Role.OWNER:
         return True
     return granter is Role.ADMIN and role is not Role.OWNER
+
+
+def may_manage(granter: Role, holder: Role) -> bool:
+    """Whether ``granter`` may change or remove an account or key that has role ``holder``:
+    the same rule as making one (an admin leaves owners alone)."""
+    return may_grant(granter, holder)

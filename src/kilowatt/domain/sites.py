@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kilowatt.domain.access import AccessMode
 from kilowatt.domain.errors import InvalidInput
 
 
@@ -23,6 +24,9 @@ class Site:
     latitude: float | None = None
     longitude: float | None = None
     grid_capacity_w: int | None = None
+    access: AccessMode = AccessMode.PUBLIC
+    """Public: any valid token of the organization may charge; private: only the token groups
+    an access rule grants (domain/access.py)."""
     id: int | None = None
 
 

@@ -7,10 +7,11 @@ calls connector ``n``; 1.6 connector 0 (the whole station) is kept on the statio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kilowatt.domain.access import AccessMode
 from kilowatt.domain.errors import InvalidInput
 
 
@@ -130,7 +131,25 @@ class Station:
     diagnostics_status: str = ""
     connected_node: str | None = None
     """The owner ("<node>/<connection>", see domain/ownership.py) of the socket it is online on."""
+    security_profile: int = 0
+    """OCPP security profile 0-3 (domain/station_security.py): raised by connections that show
+    more, lowered only by an operator."""
+    password_hash: str = field(default="", repr=False)
+    """argon2 hash of the station's HTTP Basic password; empty: none. Never the password."""
+    pending_password_hash: str = field(default="", repr=False)
+    """A rotated password the station has not confirmed yet; both work until it does."""
+    password_updated_at: datetime | None = None
+    access: AccessMode | None = None
+    """Public or private (domain/access.py); None: as its site (public without a site)."""
     id: int | None = None
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash or self.pending_password_hash)
+
+    @property
+    def rotation_pending(self) -> bool:
+        return bool(self.pending_password_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +160,7 @@ class StationRef:
     organization_id: int
     ocpp_id: str
     registration_status: RegistrationStatus
+    security_profile: int = 0
 
 
 @dataclass(eq=False)

@@ -1,8 +1,9 @@
-"""Operator users and API keys."""
+"""Operator users, API keys, who is calling (Principal) and what they may see (Scope)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,36 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+class ActorKind(StrEnum):
+    USER = "user"
+    API_KEY = "api_key"
+    SYSTEM = "system"
+    """The command line, seeding, background work."""
+    ANONYMOUS = "anonymous"
+    """Someone not (yet) signed in: a failed login."""
+
+
+def site_scope(site_ids: Iterable[int] | None) -> frozenset[int] | None:
+    """None (every site of the organization) or the set of sites."""
+    return None if site_ids is None else frozenset(int(s) for s in site_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a caller may see: one organization, and in it every site (``site_ids`` None) or
+    only some. A station without a site is outside every limited scope."""
+
+    organization_id: int
+    site_ids: frozenset[int] | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.site_ids is not None
+
+    def allows_site(self, site_id: int | None) -> bool:
+        return self.site_ids is None or (site_id is not None and site_id in self.site_ids)
+
+
 @dataclass(eq=False)
 class User:
     organization_id: int
@@ -25,7 +56,15 @@ class User:
     created_at: datetime
     is_active: bool = True
     last_login_at: datetime | None = None
+    name: str = ""
+    site_ids: list[int] | None = None
+    """None: every site of the organization; else only these."""
+    updated_at: datetime | None = None
     id: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
 
 
 @dataclass(eq=False)
@@ -40,6 +79,8 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    site_ids: list[int] | None = None
+    created_by: str = ""
     id: int | None = None
 
     @property
@@ -49,8 +90,55 @@ class ApiKey:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the organization they act in and their role."""
+    """Who is calling: the organization they act in, their role, the sites they are limited to
+    (None: all), and for the audit log what they are (user, API key...) and where from."""
 
     organization_id: int
     role: Role
     name: str
+    site_ids: frozenset[int] | None = None
+    kind: ActorKind = ActorKind.SYSTEM
+    actor_id: int | None = None
+    address: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.organization_id, self.site_ids)
+
+    @property
+    def limited(self) -> bool:
+        return self.site_ids is not None
+
+    def at(self, address: str | None) -> Principal:
+        return replace(self, address=address)
+
+    @classmethod
+    def system(cls, organization_id: int, name: str = "system") -> Principal:
+        """Kilowatt itself (or the command line) acting for an organization."""
+        return cls(organization_id=organization_id, role=Role.OWNER, name=name)
+
+    @classmethod
+    def of_user(cls, user: User, address: str | None = None) -> Principal:
+        assert user.id is not None
+        return cls(
+            organization_id=user.organization_id,
+            role=user.role,
+            name=user.email,
+            site_ids=site_scope(user.site_ids),
+            kind=ActorKind.USER,
+            actor_id=user.id,
+            address=address,
+        )
+
+    @classmethod
+    def of_key(cls, key: ApiKey, address: str | None = None) -> Principal:
+        assert key.id is not None
+        return cls(
+            organization_id=key.organization_id,
+            role=key.role,
+            name=key.name,
+            site_ids=site_scope(key.site_ids),
+            kind=ActorKind.API_KEY,
+            actor_id=key.id,
+            address=address,
+        )

@@ -14,6 +14,7 @@ import structlog
 
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
 from kilowatt.domain.events import Direction
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import ProtocolVersion, RegistrationStatus, StationRef
 from kilowatt.ocpp import rpc, schemas
 from kilowatt.ocpp.message_log import MessageLog
@@ -94,6 +95,10 @@ class OcppConnection:
         self.closed = False
         self.owner = ""
         """This connection as the station's owner, "<node>/<connection>" (domain/ownership.py)."""
+        self.authenticated = SecurityProfile.NONE
+        """The security profile this connection showed at its handshake (0: it proved nothing)."""
+        self._after: list[Callable[[], Awaitable[None]]] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[Any] | None = None
         self._call_lock = asyncio.Lock()
         self.commands = asyncio.Lock()
@@ -119,6 +124,25 @@ class OcppConnection:
     async def close(self, code: int = 1000, reason: str = "") -> None:
         self.closed = True
         await self.transport.close(code, reason)
+
+    def after_reply(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` once the answer to the CALL being handled is sent (a handler's
+        follow-up CALL, such as CertificateSigned after SignCertificate). Dropped when the
+        handler fails."""
+        self._after.append(work)
+
+    def _run_after(self) -> None:
+        works, self._after = self._after, []
+        for work in works:
+            task = asyncio.create_task(self._follow_up(work))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _follow_up(self, work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await work()
+        except Exception:
+            log.exception("follow-up of a station message failed", station=self.ref.ocpp_id)
 
     def set_registration(self, status: RegistrationStatus) -> None:
         if status is not self.ref.registration_status:
@@ -167,6 +191,7 @@ class OcppConnection:
             )
             await self._send_error(call.unique_id, call.action, error)
             return
+        self._after.clear()
         try:
             schemas.check(self.version, call.action, call.payload, response=False)
             response = await handler(self, call.payload)
@@ -209,6 +234,8 @@ class OcppConnection:
             call.unique_id,
             call.action,
         )
+        if self._after:
+            self._run_after()
 
     def _on_reply(self, reply: CallResult | CallError, text: str) -> None:
         pending = self._pending
@@ -243,10 +270,12 @@ class OcppConnection:
         payload: Payload,
         timeout: float | None = None,
         on_sent: Callable[[], Awaitable[None]] | None = None,
+        logged: Payload | None = None,
     ) -> Payload:
         """Send a CALL and wait for its answer. One CALL is outstanding at a time, as OCPP
         requires; further calls wait their turn, in order. ``on_sent`` runs once the frame is
-        on its way (a queued command becomes a sent one)."""
+        on its way (a queued command becomes a sent one). ``logged``: what the message log
+        keeps instead of ``payload`` (a payload carrying a secret)."""
         if asyncio.current_task() is self._reader:
             raise RuntimeError("call() from the reading task would wait for itself")
         if self.validate_outgoing:
@@ -259,7 +288,11 @@ class OcppConnection:
             self._pending = (unique_id, action, future)
             try:
                 await self._send(
-                    rpc.encode_call(unique_id, action, payload), MessageType.CALL, unique_id, action
+                    rpc.encode_call(unique_id, action, payload),
+                    MessageType.CALL,
+                    unique_id,
+                    action,
+                    None if logged is None else rpc.encode_call(unique_id, action, logged),
                 )
                 if on_sent is not None:
                     await on_sent()
@@ -276,8 +309,10 @@ class OcppConnection:
             action,
         )
 
-    async def _send(self, text: str, kind: MessageType, unique_id: str, action: str) -> None:
-        self._log(Direction.OUT, kind, unique_id, action, text)
+    async def _send(
+        self, text: str, kind: MessageType, unique_id: str, action: str, logged: str | None = None
+    ) -> None:
+        self._log(Direction.OUT, kind, unique_id, action, text if logged is None else logged)
         try:
             await self.transport.send(text)
         except TransportClosed:

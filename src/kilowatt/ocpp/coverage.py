@@ -64,24 +64,29 @@ ROUTERS: dict[ProtocolVersion, Router] = {
 
 # What each handled message does, where it is more than "stored".
 NOTES = {
-    "Authorize": "token state, expiry and group (parentIdTag / groupIdToken)",
+    "Authorize": "token state, expiry and group (parentIdTag / groupIdToken); access rules "
+    "(2.0.1 NotAtThisLocation / NotAtThisTime, 1.6 Invalid)",
     "BootNotification": "station identity stored; Accepted, Pending or Rejected by registration",
     "DataTransfer": "kept as a station event; answered UnknownVendorId (no vendor extension)",
     "MeterValues": "readings normalised (Wh, W, V, A, %, °C) and stored in one batch",
-    "StartTransaction": "CSMS-assigned id; replays get the same id; ConcurrentTx",
+    "StartTransaction": "CSMS-assigned id; replays get the same id; access rules; ConcurrentTx",
     "StopTransaction": "replays change nothing; unknown ids and odd meters kept, flagged",
     "StatusNotification": "connector status and history; older reports never overwrite newer",
-    "TransactionEvent": "seqNo: duplicates ignored, gaps flagged, applied in order",
+    "TransactionEvent": "seqNo: duplicates ignored, gaps flagged, applied in order; the "
+    "starting token checked against access rules",
     "NotifyReport": "device model stored, queryable at /stations/{id}/device-model",
     "NotifyEvent": "station event; Connector AvailabilityState updates the connector",
-    "SignCertificate": "answered Rejected until Kilowatt runs a CA (security issue)",
+    "SignCertificate": "signed by Kilowatt's CA for the station's own identity (CN) on an "
+    "authenticated connection, then CertificateSigned; otherwise Rejected, with a security event",
     "LogStatusNotification": "on the station and on the upload it names (2.0.1 requestId)",
     "FirmwareStatusNotification": "progress of the update (2.0.1 requestId; 1.6 the latest); "
     "campaigns advance on it",
-    "SignedFirmwareStatusNotification": "progress of the station's latest firmware update",
+    "SignedFirmwareStatusNotification": "progress of the update its requestId names (else the "
+    "latest)",
+    "SecurityEventNotification": "kept as a security event",
     "DiagnosticsStatusNotification": "on the station and on its latest diagnostics upload",
-    "Get15118EVCertificate": "answered Failed until Kilowatt runs a CA (security issue)",
-    "GetCertificateStatus": "answered Failed until Kilowatt runs a CA (security issue)",
+    "Get15118EVCertificate": "answered Failed: Kilowatt runs no V2G PKI",
+    "GetCertificateStatus": "answered Failed: Kilowatt runs no V2G PKI",
     "NotifyEVChargingNeeds": "kept; answered Rejected (no schedule is computed yet)",
     "Heartbeat": "current time; presence written in batches",
 }
@@ -93,6 +98,13 @@ SENT_NOTES = {
     "GetDiagnostics": "one-time upload location hosted by Kilowatt",
     "GetLog": "one-time upload location hosted by Kilowatt",
     "DataTransfer": "and vendor templates (vendor command)",
+    "ChangeConfiguration": "AuthorizationKey only by `rotate_password` (hex of the password)",
+    "SetVariables": "SecurityCtrlr.BasicAuthPassword only by `rotate_password`",
+}
+
+# CSMS-initiated actions sent by Kilowatt itself rather than by a command.
+SENT_BY_KILOWATT = {
+    "CertificateSigned": "after an accepted SignCertificate: the chain Kilowatt's CA signed",
 }
 
 
@@ -140,6 +152,8 @@ def _rows(version: ProtocolVersion) -> list[tuple[str, str, str, str]]:
                 commands = ", ".join(f"`{name}`" for name in sorted(sent[action]))
                 extra = SENT_NOTES.get(action)
                 status, note = "sent", f"command {commands}" + (f"; {extra}" if extra else "")
+            elif action in SENT_BY_KILOWATT:
+                status, note = "sent", SENT_BY_KILOWATT[action]
             elif action in SECURITY:
                 status, note = "not yet", "security issue"
             else:

@@ -9,10 +9,11 @@ from typing import Any
 import structlog
 
 from kilowatt.domain.commands import CommandRequest, CommandStatus, Operation, Outcome
-from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.errors import DomainError, InvalidInput
+from kilowatt.domain.station_security import PASSWORD_LENGTH
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp import schemas, v16, v201
-from kilowatt.ocpp.commands import Translation
+from kilowatt.ocpp.commands import SECRET, Translation
 from kilowatt.ocpp.connection import CallFailed, ConnectionGone, OcppConnection
 from kilowatt.ocpp.registry import ConnectionRegistry
 from kilowatt.ocpp.rpc import RpcError
@@ -41,9 +42,13 @@ class LocalGateway:
         translation = TABLES[version].get(Operation(operation))
         if translation is None:
             raise InvalidInput("operation", f"{operation} is not an OCPP {version.value} operation")
+        if translation.secret:  # made when it is sent; any password of the right shape here
+            params = {**params, SECRET: "0" * PASSWORD_LENGTH}
         try:
             payload = translation.build(params, 0)
-        except (KeyError, TypeError, ValueError) as error:
+        except ValueError as error:
+            raise InvalidInput("params", f"cannot build {translation.action}: {error}") from None
+        except (KeyError, TypeError) as error:
             raise InvalidInput("params", f"cannot build {translation.action}: {error!r}") from None
         try:
             schemas.check(version, translation.action, payload, response=False)
@@ -74,18 +79,32 @@ class LocalGateway:
                 CommandStatus.FAILED,
                 error=f"{request.operation} is not an OCPP {connection.version.value} operation",
             )
+        params = request.params
+        if translation.secret:
+            # The station's new password exists here, on the node holding its socket, and in
+            # the CALL; the command record and the message log keep the redacted CALL.
+            try:
+                secret = await self.services.station_security.begin_rotation(request.command_id)
+            except DomainError as error:
+                return Outcome(CommandStatus.FAILED, error=str(error))
+            params = {**params, SECRET: secret}
         try:
-            payload = translation.build(request.params, request.command_id)
+            payload = translation.build(params, request.command_id)
         except (KeyError, TypeError, ValueError) as error:
             return Outcome(CommandStatus.FAILED, error=f"invalid parameters: {error!r}")
+        shown = translation.shown(payload)
         remote = self.services.remote_control
 
         async def sent() -> None:
-            await remote.record_sent(request.command_id, translation.action, payload)
+            await remote.record_sent(request.command_id, translation.action, shown)
 
         try:
             answer = await connection.call(
-                translation.action, payload, timeout=request.timeout, on_sent=sent
+                translation.action,
+                payload,
+                timeout=request.timeout,
+                on_sent=sent,
+                logged=shown if shown is not payload else None,
             )
         except RpcError as error:
             return Outcome(CommandStatus.FAILED, error=f"invalid request: {error.description}")

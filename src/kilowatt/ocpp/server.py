@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import orjson
@@ -15,11 +17,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.ownership import StationOwner, new_node_id, owner_token
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
     RegistrationStatus,
+    StationRef,
     check_identity,
 )
-from kilowatt.ocpp import v16, v201
+from kilowatt.ocpp import auth, v16, v201
+from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.connection import OcppConnection, Router, TransportClosed
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.registry import ConnectionRegistry
@@ -80,11 +85,35 @@ def choose_subprotocol(offered: list[str]) -> str | None:
     return next((name for name in SUBPROTOCOLS if name in wanted), None)
 
 
-async def deny(websocket: HTTPConnection, status: int, error: str, detail: str) -> None:
+async def deny(
+    websocket: HTTPConnection,
+    status: int,
+    error: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     body = orjson.dumps({"error": error, "detail": detail})
-    response = Response(body, status_code=status, media_type="application/json")
+    response = Response(
+        body, status_code=status, media_type="application/json", headers=dict(headers or {})
+    )
     assert isinstance(websocket, WebSocket)
     await websocket.send_denial_response(response)
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    status: int
+    error: str
+    detail: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    ref: StationRef
+    subprotocol: str
+    authenticated: SecurityProfile
+    """The profile the connection showed (0: it proved nothing)."""
 
 
 class Ownership(Protocol):
@@ -122,8 +151,10 @@ class OcppServer:
         presence_interval: float = 15.0,
         node_id: str | None = None,
         alone: bool = True,
+        guard: HandshakeGuard | None = None,
     ) -> None:
         self.services = services
+        self.guard = guard or HandshakeGuard()
         self.node_id = node_id or new_node_id()
         self.alone = alone
         """No other node shares the database: at start-up no station can be online."""
@@ -169,22 +200,28 @@ class OcppServer:
         except InvalidInput as error:
             await deny(websocket, 400, "invalid_station_id", error.message)
             return
-        offered = list(websocket.scope.get("subprotocols") or [])
-        subprotocol = choose_subprotocol(offered)
-        if subprotocol is None:
+        if not self.guard.enter():
+            log.warning("handshake refused: too many at once", station=identity)
             await deny(
                 websocket,
-                400,
-                "unsupported_subprotocol",
-                f"offered {offered or 'no subprotocol'}; this server speaks "
-                f"{', '.join(SUBPROTOCOLS)}",
+                503,
+                "busy",
+                "too many stations are connecting at once; retry shortly",
+                {"Retry-After": "5"},
             )
             return
-        ref = await self.services.provisioning.resolve(identity)
-        if ref is None:
-            log.info("unknown station refused", station=identity)
-            await deny(websocket, 404, "unknown_station", f"no station {identity!r} is registered")
+        try:
+            async with asyncio.timeout(self.guard.timeout):
+                outcome = await self._handshake(websocket, identity)
+        except TimeoutError:
+            log.warning("handshake timed out", station=identity)
+            outcome = Denial(503, "handshake_timeout", "the handshake could not be checked in time")
+        finally:
+            self.guard.leave()
+        if isinstance(outcome, Denial):
+            await deny(websocket, outcome.status, outcome.error, outcome.detail, outcome.headers)
             return
+        ref, subprotocol = outcome.ref, outcome.subprotocol
         router = SUBPROTOCOLS[subprotocol]
         await websocket.accept(subprotocol=subprotocol)
         transport = StarletteTransport(websocket)
@@ -199,6 +236,7 @@ class OcppServer:
             call_timeout=self.call_timeout,
         )
         connection.owner = owner_token(self.node_id)
+        connection.authenticated = outcome.authenticated
         previous = self.registry.register(connection)
         if previous is not None:
             await previous.close(*REPLACED)
@@ -213,6 +251,7 @@ class OcppServer:
             station=identity,
             version=router.version.value,
             remote=transport.remote,
+            authenticated=int(outcome.authenticated),
         )
         try:
             await connection.serve()
@@ -228,6 +267,77 @@ class OcppServer:
                 code=transport.close_code,
                 reason=transport.close_reason or None,
             )
+
+    async def _handshake(self, websocket: WebSocket, identity: str) -> Admitted | Denial:
+        """Everything checked before the WebSocket is accepted. Nothing here touches a
+        connection the station may already have: a refused attempt leaves it working."""
+        source = self.guard.source(websocket)
+        shown = auth.presented(websocket, source)
+        wait = self.guard.blocked(identity, source, shown.certificate_cn)
+        if wait > 0:
+            log.info("handshake throttled", station=identity, remote=source, retry_after=wait)
+            return Denial(
+                429,
+                "too_many_attempts",
+                "too many failed attempts; try again later",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+        offered = list(websocket.scope.get("subprotocols") or [])
+        subprotocol = choose_subprotocol(offered)
+        if subprotocol is None:
+            return Denial(
+                400,
+                "unsupported_subprotocol",
+                f"offered {offered or 'no subprotocol'}; this server speaks "
+                f"{', '.join(SUBPROTOCOLS)}",
+            )
+        ref = await self.services.provisioning.resolve(identity)
+        if ref is None:
+            log.info("unknown station refused", station=identity)
+            return Denial(404, "unknown_station", f"no station {identity!r} is registered")
+        if ref.security_profile == 0 and not shown.basic and shown.certificate_cn is None:
+            # Profile 0 and nothing shown: the hot path of an unsecured network, no check.
+            return Admitted(ref, subprotocol, SecurityProfile.NONE)
+        admission = await self.services.station_security.authenticate(
+            ref, shown, connected=self.registry.get(identity) is not None
+        )
+        if not admission.accepted:
+            assert admission.refusal is not None
+            (log.warning if admission.wrong else log.info)(
+                "station authentication failed" if admission.wrong else "station refused",
+                station=identity,
+                remote=source,
+                reason=admission.refusal.value,
+                tls=shown.tls,
+            )
+            if admission.failure:
+                for started in self.guard.failed(identity, source):
+                    log.warning(
+                        "failed handshakes throttled",
+                        key=started.key,
+                        failures=started.blocked.failures,
+                        retry_after=started.blocked.retry_after,
+                    )
+                    await self.services.station_security.throttled(
+                        ref,
+                        started.key,
+                        started.blocked.failures,
+                        started.blocked.retry_after,
+                        source,
+                    )
+            headers = {"WWW-Authenticate": auth.WWW_AUTHENTICATE} if admission.status == 401 else {}
+            return Denial(admission.status, admission.refusal.value, admission.detail, headers)
+        if admission.shown > SecurityProfile.NONE:
+            self.guard.succeeded(identity, source)
+        if admission.raised:
+            log.info(
+                "security profile raised",
+                station=identity,
+                before=int(admission.before),
+                profile=int(admission.profile),
+            )
+            ref = replace(ref, security_profile=int(admission.profile))
+        return Admitted(ref, subprotocol, admission.shown)
 
     def kick(self, ocpp_id: str, owner: str) -> bool:
         """The station connected again, as ``owner`` (on another node): close its old socket

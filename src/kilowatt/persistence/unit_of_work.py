@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from kilowatt.domain.errors import Conflict
 from kilowatt.persistence.db import Database
+from kilowatt.persistence.repositories.access import SqlAccessRuleRepository
+from kilowatt.persistence.repositories.audit import SqlAuditRepository
 from kilowatt.persistence.repositories.commands import (
     SqlCommandRepository,
     SqlLocalListRepository,
@@ -16,6 +18,7 @@ from kilowatt.persistence.repositories.commands import (
 )
 from kilowatt.persistence.repositories.device_model import SqlDeviceModelRepository
 from kilowatt.persistence.repositories.diagnostics import SqlDiagnosticsRepository
+from kilowatt.persistence.repositories.drivers import SqlDriverRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
 from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareCampaignRepository,
@@ -25,16 +28,23 @@ from kilowatt.persistence.repositories.firmware import (
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
-from kilowatt.persistence.repositories.tokens import SqlTokenRepository
+from kilowatt.persistence.repositories.tokens import SqlTokenGroupRepository, SqlTokenRepository
 from kilowatt.persistence.repositories.transactions import SqlTransactionRepository
-from kilowatt.persistence.repositories.users import SqlApiKeyRepository, SqlUserRepository
+from kilowatt.persistence.repositories.users import (
+    SqlApiKeyRepository,
+    SqlUserRepository,
+    SqlWebSessionRepository,
+)
 from kilowatt.persistence.repositories.vendor import SqlVendorTemplateRepository
 from kilowatt.services.ports import (
+    AccessRuleRepository,
     ApiKeyRepository,
+    AuditRepository,
     CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
     DiagnosticsRepository,
+    DriverRepository,
     EventRepository,
     FirmwareCampaignRepository,
     FirmwareRepository,
@@ -45,10 +55,12 @@ from kilowatt.services.ports import (
     ReservationRepository,
     SiteRepository,
     StationRepository,
+    TokenGroupRepository,
     TokenRepository,
     TransactionRepository,
     UserRepository,
     VendorTemplateRepository,
+    WebSessionRepository,
 )
 
 
@@ -80,6 +92,9 @@ class SqlUnitOfWork:
             self.stations: StationRepository = SqlStationRepository(session)
             self.connectors: ConnectorRepository = SqlConnectorRepository(session)
             self.tokens: TokenRepository = SqlTokenRepository(session)
+            self.token_groups: TokenGroupRepository = SqlTokenGroupRepository(session)
+            self.drivers: DriverRepository = SqlDriverRepository(session)
+            self.access_rules: AccessRuleRepository = SqlAccessRuleRepository(session)
             self.transactions: TransactionRepository = SqlTransactionRepository(session)
             self.events: EventRepository = SqlEventRepository(session)
             self.messages: MessageLogRepository = SqlMessageLogRepository(session)
@@ -96,6 +111,8 @@ class SqlUnitOfWork:
             self.vendor_templates: VendorTemplateRepository = SqlVendorTemplateRepository(session)
             self.users: UserRepository = SqlUserRepository(session)
             self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
+            self.audit: AuditRepository = SqlAuditRepository(session)
+            self.web_sessions: WebSessionRepository = SqlWebSessionRepository(session)
         except BaseException:
             self._release()
             raise

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kilowatt.domain.stations import StationRef
-from kilowatt.domain.tokens import AuthorizationDecision, IdTokenType, authorize
+from kilowatt.domain.tokens import AuthorizationDecision, IdTokenType
+from kilowatt.services.access import decide
 from kilowatt.services.base import Service
 
 
@@ -11,6 +12,9 @@ class AuthorizationService(Service):
     async def authorize(
         self, ref: StationRef, value: str, type: IdTokenType | None = None
     ) -> AuthorizationDecision:
+        """The token's state and the access rules at the station (never ConcurrentTx: that
+        only concerns a transaction start)."""
+        now = self.clock.now()
         async with self.uow(readonly=True) as uow:
             token = await uow.tokens.find(ref.organization_id, value, type)
-        return authorize(token, self.clock.now())
+            return await decide(uow, ref.id, token, now)

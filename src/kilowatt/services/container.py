@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kilowatt.services.access import AccessService
+from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
+from kilowatt.services.drivers import DriverService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -17,9 +20,11 @@ from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_control import RemoteControlService
 from kilowatt.services.reservations import ReservationService
+from kilowatt.services.sessions import SessionService
 from kilowatt.services.sites import SiteService
+from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
-from kilowatt.services.tokens import TokenService
+from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
@@ -37,6 +42,9 @@ class Services:
     stations: StationService
     sites: SiteService
     tokens: TokenService
+    token_groups: TokenGroupService
+    drivers: DriverService
+    access: AccessService
     message_log: MessageLogService
     device_model: DeviceModelService
     remote_control: RemoteControlService
@@ -46,9 +54,13 @@ class Services:
     firmware: FirmwareService
     diagnostics: DiagnosticsService
     vendor: VendorService
+    audit: AuditService
+    sessions: SessionService
+    station_security: StationSecurityService
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.firmware.close()
         await self.remote_control.close()
         await self.metering.close()
+        await self.station_security.close()

@@ -10,6 +10,7 @@ from kilowatt.domain.device_model import DeviceVariable, merge
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
+from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
 from kilowatt.services.ports import DeviceModelFilter, UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
@@ -75,10 +76,10 @@ class DeviceModelService(Service):
         return len(new)
 
     async def search(
-        self, organization_id: int, ocpp_id: str, page: PageRequest, where: DeviceModelFilter
+        self, principal: Principal, ocpp_id: str, page: PageRequest, where: DeviceModelFilter
     ) -> Page[DeviceVariable]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(principal.scope, ocpp_id)
             if station is None or station.id is None:
                 raise NotFound("station", ocpp_id)
             return await uow.device_model.search(station.id, page, where)

@@ -25,6 +25,7 @@ from kilowatt.domain.events import EventKind
 from kilowatt.domain.files import safe_name, token_digest
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
+from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
@@ -36,6 +37,8 @@ from kilowatt.services.ports import (
     UnitOfWorkFactory,
 )
 from kilowatt.services.remote_control import Hook, RemoteControlService
+
+LOG_REQUESTS = frozenset({Operation.GET_DIAGNOSTICS.value, Operation.GET_LOG.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,9 @@ class DiagnosticsService(Service):
         self.upload_ttl = upload_ttl
 
     def install(self, remote: RemoteControlService) -> None:
-        remote.register(Operation.GET_DIAGNOSTICS, Hook(self._prepare, self._answered))
+        hook = Hook(self._prepare, self._answered)
+        remote.register(Operation.GET_DIAGNOSTICS, hook)
+        remote.register(Operation.GET_LOG, hook)
 
     # The command ---------------------------------------------------------------------------
 
@@ -185,7 +190,7 @@ class DiagnosticsService(Service):
         if (
             command is None
             or command.station_id != station_id
-            or command.operation != Operation.GET_DIAGNOSTICS.value
+            or command.operation not in LOG_REQUESTS
             or command.params.get("upload_id") is None
         ):
             return None
@@ -194,17 +199,17 @@ class DiagnosticsService(Service):
     # Reading ------------------------------------------------------------------------------
 
     async def search(
-        self, organization_id: int, ocpp_id: str, page: PageRequest
+        self, principal: Principal, ocpp_id: str, page: PageRequest
     ) -> Page[DiagnosticsUpload]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(principal.scope, ocpp_id)
             if station is None or station.id is None:
                 raise NotFound("station", ocpp_id)
             return await uow.diagnostics.search(station.id, page)
 
-    async def get(self, organization_id: int, ocpp_id: str, upload_id: int) -> DiagnosticsUpload:
+    async def get(self, principal: Principal, ocpp_id: str, upload_id: int) -> DiagnosticsUpload:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(principal.scope, ocpp_id)
             if station is None:
                 raise NotFound("station", ocpp_id)
             upload = await uow.diagnostics.get(upload_id)
@@ -213,9 +218,9 @@ class DiagnosticsService(Service):
         return upload
 
     async def file(
-        self, organization_id: int, ocpp_id: str, upload_id: int
+        self, principal: Principal, ocpp_id: str, upload_id: int
     ) -> tuple[DiagnosticsUpload, Path]:
-        upload = await self.get(organization_id, ocpp_id, upload_id)
+        upload = await self.get(principal, ocpp_id, upload_id)
         if upload.status is not UploadStatus.UPLOADED or not upload.storage_key:
             raise NotFound("diagnostics file", upload_id)
         return upload, self.store.local_path(upload.storage_key)

@@ -44,7 +44,9 @@ from kilowatt.domain.firmware import (
 )
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Station, StationRef
+from kilowatt.domain.users import Principal, Scope
 from kilowatt.domain.vendor import applies, check_applies
+from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
@@ -60,6 +62,8 @@ from kilowatt.services.ports import (
 from kilowatt.services.remote_control import Hook, RemoteControlService
 
 log = structlog.get_logger(__name__)
+
+UPDATES = frozenset({Operation.UPDATE_FIRMWARE.value, Operation.SIGNED_UPDATE_FIRMWARE.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +107,12 @@ def _time(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-async def _stations_matching(
-    uow: UnitOfWork, organization_id: int, site_id: int | None
-) -> list[Station]:
+async def _stations_matching(uow: UnitOfWork, scope: Scope, site_id: int | None) -> list[Station]:
     found: list[Station] = []
     cursor = None
     while True:
         page = await uow.stations.search(
-            organization_id, PageRequest(limit=500, cursor=cursor), StationFilter(site_id=site_id)
+            scope, PageRequest(limit=500, cursor=cursor), StationFilter(site_id=site_id)
         )
         found += page.items
         if page.next_cursor is None:
@@ -140,7 +142,9 @@ class FirmwareService(Service):
 
     def install(self, remote: RemoteControlService) -> None:
         self.remote = remote
-        remote.register(Operation.UPDATE_FIRMWARE, Hook(self._prepare, self._answered))
+        hook = Hook(self._prepare, self._answered)
+        remote.register(Operation.UPDATE_FIRMWARE, hook)
+        remote.register(Operation.SIGNED_UPDATE_FIRMWARE, hook)  # 1.6 security extension
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -160,7 +164,7 @@ class FirmwareService(Service):
         await self.store.delete(stored.key)
 
     async def add(
-        self, organization_id: int, data: FirmwareInput, stored: StoredFile, uploaded_by: str
+        self, principal: Principal, data: FirmwareInput, stored: StoredFile, uploaded_by: str
     ) -> Firmware:
         """Record a stored image; the file is removed when it cannot be."""
         try:
@@ -175,7 +179,7 @@ class FirmwareService(Service):
             async with self.uow() as uow:
                 image = await uow.firmware.add(
                     Firmware(
-                        organization_id=organization_id,
+                        organization_id=principal.organization_id,
                         version=data.version.strip(),
                         file_name=safe_name(data.file_name, default="firmware.bin"),
                         size=stored.size,
@@ -190,37 +194,62 @@ class FirmwareService(Service):
                         description=data.description,
                     )
                 )
+                await record(
+                    uow,
+                    principal,
+                    "firmware.create",
+                    "firmware",
+                    image.id,
+                    {
+                        "version": image.version,
+                        "file_name": image.file_name,
+                        "size": image.size,
+                        "sha256": image.sha256,
+                        "vendor": image.vendor,
+                        "model": image.model,
+                    },
+                    at=image.created_at,
+                )
                 await uow.commit()
         except BaseException:
             await self.discard(stored)
             raise
         return image
 
-    async def get(self, organization_id: int, firmware_id: int) -> Firmware:
+    async def get(self, principal: Principal, firmware_id: int) -> Firmware:
         async with self.uow(readonly=True) as uow:
-            image = await uow.firmware.get(organization_id, firmware_id)
+            image = await uow.firmware.get(principal.organization_id, firmware_id)
         if image is None:
             raise NotFound("firmware", firmware_id)
         return image
 
-    async def search(self, organization_id: int, page: PageRequest) -> Page[Firmware]:
+    async def search(self, principal: Principal, page: PageRequest) -> Page[Firmware]:
         async with self.uow(readonly=True) as uow:
-            return await uow.firmware.search(organization_id, page)
+            return await uow.firmware.search(principal.organization_id, page)
 
-    async def delete(self, organization_id: int, firmware_id: int) -> None:
+    async def delete(self, principal: Principal, firmware_id: int) -> None:
         async with self.uow() as uow:
-            image = await uow.firmware.get(organization_id, firmware_id)
+            image = await uow.firmware.get(principal.organization_id, firmware_id)
             if image is None or image.id is None:
                 raise NotFound("firmware", firmware_id)
             if await uow.firmware_campaigns.count_active_using(image.id):
                 raise Conflict(f"firmware {firmware_id} is used by a running campaign")
             key = image.storage_key
             await uow.firmware.delete(image)
+            await record(
+                uow,
+                principal,
+                "firmware.delete",
+                "firmware",
+                firmware_id,
+                {"version": image.version, "file_name": image.file_name},
+                at=self.clock.now(),
+            )
             await uow.commit()
         await self.store.delete(key)
 
-    async def file(self, organization_id: int, firmware_id: int) -> tuple[Firmware, Path]:
-        image = await self.get(organization_id, firmware_id)
+    async def file(self, principal: Principal, firmware_id: int) -> tuple[Firmware, Path]:
+        image = await self.get(principal, firmware_id)
         return image, self.store.local_path(image.storage_key)
 
     async def download(
@@ -234,18 +263,18 @@ class FirmwareService(Service):
             raise NotFound("firmware", firmware_id)
         return image, self.store.local_path(image.storage_key)
 
-    async def versions(self, organization_id: int) -> list[FirmwareVersionCount]:
+    async def versions(self, principal: Principal) -> list[FirmwareVersionCount]:
         async with self.uow(readonly=True) as uow:
-            return await uow.firmware.versions(organization_id)
+            return await uow.firmware.versions(principal.scope)
 
     async def station_updates(
-        self, organization_id: int, ocpp_id: str, page: PageRequest
+        self, principal: Principal, ocpp_id: str, page: PageRequest
     ) -> Page[FirmwareUpdate]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(principal.scope, ocpp_id)
             if station is None:
                 raise NotFound("station", ocpp_id)
-            return await uow.firmware_updates.search(organization_id, page, station.id)
+            return await uow.firmware_updates.search(principal.scope, page, station.id)
 
     # UpdateFirmware, as a command ----------------------------------------------------------
 
@@ -370,7 +399,7 @@ class FirmwareService(Service):
         if (
             command is None
             or command.station_id != station_id
-            or command.operation != Operation.UPDATE_FIRMWARE.value
+            or command.operation not in UPDATES
             or command.params.get("update_id") is None
         ):
             return None
@@ -411,23 +440,22 @@ class FirmwareService(Service):
     # Campaigns ---------------------------------------------------------------------------
 
     async def create_campaign(
-        self, organization_id: int, data: CampaignInput, requested_by: str
+        self, principal: Principal, data: CampaignInput, requested_by: str
     ) -> CampaignView:
         if not (data.station_ids or data.site_id is not None or data.vendor or data.model):
             raise InvalidInput(
                 "station_ids", "name the stations, or a site or vendor/model to choose them by"
             )
         now = self.clock.now()
+        organization_id = principal.organization_id
+        scope = principal.scope
         async with self.uow() as uow:
             image = await uow.firmware.get(organization_id, data.firmware_id)
             if image is None or image.id is None:
                 raise NotFound("firmware", data.firmware_id)
-            if (
-                data.site_id is not None
-                and await uow.sites.get(organization_id, data.site_id) is None
-            ):
+            if data.site_id is not None and await uow.sites.get(scope, data.site_id) is None:
                 raise NotFound("site", data.site_id)
-            chosen = await self._choose(uow, organization_id, image, data)
+            chosen = await self._choose(uow, scope, image, data)
             busy = await uow.firmware_updates.in_active_campaigns(set(chosen))
             if busy:
                 names = ", ".join(sorted(chosen[i].ocpp_id for i in busy))
@@ -474,20 +502,34 @@ class FirmwareService(Service):
                         batch=1 if index < first else 2,
                     )
                 )
+            await record(
+                uow,
+                principal,
+                "firmware_campaign.create",
+                "firmware_campaign",
+                campaign.id,
+                {
+                    "firmware_id": image.id,
+                    "name": campaign.name,
+                    "selection": campaign.selection,
+                    "stations": [s.ocpp_id for s in stations],
+                },
+                at=now,
+            )
             await uow.commit()
         log.info("firmware campaign started", campaign=campaign.id, stations=len(stations))
         await self._send_batch(campaign, batch=1)
-        return await self.get_campaign(organization_id, campaign.id)
+        return await self.get_campaign(principal, campaign.id)
 
     @staticmethod
     async def _choose(
-        uow: UnitOfWork, organization_id: int, image: Firmware, data: CampaignInput
+        uow: UnitOfWork, scope: Scope, image: Firmware, data: CampaignInput
     ) -> dict[int, Station]:
         """Named stations (each must suit the image), then those the filters select (those
         that do not suit it are left out)."""
         chosen: dict[int, Station] = {}
         for ocpp_id in data.station_ids:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(scope, ocpp_id)
             if station is None or station.id is None:
                 raise NotFound("station", ocpp_id)
             try:
@@ -503,7 +545,7 @@ class FirmwareService(Service):
                 raise InvalidInput(error.field, f"{ocpp_id}: {error.message}") from error
             chosen[station.id] = station
         if data.site_id is not None or data.vendor or data.model:
-            for station in await _stations_matching(uow, organization_id, data.site_id):
+            for station in await _stations_matching(uow, scope, data.site_id):
                 assert station.id is not None
                 if applies(data.vendor, data.model, station.vendor, station.model) and applies(
                     image.vendor, image.model, station.vendor, station.model
@@ -536,7 +578,7 @@ class FirmwareService(Service):
             params["retry_interval"] = campaign.retry_interval
         try:
             await self.remote.execute(
-                campaign.organization_id,
+                Principal.system(campaign.organization_id, f"campaign:{campaign.id}"),
                 update.station_ocpp_id,
                 Operation.UPDATE_FIRMWARE,
                 params,
@@ -572,17 +614,17 @@ class FirmwareService(Service):
         if not task.cancelled() and task.exception() is not None:
             log.error("firmware rollout failed", task=task.get_name(), error=str(task.exception()))
 
-    async def get_campaign(self, organization_id: int, campaign_id: int) -> CampaignView:
+    async def get_campaign(self, principal: Principal, campaign_id: int) -> CampaignView:
         async with self.uow(readonly=True) as uow:
-            campaign = await uow.firmware_campaigns.get(organization_id, campaign_id)
+            campaign = await uow.firmware_campaigns.get(principal.scope, campaign_id)
             if campaign is None or campaign.id is None:
                 raise NotFound("firmware campaign", campaign_id)
             updates = await uow.firmware_updates.for_campaign(campaign.id)
         return CampaignView(campaign, progress(updates), updates)
 
-    async def search_campaigns(self, organization_id: int, page: PageRequest) -> Page[CampaignView]:
+    async def search_campaigns(self, principal: Principal, page: PageRequest) -> Page[CampaignView]:
         async with self.uow(readonly=True) as uow:
-            found = await uow.firmware_campaigns.search(organization_id, page)
+            found = await uow.firmware_campaigns.search(principal.scope, page)
             counts = await uow.firmware_updates.counts(
                 {c.id for c in found.items if c.id is not None}
             )
@@ -593,13 +635,13 @@ class FirmwareService(Service):
         )
 
     async def cancel_campaign(
-        self, organization_id: int, campaign_id: int, requested_by: str
+        self, principal: Principal, campaign_id: int, requested_by: str
     ) -> CampaignView:
         """Targets not sent yet never get the update; those that have it go on (and their
         progress is still recorded)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            found = await uow.firmware_campaigns.get(organization_id, campaign_id)
+            found = await uow.firmware_campaigns.get(principal.scope, campaign_id)
             campaign = await uow.firmware_campaigns.lock(campaign_id) if found else None
             if campaign is None or campaign.id is None:
                 raise NotFound("firmware campaign", campaign_id)
@@ -609,8 +651,11 @@ class FirmwareService(Service):
             finish_campaign(
                 campaign, CampaignStatus.CANCELLED, updates, now, f"cancelled by {requested_by}"
             )
+            await record(
+                uow, principal, "firmware_campaign.cancel", "firmware_campaign", campaign_id, at=now
+            )
             await uow.commit()
         self.bus.publish(
             "firmware.campaign", {"campaign_id": campaign_id, "status": campaign.status.value}
         )
-        return await self.get_campaign(organization_id, campaign_id)
+        return await self.get_campaign(principal, campaign_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kilowatt.domain.access import AccessMode, AccessRule
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
 from kilowatt.domain.local_list import Entries, LocalList, desired, is_removal, plan
 from kilowatt.domain.paging import PageRequest
@@ -14,12 +15,12 @@ from kilowatt.services.ports import TokenFilter, UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
 
 
-async def _all_tokens(uow: UnitOfWork, organization_id: int) -> list[IdToken]:
+async def _all_tokens(uow: UnitOfWork, organization_id: int, where: TokenFilter) -> list[IdToken]:
     tokens: list[IdToken] = []
     cursor = None
     while True:
         page = await uow.tokens.search(
-            organization_id, PageRequest(limit=500, cursor=cursor), TokenFilter()
+            organization_id, PageRequest(limit=500, cursor=cursor), where
         )
         tokens += page.items
         if page.next_cursor is None:
@@ -27,16 +28,37 @@ async def _all_tokens(uow: UnitOfWork, organization_id: int) -> list[IdToken]:
         cursor = page.next_cursor
 
 
+async def wanted_entries(uow: UnitOfWork, organization_id: int, station_id: int) -> Entries:
+    """What the station's list should hold: the tokens allowed there at any time (all of
+    the organization's at a public station; at a private one, those of the groups a rule
+    without time windows grants it; see domain/local_list.py)."""
+    place = await uow.access_rules.place(station_id)
+    rules: list[AccessRule] = []
+    where = TokenFilter()
+    if place is not None and place.mode is AccessMode.PRIVATE:
+        rules = await uow.access_rules.at_place(place)
+        where = TokenFilter(group_ids=frozenset(r.group_id for r in rules if r.always))
+        if not where.group_ids:
+            return {}
+    tokens = await _all_tokens(uow, organization_id, where)
+    groups = await uow.token_groups.by_ids(
+        organization_id, {t.group_id for t in tokens if t.group_id is not None}
+    )
+    parents = {g.id: g.parent_id_tag for g in groups if g.id is not None}
+    return desired(tokens, parents, place=place, rules=rules)
+
+
 class LocalListService(Service):
     def install(self, remote: RemoteControlService) -> None:
         remote.register(Operation.SEND_LOCAL_LIST, Hook(self._prepare, self._sent))
 
     async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
-        """Every token of the organization may charge at every station until access rules
-        exist (security issue); the update is recorded with the command."""
+        """The tokens allowed at the station (``wanted_entries``), sent whole or as the
+        difference from what it last accepted; the update is recorded with the command."""
         full = command.params.get("update_type", "full") == "full"
         current = await uow.local_lists.for_station(command.station_id)
-        update = plan(current, desired(await _all_tokens(uow, command.organization_id)), full=full)
+        wanted = await wanted_entries(uow, command.organization_id, command.station_id)
+        update = plan(current, wanted, full=full)
         command.params.update(
             update_type="full" if update.full else "differential",
             version=update.version,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import OcppMessage
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
 from kilowatt.services.ports import MessageFilter, StoredMessage
 
@@ -18,9 +19,9 @@ class MessageLogService(Service):
             await uow.commit()
 
     async def search(
-        self, organization_id: int, ocpp_id: str, page: PageRequest, where: MessageFilter
+        self, principal: Principal, ocpp_id: str, page: PageRequest, where: MessageFilter
     ) -> Page[StoredMessage]:
         async with self.uow(readonly=True) as uow:
-            if await uow.stations.get(organization_id, ocpp_id) is None:
+            if await uow.stations.get(principal.scope, ocpp_id) is None:
                 raise NotFound("station", ocpp_id)
             return await uow.messages.search(ocpp_id, page, where)

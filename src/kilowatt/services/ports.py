@@ -6,16 +6,19 @@ an adapter, so they can be read (and reasoned about) without a database in mind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kilowatt.domain.access import AccessRule, Place
+from kilowatt.domain.audit import AuditEntry
 from kilowatt.domain.commands import Command, CommandRequest, Outcome
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.diagnostics import DiagnosticsUpload
+from kilowatt.domain.drivers import Driver
 from kilowatt.domain.events import Direction, OcppMessage, StationEvent
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
@@ -24,11 +27,13 @@ from kilowatt.domain.organizations import Organization
 from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import Reservation
+from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.sites import Site
+from kilowatt.domain.station_security import IssuedCertificate, SigningRequest
 from kilowatt.domain.stations import Connector, RegistrationStatus, Station, StatusChange
-from kilowatt.domain.tokens import IdToken, IdTokenType, TokenStatus
+from kilowatt.domain.tokens import GroupKind, IdToken, IdTokenType, TokenGroup, TokenStatus
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
-from kilowatt.domain.users import ApiKey, User
+from kilowatt.domain.users import ApiKey, Role, Scope, User
 from kilowatt.domain.vendor import VendorTemplate
 
 
@@ -48,8 +53,32 @@ class StationFilter:
 class TokenFilter:
     status: TokenStatus | None = None
     type: IdTokenType | None = None
-    group_id: str | None = None
+    parent_id_tag: str | None = None
+    """Tokens of the group with this parent id tag (exact)."""
+    group_id: int | None = None
+    group_ids: frozenset[int] | None = None
+    """Tokens of any of these groups."""
+    driver_id: int | None = None
     search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGroupFilter:
+    kind: GroupKind | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DriverFilter:
+    active: bool | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRuleFilter:
+    group_id: int | None = None
+    site_id: int | None = None
+    station_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +107,25 @@ class DeviceModelFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class UserFilter:
+    role: Role | None = None
+    active: bool | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    actor_type: str | None = None
+    actor_id: int | None = None
+    actor_name: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     id: int
     message: OcppMessage
@@ -91,9 +139,11 @@ class OrganizationRepository(Protocol):
 
 
 class SiteRepository(Protocol):
-    async def get(self, organization_id: int, site_id: int) -> Site | None: ...
+    """Reads take a Scope: a caller limited to some sites finds only those."""
+
+    async def get(self, scope: Scope, site_id: int) -> Site | None: ...
     async def search(
-        self, organization_id: int, page: PageRequest, search: str | None = None
+        self, scope: Scope, page: PageRequest, search: str | None = None
     ) -> Page[Site]: ...
     async def add(self, site: Site) -> Site: ...
     async def delete(self, site: Site) -> None: ...
@@ -104,10 +154,13 @@ class StationRepository(Protocol):
         """Across organizations: an OCPP identity is unique system-wide."""
         ...
 
-    async def get(self, organization_id: int, ocpp_id: str) -> Station | None: ...
+    async def get(self, scope: Scope, ocpp_id: str) -> Station | None:
+        """The station, if it is in the scope (of the organization, at one of its sites)."""
+        ...
+
     async def get_by_id(self, station_id: int) -> Station | None: ...
     async def search(
-        self, organization_id: int, page: PageRequest, where: StationFilter
+        self, scope: Scope, page: PageRequest, where: StationFilter
     ) -> Page[Station]: ...
     async def identities(self, station_ids: set[int]) -> dict[int, str]: ...
     async def count_at_site(self, site_id: int) -> int: ...
@@ -146,10 +199,76 @@ class TokenRepository(Protocol):
     ) -> Page[IdToken]: ...
     async def add(self, token: IdToken) -> IdToken: ...
     async def delete(self, token: IdToken) -> None: ...
+    async def leave_group(self, group_id: int) -> int:
+        """Take every token out of the group; returns how many were in it."""
+        ...
+
+    async def leave_driver(self, driver_id: int) -> int:
+        """Unassign every token of the driver; returns how many there were."""
+        ...
+
+
+class TokenGroupRepository(Protocol):
+    async def get(self, organization_id: int, group_id: int) -> TokenGroup | None: ...
+    async def by_parent_id_tag(
+        self, organization_id: int, parent_id_tag: str
+    ) -> TokenGroup | None: ...
+    async def by_ids(
+        self, organization_id: int, group_ids: Collection[int]
+    ) -> list[TokenGroup]: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, where: TokenGroupFilter
+    ) -> Page[TokenGroup]: ...
+    async def token_counts(self, group_ids: Collection[int]) -> dict[int, int]: ...
+    async def add(self, group: TokenGroup) -> TokenGroup: ...
+    async def delete(self, group: TokenGroup) -> None: ...
+
+
+class DriverRepository(Protocol):
+    async def get(self, organization_id: int, driver_id: int) -> Driver | None: ...
+    async def by_email(self, organization_id: int, email: str) -> Driver | None:
+        """``email`` as stored: normalised to lower case."""
+        ...
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: DriverFilter
+    ) -> Page[Driver]: ...
+    async def created_between(
+        self, organization_id: int, start: datetime, end: datetime
+    ) -> list[datetime]:
+        """When each driver made in [start, end) was made."""
+        ...
+
+    async def add(self, driver: Driver) -> Driver: ...
+    async def delete(self, driver: Driver) -> None: ...
+
+
+class AccessRuleRepository(Protocol):
+    """Reads take a Scope: a caller limited to some sites finds the rules at those sites and
+    at their stations."""
+
+    async def get(self, scope: Scope, rule_id: int) -> AccessRule | None: ...
+    async def search(
+        self, scope: Scope, page: PageRequest, where: AccessRuleFilter
+    ) -> Page[AccessRule]: ...
+    async def at_place(self, place: Place, group_id: int | None = None) -> list[AccessRule]:
+        """The rules granting the station or its site (to ``group_id`` alone, if given)."""
+        ...
+
+    async def count_outside(self, scope: Scope, group_id: int) -> int:
+        """How many of the group's rules the scope does not reach."""
+        ...
+
+    async def place(self, station_id: int) -> Place | None:
+        """The station as access control sees it: its site, mode and time zone."""
+        ...
+
+    async def add(self, rule: AccessRule) -> AccessRule: ...
+    async def delete(self, rule: AccessRule) -> None: ...
 
 
 class TransactionRepository(Protocol):
-    async def get(self, organization_id: int, transaction_id: int) -> Transaction | None: ...
+    async def get(self, scope: Scope, transaction_id: int) -> Transaction | None: ...
     async def by_start_key(self, station_id: int, key: str) -> Transaction | None: ...
     async def by_ids(self, transaction_ids: set[int]) -> list[Transaction]: ...
     async def by_ocpp_id(self, station_id: int, ocpp_transaction_id: str) -> Transaction | None: ...
@@ -165,7 +284,7 @@ class TransactionRepository(Protocol):
 
     async def add(self, transaction: Transaction) -> Transaction: ...
     async def search(
-        self, organization_id: int, page: PageRequest, where: TransactionFilter
+        self, scope: Scope, page: PageRequest, where: TransactionFilter
     ) -> Page[Transaction]: ...
     async def count_for_station(self, station_id: int) -> int: ...
     async def add_meter_values(self, records: Sequence[MeterRecord]) -> None: ...
@@ -199,22 +318,20 @@ class DeviceModelRepository(Protocol):
 
 class CommandRepository(Protocol):
     async def get(self, command_id: int) -> Command | None: ...
-    async def get_for_org(self, organization_id: int, command_id: int) -> Command | None: ...
+    async def get_for_org(self, scope: Scope, command_id: int) -> Command | None: ...
     async def add(self, command: Command) -> Command: ...
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[Command]: ...
 
 
 class ReservationRepository(Protocol):
     async def get(self, reservation_id: int) -> Reservation | None: ...
-    async def get_for_org(
-        self, organization_id: int, reservation_id: int
-    ) -> Reservation | None: ...
+    async def get_for_org(self, scope: Scope, reservation_id: int) -> Reservation | None: ...
     async def add(self, reservation: Reservation) -> Reservation: ...
     async def open_for_station(self, station_id: int) -> list[Reservation]: ...
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[Reservation]: ...
 
 
@@ -240,20 +357,24 @@ class FirmwareRepository(Protocol):
     async def add(self, firmware: Firmware) -> Firmware: ...
     async def delete(self, firmware: Firmware) -> None: ...
     async def search(self, organization_id: int, page: PageRequest) -> Page[Firmware]: ...
-    async def versions(self, organization_id: int) -> list[FirmwareVersionCount]:
-        """The organization's stations counted by vendor, model and firmware version."""
+    async def versions(self, scope: Scope) -> list[FirmwareVersionCount]:
+        """The stations in scope counted by vendor, model and firmware version."""
         ...
 
 
 class FirmwareCampaignRepository(Protocol):
-    async def get(self, organization_id: int, campaign_id: int) -> FirmwareCampaign | None: ...
+    async def get(self, scope: Scope, campaign_id: int) -> FirmwareCampaign | None:
+        """For a caller limited to some sites: only a campaign none of whose stations is
+        outside them."""
+        ...
+
     async def lock(self, campaign_id: int) -> FirmwareCampaign | None:
         """The campaign, locked until the unit of work ends (SELECT ... FOR UPDATE): decisions
         about one campaign are taken one at a time, whichever node takes them."""
         ...
 
     async def add(self, campaign: FirmwareCampaign) -> FirmwareCampaign: ...
-    async def search(self, organization_id: int, page: PageRequest) -> Page[FirmwareCampaign]: ...
+    async def search(self, scope: Scope, page: PageRequest) -> Page[FirmwareCampaign]: ...
     async def count_active_using(self, firmware_id: int) -> int: ...
 
 
@@ -274,7 +395,7 @@ class FirmwareUpdateRepository(Protocol):
         ...
 
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[FirmwareUpdate]: ...
 
 
@@ -302,13 +423,68 @@ class VendorTemplateRepository(Protocol):
 
 class UserRepository(Protocol):
     async def by_email(self, email: str) -> User | None: ...
+    async def get(self, organization_id: int, user_id: int) -> User | None: ...
+    async def get_any(self, user_id: int) -> User | None:
+        """Across organizations: for a browser session naming its user."""
+        ...
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: UserFilter
+    ) -> Page[User]: ...
+    async def count_active_owners(self, organization_id: int) -> int: ...
     async def add(self, user: User) -> User: ...
+    async def delete(self, user: User) -> None: ...
+    async def with_site(self, organization_id: int, site_id: int) -> list[User]:
+        """The users limited to sites, among them ``site_id``."""
+        ...
 
 
 class ApiKeyRepository(Protocol):
     async def by_prefix(self, prefix: str) -> ApiKey | None: ...
+    async def get(self, organization_id: int, key_id: int) -> ApiKey | None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, revoked: bool | None = None
+    ) -> Page[ApiKey]: ...
     async def add(self, key: ApiKey) -> ApiKey: ...
     async def touch(self, key_id: int, at: datetime) -> None: ...
+    async def with_site(self, organization_id: int, site_id: int) -> list[ApiKey]: ...
+
+
+class AuditRepository(Protocol):
+    """Append-only: entries are added and read, never changed or removed."""
+
+    async def add(self, entry: AuditEntry) -> AuditEntry: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, where: AuditFilter
+    ) -> Page[AuditEntry]: ...
+    async def count(
+        self,
+        action: str,
+        since: datetime,
+        *,
+        object_id: str | None = None,
+        client_address: str | None = None,
+    ) -> int:
+        """Entries of ``action`` since then, for that object and/or that address."""
+        ...
+
+    async def update(self, *args: Any, **kwargs: Any) -> None:
+        """Always refuses (AppendOnly)."""
+        ...
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        """Always refuses (AppendOnly)."""
+        ...
+
+
+class WebSessionRepository(Protocol):
+    async def get(self, key: str) -> WebSession | None: ...
+    async def add(self, session: WebSession) -> WebSession: ...
+    async def delete(self, session: WebSession) -> None: ...
+    async def delete_for_user(self, user_id: int) -> int: ...
+    async def purge(self, now: datetime, idle_before: datetime) -> int:
+        """Remove the sessions past their absolute expiry or idle since before then."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -319,6 +495,9 @@ class UnitOfWork(Protocol):
     stations: StationRepository
     connectors: ConnectorRepository
     tokens: TokenRepository
+    token_groups: TokenGroupRepository
+    drivers: DriverRepository
+    access_rules: AccessRuleRepository
     transactions: TransactionRepository
     events: EventRepository
     messages: MessageLogRepository
@@ -333,6 +512,8 @@ class UnitOfWork(Protocol):
     vendor_templates: VendorTemplateRepository
     users: UserRepository
     api_keys: ApiKeyRepository
+    audit: AuditRepository
+    web_sessions: WebSessionRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -397,4 +578,18 @@ class FileStore(Protocol):
     def local_path(self, key: str) -> Path:
         """The file on disk, for the HTTP edge to serve (it handles HEAD and Range);
         NotFound when it is missing."""
+        ...
+
+
+class CertificateAuthority(Protocol):
+    """Kilowatt's CA for station certificates (persistence/certificates.py)."""
+
+    def certificate_pem(self) -> str: ...
+
+    def inspect(self, csr_pem: str) -> SigningRequest:
+        """What a PEM signing request asks for; InvalidInput when it is not a valid one."""
+        ...
+
+    def sign(self, csr_pem: str, days: int, now: datetime) -> IssuedCertificate:
+        """A certificate for the request, valid ``days`` days, and its chain."""
         ...

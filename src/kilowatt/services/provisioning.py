@@ -56,6 +56,7 @@ def _ref(station: Station) -> StationRef:
         organization_id=station.organization_id,
         ocpp_id=station.ocpp_id,
         registration_status=station.registration_status,
+        security_profile=station.security_profile,
     )
 
 

@@ -30,6 +30,8 @@ from kilowatt.domain.commands import (
 )
 from kilowatt.domain.errors import NotFound, StationOffline
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Principal
+from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import (
     Clock,
@@ -75,7 +77,7 @@ class RemoteControlService(Service):
 
     async def execute(
         self,
-        organization_id: int,
+        principal: Principal,
         ocpp_id: str,
         operation: Operation,
         params: dict[str, Any],
@@ -88,9 +90,7 @@ class RemoteControlService(Service):
         whichever comes first (it goes on in the background). A station that is not connected
         fails the command at once with StationOffline."""
         assert self.gateway is not None, "bootstrap wires the gateway"
-        command = await self._record(
-            organization_id, ocpp_id, operation, params, requested_by, timeout
-        )
+        command = await self._record(principal, ocpp_id, operation, params, requested_by, timeout)
         assert command.id is not None
         if not await self.gateway.is_online(ocpp_id):
             await self.record_outcome(
@@ -102,11 +102,11 @@ class RemoteControlService(Service):
         task.add_done_callback(self._running.discard)
         if wait > 0:
             await asyncio.wait({task}, timeout=wait)
-        return await self.get(organization_id, command.id)
+        return await self.get(principal, command.id)
 
     async def _record(
         self,
-        organization_id: int,
+        principal: Principal,
         ocpp_id: str,
         operation: Operation,
         params: dict[str, Any],
@@ -115,12 +115,12 @@ class RemoteControlService(Service):
     ) -> Command:
         now = self.clock.now()
         async with self.uow() as uow:
-            station = await uow.stations.get(organization_id, ocpp_id)
+            station = await uow.stations.get(principal.scope, ocpp_id)
             if station is None or station.id is None:
                 raise NotFound("station", ocpp_id)
             check_available(operation, station.protocol_version)
             command = Command(
-                organization_id=organization_id,
+                organization_id=principal.organization_id,
                 station_id=station.id,
                 station_ocpp_id=ocpp_id,
                 operation=operation.value,
@@ -137,6 +137,15 @@ class RemoteControlService(Service):
                 # Refused here, with a 422, rather than recorded and failed at the station's node.
                 self.gateway.check(station.protocol_version, operation.value, command.params)
             await uow.commands.add(command)
+            await record(
+                uow,
+                principal,
+                f"command.{operation.value}",
+                "station",
+                ocpp_id,
+                {"command_id": command.id, "params": params},
+                at=now,
+            )
             await uow.commit()
         return command
 
@@ -197,21 +206,22 @@ class RemoteControlService(Service):
 
     # Reading ------------------------------------------------------------------------------
 
-    async def get(self, organization_id: int, command_id: int) -> Command:
+    async def get(self, principal: Principal, command_id: int) -> Command:
         async with self.uow(readonly=True) as uow:
-            command = await uow.commands.get_for_org(organization_id, command_id)
+            command = await uow.commands.get_for_org(principal.scope, command_id)
         if command is None:
             raise NotFound("command", command_id)
         return command
 
     async def search(
-        self, organization_id: int, page: PageRequest, ocpp_id: str | None = None
+        self, principal: Principal, page: PageRequest, ocpp_id: str | None = None
     ) -> Page[Command]:
+        scope = principal.scope
         async with self.uow(readonly=True) as uow:
             station_id = None
             if ocpp_id is not None:
-                station = await uow.stations.get(organization_id, ocpp_id)
+                station = await uow.stations.get(scope, ocpp_id)
                 if station is None:
                     raise NotFound("station", ocpp_id)
                 station_id = station.id
-            return await uow.commands.search(organization_id, page, station_id)
+            return await uow.commands.search(scope, page, station_id)

@@ -17,6 +17,7 @@ from kilowatt.domain.reservations import (
 )
 from kilowatt.domain.tokens import IdTokenType
 from kilowatt.domain.transactions import Transaction
+from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
 from kilowatt.services.ports import UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
@@ -108,17 +109,18 @@ class ReservationService(Service):
             await uow.commit()
 
     async def search(
-        self, organization_id: int, page: PageRequest, ocpp_id: str | None = None
+        self, principal: Principal, page: PageRequest, ocpp_id: str | None = None
     ) -> Page[ReservationView]:
         now = self.clock.now()
+        scope = principal.scope
         async with self.uow(readonly=True) as uow:
             station_id = None
             if ocpp_id is not None:
-                station = await uow.stations.get(organization_id, ocpp_id)
+                station = await uow.stations.get(scope, ocpp_id)
                 if station is None:
                     raise NotFound("station", ocpp_id)
                 station_id = station.id
-            found = await uow.reservations.search(organization_id, page, station_id)
+            found = await uow.reservations.search(scope, page, station_id)
             names = await uow.stations.identities({r.station_id for r in found.items})
         return Page(
             items=[
@@ -128,9 +130,9 @@ class ReservationService(Service):
             next_cursor=found.next_cursor,
         )
 
-    async def get(self, organization_id: int, reservation_id: int) -> ReservationView:
+    async def get(self, principal: Principal, reservation_id: int) -> ReservationView:
         async with self.uow(readonly=True) as uow:
-            reservation = await uow.reservations.get_for_org(organization_id, reservation_id)
+            reservation = await uow.reservations.get_for_org(principal.scope, reservation_id)
             if reservation is None:
                 raise NotFound("reservation", reservation_id)
             names = await uow.stations.identities({reservation.station_id})

@@ -17,7 +17,6 @@ from kilowatt.domain.tokens import (
     AuthorizationStatus,
     IdToken,
     IdTokenType,
-    authorize,
 )
 from kilowatt.domain.transactions import (
     EventFacts,
@@ -38,6 +37,8 @@ from kilowatt.domain.transactions import (
     start_key,
     supersede,
 )
+from kilowatt.domain.users import Principal, Scope
+from kilowatt.services.access import decide, parent_id_tag
 from kilowatt.services.base import Service
 from kilowatt.services.ports import TransactionFilter, UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
@@ -142,11 +143,15 @@ class TransactionDetail:
     events: list[TransactionEventRecord]
 
 
-def _with_token_facts(status: AuthorizationStatus, token: IdToken | None) -> AuthorizationDecision:
+async def _with_token_facts(
+    uow: UnitOfWork, status: AuthorizationStatus, token: IdToken | None
+) -> AuthorizationDecision:
     """The answer given before, with the token's expiry and group as they are now."""
     if token is None:
         return AuthorizationDecision(status)
-    return AuthorizationDecision(status, expires_at=token.expires_at, group_id=token.group_id)
+    return AuthorizationDecision(
+        status, expires_at=token.expires_at, group_id=await parent_id_tag(uow, token)
+    )
 
 
 class TransactionService(Service):
@@ -167,7 +172,7 @@ class TransactionService(Service):
         """Only a running transaction of that station can be stopped; 2.0.1 names it by the
         station's own id."""
         transaction_id = int(command.params["transaction_id"])
-        transaction = await uow.transactions.get(command.organization_id, transaction_id)
+        transaction = await uow.transactions.get(Scope(command.organization_id), transaction_id)
         if transaction is None or transaction.station_id != command.station_id:
             raise InvalidInput(
                 "transaction_id", f"no transaction {transaction_id} at {command.station_ocpp_id}"
@@ -208,7 +213,9 @@ class TransactionService(Service):
             existing = await uow.transactions.by_start_key(ref.id, key)
             if existing is not None:
                 assert existing.id is not None
-                decision = _with_token_facts(AuthorizationStatus(existing.auth_status), token)
+                decision = await _with_token_facts(
+                    uow, AuthorizationStatus(existing.auth_status), token
+                )
                 return StartResult(existing.id, decision, replayed=True)
             # A transaction left open on this connector lost its stop: it is closed first, so
             # that it does not count against the driver who starts again.
@@ -222,7 +229,7 @@ class TransactionService(Service):
                 request.id_tag,
                 exclude={old.id for old in stale if old.id is not None},
             )
-            decision = authorize(token, now, in_other_transaction=busy)
+            decision = await decide(uow, ref.id, token, now, in_other_transaction=busy)
             transaction = await uow.transactions.add(
                 open_transaction(
                     organization_id=ref.organization_id,
@@ -260,7 +267,7 @@ class TransactionService(Service):
             decision = None
             if request.id_tag:
                 token = await uow.tokens.find(ref.organization_id, request.id_tag)
-                decision = authorize(token, now)
+                decision = await decide(uow, ref.id, token, now, at_station=False)
             transaction = await self._own(uow, ref, request.transaction_id)
             unknown = transaction is None
             if transaction is None:
@@ -290,7 +297,7 @@ class TransactionService(Service):
     async def _own(uow: UnitOfWork, ref: StationRef, transaction_id: int) -> Transaction | None:
         """This station's transaction with a 1.6 id: ours, or a stop we kept for one we never
         started (its replay)."""
-        transaction = await uow.transactions.get(ref.organization_id, transaction_id)
+        transaction = await uow.transactions.get(Scope(ref.organization_id), transaction_id)
         if transaction is not None and transaction.station_id == ref.id:
             return transaction
         return await uow.transactions.by_ocpp_id(ref.id, str(transaction_id))
@@ -337,8 +344,8 @@ class TransactionService(Service):
             if event.seq_no in seen:
                 decision = None
                 if event.id_token is not None:
-                    decision = _with_token_facts(
-                        AuthorizationStatus(transaction.auth_status), token
+                    decision = await _with_token_facts(
+                        uow, AuthorizationStatus(transaction.auth_status), token
                     )
                 return EventResult(transaction.id, decision, duplicate=True)
 
@@ -413,14 +420,15 @@ class TransactionService(Service):
             busy = await uow.transactions.token_in_transaction(
                 ref.organization_id, presented.value, exclude={transaction.id}
             )
-            now_decision = authorize(token, now, in_other_transaction=busy)
+            now_decision = await decide(uow, ref.id, token, now, in_other_transaction=busy)
             record_authorization(
                 transaction, presented.value, token.id if token else None, now_decision.status
             )
             return now_decision
         # The same token again (say, the driver's card stopping the session) or another one:
-        # checked as it is now, and never ConcurrentTx, which only concerns a start.
-        return authorize(token, now)
+        # checked as it is now, and never ConcurrentTx, which only concerns a start; nor the
+        # access rules: a session that began in a time window is not cut when it closes.
+        return await decide(uow, ref.id, token, now, at_station=False)
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -475,19 +483,20 @@ class TransactionService(Service):
 
     async def search(
         self,
-        organization_id: int,
+        principal: Principal,
         page: PageRequest,
         where: TransactionFilter,
         station_ocpp_id: str | None = None,
         with_meter_values: bool = False,
     ) -> Page[TransactionView]:
+        scope = principal.scope
         async with self.uow(readonly=True) as uow:
             if station_ocpp_id is not None:
-                station = await uow.stations.get(organization_id, station_ocpp_id)
+                station = await uow.stations.get(scope, station_ocpp_id)
                 if station is None:
                     return Page(items=[], next_cursor=None)
                 where = replace(where, station_id=station.id)
-            found = await uow.transactions.search(organization_id, page, where)
+            found = await uow.transactions.search(scope, page, where)
             names = await uow.stations.identities({t.station_id for t in found.items})
             readings: dict[int, list[MeterRecord]] | None = None
             if with_meter_values:
@@ -507,9 +516,9 @@ class TransactionService(Service):
             next_cursor=found.next_cursor,
         )
 
-    async def get(self, organization_id: int, transaction_id: int) -> TransactionDetail:
+    async def get(self, principal: Principal, transaction_id: int) -> TransactionDetail:
         async with self.uow(readonly=True) as uow:
-            transaction = await uow.transactions.get(organization_id, transaction_id)
+            transaction = await uow.transactions.get(principal.scope, transaction_id)
             if transaction is None:
                 raise NotFound("transaction", transaction_id)
             station = await uow.stations.get_by_id(transaction.station_id)

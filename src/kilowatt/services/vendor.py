@@ -3,14 +3,17 @@ a station like any other command (``vendor`` with the template's name)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from kilowatt.domain.audit import changes_of
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Principal
 from kilowatt.domain.vendor import VendorTemplate, check_applies
+from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
@@ -58,8 +61,9 @@ class VendorService(Service):
         if template.data is not None:
             command.params["data"] = template.data
 
-    async def create(self, organization_id: int, data: VendorTemplateInput) -> VendorTemplate:
+    async def create(self, principal: Principal, data: VendorTemplateInput) -> VendorTemplate:
         now = self.clock.now()
+        organization_id = principal.organization_id
         async with self.uow() as uow:
             await self._unique(uow, organization_id, data.name)
             template = await uow.vendor_templates.add(
@@ -76,50 +80,79 @@ class VendorService(Service):
                     updated_at=now,
                 )
             )
+            await record(
+                uow,
+                principal,
+                "vendor_template.create",
+                "vendor_template",
+                template.id,
+                asdict(data),
+                at=now,
+            )
             await uow.commit()
         return template
 
-    async def ensure(self, organization_id: int, data: VendorTemplateInput) -> VendorTemplate:
+    async def ensure(self, principal: Principal, data: VendorTemplateInput) -> VendorTemplate:
         """The template of that name, created from ``data`` if there is none (seeding)."""
         async with self.uow(readonly=True) as uow:
-            found = await uow.vendor_templates.by_name(organization_id, data.name)
-        return found if found is not None else await self.create(organization_id, data)
+            found = await uow.vendor_templates.by_name(principal.organization_id, data.name)
+        return found if found is not None else await self.create(principal, data)
 
-    async def get(self, organization_id: int, template_id: int) -> VendorTemplate:
+    async def get(self, principal: Principal, template_id: int) -> VendorTemplate:
         async with self.uow(readonly=True) as uow:
-            template = await uow.vendor_templates.get(organization_id, template_id)
+            template = await uow.vendor_templates.get(principal.organization_id, template_id)
         if template is None:
             raise NotFound("vendor template", template_id)
         return template
 
-    async def search(self, organization_id: int, page: PageRequest) -> Page[VendorTemplate]:
+    async def search(self, principal: Principal, page: PageRequest) -> Page[VendorTemplate]:
         async with self.uow(readonly=True) as uow:
-            return await uow.vendor_templates.search(organization_id, page)
+            return await uow.vendor_templates.search(principal.organization_id, page)
 
     async def update(
-        self, organization_id: int, template_id: int, changes: dict[str, Any]
+        self, principal: Principal, template_id: int, changes: dict[str, Any]
     ) -> VendorTemplate:
         unknown = set(changes) - FIELDS
         if unknown:
             raise InvalidInput(sorted(unknown)[0], "cannot be changed")
+        organization_id = principal.organization_id
         async with self.uow() as uow:
             template = await uow.vendor_templates.get(organization_id, template_id)
             if template is None:
                 raise NotFound("vendor template", template_id)
             if "name" in changes and changes["name"] != template.name:
                 await self._unique(uow, organization_id, changes["name"])
+            old = {name: getattr(template, name) for name in changes}
             for name, value in changes.items():
                 setattr(template, name, value)
             template.updated_at = self.clock.now()
+            await record(
+                uow,
+                principal,
+                "vendor_template.update",
+                "vendor_template",
+                template_id,
+                changes_of(old, changes),
+                at=template.updated_at,
+            )
             await uow.commit()
         return template
 
-    async def delete(self, organization_id: int, template_id: int) -> None:
+    async def delete(self, principal: Principal, template_id: int) -> None:
         async with self.uow() as uow:
-            template = await uow.vendor_templates.get(organization_id, template_id)
+            template = await uow.vendor_templates.get(principal.organization_id, template_id)
             if template is None:
                 raise NotFound("vendor template", template_id)
             await uow.vendor_templates.delete(template)
+            await record(
+                uow,
+                principal,
+                "vendor_template.delete",
+                "vendor_template",
+                template_id,
+                {"name": template.name},
+                at=self.clock.now(),
+            )
             await uow.commit()
 
     @staticmethod

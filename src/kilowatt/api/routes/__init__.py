@@ -3,22 +3,32 @@
 from fastapi import APIRouter
 
 from kilowatt.api.routes import (
+    access,
+    audit,
     commands,
     diagnostics,
+    drivers,
     events,
     firmware,
+    organizations,
     reservations,
     sites,
+    station_security,
     stations,
     tokens,
     transactions,
+    users,
     vendor,
 )
 
 api_v1 = APIRouter(prefix="/api/v1")
 api_v1.include_router(sites.router)
 api_v1.include_router(stations.router)
+api_v1.include_router(station_security.router)
 api_v1.include_router(tokens.router)
+api_v1.include_router(tokens.groups)
+api_v1.include_router(drivers.router)
+api_v1.include_router(access.router)
 api_v1.include_router(transactions.router)
 api_v1.include_router(commands.router)
 api_v1.include_router(reservations.router)
@@ -26,3 +36,6 @@ api_v1.include_router(events.router)
 api_v1.include_router(firmware.router)
 api_v1.include_router(diagnostics.router)
 api_v1.include_router(vendor.router)
+api_v1.include_router(users.router)
+api_v1.include_router(audit.router)
+api_v1.include_router(organizations.router)

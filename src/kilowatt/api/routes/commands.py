@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import AssetsRead, PageDep, ServicesDep, require
 from kilowatt.api.schemas.commands import BODIES, CommandOut
 from kilowatt.api.schemas.common import Id, Page, Schema
 from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.permissions import command_permissions
+from kilowatt.domain.users import Principal
 
 router = APIRouter(tags=["commands"])
 
@@ -59,13 +61,13 @@ def _endpoint(
         body: Schema,
         response: Response,
         services: ServicesDep,
-        principal: PrincipalDep,
+        principal: Principal,
         wait: Wait = 30.0,
         timeout: Timeout = None,
     ) -> CommandOut:
         params: dict[str, Any] = body.model_dump(mode="json", exclude_none=True)
         command = await services.remote_control.execute(
-            principal.organization_id,
+            principal,
             station_id,
             operation,
             params,
@@ -78,6 +80,10 @@ def _endpoint(
 
     # Each route gets its own body model (and its own schema in the OpenAPI document).
     send.__annotations__["body"] = body_type
+    # ...and its own permissions (firmware and diagnostics also need firmware:manage).
+    send.__annotations__["principal"] = Annotated[
+        Principal, Depends(require(*sorted(command_permissions(operation))))
+    ]
     send.__name__ = f"command_{operation.value}"
     send.__doc__ = f"Send `{operation.value}` to the station (translated for its OCPP version)."
     return send
@@ -99,13 +105,13 @@ for _operation, _body in BODIES.items():
 
 @router.get("/stations/{station_id}/commands", response_model=Page[CommandOut])
 async def station_commands(
-    station_id: str, services: ServicesDep, principal: PrincipalDep, page: PageDep
+    station_id: str, services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[CommandOut]:
     """Commands sent to a station, newest first."""
-    found = await services.remote_control.search(principal.organization_id, page, station_id)
+    found = await services.remote_control.search(principal, page, station_id)
     return Page.of(found.items, found.next_cursor, out)
 
 
 @router.get("/commands/{command_id}", response_model=CommandOut)
-async def get_command(command_id: Id, services: ServicesDep, principal: PrincipalDep) -> CommandOut:
-    return out(await services.remote_control.get(principal.organization_id, command_id))
+async def get_command(command_id: Id, services: ServicesDep, principal: AssetsRead) -> CommandOut:
+    return out(await services.remote_control.get(principal, command_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import AssetsRead, FirmwareManage, PageDep, ServicesDep
 from kilowatt.api.schemas.common import Id, Page
 from kilowatt.api.schemas.diagnostics import DiagnosticsUploadOut
 from kilowatt.domain.diagnostics import DiagnosticsUpload
@@ -36,18 +36,18 @@ def upload_out(station_id: str, upload: DiagnosticsUpload) -> DiagnosticsUploadO
 
 @router.get("", response_model=Page[DiagnosticsUploadOut])
 async def list_diagnostics(
-    station_id: str, services: ServicesDep, principal: PrincipalDep, page: PageDep
+    station_id: str, services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[DiagnosticsUploadOut]:
     """Every get-diagnostics request of the station and the file it brought, newest first."""
-    found = await services.diagnostics.search(principal.organization_id, station_id, page)
+    found = await services.diagnostics.search(principal, station_id, page)
     return Page.of(found.items, found.next_cursor, lambda u: upload_out(station_id, u))
 
 
 @router.get("/{upload_id}", response_model=DiagnosticsUploadOut)
 async def get_diagnostics(
-    station_id: str, upload_id: Id, services: ServicesDep, principal: PrincipalDep
+    station_id: str, upload_id: Id, services: ServicesDep, principal: AssetsRead
 ) -> DiagnosticsUploadOut:
-    upload = await services.diagnostics.get(principal.organization_id, station_id, upload_id)
+    upload = await services.diagnostics.get(principal, station_id, upload_id)
     return upload_out(station_id, upload)
 
 
@@ -60,9 +60,9 @@ async def get_diagnostics(
     },
 )
 async def download_diagnostics(
-    station_id: str, upload_id: Id, services: ServicesDep, principal: PrincipalDep
+    station_id: str, upload_id: Id, services: ServicesDep, principal: FirmwareManage
 ) -> FileResponse:
-    upload, path = await services.diagnostics.file(principal.organization_id, station_id, upload_id)
+    upload, path = await services.diagnostics.file(principal, station_id, upload_id)
     return FileResponse(
         path,
         media_type=upload.content_type

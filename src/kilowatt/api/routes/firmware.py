@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import AssetsRead, FirmwareManage, PageDep, ServicesDep
 from kilowatt.api.multipart import is_multipart, read_form
 from kilowatt.api.schemas.common import Id, Page
 from kilowatt.api.schemas.firmware import (
@@ -103,7 +103,7 @@ def content_length(request: Request) -> int | None:
     responses={413: {"description": "Larger than KILOWATT_FIRMWARE_MAX_BYTES"}},
 )
 async def upload_firmware(
-    request: Request, services: ServicesDep, principal: PrincipalDep
+    request: Request, services: ServicesDep, principal: FirmwareManage
 ) -> FirmwareOut:
     """Upload an image as multipart/form-data: `file` and its `version`, optionally the
     `vendor`/`model` it is for and, for 2.0.1 stations, its `signing_certificate` and
@@ -134,7 +134,7 @@ async def upload_firmware(
         raise
     name, kept = stored[0]
     image = await firmware.add(
-        principal.organization_id,
+        principal,
         FirmwareInput(file_name=name, **form.model_dump()),
         kept,
         f"api:{principal.name}",
@@ -144,27 +144,27 @@ async def upload_firmware(
 
 @router.get("/firmware", response_model=Page[FirmwareOut])
 async def list_firmware(
-    services: ServicesDep, principal: PrincipalDep, page: PageDep
+    services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[FirmwareOut]:
     """Uploaded images, newest first."""
-    found = await services.firmware.search(principal.organization_id, page)
+    found = await services.firmware.search(principal, page)
     return Page.of(found.items, found.next_cursor, FirmwareOut.model_validate)
 
 
 @router.get("/firmware/versions", response_model=list[FirmwareVersionOut])
 async def firmware_versions(
-    services: ServicesDep, principal: PrincipalDep
+    services: ServicesDep, principal: AssetsRead
 ) -> list[FirmwareVersionOut]:
     """The fleet: stations counted by vendor, model and the firmware version they report."""
-    found = await services.firmware.versions(principal.organization_id)
+    found = await services.firmware.versions(principal)
     return [FirmwareVersionOut.model_validate(item) for item in found]
 
 
 @router.get("/firmware/{firmware_id}", response_model=FirmwareOut)
 async def get_firmware(
-    firmware_id: Id, services: ServicesDep, principal: PrincipalDep
+    firmware_id: Id, services: ServicesDep, principal: AssetsRead
 ) -> FirmwareOut:
-    image = await services.firmware.get(principal.organization_id, firmware_id)
+    image = await services.firmware.get(principal, firmware_id)
     return FirmwareOut.model_validate(image)
 
 
@@ -174,18 +174,18 @@ async def get_firmware(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download_firmware(
-    firmware_id: Id, services: ServicesDep, principal: PrincipalDep
+    firmware_id: Id, services: ServicesDep, principal: FirmwareManage
 ) -> FileResponse:
-    image, path = await services.firmware.file(principal.organization_id, firmware_id)
+    image, path = await services.firmware.file(principal, firmware_id)
     return FileResponse(path, media_type="application/octet-stream", filename=image.file_name)
 
 
 @router.delete("/firmware/{firmware_id}", status_code=204, responses={409: {}})
 async def delete_firmware(
-    firmware_id: Id, services: ServicesDep, principal: PrincipalDep
+    firmware_id: Id, services: ServicesDep, principal: FirmwareManage
 ) -> Response:
     """Refused (409) while a running campaign uses the image."""
-    await services.firmware.delete(principal.organization_id, firmware_id)
+    await services.firmware.delete(principal, firmware_id)
     return Response(status_code=204)
 
 
@@ -194,13 +194,13 @@ async def delete_firmware(
 
 @router.post("/firmware-campaigns", response_model=CampaignDetailOut, status_code=201)
 async def create_campaign(
-    body: CampaignIn, services: ServicesDep, principal: PrincipalDep
+    body: CampaignIn, services: ServicesDep, principal: FirmwareManage
 ) -> CampaignDetailOut:
     """Roll an image out to a group of stations (named ones, and/or those of a site or of a
     vendor/model): the first batch gets it at once, the rest once every station of the first
     batch reports it Installed. A failure in the first batch halts the campaign."""
     view = await services.firmware.create_campaign(
-        principal.organization_id,
+        principal,
         CampaignInput(**body.model_dump()),
         f"api:{principal.name}",
     )
@@ -209,20 +209,18 @@ async def create_campaign(
 
 @router.get("/firmware-campaigns", response_model=Page[CampaignOut])
 async def list_campaigns(
-    services: ServicesDep, principal: PrincipalDep, page: PageDep
+    services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[CampaignOut]:
-    found = await services.firmware.search_campaigns(principal.organization_id, page)
+    found = await services.firmware.search_campaigns(principal, page)
     return Page.of(found.items, found.next_cursor, campaign_out)
 
 
 @router.get("/firmware-campaigns/{campaign_id}", response_model=CampaignDetailOut)
 async def get_campaign(
-    campaign_id: Id, services: ServicesDep, principal: PrincipalDep
+    campaign_id: Id, services: ServicesDep, principal: AssetsRead
 ) -> CampaignDetailOut:
     """The campaign with every station's progress."""
-    return campaign_detail(
-        await services.firmware.get_campaign(principal.organization_id, campaign_id)
-    )
+    return campaign_detail(await services.firmware.get_campaign(principal, campaign_id))
 
 
 @router.post(
@@ -231,19 +229,17 @@ async def get_campaign(
     responses={409: {"description": "The campaign has already finished"}},
 )
 async def cancel_campaign(
-    campaign_id: Id, services: ServicesDep, principal: PrincipalDep
+    campaign_id: Id, services: ServicesDep, principal: FirmwareManage
 ) -> CampaignDetailOut:
     """Stations that have not been sent the update never get it; those that have go on."""
-    view = await services.firmware.cancel_campaign(
-        principal.organization_id, campaign_id, f"api:{principal.name}"
-    )
+    view = await services.firmware.cancel_campaign(principal, campaign_id, f"api:{principal.name}")
     return campaign_detail(view)
 
 
 @router.get("/stations/{station_id}/firmware-updates", response_model=Page[FirmwareUpdateOut])
 async def station_firmware_updates(
-    station_id: str, services: ServicesDep, principal: PrincipalDep, page: PageDep
+    station_id: str, services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[FirmwareUpdateOut]:
     """The station's firmware updates and their progress, newest first."""
-    found = await services.firmware.station_updates(principal.organization_id, station_id, page)
+    found = await services.firmware.station_updates(principal, station_id, page)
     return Page.of(found.items, found.next_cursor, update_out)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import PageDep, ServicesDep, SessionsRead
 from kilowatt.api.schemas.common import Id, Page
 from kilowatt.api.schemas.reservations import ReservationOut
 from kilowatt.services.reservations import ReservationView
@@ -33,18 +33,18 @@ def out(view: ReservationView) -> ReservationOut:
 @router.get("", response_model=Page[ReservationOut])
 async def list_reservations(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: SessionsRead,
     page: PageDep,
     station_id: Annotated[str | None, Query(description="OCPP identity of the station.")] = None,
 ) -> Page[ReservationOut]:
     """Newest first; an open reservation past its expiry reads as expired. Reservations are
     made and cancelled with the reserve-now and cancel-reservation commands."""
-    found = await services.reservations.search(principal.organization_id, page, station_id)
+    found = await services.reservations.search(principal, page, station_id)
     return Page.of(found.items, found.next_cursor, out)
 
 
 @router.get("/{reservation_id}", response_model=ReservationOut)
 async def get_reservation(
-    reservation_id: Id, services: ServicesDep, principal: PrincipalDep
+    reservation_id: Id, services: ServicesDep, principal: SessionsRead
 ) -> ReservationOut:
-    return out(await services.reservations.get(principal.organization_id, reservation_id))
+    return out(await services.reservations.get(principal, reservation_id))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import AssetsRead, AssetsWrite, MessagesRead, PageDep, ServicesDep
 from kilowatt.api.schemas.common import AwareDatetime, Id, Page
 from kilowatt.api.schemas.messages import MessageOut
 from kilowatt.api.schemas.stations import (
@@ -41,7 +41,7 @@ def _spec(body: ConnectorIn) -> ConnectorSpec:
 @router.get("", response_model=Page[StationOut])
 async def list_stations(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsRead,
     page: PageDep,
     site_id: Id | None = None,
     online: bool | None = None,
@@ -49,7 +49,7 @@ async def list_stations(
     q: Annotated[str | None, Query(description="Part of the OCPP identity or name.")] = None,
 ) -> Page[StationOut]:
     found = await services.stations.search(
-        principal.organization_id,
+        principal,
         page,
         StationFilter(
             site_id=site_id, online=online, registration_status=registration_status, search=q
@@ -60,16 +60,17 @@ async def list_stations(
 
 @router.post("", response_model=StationDetailOut, status_code=201)
 async def register_station(
-    body: StationIn, services: ServicesDep, principal: PrincipalDep
+    body: StationIn, services: ServicesDep, principal: AssetsWrite
 ) -> StationDetailOut:
     detail = await services.stations.create(
-        principal.organization_id,
+        principal,
         StationInput(
             ocpp_id=body.ocpp_id,
             site_id=body.site_id,
             name=body.name,
             registration_status=body.registration_status,
             connectors=[_spec(c) for c in body.connectors],
+            access=body.access,
         ),
     )
     return _detail(detail)
@@ -77,44 +78,42 @@ async def register_station(
 
 @router.get("/{station_id}", response_model=StationDetailOut)
 async def get_station(
-    station_id: str, services: ServicesDep, principal: PrincipalDep
+    station_id: str, services: ServicesDep, principal: AssetsRead
 ) -> StationDetailOut:
-    return _detail(await services.stations.get(principal.organization_id, station_id))
+    return _detail(await services.stations.get(principal, station_id))
 
 
 @router.patch("/{station_id}", response_model=StationDetailOut)
 async def update_station(
-    station_id: str, body: StationPatch, services: ServicesDep, principal: PrincipalDep
+    station_id: str, body: StationPatch, services: ServicesDep, principal: AssetsWrite
 ) -> StationDetailOut:
     detail = await services.stations.update(
-        principal.organization_id, station_id, body.model_dump(exclude_unset=True)
+        principal, station_id, body.model_dump(exclude_unset=True)
     )
     return _detail(detail)
 
 
 @router.delete("/{station_id}", status_code=204)
 async def delete_station(
-    station_id: str, services: ServicesDep, principal: PrincipalDep
+    station_id: str, services: ServicesDep, principal: AssetsWrite
 ) -> Response:
-    await services.stations.delete(principal.organization_id, station_id)
+    await services.stations.delete(principal, station_id)
     return Response(status_code=204)
 
 
 @router.get("/{station_id}/connectors", response_model=list[ConnectorOut])
 async def list_connectors(
-    station_id: str, services: ServicesDep, principal: PrincipalDep
+    station_id: str, services: ServicesDep, principal: AssetsRead
 ) -> list[ConnectorOut]:
-    detail = await services.stations.get(principal.organization_id, station_id)
+    detail = await services.stations.get(principal, station_id)
     return [ConnectorOut.model_validate(c) for c in detail.connectors]
 
 
 @router.post("/{station_id}/connectors", response_model=ConnectorOut, status_code=201)
 async def add_connector(
-    station_id: str, body: ConnectorIn, services: ServicesDep, principal: PrincipalDep
+    station_id: str, body: ConnectorIn, services: ServicesDep, principal: AssetsWrite
 ) -> ConnectorOut:
-    connector = await services.stations.add_connector(
-        principal.organization_id, station_id, _spec(body)
-    )
+    connector = await services.stations.add_connector(principal, station_id, _spec(body))
     return ConnectorOut.model_validate(connector)
 
 
@@ -125,10 +124,10 @@ async def update_connector(
     connector_id: Id,
     body: ConnectorPatch,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsWrite,
 ) -> ConnectorOut:
     connector = await services.stations.update_connector(
-        principal.organization_id,
+        principal,
         station_id,
         evse_id,
         connector_id,
@@ -143,11 +142,9 @@ async def delete_connector(
     evse_id: Id,
     connector_id: Id,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsWrite,
 ) -> Response:
-    await services.stations.delete_connector(
-        principal.organization_id, station_id, evse_id, connector_id
-    )
+    await services.stations.delete_connector(principal, station_id, evse_id, connector_id)
     return Response(status_code=204)
 
 
@@ -160,11 +157,11 @@ async def connector_history(
     evse_id: Id,
     connector_id: Id,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsRead,
     page: PageDep,
 ) -> Page[StatusChangeOut]:
     found = await services.stations.status_history(
-        principal.organization_id, station_id, evse_id, connector_id, page
+        principal, station_id, evse_id, connector_id, page
     )
     return Page.of(found.items, found.next_cursor, StatusChangeOut.model_validate)
 
@@ -173,11 +170,11 @@ async def connector_history(
 async def station_events(
     station_id: str,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsRead,
     page: PageDep,
     kind: str | None = None,
 ) -> Page[StationEventOut]:
-    found = await services.stations.events(principal.organization_id, station_id, page, kind)
+    found = await services.stations.events(principal, station_id, page, kind)
     return Page.of(found.items, found.next_cursor, StationEventOut.model_validate)
 
 
@@ -185,7 +182,7 @@ async def station_events(
 async def station_messages(
     station_id: str,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: MessagesRead,
     page: PageDep,
     action: str | None = None,
     direction: Direction | None = None,
@@ -194,7 +191,7 @@ async def station_messages(
 ) -> Page[MessageOut]:
     """The raw OCPP frames of a station, newest first."""
     found = await services.message_log.search(
-        principal.organization_id,
+        principal,
         station_id,
         page,
         MessageFilter(action=action, direction=direction, since=since, until=until),
@@ -206,7 +203,7 @@ async def station_messages(
 async def device_model(
     station_id: str,
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: AssetsRead,
     page: PageDep,
     component: str | None = None,
     variable: str | None = None,
@@ -214,7 +211,7 @@ async def device_model(
 ) -> Page[DeviceVariableOut]:
     """The components and variables a 2.0.1 station reported (NotifyReport)."""
     found = await services.device_model.search(
-        principal.organization_id,
+        principal,
         station_id,
         page,
         DeviceModelFilter(component=component, variable=variable, evse_id=evse_id),

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from kilowatt.api.deps import PageDep, PrincipalDep, ServicesDep
+from kilowatt.api.deps import PageDep, ServicesDep, SessionsRead
 from kilowatt.api.schemas.common import AwareDatetime, Id, Page
 from kilowatt.api.schemas.transactions import TransactionOut
 from kilowatt.domain.transactions import TransactionState
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/transactions", tags=["transactions"])
 @router.get("", response_model=Page[TransactionOut], response_model_exclude_none=False)
 async def list_transactions(
     services: ServicesDep,
-    principal: PrincipalDep,
+    principal: SessionsRead,
     page: PageDep,
     station_id: Annotated[str | None, Query(description="OCPP identity of the station.")] = None,
     id_tag: Annotated[str | None, Query(description="The token that started it.")] = None,
@@ -30,7 +30,7 @@ async def list_transactions(
 ) -> Page[TransactionOut]:
     """Newest first. `from`/`to` bound the start time (`to` exclusive)."""
     found = await services.transactions.search(
-        principal.organization_id,
+        principal,
         page,
         TransactionFilter(
             id_tag=id_tag,
@@ -51,11 +51,11 @@ async def list_transactions(
 
 @router.get("/{transaction_id}", response_model=TransactionOut)
 async def get_transaction(
-    transaction_id: Id, services: ServicesDep, principal: PrincipalDep
+    transaction_id: Id, services: ServicesDep, principal: SessionsRead
 ) -> TransactionOut:
     """One transaction with its meter values in stored units (Wh, W, V, A, %, °C) and, for
     OCPP 2.0.1, the TransactionEvents it was built from."""
-    detail = await services.transactions.get(principal.organization_id, transaction_id)
+    detail = await services.transactions.get(principal, transaction_id)
     return TransactionOut.of(
         detail.transaction, detail.station_ocpp_id, detail.meter_values, detail.events
     )

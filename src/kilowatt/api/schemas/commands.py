@@ -101,6 +101,9 @@ class TriggerMessage(Schema):
         "LogStatusNotification",
         "TransactionEvent",
         "PublishFirmwareStatusNotification",
+        "SignChargingStationCertificate",
+        "SignV2GCertificate",
+        "SignCombinedCertificate",
     ]
     evse_id: Id | None = None
 
@@ -197,6 +200,66 @@ class GetDiagnostics(Schema):
         return self
 
 
+class GetLog(GetDiagnostics):
+    """GetLog (2.0.1, and the 1.6 security extension): the station uploads its diagnostics or
+    security log to a location hosted by Kilowatt (listed at
+    GET /api/v1/stations/{id}/diagnostics)."""
+
+
+class SignedUpdateFirmware(UpdateFirmware):
+    """A firmware update the station verifies: the image must have been uploaded with its
+    signing certificate and signature (1.6 SignedUpdateFirmware, 2.0.1 UpdateFirmware)."""
+
+
+CertificateKind = Literal["csms_root", "manufacturer_root", "v2g_root", "mo_root"]
+
+
+class InstallCertificate(Schema):
+    certificate_type: CertificateKind = Field(
+        description="csms_root (1.6 CentralSystemRootCertificate, 2.0.1 CSMSRootCertificate), "
+        "manufacturer_root, or for 2.0.1 v2g_root and mo_root."
+    )
+    certificate: str = Field(
+        min_length=1,
+        max_length=5500,
+        pattern=r"^-----BEGIN CERTIFICATE-----",
+        description="The certificate, PEM.",
+    )
+
+
+class DeleteCertificate(Schema):
+    """The certificate's hash data, as GetInstalledCertificateIds reports it."""
+
+    hash_algorithm: Literal["SHA256", "SHA384", "SHA512"]
+    issuer_name_hash: str = Field(min_length=1, max_length=128)
+    issuer_key_hash: str = Field(min_length=1, max_length=128)
+    serial_number: str = Field(min_length=1, max_length=40)
+
+
+class GetInstalledCertificateIds(Schema):
+    certificate_types: list[
+        Literal["csms_root", "manufacturer_root", "v2g_root", "mo_root", "v2g_chain"]
+    ] = Field(
+        default_factory=list,
+        description="2.0.1: empty for all; 1.6: exactly one of csms_root, manufacturer_root.",
+    )
+
+
+class ExtendedTriggerMessage(Schema):
+    """1.6 security extension: also asks for a new certificate (SignChargePointCertificate)."""
+
+    message: Literal[
+        "BootNotification",
+        "LogStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "SignChargePointCertificate",
+        "StatusNotification",
+    ]
+    evse_id: Id | None = None
+
+
 class Vendor(Schema):
     template: str = Field(min_length=1, max_length=100, description="Vendor template name.")
 
@@ -230,6 +293,13 @@ BODIES: dict[Operation, type[Schema]] = {
     Operation.VENDOR: Vendor,
     Operation.UPDATE_FIRMWARE: UpdateFirmware,
     Operation.GET_DIAGNOSTICS: GetDiagnostics,
+    Operation.ROTATE_PASSWORD: NoParams,
+    Operation.INSTALL_CERTIFICATE: InstallCertificate,
+    Operation.DELETE_CERTIFICATE: DeleteCertificate,
+    Operation.GET_INSTALLED_CERTIFICATE_IDS: GetInstalledCertificateIds,
+    Operation.EXTENDED_TRIGGER_MESSAGE: ExtendedTriggerMessage,
+    Operation.GET_LOG: GetLog,
+    Operation.SIGNED_UPDATE_FIRMWARE: SignedUpdateFirmware,
 }
 
 

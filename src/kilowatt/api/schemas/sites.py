@@ -5,6 +5,12 @@ from datetime import datetime
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Patch, Positive, Schema
+from kilowatt.domain.access import AccessMode
+
+ACCESS = (
+    "public: any valid token of the organization may charge here; private: only the token "
+    "groups an access rule grants (see /access-rules)."
+)
 
 
 class SiteIn(Schema):
@@ -17,11 +23,12 @@ class SiteIn(Schema):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     grid_capacity_w: Positive | None = None
+    access: AccessMode = Field(default=AccessMode.PUBLIC, description=ACCESS)
 
 
 class SitePatch(Patch):
     text_fields = frozenset({"address", "city", "postal_code", "country"})
-    required_fields = frozenset({"name", "timezone"})
+    required_fields = frozenset({"name", "timezone", "access"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = None
@@ -32,6 +39,7 @@ class SitePatch(Patch):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     grid_capacity_w: Positive | None = None
+    access: AccessMode | None = Field(default=None, description=ACCESS)
 
 
 class SiteOut(Schema):
@@ -45,5 +53,6 @@ class SiteOut(Schema):
     latitude: float | None
     longitude: float | None
     grid_capacity_w: int | None
+    access: AccessMode
     created_at: datetime
     updated_at: datetime

@@ -5,7 +5,10 @@ from datetime import datetime
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Id, Patch, Positive, Schema
+from kilowatt.domain.access import AccessMode
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
+
+STATION_ACCESS = "public or private (see /access-rules); null: as its site (public without a site)."
 
 
 class ConnectorIn(Schema):
@@ -46,6 +49,7 @@ class StationIn(Schema):
     name: str = Field(default="", max_length=200)
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
     connectors: list[ConnectorIn] = Field(default_factory=list)
+    access: AccessMode | None = Field(default=None, description=STATION_ACCESS)
 
 
 class StationPatch(Patch):
@@ -55,6 +59,7 @@ class StationPatch(Patch):
     site_id: Id | None = None
     name: str | None = Field(default=None, max_length=200)
     registration_status: RegistrationStatus | None = None
+    access: AccessMode | None = Field(default=None, description=STATION_ACCESS)
 
 
 class StationOut(Schema):
@@ -62,6 +67,7 @@ class StationOut(Schema):
     name: str
     site_id: int | None
     registration_status: RegistrationStatus
+    access: AccessMode | None = Field(description=STATION_ACCESS)
     protocol_version: str | None
     online: bool
     last_seen_at: datetime | None
@@ -80,6 +86,14 @@ class StationOut(Schema):
     error_code: str
     firmware_status: str
     diagnostics_status: str
+    security_profile: int = Field(
+        description="OCPP security profile: 0 none, 1 Basic, 2 TLS + Basic, 3 client "
+        "certificate. Connections raise it, never lower it."
+    )
+    has_password: bool = Field(description="Whether the station has an HTTP Basic password.")
+    rotation_pending: bool = Field(
+        description="A rotated password awaits the station's confirmation (both work)."
+    )
     created_at: datetime
     updated_at: datetime
 

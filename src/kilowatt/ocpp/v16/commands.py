@@ -6,9 +6,24 @@ import json
 
 from kilowatt.domain.commands import CommandStatus, Operation, Outcome
 from kilowatt.domain.local_list import is_removal
-from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
+from kilowatt.domain.station_security import APPLIED, authorization_key
+from kilowatt.ocpp.commands import (
+    REDACTED,
+    SECRET,
+    Payload,
+    Translation,
+    by_status,
+    certificate_hash,
+    get_log,
+    log_read,
+    neutral_hash,
+    optional,
+    signed_firmware,
+    timestamp,
+)
 
 CONFIGURATION = "Configuration"
+AUTHORIZATION_KEY = "AuthorizationKey"
 
 
 def _remote_start(params: Payload, command_id: int) -> Payload:
@@ -45,6 +60,14 @@ def _configuration_read(params: Payload, answer: Payload) -> Outcome:
         answer,
         data={"settings": settings, "unknown": list(answer.get("unknownKey") or [])},
     )
+
+
+def _change_configuration(params: Payload, command_id: int) -> Payload:
+    if str(params["key"]).lower() == AUTHORIZATION_KEY.lower():
+        raise ValueError(
+            "the AuthorizationKey (the station's password) is set by the rotate_password command"
+        )
+    return {"key": params["key"], "value": str(params["value"])}
 
 
 def _configuration_changed(params: Payload, answer: Payload) -> Outcome:
@@ -146,6 +169,52 @@ def _diagnostics_read(params: Payload, answer: Payload) -> Outcome:
     return Outcome(CommandStatus.ACCEPTED, answer, data={"file_name": name})
 
 
+def _rotate_read(params: Payload, answer: Payload) -> Outcome:
+    status = answer.get("status")
+    if status in ("Accepted", "RebootRequired"):
+        applied = "now" if status == "Accepted" else "after_reboot"
+        return Outcome(CommandStatus.ACCEPTED, answer, data={APPLIED: applied})
+    return by_status(answer)
+
+
+# Certificate types of the 1.6 security extension, by their neutral names.
+INSTALL_TYPES = {
+    "csms_root": "CentralSystemRootCertificate",
+    "manufacturer_root": "ManufacturerRootCertificate",
+}
+NEUTRAL_TYPES = {value: key for key, value in INSTALL_TYPES.items()}
+
+
+def _certificate_type(name: str) -> str:
+    try:
+        return INSTALL_TYPES[name]
+    except KeyError:
+        raise ValueError(f"an OCPP 1.6 station has no {name} certificates") from None
+
+
+def _installed_ids(params: Payload, command_id: int) -> Payload:
+    types = list(params.get("certificate_types") or [])
+    if len(types) != 1:
+        raise ValueError("an OCPP 1.6 station is asked for exactly one certificate type")
+    return {"certificateType": _certificate_type(types[0])}
+
+
+def _installed_read(params: Payload, answer: Payload) -> Outcome:
+    kind = (params.get("certificate_types") or [None])[0]
+    certificates = [neutral_hash(item, kind) for item in answer.get("certificateHashData") or []]
+    if answer.get("status") in ("Accepted", "NotFound"):
+        return Outcome(CommandStatus.ACCEPTED, answer, data={"certificates": certificates})
+    return by_status(answer)
+
+
+def _signed_firmware(params: Payload, command_id: int) -> Payload:
+    return optional(
+        {"requestId": command_id, "firmware": signed_firmware(params)},
+        retries=params.get("retries"),
+        retryInterval=params.get("retry_interval"),
+    )
+
+
 def _data_transfer(params: Payload, command_id: int) -> Payload:
     data = params.get("data")
     return optional(
@@ -176,9 +245,7 @@ COMMANDS: dict[Operation, Translation] = {
         _configuration_read,
     ),
     Operation.CHANGE_CONFIGURATION: Translation(
-        "ChangeConfiguration",
-        lambda p, _: {"key": p["key"], "value": str(p["value"])},
-        _configuration_changed,
+        "ChangeConfiguration", _change_configuration, _configuration_changed
     ),
     Operation.TRIGGER_MESSAGE: Translation(
         "TriggerMessage",
@@ -208,4 +275,31 @@ COMMANDS: dict[Operation, Translation] = {
     ),
     Operation.UPDATE_FIRMWARE: Translation("UpdateFirmware", _firmware),
     Operation.GET_DIAGNOSTICS: Translation("GetDiagnostics", _diagnostics, _diagnostics_read),
+    # Security extension (Improved security for OCPP 1.6-J)
+    Operation.ROTATE_PASSWORD: Translation(
+        "ChangeConfiguration",
+        lambda p, _: {"key": AUTHORIZATION_KEY, "value": authorization_key(p[SECRET])},
+        _rotate_read,
+        secret=True,
+        redact=lambda payload: {**payload, "value": REDACTED},
+    ),
+    Operation.INSTALL_CERTIFICATE: Translation(
+        "InstallCertificate",
+        lambda p, _: {
+            "certificateType": _certificate_type(p["certificate_type"]),
+            "certificate": p["certificate"],
+        },
+    ),
+    Operation.DELETE_CERTIFICATE: Translation(
+        "DeleteCertificate", lambda p, _: {"certificateHashData": certificate_hash(p)}
+    ),
+    Operation.GET_INSTALLED_CERTIFICATE_IDS: Translation(
+        "GetInstalledCertificateIds", _installed_ids, _installed_read
+    ),
+    Operation.EXTENDED_TRIGGER_MESSAGE: Translation(
+        "ExtendedTriggerMessage",
+        lambda p, _: optional({"requestedMessage": p["message"]}, connectorId=p.get("evse_id")),
+    ),
+    Operation.GET_LOG: Translation("GetLog", get_log, log_read),
+    Operation.SIGNED_UPDATE_FIRMWARE: Translation("SignedUpdateFirmware", _signed_firmware),
 }

@@ -1,8 +1,9 @@
-"""OCPP 1.6 security extension (Improved security for OCPP 1.6-J): what the station reports."""
+"""OCPP 1.6 security extension (Improved security for OCPP 1.6-J): what the station reports,
+and the certificates Kilowatt's CA signs for it."""
 
 from __future__ import annotations
 
-from kilowatt.domain.events import EventKind, Severity
+from kilowatt.ocpp import certificates
 from kilowatt.ocpp.connection import OcppConnection, Payload
 from kilowatt.ocpp.v16.translate import parse_time
 
@@ -15,26 +16,22 @@ async def security_event_notification(conn: OcppConnection, payload: Payload) ->
 
 
 async def sign_certificate(conn: OcppConnection, payload: Payload) -> Payload:
-    """Kilowatt does not run a certificate authority yet (security issue)."""
-    await conn.services.provisioning.record_event(
-        conn.ref,
-        EventKind.CERTIFICATE,
-        "certificate signing request declined: no certificate authority configured",
-        {},
-        Severity.WARNING,
-    )
-    return {"status": "Rejected"}
+    """Accepted when Kilowatt's CA signs it; the chain follows in a CertificateSigned."""
+    decision = await certificates.sign(conn, payload["csr"], None)
+    return {"status": "Accepted" if decision.accepted else "Rejected"}
 
 
 async def log_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    # Its requestId names a GetLog, which Kilowatt does not send to 1.6 stations (it sends
-    # GetDiagnostics): the station's latest upload is the one meant.
-    await conn.services.diagnostics.status_notification(conn.ref, payload["status"])
+    # Its requestId names the GetLog command (else the station's latest upload is the one).
+    await conn.services.diagnostics.status_notification(
+        conn.ref, payload["status"], payload.get("requestId")
+    )
     return {}
 
 
 async def signed_firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    # Its requestId names a SignedUpdateFirmware, which Kilowatt does not send (it sends
-    # UpdateFirmware): the station's latest open update is the one meant.
-    await conn.services.firmware.status_notification(conn.ref, payload["status"])
+    # Its requestId names the SignedUpdateFirmware command (else the latest open update).
+    await conn.services.firmware.status_notification(
+        conn.ref, payload["status"], payload.get("requestId")
+    )
     return {}

@@ -109,6 +109,11 @@ _AUTH_16 = {
     AuthorizationStatus.INVALID: "Invalid",
     AuthorizationStatus.CONCURRENT_TX: "ConcurrentTx",
     AuthorizationStatus.UNKNOWN: "Invalid",
+    # 1.6 has no way to say "not here" or "not now": Invalid is the closest (the token is not
+    # valid for this request), where Blocked would claim the card itself is blocked. The
+    # expiryDate sent with it tells the station when to ask again (a window opening).
+    AuthorizationStatus.NOT_AT_THIS_LOCATION: "Invalid",
+    AuthorizationStatus.NOT_AT_THIS_TIME: "Invalid",
 }
 
 

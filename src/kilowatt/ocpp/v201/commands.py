@@ -7,7 +7,24 @@ from typing import Any
 
 from kilowatt.domain.commands import CommandStatus, Operation, Outcome
 from kilowatt.domain.local_list import is_removal
-from kilowatt.ocpp.commands import Payload, Translation, by_status, optional, timestamp
+from kilowatt.domain.station_security import APPLIED
+from kilowatt.ocpp.commands import (
+    REDACTED,
+    SECRET,
+    Payload,
+    Translation,
+    by_status,
+    certificate_hash,
+    get_log,
+    log_read,
+    neutral_hash,
+    optional,
+    signed_firmware,
+    timestamp,
+)
+
+SECURITY_CTRLR = "SecurityCtrlr"
+BASIC_AUTH_PASSWORD = "BasicAuthPassword"  # noqa: S105 (a variable name)
 
 
 def _token(value: str, token_type: str | None) -> Payload:
@@ -102,6 +119,15 @@ def _variables_read(params: Payload, answer: Payload) -> Outcome:
 
 
 def _set_variables(params: Payload, command_id: int) -> Payload:
+    for item in params["variables"]:
+        if (str(item["component"]), str(item["variable"])) == (
+            SECURITY_CTRLR,
+            BASIC_AUTH_PASSWORD,
+        ):
+            raise ValueError(
+                "SecurityCtrlr.BasicAuthPassword (the station's password) is set by the "
+                "rotate_password command"
+            )
     return {
         "setVariableData": [
             optional(
@@ -243,25 +269,73 @@ def _firmware(params: Payload, command_id: int) -> Payload:
     )
 
 
-def _log(params: Payload, command_id: int) -> Payload:
-    log = optional(
-        {"remoteLocation": params["location"]},
-        oldestTimestamp=timestamp(params["start"]) if params.get("start") else None,
-        latestTimestamp=timestamp(params["stop"]) if params.get("stop") else None,
-    )
+def _rotate(params: Payload, command_id: int) -> Payload:
+    return {
+        "setVariableData": [
+            {
+                "component": {"name": SECURITY_CTRLR},
+                "variable": {"name": BASIC_AUTH_PASSWORD},
+                "attributeValue": params[SECRET],
+            }
+        ]
+    }
+
+
+def _rotate_redacted(payload: Payload) -> Payload:
+    return {
+        "setVariableData": [
+            {**item, "attributeValue": REDACTED} for item in payload["setVariableData"]
+        ]
+    }
+
+
+def _rotate_read(params: Payload, answer: Payload) -> Outcome:
+    results = answer.get("setVariableResult") or []
+    status = results[0]["attributeStatus"] if results else "Rejected"
+    if status in ("Accepted", "RebootRequired"):
+        applied = "now" if status == "Accepted" else "after_reboot"
+        return Outcome(CommandStatus.ACCEPTED, answer, data={APPLIED: applied})
+    info = (results[0].get("attributeStatusInfo") or {}) if results else {}
+    reason = f" ({info['reasonCode']})" if info.get("reasonCode") else ""
+    return Outcome(CommandStatus.REJECTED, answer, error=f"station answered {status}{reason}")
+
+
+# Certificate types by their neutral names.
+INSTALL_TYPES = {
+    "csms_root": "CSMSRootCertificate",
+    "manufacturer_root": "ManufacturerRootCertificate",
+    "v2g_root": "V2GRootCertificate",
+    "mo_root": "MORootCertificate",
+}
+ID_TYPES = {**INSTALL_TYPES, "v2g_chain": "V2GCertificateChain"}
+NEUTRAL_TYPES = {value: key for key, value in ID_TYPES.items()}
+
+
+def _installed_ids(params: Payload, command_id: int) -> Payload:
+    types = [ID_TYPES[name] for name in params.get("certificate_types") or []]
+    return optional({}, certificateType=types or None)
+
+
+def _installed_read(params: Payload, answer: Payload) -> Outcome:
+    certificates = []
+    for item in answer.get("certificateHashDataChain") or []:
+        kind = NEUTRAL_TYPES.get(item.get("certificateType", ""), item.get("certificateType"))
+        certificates.append(neutral_hash(item["certificateHashData"], kind))
+        certificates += [
+            {**neutral_hash(child, kind), "child": True}
+            for child in item.get("childCertificateHashData") or []
+        ]
+    if answer.get("status") in ("Accepted", "NotFound"):
+        return Outcome(CommandStatus.ACCEPTED, answer, data={"certificates": certificates})
+    return by_status(answer)
+
+
+def _signed_firmware(params: Payload, command_id: int) -> Payload:
     return optional(
-        {
-            "logType": params.get("log_type") or "DiagnosticsLog",
-            "requestId": command_id,
-            "log": log,
-        },
+        {"requestId": command_id, "firmware": signed_firmware(params)},
         retries=params.get("retries"),
         retryInterval=params.get("retry_interval"),
     )
-
-
-def _log_read(params: Payload, answer: Payload) -> Outcome:
-    return by_status(answer, {"file_name": answer.get("filename")})
 
 
 def _data_transfer(params: Payload, command_id: int) -> Payload:
@@ -357,5 +431,24 @@ COMMANDS: dict[Operation, Translation] = {
         "ClearDisplayMessage", lambda p, _: {"id": int(p["id"])}
     ),
     Operation.UPDATE_FIRMWARE: Translation("UpdateFirmware", _firmware),
-    Operation.GET_DIAGNOSTICS: Translation("GetLog", _log, _log_read),
+    Operation.GET_DIAGNOSTICS: Translation("GetLog", get_log, log_read),
+    # Security (blocks A and M)
+    Operation.ROTATE_PASSWORD: Translation(
+        "SetVariables", _rotate, _rotate_read, secret=True, redact=_rotate_redacted
+    ),
+    Operation.INSTALL_CERTIFICATE: Translation(
+        "InstallCertificate",
+        lambda p, _: {
+            "certificateType": INSTALL_TYPES[p["certificate_type"]],
+            "certificate": p["certificate"],
+        },
+    ),
+    Operation.DELETE_CERTIFICATE: Translation(
+        "DeleteCertificate", lambda p, _: {"certificateHashData": certificate_hash(p)}
+    ),
+    Operation.GET_INSTALLED_CERTIFICATE_IDS: Translation(
+        "GetInstalledCertificateIds", _installed_ids, _installed_read
+    ),
+    Operation.GET_LOG: Translation("GetLog", get_log, log_read),
+    Operation.SIGNED_UPDATE_FIRMWARE: Translation("UpdateFirmware", _signed_firmware),
 }

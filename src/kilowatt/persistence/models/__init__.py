@@ -1,12 +1,16 @@
 """Tables, one module per domain area, and their imperative mapping onto domain classes."""
 
 from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
+    access,
+    audit,
     commands,
     device_model,
     diagnostics,
+    drivers,
     events,
     firmware,
     organizations,
+    sessions,
     stations,
     tokens,
     transactions,

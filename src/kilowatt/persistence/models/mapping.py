@@ -4,28 +4,34 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from kilowatt.domain.access import AccessRule
 from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.diagnostics import DiagnosticsUpload
+from kilowatt.domain.drivers import Driver
 from kilowatt.domain.events import StationEvent
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.reservations import Reservation
+from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, Station, StatusChange
-from kilowatt.domain.tokens import IdToken
+from kilowatt.domain.tokens import IdToken, TokenGroup
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
 from kilowatt.domain.vendor import VendorTemplate
+from kilowatt.persistence.models.access import access_rules
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.diagnostics import diagnostics_uploads
+from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.events import station_events
 from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
 from kilowatt.persistence.models.organizations import organizations, sites
+from kilowatt.persistence.models.sessions import web_sessions
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
-from kilowatt.persistence.models.tokens import id_tokens
+from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.models.transactions import transaction_events, transactions
 from kilowatt.persistence.models.users import api_keys, users
 from kilowatt.persistence.models.vendor import vendor_templates
@@ -45,6 +51,9 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Connector, connectors)
     mapper_registry.map_imperatively(StatusChange, connector_status_history)
     mapper_registry.map_imperatively(IdToken, id_tokens)
+    mapper_registry.map_imperatively(TokenGroup, token_groups)
+    mapper_registry.map_imperatively(Driver, drivers)
+    mapper_registry.map_imperatively(AccessRule, access_rules)
     mapper_registry.map_imperatively(Transaction, transactions)
     mapper_registry.map_imperatively(TransactionEventRecord, transaction_events)
     mapper_registry.map_imperatively(StationEvent, station_events)
@@ -59,3 +68,4 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(VendorTemplate, vendor_templates)
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)
+    mapper_registry.map_imperatively(WebSession, web_sessions)

@@ -1,6 +1,7 @@
 from sqlalchemy import BigInteger, Column, Float, ForeignKey, String, Table
 
-from kilowatt.persistence.models.base import BigId, UTCDateTime, metadata
+from kilowatt.domain.access import AccessMode
+from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
 
 organizations = Table(
     "organizations",
@@ -30,6 +31,13 @@ sites = Table(
     Column("longitude", Float, nullable=True),
     Column("timezone", String(64), nullable=False),
     Column("grid_capacity_w", BigInteger, nullable=True),
+    Column(
+        "access",
+        enum_of(AccessMode, 10),
+        nullable=False,
+        default=AccessMode.PUBLIC,
+        server_default=AccessMode.PUBLIC.value,
+    ),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -4,11 +4,13 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Table,
     UniqueConstraint,
 )
 
+from kilowatt.domain.access import AccessMode
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
 from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
 
@@ -47,6 +49,11 @@ stations = Table(
     Column("firmware_status", String(40), nullable=False, default=""),
     Column("diagnostics_status", String(40), nullable=False, default=""),
     Column("connected_node", String(64)),
+    Column("security_profile", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("password_hash", String(200), nullable=False, default="", server_default=""),
+    Column("pending_password_hash", String(200), nullable=False, default="", server_default=""),
+    Column("password_updated_at", UTCDateTime),
+    Column("access", enum_of(AccessMode, 10)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

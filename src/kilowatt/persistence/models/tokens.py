@@ -1,7 +1,27 @@
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, UniqueConstraint
 
-from kilowatt.domain.tokens import IdTokenType, TokenStatus
+from kilowatt.domain.tokens import GroupKind, IdTokenType, TokenStatus
 from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+
+token_groups = Table(
+    "token_groups",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "organization_id",
+        BigInteger,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("kind", enum_of(GroupKind), nullable=False),
+    Column("description", String(500), nullable=False, default=""),
+    Column("parent_id_tag", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # One group per parent id tag: the tag names the group (several NULLs are allowed).
+    UniqueConstraint("organization_id", "parent_id_tag"),
+)
 
 id_tokens = Table(
     "id_tokens",
@@ -17,7 +37,13 @@ id_tokens = Table(
     Column("type", enum_of(IdTokenType), nullable=False),
     Column("status", enum_of(TokenStatus), nullable=False),
     Column("expires_at", UTCDateTime),
-    Column("group_id", String(255)),
+    Column(
+        "group_id",
+        BigInteger,
+        ForeignKey("token_groups.id", ondelete="SET NULL"),
+        index=True,
+    ),
+    Column("driver_id", BigInteger, ForeignKey("drivers.id", ondelete="SET NULL"), index=True),
     Column("label", String(200), nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

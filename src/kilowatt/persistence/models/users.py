@@ -1,7 +1,7 @@
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, String, Table
 
 from kilowatt.domain.users import Role
-from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
 
 users = Table(
     "users",
@@ -19,6 +19,10 @@ users = Table(
     Column("is_active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
+    Column("name", String(200), nullable=False, default="", server_default=""),
+    # None: every site of the organization; a list: only those sites.
+    Column("site_ids", JsonType, nullable=True),
+    Column("updated_at", UTCDateTime),
 )
 
 api_keys = Table(
@@ -38,4 +42,6 @@ api_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
+    Column("site_ids", JsonType, nullable=True),
+    Column("created_by", String(254), nullable=False, default="", server_default=""),
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Scope
+from kilowatt.persistence.models.stations import stations
 
 T = TypeVar("T")
 
@@ -34,6 +36,19 @@ def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
     """Case-insensitive "column contains text", with % and _ taken literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def at_scoped_station(station_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:
+    """Rows of a station the scope reaches: any of the organization's (the caller filters on
+    the organization), or for a scope limited to some sites, one at those sites."""
+    if scope.site_ids is None:
+        return true()
+    return station_id.in_(
+        select(stations.c.id).where(
+            stations.c.organization_id == scope.organization_id,
+            stations.c.site_id.in_(sorted(scope.site_ids)),
+        )
+    )
 
 
 async def flush(session: AsyncSession) -> None:

@@ -6,17 +6,20 @@ from kilowatt.domain.commands import Command
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import OPEN, Reservation
+from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, at_scoped_station, page_of
 
 
 class SqlCommandRepository(Repository):
     async def get(self, command_id: int) -> Command | None:
         return await self.session.get(Command, command_id)
 
-    async def get_for_org(self, organization_id: int, command_id: int) -> Command | None:
+    async def get_for_org(self, scope: Scope, command_id: int) -> Command | None:
         query = select(Command).where(
-            commands.c.id == command_id, commands.c.organization_id == organization_id
+            commands.c.id == command_id,
+            commands.c.organization_id == scope.organization_id,
+            at_scoped_station(commands.c.station_id, scope),
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
@@ -24,9 +27,12 @@ class SqlCommandRepository(Repository):
         return await self._add(command)
 
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[Command]:
-        query = select(Command).where(commands.c.organization_id == organization_id)
+        query = select(Command).where(
+            commands.c.organization_id == scope.organization_id,
+            at_scoped_station(commands.c.station_id, scope),
+        )
         if station_id is not None:
             query = query.where(commands.c.station_id == station_id)
         return await page_of(self.session, query, commands.c.id, page, newest_first=True)
@@ -36,10 +42,11 @@ class SqlReservationRepository(Repository):
     async def get(self, reservation_id: int) -> Reservation | None:
         return await self.session.get(Reservation, reservation_id)
 
-    async def get_for_org(self, organization_id: int, reservation_id: int) -> Reservation | None:
+    async def get_for_org(self, scope: Scope, reservation_id: int) -> Reservation | None:
         query = select(Reservation).where(
             reservations.c.id == reservation_id,
-            reservations.c.organization_id == organization_id,
+            reservations.c.organization_id == scope.organization_id,
+            at_scoped_station(reservations.c.station_id, scope),
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
@@ -53,9 +60,12 @@ class SqlReservationRepository(Repository):
         return list((await self.session.execute(query)).scalars())
 
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[Reservation]:
-        query = select(Reservation).where(reservations.c.organization_id == organization_id)
+        query = select(Reservation).where(
+            reservations.c.organization_id == scope.organization_id,
+            at_scoped_station(reservations.c.station_id, scope),
+        )
         if station_id is not None:
             query = query.where(reservations.c.station_id == station_id)
         return await page_of(self.session, query, reservations.c.id, page, newest_first=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.firmware import (
     ACTIVE_CAMPAIGN,
@@ -11,9 +12,11 @@ from kilowatt.domain.firmware import (
     UpdateStatus,
 )
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
 from kilowatt.persistence.models.stations import stations
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, at_scoped_station, page_of
+from kilowatt.persistence.repositories.stations import in_scope
 from kilowatt.services.ports import FirmwareVersionCount
 
 
@@ -37,7 +40,7 @@ class SqlFirmwareRepository(Repository):
         query = select(Firmware).where(firmware.c.organization_id == organization_id)
         return await page_of(self.session, query, firmware.c.id, page, newest_first=True)
 
-    async def versions(self, organization_id: int) -> list[FirmwareVersionCount]:
+    async def versions(self, scope: Scope) -> list[FirmwareVersionCount]:
         query = (
             select(
                 stations.c.vendor,
@@ -45,7 +48,7 @@ class SqlFirmwareRepository(Repository):
                 stations.c.firmware_version,
                 func.count().label("stations"),
             )
-            .where(stations.c.organization_id == organization_id)
+            .where(in_scope(scope))
             .group_by(stations.c.vendor, stations.c.model, stations.c.firmware_version)
             .order_by(stations.c.vendor, stations.c.model, stations.c.firmware_version)
         )
@@ -55,11 +58,27 @@ class SqlFirmwareRepository(Repository):
         ]
 
 
+def _campaign_in(scope: Scope) -> ColumnElement[bool]:
+    """Campaigns of the organization; for a scope limited to some sites, those none of whose
+    stations is elsewhere (or nowhere)."""
+    condition = firmware_campaigns.c.organization_id == scope.organization_id
+    if scope.site_ids is None:
+        return condition
+    elsewhere = (
+        select(firmware_updates.c.id)
+        .join(stations, stations.c.id == firmware_updates.c.station_id)
+        .where(
+            firmware_updates.c.campaign_id == firmware_campaigns.c.id,
+            or_(stations.c.site_id.is_(None), stations.c.site_id.not_in(sorted(scope.site_ids))),
+        )
+    )
+    return condition & ~exists(elsewhere)
+
+
 class SqlFirmwareCampaignRepository(Repository):
-    async def get(self, organization_id: int, campaign_id: int) -> FirmwareCampaign | None:
+    async def get(self, scope: Scope, campaign_id: int) -> FirmwareCampaign | None:
         query = select(FirmwareCampaign).where(
-            firmware_campaigns.c.id == campaign_id,
-            firmware_campaigns.c.organization_id == organization_id,
+            firmware_campaigns.c.id == campaign_id, _campaign_in(scope)
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
@@ -76,10 +95,8 @@ class SqlFirmwareCampaignRepository(Repository):
     async def add(self, campaign: FirmwareCampaign) -> FirmwareCampaign:
         return await self._add(campaign)
 
-    async def search(self, organization_id: int, page: PageRequest) -> Page[FirmwareCampaign]:
-        query = select(FirmwareCampaign).where(
-            firmware_campaigns.c.organization_id == organization_id
-        )
+    async def search(self, scope: Scope, page: PageRequest) -> Page[FirmwareCampaign]:
+        query = select(FirmwareCampaign).where(_campaign_in(scope))
         return await page_of(self.session, query, firmware_campaigns.c.id, page, newest_first=True)
 
     async def count_active_using(self, firmware_id: int) -> int:
@@ -152,9 +169,12 @@ class SqlFirmwareUpdateRepository(Repository):
         return set((await self.session.execute(query)).scalars())
 
     async def search(
-        self, organization_id: int, page: PageRequest, station_id: int | None = None
+        self, scope: Scope, page: PageRequest, station_id: int | None = None
     ) -> Page[FirmwareUpdate]:
-        query = select(FirmwareUpdate).where(firmware_updates.c.organization_id == organization_id)
+        query = select(FirmwareUpdate).where(
+            firmware_updates.c.organization_id == scope.organization_id,
+            at_scoped_station(firmware_updates.c.station_id, scope),
+        )
         if station_id is not None:
             query = query.where(firmware_updates.c.station_id == station_id)
         return await page_of(self.session, query, firmware_updates.c.id, page, newest_first=True)

@@ -4,13 +4,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Connector, Station, StatusChange
+from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import StationFilter
+
+
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """Stations of the organization, and for a limited scope at one of its sites."""
+    condition = stations.c.organization_id == scope.organization_id
+    if scope.site_ids is not None:
+        condition = condition & stations.c.site_id.in_(sorted(scope.site_ids))
+    return condition
 
 
 class SqlStationRepository(Repository):
@@ -18,19 +28,15 @@ class SqlStationRepository(Repository):
         query = select(Station).where(stations.c.ocpp_id == ocpp_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def get(self, organization_id: int, ocpp_id: str) -> Station | None:
-        query = select(Station).where(
-            stations.c.ocpp_id == ocpp_id, stations.c.organization_id == organization_id
-        )
+    async def get(self, scope: Scope, ocpp_id: str) -> Station | None:
+        query = select(Station).where(stations.c.ocpp_id == ocpp_id, in_scope(scope))
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def get_by_id(self, station_id: int) -> Station | None:
         return await self.session.get(Station, station_id)
 
-    async def search(
-        self, organization_id: int, page: PageRequest, where: StationFilter
-    ) -> Page[Station]:
-        query = select(Station).where(stations.c.organization_id == organization_id)
+    async def search(self, scope: Scope, page: PageRequest, where: StationFilter) -> Page[Station]:
+        query = select(Station).where(in_scope(scope))
         if where.site_id is not None:
             query = query.where(stations.c.site_id == where.site_id)
         if where.online is not None:

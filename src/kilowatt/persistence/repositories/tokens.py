@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from collections.abc import Collection
+
+from sqlalchemy import case, func, select, update
 
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.tokens import IdToken, IdTokenType
-from kilowatt.persistence.models.tokens import id_tokens
+from kilowatt.domain.tokens import IdToken, IdTokenType, TokenGroup
+from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
-from kilowatt.services.ports import TokenFilter
+from kilowatt.services.ports import TokenFilter, TokenGroupFilter
 
 
 class SqlTokenRepository(Repository):
@@ -40,8 +42,21 @@ class SqlTokenRepository(Repository):
             query = query.where(id_tokens.c.status == where.status)
         if where.type is not None:
             query = query.where(id_tokens.c.type == where.type)
+        if where.parent_id_tag is not None:
+            query = query.where(
+                id_tokens.c.group_id.in_(
+                    select(token_groups.c.id).where(
+                        token_groups.c.organization_id == organization_id,
+                        token_groups.c.parent_id_tag == where.parent_id_tag,
+                    )
+                )
+            )
         if where.group_id is not None:
             query = query.where(id_tokens.c.group_id == where.group_id)
+        if where.group_ids is not None:
+            query = query.where(id_tokens.c.group_id.in_(sorted(where.group_ids)))
+        if where.driver_id is not None:
+            query = query.where(id_tokens.c.driver_id == where.driver_id)
         if where.search:
             query = query.where(
                 contains(id_tokens.c.value, where.search)
@@ -54,3 +69,70 @@ class SqlTokenRepository(Repository):
 
     async def delete(self, token: IdToken) -> None:
         await self._delete(token)
+
+    async def leave_group(self, group_id: int) -> int:
+        result = await self.session.execute(
+            update(id_tokens).where(id_tokens.c.group_id == group_id).values(group_id=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def leave_driver(self, driver_id: int) -> int:
+        result = await self.session.execute(
+            update(id_tokens).where(id_tokens.c.driver_id == driver_id).values(driver_id=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class SqlTokenGroupRepository(Repository):
+    async def get(self, organization_id: int, group_id: int) -> TokenGroup | None:
+        query = select(TokenGroup).where(
+            token_groups.c.id == group_id, token_groups.c.organization_id == organization_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_parent_id_tag(self, organization_id: int, parent_id_tag: str) -> TokenGroup | None:
+        query = select(TokenGroup).where(
+            token_groups.c.organization_id == organization_id,
+            token_groups.c.parent_id_tag == parent_id_tag,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_ids(self, organization_id: int, group_ids: Collection[int]) -> list[TokenGroup]:
+        if not group_ids:
+            return []
+        query = select(TokenGroup).where(
+            token_groups.c.organization_id == organization_id,
+            token_groups.c.id.in_(sorted(group_ids)),
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: TokenGroupFilter
+    ) -> Page[TokenGroup]:
+        query = select(TokenGroup).where(token_groups.c.organization_id == organization_id)
+        if where.kind is not None:
+            query = query.where(token_groups.c.kind == where.kind)
+        if where.search:
+            query = query.where(
+                contains(token_groups.c.name, where.search)
+                | contains(token_groups.c.description, where.search)
+                | contains(func.coalesce(token_groups.c.parent_id_tag, ""), where.search)
+            )
+        return await page_of(self.session, query, token_groups.c.id, page)
+
+    async def token_counts(self, group_ids: Collection[int]) -> dict[int, int]:
+        if not group_ids:
+            return {}
+        query = (
+            select(id_tokens.c.group_id, func.count())
+            .where(id_tokens.c.group_id.in_(sorted(group_ids)))
+            .group_by(id_tokens.c.group_id)
+        )
+        counts = {int(row[0]): int(row[1]) for row in await self.session.execute(query)}
+        return {group_id: counts.get(group_id, 0) for group_id in group_ids}
+
+    async def add(self, group: TokenGroup) -> TokenGroup:
+        return await self._add(group)
+
+    async def delete(self, group: TokenGroup) -> None:
+        await self._delete(group)

@@ -7,20 +7,22 @@ from sqlalchemy import func, insert, select
 from kilowatt.domain.metering import MeterRecord, SampledValue
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
+from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.transactions import (
     meter_values,
     transaction_events,
     transactions,
 )
-from kilowatt.persistence.repositories.base import Repository, page_of
+from kilowatt.persistence.repositories.base import Repository, at_scoped_station, page_of
 from kilowatt.services.ports import TransactionFilter
 
 
 class SqlTransactionRepository(Repository):
-    async def get(self, organization_id: int, transaction_id: int) -> Transaction | None:
+    async def get(self, scope: Scope, transaction_id: int) -> Transaction | None:
         query = select(Transaction).where(
             transactions.c.id == transaction_id,
-            transactions.c.organization_id == organization_id,
+            transactions.c.organization_id == scope.organization_id,
+            at_scoped_station(transactions.c.station_id, scope),
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
@@ -70,10 +72,12 @@ class SqlTransactionRepository(Repository):
         return await self._add(transaction)
 
     async def search(
-        self, organization_id: int, page: PageRequest, where: TransactionFilter
+        self, scope: Scope, page: PageRequest, where: TransactionFilter
     ) -> Page[Transaction]:
         tx = transactions.c
-        query = select(Transaction).where(tx.organization_id == organization_id)
+        query = select(Transaction).where(
+            tx.organization_id == scope.organization_id, at_scoped_station(tx.station_id, scope)
+        )
         if where.station_id is not None:
             query = query.where(tx.station_id == where.station_id)
         if where.id_tag is not None:

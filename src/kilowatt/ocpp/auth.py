@@ -1,0 +1,177 @@
+"""What a connecting station presents at the handshake, and the guard in front of checking it.
+
+The guard bounds the work an unauthenticated client can cause: handshakes checked at once,
+the time one may take, and failed attempts per source address and per station identity
+(throttled with a growing block, answered 429 without any check meanwhile). The throttle is
+kept per process; behind several nodes each node counts its own.
+
+A station's usual source address is exempt from its identity's block, and so is a client
+certificate issued to it: someone failing elsewhere cannot lock the real station out, only
+slow down attempts from their own address.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from starlette.requests import HTTPConnection
+
+from kilowatt.clients import Network, client_address
+from kilowatt.domain.station_security import Presented
+from kilowatt.domain.throttling import Blocked, Throttle
+
+WWW_AUTHENTICATE = 'Basic realm="OCPP", charset="UTF-8"'
+KNOWN_SOURCES = 100_000
+
+
+def basic_credentials(header: str | None) -> tuple[str | None, str | None, str]:
+    """(user name, password, why it is malformed) of an ``Authorization: Basic`` header."""
+    if header is None:
+        return None, None, ""
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None, None, f"{scheme[:20]} authentication is not used here (Basic)"
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None, None, "the Basic credentials are not base64"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    username, colon, password = text.partition(":")
+    if not colon:
+        return None, None, "the Basic credentials have no ':'"
+    return username, password, ""
+
+
+def certificate_common_name(pem: str) -> str:
+    """The subject CN of a PEM certificate; "" when it has none (or several, or is unreadable),
+    which matches no station."""
+    try:
+        certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return ""
+    values = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if len(values) != 1:
+        return ""
+    value = values[0].value
+    return value if isinstance(value, str) else ""
+
+
+def tls_of(scope: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """(over TLS, CN of a verified client certificate) from the ASGI TLS extension, which
+    Kilowatt's WebSocket protocol fills in from the socket itself (kilowatt/tls.py; the
+    scheme of the scope may come from a proxy header and says nothing here)."""
+    tls = (scope.get("extensions") or {}).get("tls")
+    if not isinstance(tls, Mapping):
+        return False, None
+    chain = tls.get("client_cert_chain") or []
+    if not chain or tls.get("client_cert_error") is not None:
+        return True, None
+    return True, certificate_common_name(str(chain[0]))
+
+
+def presented(connection: HTTPConnection, source: str) -> Presented:
+    username, password, malformed = basic_credentials(connection.headers.get("authorization"))
+    tls, certificate_cn = tls_of(connection.scope)
+    return Presented(
+        tls=tls,
+        username=username,
+        password=password,
+        certificate_cn=certificate_cn,
+        remote=source,
+        malformed=malformed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BlockStarted:
+    key: str
+    """``station X`` or ``address Y``."""
+    blocked: Blocked
+
+
+class HandshakeGuard:
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        max_failures_per_source: int = 20,
+        window: float = 60.0,
+        block: float = 30.0,
+        max_block: float = 900.0,
+        max_handshakes: int = 200,
+        timeout: float = 10.0,
+        trusted_proxies: Sequence[Network] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.trusted_proxies = list(trusted_proxies)
+        self.stations = Throttle(
+            limit=max_failures, window=window, block=block, max_block=max_block
+        )
+        self.sources = Throttle(
+            limit=max_failures_per_source, window=window, block=block, max_block=max_block
+        )
+        self.max_handshakes = max_handshakes
+        self.timeout = timeout
+        self.clock = clock
+        self.active = 0
+        self._known: OrderedDict[str, str] = OrderedDict()
+        """Station identity → the address it last authenticated from."""
+
+    def source(self, connection: HTTPConnection) -> str:
+        """The client's address: the peer's, or behind a trusted proxy the forwarded one."""
+        peer = connection.client.host if connection.client else None
+        forwarded = connection.headers.get("x-forwarded-for")
+        return client_address(peer, forwarded, self.trusted_proxies) or "?"
+
+    # Handshakes at once ------------------------------------------------------------------
+
+    def enter(self) -> bool:
+        if self.active >= self.max_handshakes:
+            return False
+        self.active += 1
+        return True
+
+    def leave(self) -> None:
+        self.active -= 1
+
+    # Failed attempts ---------------------------------------------------------------------
+
+    def blocked(self, ocpp_id: str, source: str, certificate_cn: str | None) -> float:
+        """Seconds this attempt is to wait (0: check it)."""
+        now = self.clock()
+        wait = self.sources.blocked(source, now)
+        exempt = certificate_cn == ocpp_id or self._known.get(ocpp_id) == source
+        if not exempt:
+            wait = max(wait, self.stations.blocked(ocpp_id, now))
+        return wait
+
+    def failed(self, ocpp_id: str, source: str) -> list[BlockStarted]:
+        now = self.clock()
+        started = []
+        for key, throttle, name in (
+            (ocpp_id, self.stations, f"station {ocpp_id}"),
+            (source, self.sources, f"address {source}"),
+        ):
+            blocked = throttle.fail(key, now)
+            if blocked is not None and blocked.started:
+                started.append(BlockStarted(name, blocked))
+        return started
+
+    def succeeded(self, ocpp_id: str, source: str) -> None:
+        """The station proved who it is from ``source``."""
+        self.stations.succeed(ocpp_id, self.clock())
+        self._known[ocpp_id] = source
+        self._known.move_to_end(ocpp_id)
+        while len(self._known) > KNOWN_SOURCES:
+            self._known.popitem(last=False)

@@ -1,0 +1,5 @@
+"""Dashboard pages: assets (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,120 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from starlette.responses import RedirectResponse, Response
+
+from kilowatt.domain.errors import Throttled
+from kilowatt.services.sessions import LoginFailed, SessionView
+from kilowatt.web.context import COOKIE, Web, WebDep
+from kilowatt.web.templating import SECURITY_HEADERS, render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def set_session_cookie(web: Web, response: Response, view: SessionView) -> None:
+    response.set_cookie(
+        COOKIE,
+        view.token,
+        max_age=web.settings.session_max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=web.secure_cookie,
+    )
+
+
+def redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _form(
+    web: Web,
+    view: SessionView,
+    *,
+    email: str = "",
+    next_url: str = "/",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    response = render(
+        web.locale,
+        "login.html",
+        {
+            "csrf_token": view.csrf_token,
+            "email": email,
+            "next": next_url,
+            "errors": errors or {},
+        },
+        status_code,
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(web: WebDep, next: str | None = None) -> Response:
+    target = safe_next(next)
+    if web.session is not None and web.session.user is not None:
+        return redirect(target)
+    view = web.session or await web.services.sessions.start(web.address)
+    response = _form(web, view, next_url=target)
+    if view is not web.session:
+        set_session_cookie(web, response, view)
+    return response
+
+
+@router.post("/login")
+async def login(web: WebDep) -> Response:
+    _ = web.gettext
+    assert web.session is not None  # the CSRF check needs one
+    form = await web.request.form()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = _("Enter your email address.")
+    if not password:
+        errors["password"] = _("Enter your password.")
+    if errors:
+        return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=422)
+    try:
+        view = await web.services.sessions.login(web.cookie_token, email, password, web.address)
+    except LoginFailed:
+        errors["password"] = _("The email address or the password is not right.")
+        return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=401)
+    except Throttled as throttled:
+        errors["email"] = _(
+            "Too many failed attempts to sign in. Wait a few minutes and try again."
+        )
+        response = _form(
+            web, web.session, email=email, next_url=target, errors=errors, status_code=429
+        )
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
+    response = redirect(target)
+    set_session_cookie(web, response, view)
+    return response
+
+
+@router.post("/logout")
+async def logout(web: WebDep) -> Response:
+    await web.services.sessions.logout(web.cookie_token, web.address)
+    response = redirect("/login")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=web.secure_cookie
+    )
+    return response

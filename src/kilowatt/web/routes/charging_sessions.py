@@ -1,0 +1,5 @@
+"""Dashboard pages: charging_sessions (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Dashboard pages: connectors (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Dashboard pages: faults (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

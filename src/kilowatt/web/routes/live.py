@@ -1,0 +1,24 @@
+"""/live: the signed-in operator's live events (server-sent events), for pages that update
+without a reload. The same events and visibility rules as the API's /api/v1/events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from kilowatt.services.live import placements_of, stream
+from kilowatt.web.context import AssetsPage
+
+router = APIRouter()
+
+
+@router.get("/live")
+async def live(page: AssetsPage) -> StreamingResponse:
+    state = page.web.request.app.state
+    return StreamingResponse(
+        stream(
+            page.web.services.bus, page.principal.scope, placements_of(state, page.web.services)
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

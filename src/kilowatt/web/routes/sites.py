@@ -1,0 +1,5 @@
+"""Dashboard pages: sites (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Dashboard pages: stations (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,60 @@
+"""Jinja2 templates, autoescaped, one environment per locale with its gettext installed."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from kilowatt.web.i18n import translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def with_map_tiles(tile_url: str) -> dict[str, str]:
+    """The security headers of a page that shows the site map: images from the tile server
+    too (its origin only)."""
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return SECURITY_HEADERS
+    origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+    policy = SECURITY_HEADERS["Content-Security-Policy"] + f"; img-src 'self' data: {origin}"
+    return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+
+
+def render(
+    locale: str,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    html = environment(locale).get_template(name).render(locale=locale, **context)
+    return HTMLResponse(html, status_code=status_code, headers=headers or SECURITY_HEADERS)
