@@ -24,7 +24,9 @@ def pybabel(*args: str) -> None:
 
 def main() -> None:
     pybabel("--quiet", "extract", "-F", "babel.cfg", "--no-location", "-o", str(TEMPLATE), ".")
-    pybabel("--quiet", "update", "--no-fuzzy-matching", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS))
+    pybabel(
+        "--quiet", "update", "--no-fuzzy-matching", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS)
+    )
     english = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
     with english.open("rb") as po:
         catalog = read_po(po, locale="en")
