@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo serve test lint typecheck unit integration bench clean browser messages
+.PHONY: install demo serve test lint typecheck unit integration e2e bench clean browser messages
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -47,7 +47,13 @@ browser:
 
 test: lint typecheck browser
 	$(BIN)/python -m tests.preflight
-	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2 tests/unit tests/integration
+	$(BIN)/pytest -q -n 2 tests/e2e
+
+# The browser tests run in a pytest process of their own: Playwright's sync API keeps an event
+# loop running in its thread, which the asyncio tests of the same worker would trip over.
+e2e: install browser
+	$(BIN)/pytest -q -n 2 tests/e2e
 
 # After changing a text of the dashboard: extract it into the gettext catalogs.
 messages: install

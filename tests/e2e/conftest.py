@@ -15,7 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Page,
+    Response,
+    sync_playwright,
+)
 
 from tests.support.server import RunningServer, start_server, stop_server
 
@@ -67,15 +74,32 @@ def create_operator(server: RunningServer, role: str = "admin", **extra: object)
         return Operator(email, PASSWORD, response.json()["id"])
 
 
+ANSWERED_FORMS = frozenset({401, 403, 404, 409, 413, 422, 429})
+"""Statuses a page itself may be answered with (a form with an error beside a field, a refused
+action): Chromium reports such a document as a failed resource load, which is not a fault of
+the page. The same status on a script, a stylesheet or an image still fails the test."""
+
+
 @dataclass
 class Problems:
     """What went wrong in the browser: console errors and uncaught exceptions."""
 
     messages: list[str] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)
+    """Pages (documents and htmx fragments) answered with one of ANSWERED_FORMS."""
+
+    def response(self, response: Response) -> None:
+        kind = response.request.resource_type
+        if response.status in ANSWERED_FORMS and kind in ("document", "xhr", "fetch"):
+            self.answered.add(response.url)
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.messages.append(f"console: {message.text} ({message.location})")
+        if message.type != "error":
+            return
+        url = message.location.get("url", "")
+        if message.text.startswith("Failed to load resource") and url in self.answered:
+            return
+        self.messages.append(f"console: {message.text} ({message.location})")
 
     def thrown(self, error: Error) -> None:
         self.messages.append(f"uncaught: {error.message}")
@@ -101,6 +125,7 @@ def open_page(
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = Problems()
+    page.on("response", problems.response)
     page.on("console", problems.console)
     page.on("pageerror", problems.thrown)
     try:

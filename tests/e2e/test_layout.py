@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Operator
+from tests.e2e.conftest import LAPTOP, Operator, Problems
 from tests.support.server import RunningServer
 
 
@@ -46,3 +46,28 @@ def test_the_tablet_layout_keeps_the_navigation_on_screen(tablet: Page) -> None:
         assert box["x"] + box["width"] <= 768
     width = tablet.evaluate("document.documentElement.scrollWidth")
     assert width <= 768, f"the page scrolls sideways: {width}px wide"
+
+
+def test_a_wrong_password_is_answered_beside_the_field(
+    browser: Browser, dashboard: RunningServer, admin: Operator
+) -> None:
+    context = browser.new_context(viewport=LAPTOP, base_url=dashboard.base_url)
+    page = context.new_page()
+    problems = Problems()
+    page.on("response", problems.response)
+    page.on("console", problems.console)
+    page.on("pageerror", problems.thrown)
+    try:
+        page.goto("/login")
+        page.get_by_label("Email address").fill(admin.email)
+        page.get_by_label("Password").fill("not the password at all")
+        page.get_by_role("button", name="Sign in").click()
+        error = page.locator("#password-error")
+        expect(error).to_have_text("The email address or the password is not right.")
+        expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_label("Email address")).to_have_value(admin.email)
+        # the answer was a 401 page: expected, not a console problem
+        assert any(url.endswith("/login") for url in problems.answered)
+    finally:
+        context.close()
+    assert problems.messages == []

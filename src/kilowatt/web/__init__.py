@@ -13,6 +13,7 @@ from kilowatt.web.context import SignInRequired, WebError
 from kilowatt.web.i18n import negotiate
 from kilowatt.web.routes import router
 from kilowatt.web.templating import SECURITY_HEADERS, render
+from kilowatt.web.timing import ServerTiming
 
 __all__ = ["install", "router"]
 
@@ -39,4 +40,5 @@ def install(app: FastAPI, assets_dir: str = "") -> None:
         )
 
     app.include_router(router)
+    app.add_middleware(ServerTiming)
     assets.install(app, assets_dir)

@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 STATIC = Path(__file__).parent / "static"
@@ -57,5 +57,10 @@ def install(app: FastAPI, assets_dir: str) -> None:
             )
         return FileResponse(path, headers={"Cache-Control": CACHE})
 
+    async def favicon(request: Request) -> Response:
+        """What browsers ask for on their own (for a JSON answer or a file, say)."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     app.add_route("/static/vendor/{name:path}", vendor, methods=["GET", "HEAD"])
+    app.add_route("/favicon.ico", favicon, methods=["GET", "HEAD"])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
