@@ -27,6 +27,7 @@ from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
 from kilowatt.services.drivers import DriverService
+from kilowatt.services.faults import FaultService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.local_list import LocalListService
@@ -118,6 +119,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             upload_ttl=settings.diagnostics_upload_ttl,
         ),
         vendor=VendorService(uow, clock, bus),
+        faults=FaultService(uow, clock, bus),
         audit=AuditService(uow, clock, bus),
         sessions=SessionService(
             uow,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -22,6 +25,7 @@ from kilowatt.domain.users import Principal, Role
 from kilowatt.logging import configure
 from kilowatt.services.container import Services
 from kilowatt.services.ports import StationFilter
+from kilowatt.services.reporting import HistoricDriver, HistoricSession
 from kilowatt.services.sites import SiteInput
 from kilowatt.services.stations import StationInput
 from kilowatt.services.tokens import TokenInput
@@ -141,7 +145,59 @@ async def seed(services: Services) -> list[str]:
     await services.tokens.create(
         org, TokenInput(value="APP-4711", type=IdTokenType.CENTRAL, label="App user")
     )
+    await add_history(services, org, services.clock.now())
     return identities
+
+
+HISTORY_DAYS = 365
+
+
+async def add_history(services: Services, org: Principal, now: datetime) -> int:
+    """A year of completed sessions before today (growing from about 4 to 12 a day) and some
+    driver accounts, so that the home page's charts and changes show something. Stored in
+    one database transaction by ReportingService.import_history."""
+    rng = random.Random(6)  # demo data, the same every time
+    stations = (await services.stations.search(org, PageRequest(limit=100), StationFilter())).items
+    zones = {
+        site.id: ZoneInfo(site.timezone)
+        for site in (await services.reporting.overview(org, 1)).sites
+    }
+    sessions: list[HistoricSession] = []
+    for back in range(HISTORY_DAYS, 0, -1):
+        growth = 4 + 8 * (HISTORY_DAYS - back) / HISTORY_DAYS
+        weekend = (now - timedelta(days=back)).weekday() >= 5
+        for _ in range(max(0, round(rng.gauss(growth * (0.7 if weekend else 1.0), 1.5)))):
+            station = rng.choice(stations)
+            assert station.id is not None
+            zone = zones.get(station.site_id or 0, ZoneInfo("UTC"))
+            day = (now - timedelta(days=back)).astimezone(zone).date()
+            start = datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(
+                minutes=rng.randint(6 * 60, 22 * 60)
+            )
+            fast = station.ocpp_id.endswith("-04")
+            energy_kwh = rng.uniform(15, 60) if fast else rng.uniform(5, 40)
+            power_kw = rng.uniform(40, 120) if fast else rng.uniform(6, 11)
+            minutes = energy_kwh / power_kw * 60 + rng.uniform(2, 30)
+            sessions.append(
+                HistoricSession(
+                    station_id=station.id,
+                    evse_id=rng.choice((1, 2)),
+                    connector_id=1,
+                    id_tag=rng.choice(TOKENS),
+                    start_time=start,
+                    stop_time=start + timedelta(minutes=minutes),
+                    energy_wh=round(energy_kwh * 1000),
+                )
+            )
+    drivers = [
+        HistoricDriver(
+            email=f"driver{n:03d}@demo.kilowatt.example",
+            name=f"Demo Driver {n}",
+            created_at=now - timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.random() * 24),
+        )
+        for n in range(1, 61)
+    ]
+    return await services.reporting.import_history(org, sessions, drivers)
 
 
 async def run_demo(port: int) -> None:

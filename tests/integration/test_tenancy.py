@@ -209,6 +209,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         expect=LIST,
     ),
     ("GET", "/transactions/{transaction_id}"): Route(SR),
+    ("GET", "/transactions/export"): Route(SR, cross=_none, expect=LIST),
     # commands
     **{
         ("POST", f"/stations/{{station_id}}/commands/{name}"): Route(permissions)
@@ -254,6 +255,23 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/vendor-templates/{template_id}"): Route(AR),
     ("PATCH", "/vendor-templates/{template_id}"): Route(FM, body={"description": "taken over"}),
     ("DELETE", "/vendor-templates/{template_id}"): Route(FM),
+    # faults and the fault-code dictionary
+    ("GET", "/fault-codes"): Route(AR, query=lambda b: {"q": b.marker}, expect=LIST),
+    ("POST", "/fault-codes"): Route(
+        AW,
+        cross=lambda a, b: [({"code": _new("E"), "description": "A's code"}, (201,))],
+        expect=(201,),
+    ),
+    ("POST", "/fault-codes/delete"): Route(
+        AW, cross=lambda a, b: [({"ids": [b.fault_code["id"]]}, (404,))]
+    ),
+    ("GET", "/fault-codes/{code_id}"): Route(AR),
+    ("PATCH", "/fault-codes/{code_id}"): Route(AW, body={"description": "taken over"}),
+    ("DELETE", "/fault-codes/{code_id}"): Route(AW),
+    ("GET", "/faults"): Route(
+        AR, query=lambda b: {"station_id": b.station, "site_id": b.site["id"]}, expect=LIST
+    ),
+    ("GET", "/faults/{fault_id}"): Route(AR),
     # users and API keys
     ("GET", "/users"): Route(UM, query=lambda b: {"q": b.marker}, expect=LIST),
     ("POST", "/users"): Route(
@@ -286,6 +304,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/audit"): Route(AU, query=lambda b: {"object_id": b.station}, expect=LIST),
     # organizations
     ("GET", "/organizations/current"): Route(AR, cross=_none, expect=LIST),
+    # reports (figures only: B's names never appear; its numbers are checked in
+    # test_api_reports.py)
+    ("GET", "/reports/summary"): Route(SR | AR, query=lambda b: {}, expect=LIST),
+    ("GET", "/reports/monthly"): Route(SR | AR, query=lambda b: {}, expect=LIST),
     ("POST", "/organizations"): Route(
         OC, cross=lambda a, b: [({"name": _new("Org")}, (201,))], expect=(201,)
     ),
@@ -366,6 +388,7 @@ def _snapshot(world: World) -> dict[str, Any]:
             "firmware": client.get(f"/firmware/{b.firmware['id']}").json(),
             "campaign": client.get(f"/firmware-campaigns/{b.campaign_id}").json()["status"],
             "template": client.get(f"/vendor-templates/{b.template['id']}").json(),
+            "fault_code": client.get(f"/fault-codes/{b.fault_code['id']}").json(),
             "user": client.get(f"/users/{b.user['id']}").json(),
             "key": client.get(f"/api-keys/{b.api_key['id']}").json()["revoked_at"],
             "commands": client.get(f"/stations/{b.station}/commands").json()["items"],
@@ -494,6 +517,8 @@ MISSING = {
     "template_id": "1999999999",
     "user_id": "1999999999",
     "key_id": "1999999999",
+    "code_id": "1999999999",
+    "fault_id": "1999999999",
 }
 
 

@@ -62,6 +62,8 @@ class Tenant:
     user: Json = field(default_factory=dict)
     api_key: Json = field(default_factory=dict)
     api_key_secret: str = ""
+    fault_code: Json = field(default_factory=dict)
+    fault_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters naming this tenant's objects."""
@@ -83,6 +85,8 @@ class Tenant:
             "template_id": str(self.template["id"]),
             "user_id": str(self.user["id"]),
             "key_id": str(self.api_key["id"]),
+            "code_id": str(self.fault_code["id"]),
+            "fault_id": str(self.fault_id),
         }
 
     def shows(self, text: str) -> bool:
@@ -96,6 +100,7 @@ async def _charge(server: RunningServer, station: str, tag: str) -> int:
         started = await cp.start_tx(1, tag, 1000)
         transaction_id = int(started.transaction_id)
         await cp.stop_tx(transaction_id, 2500)
+        await cp.status(2, "Faulted", "GroundFailure")
         return transaction_id
 
 
@@ -207,6 +212,12 @@ def build_tenant(server: RunningServer, key: str, label: str) -> Tenant:
         issued = created(client.post("/api-keys", json={"name": f"key-{marker}", "role": "viewer"}))
         tenant.api_key_secret = issued.pop("secret")
         tenant.api_key = issued
+        tenant.fault_code = created(
+            client.post(
+                "/fault-codes", json={"code": f"E-{marker}", "description": f"fault {marker}"}
+            )
+        )
+        tenant.fault_id = _first_id(client, "/faults", station_id=tenant.station)
     return tenant
 
 

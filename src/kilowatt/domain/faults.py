@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.stations import NO_ERROR, ConnectorStatus, StatusReport
+
+FAULTED = "Faulted"
+"""The code of a fault reported as status Faulted without an error code (OCPP 2.0.1 has none)."""
 
 # OCPP 1.6 ChargePointErrorCode, explained for people.
 STANDARD_CODES: dict[str, str] = {
@@ -24,7 +29,12 @@ STANDARD_CODES: dict[str, str] = {
     "ResetFailure": "The station failed to reset.",
     "UnderVoltage": "Supply voltage below the allowed level.",
     "WeakSignal": "Weak wireless (cellular) signal.",
+    FAULTED: "The connector reports Faulted without saying why.",
 }
+
+CODE_LENGTH = 50
+VENDOR_LENGTH = 50
+DESCRIPTION_LENGTH = 500
 
 
 @dataclass(eq=False)
@@ -61,6 +71,46 @@ class Fault:
         return self.ended_at is None
 
 
+@dataclass(frozen=True, slots=True)
+class FaultView:
+    """A fault record as people see it: where, what, explained, when."""
+
+    id: int
+    station_id: int
+    station_ocpp_id: str
+    site_id: int | None
+    evse_id: int
+    connector_id: int
+    error_code: str
+    vendor_error_code: str
+    description: str
+    info: str
+    started_at: datetime
+    ended_at: datetime | None
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class FaultFilter:
+    """Which fault records to list. ``open`` None: open and ended; ``since``/``until`` bound the
+    start time (``since`` inclusive, ``until`` exclusive)."""
+
+    station_id: int | None = None
+    site_id: int | None = None
+    evse_id: int | None = None
+    open: bool | None = None
+    code: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise InvalidInput("until", "must be after since")
+
+
 def is_fault(report: StatusReport) -> bool:
     """Faulted, or any status with an error code other than NoError."""
     return report.status is ConnectorStatus.FAULTED or (
@@ -71,7 +121,7 @@ def is_fault(report: StatusReport) -> bool:
 def code_of(report: StatusReport) -> str:
     if report.error_code and report.error_code != NO_ERROR:
         return report.error_code
-    return report.vendor_error_code or "Faulted"
+    return FAULTED
 
 
 def track(
@@ -85,14 +135,17 @@ def track(
     if open_fault is not None and report.timestamp < open_fault.started_at:
         return None, None
     faulty = is_fault(report)
+    closing: Fault | None = None
     if open_fault is not None:
-        same = faulty and code_of(report) == open_fault.error_code
+        same = (
+            faulty
+            and code_of(report) == open_fault.error_code
+            and report.vendor_error_code == open_fault.vendor_error_code
+        )
         if same:
             return None, None
         open_fault.ended_at = report.timestamp
-        closing: Fault | None = open_fault
-    else:
-        closing = None
+        closing = open_fault
     if not faulty:
         return closing, None
     return closing, Fault(
@@ -107,16 +160,51 @@ def track(
     )
 
 
-def explain(code: str, vendor: str, dictionary: list[FaultCode]) -> str:
-    """The description of ``code``: the vendor's entry, else the organization's generic one,
-    else OCPP's, else nothing known."""
-    vendor_key = vendor.strip().lower()
+def _lookup(code: str, vendor_key: str, dictionary: Iterable[FaultCode]) -> str | None:
     generic = None
     for entry in dictionary:
         if entry.code != code:
             continue
-        if entry.vendor and entry.vendor.strip().lower() == vendor_key:
-            return entry.description
-        if not entry.vendor:
+        if entry.vendor:
+            if normal_vendor(entry.vendor) == vendor_key:
+                return entry.description
+        else:
             generic = entry.description
-    return generic or STANDARD_CODES.get(code, "")
+    return generic
+
+
+def explain(
+    code: str, vendor: str, dictionary: Iterable[FaultCode], vendor_error_code: str = ""
+) -> str:
+    """The description of a fault: the dictionary's entry for the vendor's own error code if
+    there is one (the vendor's entry, else the generic one), else for ``code`` (likewise), else
+    OCPP's explanation of ``code``, else "" (nothing known)."""
+    entries = list(dictionary)
+    vendor_key = normal_vendor(vendor)
+    for candidate in (vendor_error_code, code):
+        if candidate:
+            found = _lookup(candidate, vendor_key, entries)
+            if found is not None:
+                return found
+    return STANDARD_CODES.get(code, "")
+
+
+def normal_vendor(vendor: str) -> str:
+    """Vendors compare without case and surrounding spaces."""
+    return vendor.strip().lower()
+
+
+def check_code(code: str, vendor: str, description: str) -> tuple[str, str, str]:
+    """A dictionary entry's fields, trimmed; InvalidInput naming the bad field."""
+    code, vendor, description = code.strip(), vendor.strip(), description.strip()
+    if not code:
+        raise InvalidInput("code", "must not be empty")
+    if len(code) > CODE_LENGTH:
+        raise InvalidInput("code", f"must be at most {CODE_LENGTH} characters")
+    if len(vendor) > VENDOR_LENGTH:
+        raise InvalidInput("vendor", f"must be at most {VENDOR_LENGTH} characters")
+    if not description:
+        raise InvalidInput("description", "must not be empty")
+    if len(description) > DESCRIPTION_LENGTH:
+        raise InvalidInput("description", f"must be at most {DESCRIPTION_LENGTH} characters")
+    return code, vendor, description

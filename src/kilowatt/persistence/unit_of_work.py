@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kilowatt.domain.errors import Conflict
 from kilowatt.persistence.db import Database
+from kilowatt.persistence.read_models import SqlReportingStore
 from kilowatt.persistence.repositories.access import SqlAccessRuleRepository
 from kilowatt.persistence.repositories.audit import SqlAuditRepository
 from kilowatt.persistence.repositories.commands import (
@@ -20,11 +21,13 @@ from kilowatt.persistence.repositories.device_model import SqlDeviceModelReposit
 from kilowatt.persistence.repositories.diagnostics import SqlDiagnosticsRepository
 from kilowatt.persistence.repositories.drivers import SqlDriverRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
+from kilowatt.persistence.repositories.faults import SqlFaultCodeRepository, SqlFaultRepository
 from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareCampaignRepository,
     SqlFirmwareRepository,
     SqlFirmwareUpdateRepository,
 )
+from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
@@ -46,12 +49,16 @@ from kilowatt.services.ports import (
     DiagnosticsRepository,
     DriverRepository,
     EventRepository,
+    FaultCodeRepository,
+    FaultRepository,
     FirmwareCampaignRepository,
     FirmwareRepository,
     FirmwareUpdateRepository,
     LocalListRepository,
     MessageLogRepository,
+    MonitoringRepository,
     OrganizationRepository,
+    ReportingStore,
     ReservationRepository,
     SiteRepository,
     StationRepository,
@@ -113,6 +120,10 @@ class SqlUnitOfWork:
             self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
             self.audit: AuditRepository = SqlAuditRepository(session)
             self.web_sessions: WebSessionRepository = SqlWebSessionRepository(session)
+            self.reporting: ReportingStore = SqlReportingStore(session)
+            self.fault_codes: FaultCodeRepository = SqlFaultCodeRepository(session)
+            self.faults: FaultRepository = SqlFaultRepository(session)
+            self.monitoring: MonitoringRepository = SqlMonitoringRepository(session)
         except BaseException:
             self._release()
             raise

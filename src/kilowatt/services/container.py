@@ -11,14 +11,19 @@ from kilowatt.services.bus import InProcessBus
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
 from kilowatt.services.drivers import DriverService
+from kilowatt.services.exports import ExportService
+from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
+from kilowatt.services.imports import ImportService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
+from kilowatt.services.monitoring import MonitoringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_control import RemoteControlService
+from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.sessions import SessionService
 from kilowatt.services.sites import SiteService
@@ -57,6 +62,27 @@ class Services:
     audit: AuditService
     sessions: SessionService
     station_security: StationSecurityService
+    faults: FaultService
+
+    @property
+    def exports(self) -> ExportService:
+        """Session lists and exports: stateless, built on the transactions' unit of work."""
+        return ExportService(self.transactions.uow, self.clock, self.bus)
+
+    @property
+    def imports(self) -> ImportService:
+        """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
+        return ImportService(self.sites.uow, self.clock, self.bus)
+
+    @property
+    def monitoring(self) -> MonitoringService:
+        """Site monitoring and the connector page: stateless, sends through remote_control."""
+        return MonitoringService(self.sites.uow, self.clock, self.bus, remote=self.remote_control)
+
+    @property
+    def reporting(self) -> ReportingService:
+        """The home page's figures and the reports API: stateless, read-only."""
+        return ReportingService(self.sites.uow, self.clock, self.bus)
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""

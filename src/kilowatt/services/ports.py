@@ -20,12 +20,16 @@ from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.diagnostics import DiagnosticsUpload
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.events import Direction, OcppMessage, StationEvent
+from kilowatt.domain.exports import SessionRow
+from kilowatt.domain.faults import Fault, FaultCode, FaultFilter
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.metering import MeterRecord
+from kilowatt.domain.monitoring import ConnectorRow, SessionSpan, SiteCard, Totals
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.reporting import Figures, Ledger, SitePoint, StatusCounts
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.sites import Site
@@ -89,6 +93,9 @@ class TransactionFilter:
     started_from: datetime | None = None
     started_until: datetime | None = None
     flagged: bool | None = None
+    site_id: int | None = None
+    driver: str | None = None
+    """Part of the name or email of the driver whose token started it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +293,14 @@ class TransactionRepository(Protocol):
     async def search(
         self, scope: Scope, page: PageRequest, where: TransactionFilter
     ) -> Page[Transaction]: ...
+    async def session_rows(
+        self, scope: Scope, page: PageRequest, where: TransactionFilter, one: int | None = None
+    ) -> Page[SessionRow]:
+        """Sessions with their station, site and driver names, newest first; ``one``: only
+        that transaction."""
+        ...
+
+    async def count(self, scope: Scope, where: TransactionFilter) -> int: ...
     async def count_for_station(self, station_id: int) -> int: ...
     async def add_meter_values(self, records: Sequence[MeterRecord]) -> None: ...
     async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]: ...
@@ -487,6 +502,98 @@ class WebSessionRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FaultRow:
+    """A fault record with what the lists show of its station."""
+
+    fault: Fault
+    station_ocpp_id: str
+    site_id: int | None
+    vendor: str
+
+
+class FaultCodeRepository(Protocol):
+    async def get(self, organization_id: int, code_id: int) -> FaultCode | None: ...
+    async def for_codes(self, organization_id: int, codes: Collection[str]) -> list[FaultCode]:
+        """Every entry (any vendor) for one of ``codes``."""
+        ...
+
+    async def by_ids(self, organization_id: int, code_ids: Collection[int]) -> list[FaultCode]: ...
+    async def add(self, entry: FaultCode) -> FaultCode: ...
+    async def delete(self, entry: FaultCode) -> None: ...
+    async def delete_ids(self, organization_id: int, code_ids: Collection[int]) -> None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, text: str | None = None
+    ) -> Page[FaultCode]: ...
+
+
+class FaultRepository(Protocol):
+    """Reads take a Scope: a caller limited to some sites finds faults of stations there."""
+
+    async def open_at(self, station_id: int, evse_id: int, connector_id: int) -> Fault | None: ...
+    async def add(self, fault: Fault) -> Fault: ...
+    async def get(self, scope: Scope, fault_id: int) -> FaultRow | None: ...
+    async def open_faults(self, scope: Scope, where: FaultFilter, limit: int) -> list[FaultRow]:
+        """Open faults, newest first."""
+        ...
+
+    async def search(
+        self, scope: Scope, page: PageRequest, where: FaultFilter
+    ) -> Page[FaultRow]: ...
+
+
+class ReportingStore(Protocol):
+    """Figures aggregated in the database (persistence/read_models.py); reads take a Scope."""
+
+    async def daily(self, scope: Scope, start: datetime, end: datetime) -> Ledger:
+        """Sessions started in [start, end) per site-local day of their start: how many, and of
+        the completed ones the energy and the charging seconds (new_drivers stays 0)."""
+        ...
+
+    async def cumulative(self, scope: Scope) -> Figures:
+        """The same, over all time."""
+        ...
+
+    async def drivers_made(self, organization_id: int, start: datetime, end: datetime) -> int:
+        """How many driver accounts were made in [start, end)."""
+        ...
+
+    async def status(self, scope: Scope) -> StatusCounts: ...
+    async def sites(self, scope: Scope) -> list[SitePoint]:
+        """Every site in scope, by id, with how many stations it has and how many are online."""
+        ...
+
+    async def import_history(
+        self, transactions: Sequence[Transaction], drivers: Sequence[Driver]
+    ) -> None:
+        """Insert completed transactions and drivers in bulk (the demo's past)."""
+        ...
+
+
+class MonitoringRepository(Protocol):
+    """Reads for site monitoring and the connector page (persistence/repositories/monitoring)."""
+
+    async def site_cards(self, scope: Scope) -> list[SiteCard]: ...
+    async def site_connectors(self, site_id: int) -> list[ConnectorRow]: ...
+    async def station(self, scope: Scope, station_id: int) -> Station | None: ...
+    async def sessions_since(
+        self,
+        organization_id: int,
+        station_ids: Collection[int],
+        since: datetime,
+        evse: tuple[int, int] | None = None,
+    ) -> list[SessionSpan]: ...
+    async def connector_totals(
+        self, station_id: int, evse_id: int, connector_id: int
+    ) -> Totals: ...
+    async def recent_sessions(
+        self, station_id: int, evse_id: int, connector_id: int, limit: int = 20
+    ) -> list[SessionSpan]: ...
+    async def profile_commands(
+        self, station_ids: Collection[int], limit: int = 500
+    ) -> list[Command]: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without commit() rolls everything back."""
 
@@ -514,6 +621,10 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     audit: AuditRepository
     web_sessions: WebSessionRepository
+    reporting: ReportingStore
+    fault_codes: FaultCodeRepository
+    faults: FaultRepository
+    monitoring: MonitoringRepository
 
     async def __aenter__(self) -> Self: ...
 

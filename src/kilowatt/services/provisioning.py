@@ -31,6 +31,7 @@ from kilowatt.domain.stations import (
     decide_boot,
 )
 from kilowatt.services.base import Service
+from kilowatt.services.faults import track_fault
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 
 
@@ -314,6 +315,7 @@ class ProvisioningService(Service):
                     received_at=now,
                 )
             )
+            await track_fault(uow, station, report)
             if report.status is ConnectorStatus.FAULTED and changed:
                 await uow.events.add(
                     self._event(

@@ -9,8 +9,10 @@ from kilowatt.api.routes import (
     diagnostics,
     drivers,
     events,
+    faults,
     firmware,
     organizations,
+    reports,
     reservations,
     sites,
     station_security,
@@ -36,6 +38,9 @@ api_v1.include_router(events.router)
 api_v1.include_router(firmware.router)
 api_v1.include_router(diagnostics.router)
 api_v1.include_router(vendor.router)
+api_v1.include_router(faults.codes)
+api_v1.include_router(faults.router)
 api_v1.include_router(users.router)
 api_v1.include_router(audit.router)
 api_v1.include_router(organizations.router)
+api_v1.include_router(reports.router)

@@ -8,6 +8,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     diagnostics,
     drivers,
     events,
+    faults,
     firmware,
     organizations,
     sessions,

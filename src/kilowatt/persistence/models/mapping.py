@@ -10,6 +10,7 @@ from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.diagnostics import DiagnosticsUpload
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.events import StationEvent
+from kilowatt.domain.faults import Fault, FaultCode
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
@@ -27,6 +28,7 @@ from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.diagnostics import diagnostics_uploads
 from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.events import station_events
+from kilowatt.persistence.models.faults import fault_codes, faults
 from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
 from kilowatt.persistence.models.organizations import organizations, sites
 from kilowatt.persistence.models.sessions import web_sessions
@@ -69,3 +71,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(WebSession, web_sessions)
+    mapper_registry.map_imperatively(FaultCode, fault_codes)
+    mapper_registry.map_imperatively(Fault, faults)

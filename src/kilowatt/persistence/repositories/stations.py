@@ -45,7 +45,10 @@ class SqlStationRepository(Repository):
             query = query.where(stations.c.registration_status == where.registration_status)
         if where.search:
             query = query.where(
-                contains(stations.c.ocpp_id, where.search) | contains(stations.c.name, where.search)
+                contains(stations.c.ocpp_id, where.search)
+                | contains(stations.c.name, where.search)
+                | contains(stations.c.vendor, where.search)
+                | contains(stations.c.model, where.search)
             )
         return await page_of(self.session, query, stations.c.id, page)
 

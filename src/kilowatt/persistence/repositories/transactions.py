@@ -3,18 +3,64 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.sql.elements import ColumnElement
 
+from kilowatt.domain.exports import SessionRow
 from kilowatt.domain.metering import MeterRecord, SampledValue
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
 from kilowatt.domain.users import Scope
+from kilowatt.persistence.models.drivers import drivers
+from kilowatt.persistence.models.organizations import sites
+from kilowatt.persistence.models.stations import stations
+from kilowatt.persistence.models.tokens import id_tokens
 from kilowatt.persistence.models.transactions import (
     meter_values,
     transaction_events,
     transactions,
 )
-from kilowatt.persistence.repositories.base import Repository, at_scoped_station, page_of
+from kilowatt.persistence.repositories.base import (
+    Repository,
+    at_scoped_station,
+    contains,
+    page_of,
+)
 from kilowatt.services.ports import TransactionFilter
+
+
+def _matching(scope: Scope, where: TransactionFilter) -> list[ColumnElement[bool]]:
+    """The conditions of ``where`` within ``scope``."""
+    tx = transactions.c
+    conditions = [
+        tx.organization_id == scope.organization_id,
+        at_scoped_station(tx.station_id, scope),
+    ]
+    if where.station_id is not None:
+        conditions.append(tx.station_id == where.station_id)
+    if where.site_id is not None:
+        at_site = select(stations.c.id).where(stations.c.site_id == where.site_id)
+        conditions.append(tx.station_id.in_(at_site))
+    if where.id_tag is not None:
+        conditions.append(func.lower(tx.id_tag) == where.id_tag.lower())
+    if where.driver:
+        named = (
+            select(id_tokens.c.id)
+            .join(drivers, drivers.c.id == id_tokens.c.driver_id)
+            .where(
+                drivers.c.organization_id == scope.organization_id,
+                contains(drivers.c.name, where.driver) | contains(drivers.c.email, where.driver),
+            )
+        )
+        conditions.append(tx.id_token_id.in_(named))
+    if where.state is not None:
+        conditions.append(tx.state == where.state)
+    if where.started_from is not None:
+        conditions.append(tx.start_time >= where.started_from)
+    if where.started_until is not None:
+        conditions.append(tx.start_time < where.started_until)
+    if where.flagged is not None:
+        conditions.append(tx.flags != "" if where.flagged else tx.flags == "")
+    return conditions
 
 
 class SqlTransactionRepository(Repository):
@@ -74,23 +120,57 @@ class SqlTransactionRepository(Repository):
     async def search(
         self, scope: Scope, page: PageRequest, where: TransactionFilter
     ) -> Page[Transaction]:
+        query = select(Transaction).where(*_matching(scope, where))
+        return await page_of(self.session, query, transactions.c.id, page, newest_first=True)
+
+    async def session_rows(
+        self, scope: Scope, page: PageRequest, where: TransactionFilter, one: int | None = None
+    ) -> Page[SessionRow]:
+        """One query for a page of sessions and the names shown beside them."""
         tx = transactions.c
-        query = select(Transaction).where(
-            tx.organization_id == scope.organization_id, at_scoped_station(tx.station_id, scope)
+        query = (
+            select(
+                Transaction,
+                stations.c.ocpp_id,
+                stations.c.name,
+                sites.c.id,
+                sites.c.name,
+                sites.c.timezone,
+                drivers.c.id,
+                drivers.c.name,
+                drivers.c.email,
+            )
+            .join(stations, stations.c.id == tx.station_id)
+            .outerjoin(sites, sites.c.id == stations.c.site_id)
+            .outerjoin(id_tokens, id_tokens.c.id == tx.id_token_id)
+            .outerjoin(drivers, drivers.c.id == id_tokens.c.driver_id)
+            .where(*_matching(scope, where))
         )
-        if where.station_id is not None:
-            query = query.where(tx.station_id == where.station_id)
-        if where.id_tag is not None:
-            query = query.where(func.lower(tx.id_tag) == where.id_tag.lower())
-        if where.state is not None:
-            query = query.where(tx.state == where.state)
-        if where.started_from is not None:
-            query = query.where(tx.start_time >= where.started_from)
-        if where.started_until is not None:
-            query = query.where(tx.start_time < where.started_until)
-        if where.flagged is not None:
-            query = query.where(tx.flags != "" if where.flagged else tx.flags == "")
-        return await page_of(self.session, query, tx.id, page, newest_first=True)
+        if one is not None:
+            query = query.where(tx.id == one)
+        if page.cursor is not None:
+            query = query.where(tx.id < page.cursor)
+        query = query.order_by(tx.id.desc()).limit(page.limit + 1)
+        found = (await self.session.execute(query)).all()
+        items = [
+            SessionRow(
+                transaction=row[0],
+                station_ocpp_id=row[1],
+                station_name=row[2] or "",
+                site_id=row[3],
+                site_name=row[4] or "",
+                timezone=row[5] or "UTC",
+                driver_id=row[6],
+                driver_name=row[7] or row[8] or "",
+            )
+            for row in found[: page.limit]
+        ]
+        more = len(found) > page.limit
+        return Page(items=items, next_cursor=items[-1].id if more and items else None)
+
+    async def count(self, scope: Scope, where: TransactionFilter) -> int:
+        query = select(func.count()).select_from(transactions).where(*_matching(scope, where))
+        return int((await self.session.execute(query)).scalar_one())
 
     async def count_for_station(self, station_id: int) -> int:
         query = (

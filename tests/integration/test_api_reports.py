@@ -1,0 +1,233 @@
+"""REST API v1 reports, on SQLite and PostgreSQL: today's figures follow sessions that a real
+OCPP 1.6 charge point drove through the server, scopes limit them, and the status counts
+follow StatusNotification. Each test works in an organization of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.support.ocpp16 import charge_point, iso
+from tests.support.server import RunningServer
+from tests.support.tenants import api_client, created, second_organization
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Network:
+    key: str
+    helsinki: Json
+    london: Json
+    station_h: str
+    station_l: str
+    tag: str
+
+
+@pytest.fixture
+def network(server: RunningServer) -> Network:
+    """A fresh organization: a site in Helsinki and one in London, a station with two
+    connectors at each, and a token."""
+    key = second_organization(server, "Reports")
+    suffix = uuid.uuid4().hex[:8].upper()
+    with api_client(server, key) as api:
+        helsinki = created(
+            api.post(
+                "/sites",
+                json={
+                    "name": f"Helsinki {suffix}",
+                    "timezone": "Europe/Helsinki",
+                    "latitude": 60.17,
+                    "longitude": 24.94,
+                },
+            )
+        )
+        london = created(
+            api.post("/sites", json={"name": f"London {suffix}", "timezone": "Europe/London"})
+        )
+        stations = []
+        for site in (helsinki, london):
+            ocpp_id = f"REP-{site['id']}-{suffix}"
+            created(
+                api.post(
+                    "/stations",
+                    json={
+                        "ocpp_id": ocpp_id,
+                        "site_id": site["id"],
+                        "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+                    },
+                )
+            )
+            stations.append(ocpp_id)
+        tag = f"REP{suffix}"
+        created(api.post("/id-tokens", json={"value": tag}))
+    return Network(key, helsinki, london, stations[0], stations[1], tag)
+
+
+def summary(server: RunningServer, key: str, **params: str) -> Json:
+    with api_client(server, key) as api:
+        response = api.get("/reports/summary", params=params)
+    assert response.status_code == 200, response.text
+    body: Json = response.json()
+    return body
+
+
+def eventually(
+    read: Callable[[], Json], check: Callable[[Json], bool], timeout: float = 10
+) -> Json:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if check(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+async def charge(
+    server: RunningServer, station: str, tag: str, connector: int, wh: int, seconds: int
+) -> None:
+    """One completed session: started ``seconds`` + 5 s ago, stopped 5 s ago."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    async with charge_point(server.ocpp_url, station) as cp:
+        assert (await cp.boot()).status == "Accepted"
+        await cp.status(connector, "Available")
+        started = await cp.start_tx(
+            connector, tag, 1_000, iso(now - timedelta(seconds=seconds + 5))
+        )
+        assert started.id_tag_info["status"] == "Accepted"
+        await cp.stop_tx(started.transaction_id, 1_000 + wh, iso(now - timedelta(seconds=5)))
+
+
+def test_a_new_organization_reports_zeros_and_no_billing(
+    server: RunningServer, network: Network
+) -> None:
+    body = summary(server, network.key)
+    assert body["timezone"] == "Europe/Helsinki"  # its first site's
+    assert body["today"] == datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()
+    for name in ("sessions", "energy_wh", "charging_seconds", "new_drivers"):
+        figure = body["figures"][name]
+        assert figure["today"] == figure["cumulative"] == 0
+        assert figure["day_over_day"] is None
+    assert body["figures"]["top_ups"] is None
+    assert body["figures"]["revenue"] is None
+    assert body["status"]["stations"] == {"total": 2, "online": 0, "offline": 2}
+    assert body["status"]["connectors"]["offline"] == 4
+    assert body["status"]["connectors"]["total"] == 4
+    with api_client(server, network.key) as api:
+        monthly = api.get("/reports/monthly", params={"months": 3}).json()
+    assert len(monthly["months"]) == 3
+    assert monthly["months"][-1]["month"] == body["today"][:7]
+    assert all(m["sessions"] == 0 and m["revenue"] is None for m in monthly["months"])
+
+
+def test_a_completed_session_counts_today_and_a_running_one_only_as_a_session(
+    server: RunningServer, network: Network
+) -> None:
+    asyncio.run(charge(server, network.station_h, network.tag, 1, 7_500, 600))
+    body = summary(server, network.key, timezone="UTC")
+    figures = body["figures"]
+    started = datetime.now(UTC) - timedelta(seconds=605)
+    when = "today" if started.date().isoformat() == body["today"] else "yesterday"
+    assert figures["sessions"][when] == 1
+    assert figures["energy_wh"][when] == 7_500
+    assert figures["charging_seconds"][when] == 600
+    for name, value in (("sessions", 1), ("energy_wh", 7_500), ("charging_seconds", 600)):
+        assert figures[name]["cumulative"] == value
+        assert figures[name]["year"] == value or started.year != datetime.now(UTC).year
+
+    async def running() -> None:
+        async with charge_point(server.ocpp_url, network.station_h) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.start_tx(2, network.tag, 50_000)
+
+    asyncio.run(running())
+    figures = summary(server, network.key, timezone="UTC")["figures"]
+    assert figures["sessions"]["cumulative"] == 2
+    assert figures["energy_wh"]["cumulative"] == 7_500
+    assert figures["charging_seconds"]["cumulative"] == 600
+    with api_client(server, network.key) as api:
+        months = api.get("/reports/monthly", params={"timezone": "UTC"}).json()["months"]
+    assert len(months) == 12
+    assert sum(m["sessions"] for m in months) == 2
+    assert sum(m["energy_wh"] for m in months) == 7_500
+
+
+def test_a_site_limited_key_sees_only_its_sites_figures(
+    server: RunningServer, network: Network
+) -> None:
+    asyncio.run(charge(server, network.station_h, network.tag, 1, 4_000, 300))
+    asyncio.run(charge(server, network.station_l, network.tag, 1, 9_000, 900))
+    with api_client(server, network.key) as owner:
+        created(owner.post("/drivers", json={"email": f"{uuid.uuid4().hex[:8]}@example.com"}))
+        limited = created(
+            owner.post(
+                "/api-keys",
+                json={"name": "london", "role": "viewer", "site_ids": [network.london["id"]]},
+            )
+        )["secret"]
+    everything = summary(server, network.key)
+    assert everything["figures"]["sessions"]["cumulative"] == 2
+    assert everything["figures"]["energy_wh"]["cumulative"] == 13_000
+    assert everything["figures"]["new_drivers"]["cumulative"] == 1
+    assert everything["figures"]["new_drivers"]["today"] == 1
+    london = summary(server, limited)
+    assert london["timezone"] == "Europe/London"
+    assert london["figures"]["sessions"]["cumulative"] == 1
+    assert london["figures"]["energy_wh"]["cumulative"] == 9_000
+    assert london["figures"]["charging_seconds"]["cumulative"] == 900
+    assert london["figures"]["new_drivers"] is None  # drivers belong to the organization
+    assert london["status"]["stations"]["total"] == 1
+    assert london["status"]["connectors"]["total"] == 2
+    with api_client(server, limited) as api:
+        months = api.get("/reports/monthly").json()["months"]
+    assert sum(m["energy_wh"] for m in months) == 9_000
+    assert all(m["new_drivers"] is None for m in months)
+
+
+def test_the_status_counts_follow_status_notifications(
+    server: RunningServer, network: Network
+) -> None:
+    def connectors() -> Json:
+        counts: Json = summary(server, network.key)["status"]
+        return counts
+
+    async def drive() -> None:
+        async with charge_point(server.ocpp_url, network.station_h) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.status(1, "Available")
+            await cp.status(2, "Available")
+            counts = await asyncio.to_thread(
+                eventually, connectors, lambda c: c["connectors"]["available"] == 2
+            )
+            assert counts["stations"] == {"total": 2, "online": 1, "offline": 1}
+            assert counts["connectors"]["offline"] == 2
+            await cp.status(1, "Faulted", "GroundFailure")
+            await cp.status(2, "SuspendedEV")
+            counts = await asyncio.to_thread(
+                eventually, connectors, lambda c: c["connectors"]["faulted"] == 1
+            )
+            assert counts["connectors"]["charging"] == 1
+            assert counts["connectors"]["available"] == 0
+
+    asyncio.run(drive())
+    counts = eventually(connectors, lambda c: c["stations"]["online"] == 0)
+    assert counts["stations"]["offline"] == 2
+    assert counts["connectors"]["offline"] == 4  # whatever their last status
+    assert counts["connectors"]["faulted"] == 0
+
+
+def test_bad_report_parameters_are_refused(server: RunningServer, network: Network) -> None:
+    with api_client(server, network.key) as api:
+        assert api.get("/reports/summary", params={"timezone": "Mars/Olympus"}).status_code == 422
+        assert api.get("/reports/monthly", params={"months": 0}).status_code == 422
+        assert api.get("/reports/monthly", params={"months": 37}).status_code == 422
+    assert httpx.get(f"{server.base_url}/api/v1/reports/summary").status_code == 401
