@@ -14,7 +14,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from kilowatt.domain.access import TimeWindow
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    id_column,
+    metadata,
+    organization_column,
+)
 
 
 class WindowList(TypeDecorator[list[TimeWindow]]):
@@ -33,14 +39,8 @@ class WindowList(TypeDecorator[list[TimeWindow]]):
 access_rules = Table(
     "access_rules",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-        index=True,
-    ),
+    id_column(),
+    organization_column(index=True),
     Column(
         "group_id",
         BigInteger,

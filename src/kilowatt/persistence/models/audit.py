@@ -1,14 +1,20 @@
 from sqlalchemy import BigInteger, Column, Index, String, Table
 
 from kilowatt.domain.users import ActorKind
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+)
 
 # Append-only: the repository has no way to change a row, and triggers (migration 0006)
 # refuse UPDATE and DELETE in the database itself.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("organization_id", BigInteger, nullable=True),
     Column("at", UTCDateTime, nullable=False),
     Column("action", String(64), nullable=False),

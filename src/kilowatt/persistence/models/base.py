@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
@@ -22,6 +33,29 @@ metadata = MetaData(naming_convention=NAMING)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def id_column() -> Column[int]:
+    """The surrogate key every table has."""
+    return Column("id", BigId, primary_key=True, autoincrement=True)
+
+
+def organization_column(*, index: bool = False) -> Column[int]:
+    """The tenant of an operator-owned record; an organization with records is not deleted."""
+    return Column(
+        "organization_id",
+        BigInteger,
+        ForeignKey("organizations.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=index,
+    )
+
+
+def station_column() -> Column[int]:
+    """The station a record is about; it goes when its station goes."""
+    return Column(
+        "station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

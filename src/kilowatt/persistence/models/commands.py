@@ -12,19 +12,22 @@ from sqlalchemy import (
 
 from kilowatt.domain.commands import CommandStatus
 from kilowatt.domain.reservations import ReservationStatus
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 commands = Table(
     "commands",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("station_ocpp_id", String(48), nullable=False),
     Column("operation", String(40), nullable=False),
     Column("params", JsonType, nullable=False),
@@ -46,14 +49,9 @@ commands = Table(
 reservations = Table(
     "reservations",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("evse_id", BigInteger, nullable=False),
     Column("connector_id", BigInteger, nullable=False, default=0),
     Column("id_tag", String(255), nullable=False),
@@ -69,8 +67,8 @@ reservations = Table(
 local_lists = Table(
     "local_lists",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    station_column(),
     Column("version", BigInteger, nullable=False),
     Column("entries", JsonType, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -3,7 +3,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
-    ForeignKey,
     Index,
     String,
     Table,
@@ -11,15 +10,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kilowatt.persistence.models.base import BigId, UTCDateTime, metadata
+from kilowatt.persistence.models.base import UTCDateTime, id_column, metadata, station_column
 
 # evse_id / connector_id are 0 when the component is not on an EVSE / connector (2.0.1 ids start
 # at 1), so that the unique key holds: NULLs never collide.
 device_variables = Table(
     "device_variables",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    station_column(),
     Column("component", String(50), nullable=False),
     Column("component_instance", String(50), nullable=False, default=""),
     Column("evse_id", BigInteger, nullable=False, default=0),

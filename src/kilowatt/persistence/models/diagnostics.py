@@ -1,19 +1,21 @@
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table
 
 from kilowatt.domain.diagnostics import UploadStatus
-from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 diagnostics_uploads = Table(
     "diagnostics_uploads",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("command_id", BigInteger, ForeignKey("commands.id", ondelete="SET NULL")),
     Column("token_digest", String(64), nullable=False, unique=True),
     Column("expires_at", UTCDateTime, nullable=False),

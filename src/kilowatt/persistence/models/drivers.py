@@ -1,26 +1,19 @@
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
-    ForeignKey,
     Index,
     String,
     Table,
     UniqueConstraint,
 )
 
-from kilowatt.persistence.models.base import BigId, UTCDateTime, metadata
+from kilowatt.persistence.models.base import UTCDateTime, id_column, metadata, organization_column
 
 drivers = Table(
     "drivers",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("email", String(254), nullable=False),
     Column("name", String(200), nullable=False, default=""),
     Column("phone", String(40), nullable=False, default=""),

@@ -1,19 +1,22 @@
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, SmallInteger, String, Table, Text
+from sqlalchemy import Column, Index, SmallInteger, String, Table, Text
 
 from kilowatt.domain.events import Severity
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 station_events = Table(
     "station_events",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("kind", String(40), nullable=False),
     Column("severity", enum_of(Severity, 10), nullable=False),
     Column("timestamp", UTCDateTime, nullable=False),
@@ -27,7 +30,7 @@ station_events = Table(
 ocpp_messages = Table(
     "ocpp_messages",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("station_ocpp_id", String(48), nullable=False),
     Column("direction", String(3), nullable=False),
     Column("message_type", SmallInteger, nullable=False),

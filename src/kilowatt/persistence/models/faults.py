@@ -1,17 +1,18 @@
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, String, Table, UniqueConstraint
 
-from kilowatt.persistence.models.base import BigId, UTCDateTime, metadata
+from kilowatt.persistence.models.base import (
+    UTCDateTime,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 fault_codes = Table(
     "fault_codes",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("vendor", String(50), nullable=False, default=""),
     Column("code", String(50), nullable=False),
     Column("description", String(500), nullable=False),
@@ -24,14 +25,9 @@ fault_codes = Table(
 faults = Table(
     "faults",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("evse_id", BigInteger, nullable=False),
     Column("connector_id", BigInteger, nullable=False),
     Column("error_code", String(50), nullable=False),

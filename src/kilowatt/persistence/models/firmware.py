@@ -10,18 +10,21 @@ from sqlalchemy import (
 )
 
 from kilowatt.domain.firmware import CampaignStatus, UpdateStatus
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 firmware = Table(
     "firmware",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("version", String(50), nullable=False),
     Column("file_name", String(100), nullable=False),
     Column("size", BigInteger, nullable=False),
@@ -40,13 +43,8 @@ firmware = Table(
 firmware_campaigns = Table(
     "firmware_campaigns",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("firmware_id", BigInteger, ForeignKey("firmware.id", ondelete="SET NULL")),
     Column("firmware_version", String(50), nullable=False),
     Column("name", String(200), nullable=False),
@@ -68,14 +66,9 @@ firmware_campaigns = Table(
 firmware_updates = Table(
     "firmware_updates",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    organization_column(),
+    station_column(),
     Column("station_ocpp_id", String(48), nullable=False),
     Column("firmware_id", BigInteger, ForeignKey("firmware.id", ondelete="SET NULL")),
     Column("firmware_version", String(50), nullable=False),

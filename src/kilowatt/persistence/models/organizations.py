@@ -1,12 +1,18 @@
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Column, Float, String, Table
 
 from kilowatt.domain.access import AccessMode
-from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+)
 
 organizations = Table(
     "organizations",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
@@ -14,14 +20,8 @@ organizations = Table(
 sites = Table(
     "sites",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-        index=True,
-    ),
+    id_column(),
+    organization_column(index=True),
     Column("name", String(200), nullable=False),
     Column("address", String(300), nullable=False, default=""),
     Column("city", String(120), nullable=False, default=""),

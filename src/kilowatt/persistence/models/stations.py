@@ -12,19 +12,20 @@ from sqlalchemy import (
 
 from kilowatt.domain.access import AccessMode
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
-from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 stations = Table(
     "stations",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-        index=True,
-    ),
+    id_column(),
+    organization_column(index=True),
     Column("site_id", BigInteger, ForeignKey("sites.id", ondelete="RESTRICT"), index=True),
     Column("ocpp_id", String(48), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -61,8 +62,8 @@ stations = Table(
 connectors = Table(
     "connectors",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    station_column(),
     Column("evse_id", BigInteger, nullable=False),
     Column("connector_id", BigInteger, nullable=False),
     Column("current_type", enum_of(CurrentType, 2), nullable=False, default=CurrentType.AC),
@@ -81,8 +82,8 @@ connectors = Table(
 connector_status_history = Table(
     "connector_status_history",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    id_column(),
+    station_column(),
     Column("evse_id", BigInteger, nullable=False),
     Column("connector_id", BigInteger, nullable=False),
     Column("status", String(20), nullable=False),

@@ -1,18 +1,19 @@
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, UniqueConstraint
 
 from kilowatt.domain.tokens import GroupKind, IdTokenType, TokenStatus
-from kilowatt.persistence.models.base import BigId, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+)
 
 token_groups = Table(
     "token_groups",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("name", String(200), nullable=False),
     Column("kind", enum_of(GroupKind), nullable=False),
     Column("description", String(500), nullable=False, default=""),
@@ -26,13 +27,8 @@ token_groups = Table(
 id_tokens = Table(
     "id_tokens",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("value", String(255), nullable=False),
     Column("type", enum_of(IdTokenType), nullable=False),
     Column("status", enum_of(TokenStatus), nullable=False),

@@ -11,20 +11,23 @@ from sqlalchemy import (
 )
 
 from kilowatt.domain.transactions import TransactionState
-from kilowatt.persistence.models.base import BigId, FlagList, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    FlagList,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+    station_column,
+)
 
 # The primary key is the transactionId a 1.6 station receives: CSMS-assigned, unique system-wide.
 # ``ocpp_transaction_id`` holds a station-assigned id (2.0.1, or a 1.6 stop we never started).
 transactions = Table(
     "transactions",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column(
         "station_id", BigInteger, ForeignKey("stations.id", ondelete="RESTRICT"), nullable=False
     ),
@@ -67,9 +70,9 @@ transactions = Table(
 meter_values = Table(
     "meter_values",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column("transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="CASCADE")),
-    Column("station_id", BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    station_column(),
     Column("evse_id", BigInteger, nullable=False),
     Column("connector_id", BigInteger, nullable=False),
     Column("timestamp", UTCDateTime, nullable=False),
@@ -87,7 +90,7 @@ meter_values = Table(
 transaction_events = Table(
     "transaction_events",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
+    id_column(),
     Column(
         "transaction_id",
         BigInteger,

@@ -1,18 +1,20 @@
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, String, Table
 
 from kilowatt.domain.users import Role
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, enum_of, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    enum_of,
+    id_column,
+    metadata,
+    organization_column,
+)
 
 users = Table(
     "users",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("role", enum_of(Role, 16), nullable=False),
@@ -28,13 +30,8 @@ users = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("name", String(100), nullable=False),
     Column("prefix", String(16), nullable=False, unique=True),
     Column("key_hash", String(64), nullable=False),

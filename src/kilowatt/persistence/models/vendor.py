@@ -1,17 +1,18 @@
-from sqlalchemy import BigInteger, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, String, Table, UniqueConstraint
 
-from kilowatt.persistence.models.base import BigId, JsonType, UTCDateTime, metadata
+from kilowatt.persistence.models.base import (
+    JsonType,
+    UTCDateTime,
+    id_column,
+    metadata,
+    organization_column,
+)
 
 vendor_templates = Table(
     "vendor_templates",
     metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column(
-        "organization_id",
-        BigInteger,
-        ForeignKey("organizations.id", ondelete="RESTRICT"),
-        nullable=False,
-    ),
+    id_column(),
+    organization_column(),
     Column("name", String(100), nullable=False),
     Column("vendor_id", String(255), nullable=False),
     Column("message_id", String(50), nullable=False, default=""),
