@@ -1,6 +1,6 @@
 """The import of sites and stations from a spreadsheet: every rule, and every problem named by
-sheet, row and column (domain/imports.py), plus the template and the reading of .xlsx files
-(services/imports.py, without a database)."""
+sheet, row and column (domain/imports.py, import_cells.py, import_sheets.py), plus the template
+and the reading of .xlsx files (services/imports.py, without a database)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from kilowatt.domain.access import AccessMode
+from kilowatt.domain.import_cells import column_index, column_letter, text
+from kilowatt.domain.import_sheets import Problem
 from kilowatt.domain.imports import (
     MAX_ROWS,
     SITE_COLUMNS,
@@ -22,15 +24,11 @@ from kilowatt.domain.imports import (
     ImportPlan,
     ImportRefused,
     Known,
-    Problem,
     SiteRow,
     StationRow,
     check_against,
-    column_index,
-    column_letter,
     ordered,
     parse_workbook,
-    text,
 )
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
 from kilowatt.services.imports import INSTRUCTIONS, read_workbook, template_workbook

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kilowatt.domain.commands import Command, CommandStatus
+from kilowatt.domain.curves import curve, latest, live_readings
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.fuzzy import fuzzy_filter, fuzzy_score
 from kilowatt.domain.metering import MeterRecord, SampledValue
 from kilowatt.domain.monitoring import (
     ConnectorFilter,
@@ -17,20 +19,17 @@ from kilowatt.domain.monitoring import (
     Totals,
     add_running,
     connector_counts,
-    curve,
     day_start,
     filter_connectors,
-    fuzzy_filter,
-    fuzzy_score,
-    latest,
-    limit_profile,
-    live_readings,
     parse_connector_key,
-    parse_limit_kw,
     parse_power_bound,
+    session_figures,
+)
+from kilowatt.domain.power_limits import (
+    limit_profile,
+    parse_limit_kw,
     power_settings,
     profile_id_for,
-    session_figures,
     setting_for,
 )
 

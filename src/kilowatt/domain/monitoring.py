@@ -1,99 +1,24 @@
 """Site monitoring and the connector page: the figures an operator watches, computed from plain
 rows so that they are tested without I/O.
 
-* fuzzy search of sites by name (letters in order, contiguous runs and word starts score more);
 * a site's figures for its local day: sessions, charging hours, largest and smallest session;
 * counts per connector status, connectors in use, AC and DC connectors;
 * the connector list filter (by id, status and power);
-* power limits: the charging profile that sets one, and the setting in force derived from the
-  accepted set/clear commands;
-* the curve of a session from its meter readings.
+* a connector's totals, the running session included.
+
+The fuzzy search of sites is in fuzzy.py, power limits in power_limits.py, the curve of a
+session in curves.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.metering import (
-    CURRENT_IMPORT,
-    ENERGY_REGISTER,
-    POWER_IMPORT,
-    SOC,
-    VOLTAGE,
-    MeterRecord,
-)
-from kilowatt.domain.stations import IN_USE_STATUSES, ConnectorStatus, ProtocolVersion
-
-T = TypeVar("T")
-
-# Fuzzy search -------------------------------------------------------------------
-
-
-def fuzzy_score(query: str, text: str) -> float | None:
-    """How well ``query`` matches ``text``: None when its letters (spaces ignored, any case) do
-    not all appear in ``text`` in order; otherwise higher is better. A contiguous run, a match at
-    the start of a word and a match at the start of the text score more; gaps score less.
-    The best alignment is found (dynamic programming over positions), not the first one."""
-    needle = [c for c in query.casefold() if not c.isspace()]
-    hay = text.casefold()
-    if not needle:
-        return 0.0
-    n, m = len(needle), len(hay)
-    if n > m:
-        return None
-    starts = [i == 0 or not hay[i - 1].isalnum() for i in range(m)]
-    minus = float("-inf")
-    # best[j]: best score of matching needle[: k + 1] with needle[k] at hay position j.
-    best = [minus] * m
-    for j in range(m):
-        if hay[j] == needle[0]:
-            best[j] = _letter(starts[j], j == 0) - 0.05 * j
-    for k in range(1, n):
-        row = [minus] * m
-        running = minus  # best over earlier positions i < j - 1, with the gap penalty so far
-        for j in range(1, m):
-            if j >= 2 and best[j - 2] > minus:
-                running = max(running, best[j - 2])
-            if running > minus:
-                running -= 0.1
-            if hay[j] != needle[k]:
-                continue
-            adjacent = (
-                best[j - 1] + _letter(starts[j], False) + 2.0 if best[j - 1] > minus else minus
-            )
-            gapped = running + _letter(starts[j], False) if running > minus else minus
-            row[j] = max(adjacent, gapped)
-        best = row
-    top = max(best)
-    if top == minus:
-        return None
-    return top + (3.0 if hay.startswith("".join(needle)) else 0.0) - 0.01 * (m - n)
-
-
-def _letter(word_start: bool, text_start: bool) -> float:
-    return 1.0 + (1.5 if word_start else 0.0) + (1.0 if text_start else 0.0)
-
-
-def fuzzy_filter(query: str, items: Iterable[T], *texts: Callable[[T], str]) -> list[T]:
-    """The items any of whose ``texts`` the query matches, best first (ties keep their order).
-    An empty query keeps every item in its order."""
-    items = list(items)
-    if not query.strip():
-        return items
-    scored: list[tuple[float, int, T]] = []
-    for position, item in enumerate(items):
-        scores = [s for s in (fuzzy_score(query, text(item)) for text in texts) if s is not None]
-        if scores:
-            scored.append((max(scores), position, item))
-    scored.sort(key=lambda entry: (-entry[0], entry[1]))
-    return [item for _, _, item in scored]
-
+from kilowatt.domain.stations import IN_USE_STATUSES, ConnectorStatus
 
 # Sites -------------------------------------------------------------------
 
@@ -296,160 +221,6 @@ def filter_connectors(rows: Iterable[ConnectorRow], where: ConnectorFilter) -> l
     return found
 
 
-# Power limits -------------------------------------------------------------------
-
-PROFILE_ID_BASE = 7100
-"""Power limits set from the dashboard use charging profile id PROFILE_ID_BASE + EVSE id, so
-that setting a new limit replaces the previous one and removing it clears just that one."""
-LIMIT_STACK_LEVEL = 1
-MAX_LIMIT_KW = 1000.0
-SETTING_PURPOSES = frozenset(
-    {"TxDefaultProfile", "ChargePointMaxProfile", "ChargingStationMaxProfile"}
-)
-
-
-def parse_limit_kw(text: str) -> int:
-    """The power limit an operator typed, in kW; returned in W."""
-    cleaned = text.strip().replace(",", ".")
-    if not cleaned:
-        raise InvalidInput("limit_kw", "enter the limit in kW")
-    try:
-        value = float(cleaned)
-    except ValueError as error:
-        raise InvalidInput("limit_kw", "enter a number of kW, such as 7.4") from error
-    if not 0 < value <= MAX_LIMIT_KW:
-        raise InvalidInput("limit_kw", f"enter a limit above 0 and at most {MAX_LIMIT_KW:g} kW")
-    return round(value * 1000)
-
-
-def profile_id_for(evse_id: int) -> int:
-    return PROFILE_ID_BASE + evse_id
-
-
-def limit_profile(
-    protocol_version: str | None, evse_id: int, limit_w: int, now: datetime
-) -> dict[str, Any]:
-    """An absolute default profile (TxDefaultProfile) limiting the EVSE to ``limit_w`` from now
-    on, in the station's OCPP version."""
-    start = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    period = [{"startPeriod": 0, "limit": float(limit_w)}]
-    profile_id = profile_id_for(evse_id)
-    if protocol_version == ProtocolVersion.OCPP201.value:
-        return {
-            "id": profile_id,
-            "stackLevel": LIMIT_STACK_LEVEL,
-            "chargingProfilePurpose": "TxDefaultProfile",
-            "chargingProfileKind": "Absolute",
-            "chargingSchedule": [
-                {
-                    "id": profile_id,
-                    "startSchedule": start,
-                    "chargingRateUnit": "W",
-                    "chargingSchedulePeriod": period,
-                }
-            ],
-        }
-    return {
-        "chargingProfileId": profile_id,
-        "stackLevel": LIMIT_STACK_LEVEL,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Absolute",
-        "chargingSchedule": {
-            "startSchedule": start,
-            "chargingRateUnit": "W",
-            "chargingSchedulePeriod": period,
-        },
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class PowerSetting:
-    """A limit in force on an EVSE (or, with ``evse_id`` 0, the whole station)."""
-
-    station_id: int
-    evse_id: int
-    limit: float
-    unit: str
-    """"W" or "A"."""
-    profile_id: int | None
-    since: datetime | None
-    command_id: int | None
-
-    @property
-    def text(self) -> str:
-        if self.unit == "W":
-            return f"{self.limit / 1000:g} kW"
-        return f"{self.limit:g} {self.unit}"
-
-
-def _profile_facts(profile: Mapping[str, Any]) -> tuple[int | None, str, float, str] | None:
-    """(profile id, purpose, first limit, unit) of a 1.6 or 2.0.1 charging profile."""
-    schedule = profile.get("chargingSchedule")
-    if isinstance(schedule, list):
-        schedule = schedule[0] if schedule else None
-    if not isinstance(schedule, Mapping):
-        return None
-    periods = schedule.get("chargingSchedulePeriod") or []
-    if not periods or not isinstance(periods[0], Mapping):
-        return None
-    try:
-        limit = float(periods[0]["limit"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    raw_id = profile.get("chargingProfileId", profile.get("id"))
-    profile_id = raw_id if isinstance(raw_id, int) else None
-    purpose = str(profile.get("chargingProfilePurpose", ""))
-    return profile_id, purpose, limit, str(schedule.get("chargingRateUnit", "W"))
-
-
-def power_settings(commands: Iterable[Command]) -> dict[tuple[int, int], PowerSetting]:
-    """The limits in force, by (station id, EVSE id), from set/clear charging profile commands
-    in the order they were sent: an accepted set of a default or station maximum profile puts
-    one in force; an accepted clear removes those it matches (all of the station when it names
-    neither profile nor EVSE)."""
-    settings: dict[tuple[int, int], PowerSetting] = {}
-    for command in commands:
-        if command.status is not CommandStatus.ACCEPTED:
-            continue
-        params = command.params
-        if command.operation == Operation.SET_CHARGING_PROFILE.value:
-            facts = _profile_facts(params.get("charging_profile") or {})
-            if facts is None:
-                continue
-            profile_id, purpose, limit, unit = facts
-            if purpose not in SETTING_PURPOSES:
-                continue
-            evse_id = int(params.get("evse_id") or 0)
-            settings[(command.station_id, evse_id)] = PowerSetting(
-                command.station_id,
-                evse_id,
-                limit,
-                unit,
-                profile_id,
-                command.completed_at or command.created_at,
-                command.id,
-            )
-        elif command.operation == Operation.CLEAR_CHARGING_PROFILE.value:
-            cleared_id = params.get("profile_id")
-            cleared_evse = params.get("evse_id")
-            for key, setting in list(settings.items()):
-                if key[0] != command.station_id:
-                    continue
-                if cleared_id is not None and setting.profile_id != cleared_id:
-                    continue
-                if cleared_evse is not None and setting.evse_id != int(cleared_evse):
-                    continue
-                del settings[key]
-    return settings
-
-
-def setting_for(
-    settings: Mapping[tuple[int, int], PowerSetting], station_id: int, evse_id: int
-) -> PowerSetting | None:
-    """The limit on an EVSE: its own, else the station's."""
-    return settings.get((station_id, evse_id)) or settings.get((station_id, 0))
-
-
 def parse_connector_key(text: str) -> tuple[int, int, int]:
     """A connector checkbox value ``<station id>/<evse>/<connector>``."""
     parts = text.split("/")
@@ -457,108 +228,6 @@ def parse_connector_key(text: str) -> tuple[int, int, int]:
         raise InvalidInput("connectors", f"not a connector: {text!r}")
     station_id, evse_id, connector_id = (int(p) for p in parts)
     return station_id, evse_id, connector_id
-
-
-# Curves -------------------------------------------------------------------
-
-LIVE_KEYS: tuple[tuple[str, str], ...] = (
-    ("power_w", POWER_IMPORT),
-    ("voltage_v", VOLTAGE),
-    ("current_a", CURRENT_IMPORT),
-    ("soc", SOC),
-)
-
-
-def live_readings(values: Mapping[str, float | None]) -> dict[str, float | None]:
-    """Power (W), voltage (V), current (A) and SoC (%) from a meter.values event's ``values``
-    (measurand, or measurand.phase: the phases' mean voltage, their summed current)."""
-    found: dict[str, float | None] = {}
-    for name, measurand in LIVE_KEYS:
-        plain = values.get(measurand)
-        phased = [
-            v
-            for key, v in values.items()
-            if v is not None and key.startswith(measurand + ".") and key[len(measurand) + 1 :]
-        ]
-        if plain is not None:
-            found[name] = float(plain)
-        elif phased:
-            total = sum(phased)
-            found[name] = total / len(phased) if measurand == VOLTAGE else total
-        else:
-            found[name] = None
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class CurvePoint:
-    seconds: float
-    """Since the session started."""
-    power_w: float | None
-    energy_wh: float | None
-    voltage_v: float | None
-    current_a: float | None
-    soc: float | None
-
-    def as_dict(self) -> dict[str, float | None]:
-        return {
-            "t": round(self.seconds, 1),
-            "power_w": self.power_w,
-            "energy_wh": self.energy_wh,
-            "voltage_v": self.voltage_v,
-            "current_a": self.current_a,
-            "soc": self.soc,
-        }
-
-
-def curve(
-    records: Sequence[MeterRecord], start: datetime, meter_start_wh: int | None
-) -> list[CurvePoint]:
-    """One point per reading time: the live values and the energy delivered so far."""
-    by_time: dict[datetime, dict[str, float | None]] = {}
-    for record in records:
-        sample = record.sample
-        if sample.context in ("Transaction.Begin", "Transaction.End") and sample.measurand != (
-            ENERGY_REGISTER
-        ):
-            continue
-        key = sample.measurand + (f".{sample.phase}" if sample.phase else "")
-        by_time.setdefault(sample.timestamp, {})[key] = sample.value
-    points = []
-    for moment in sorted(by_time):
-        values = by_time[moment]
-        live = live_readings(values)
-        register = values.get(ENERGY_REGISTER)
-        energy = None
-        if register is not None:
-            energy = max(0.0, register - meter_start_wh) if meter_start_wh is not None else None
-        points.append(
-            CurvePoint(
-                seconds=max(0.0, (moment - start).total_seconds()),
-                power_w=live["power_w"],
-                energy_wh=energy,
-                voltage_v=live["voltage_v"],
-                current_a=live["current_a"],
-                soc=live["soc"],
-            )
-        )
-    return points
-
-
-def latest(points: Sequence[CurvePoint]) -> dict[str, float | None]:
-    """The newest known value of each reading (for the live panel when the page opens)."""
-    found: dict[str, float | None] = {
-        "power_w": None,
-        "energy_wh": None,
-        "voltage_v": None,
-        "current_a": None,
-        "soc": None,
-    }
-    for point in points:
-        for name, value in point.as_dict().items():
-            if name != "t" and value is not None:
-                found[name] = value
-    return found
 
 
 # Connector totals -------------------------------------------------------------------

@@ -14,6 +14,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kilowatt.domain.access import AccessMode
+from kilowatt.domain.import_cells import column_letter
+from kilowatt.domain.import_sheets import Problem
 from kilowatt.domain.imports import (
     COLUMNS,
     MAX_BYTES,
@@ -26,10 +28,8 @@ from kilowatt.domain.imports import (
     ImportPlan,
     ImportRefused,
     Known,
-    Problem,
     Table,
     check_against,
-    column_letter,
     parse_workbook,
 )
 from kilowatt.domain.paging import MAX_PAGE, PageRequest

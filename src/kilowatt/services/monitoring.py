@@ -13,28 +13,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation
+from kilowatt.domain.curves import CurvePoint, curve
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
+from kilowatt.domain.fuzzy import fuzzy_filter
 from kilowatt.domain.metering import MeterRecord
 from kilowatt.domain.monitoring import (
     ConnectorCounts,
     ConnectorFilter,
     ConnectorRow,
-    CurvePoint,
-    PowerSetting,
     SessionFigures,
     SessionSpan,
     SiteCard,
     Totals,
     add_running,
     connector_counts,
-    curve,
     day_start,
     filter_connectors,
-    fuzzy_filter,
+    session_figures,
+)
+from kilowatt.domain.power_limits import (
+    PowerSetting,
     limit_profile,
     power_settings,
     profile_id_for,
-    session_figures,
     setting_for,
 )
 from kilowatt.domain.sites import Site

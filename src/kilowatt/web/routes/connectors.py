@@ -11,9 +11,11 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.curves import latest
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
-from kilowatt.domain.monitoring import IN_USE, latest, parse_limit_kw
+from kilowatt.domain.monitoring import IN_USE
 from kilowatt.domain.permissions import Permission, command_permissions
+from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
 from kilowatt.web.context import AssetsPage, Page, WebError, page_for
 

@@ -16,10 +16,10 @@ from kilowatt.domain.monitoring import (
     STATUS_ORDER,
     ConnectorFilter,
     parse_connector_key,
-    parse_limit_kw,
     parse_power_bound,
 )
 from kilowatt.domain.permissions import Permission, command_permissions
+from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.services.monitoring import SiteOverview, Target, TargetResult
 from kilowatt.web.context import AssetsPage, Page, WebError, page_for
 
