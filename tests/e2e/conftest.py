@@ -21,6 +21,7 @@ from playwright.sync_api import (
     Error,
     Page,
     Response,
+    expect,
     sync_playwright,
 )
 
@@ -103,6 +104,12 @@ class Problems:
 
     def thrown(self, error: Error) -> None:
         self.messages.append(f"uncaught: {error.message}")
+
+
+def wait_live(page: Page) -> None:
+    """Wait until the page's live stream is subscribed (static/kilowatt.js marks <body> once
+    the server says so): no event is missed from then on."""
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
 
 
 def sign_in(page: Page, server: RunningServer, operator: Operator) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_live
 from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
 
@@ -217,6 +218,7 @@ def test_the_status_counts_follow_a_station_live(
     try:
         assert station.ready.wait(20)
         page.goto("/")
+        wait_live(page)
         before = api.get("/reports/summary").json()["status"]["connectors"]
         expect(page.locator("#connectors-faulted")).to_have_attribute(
             "data-value", str(before["faulted"])

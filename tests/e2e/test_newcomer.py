@@ -12,6 +12,7 @@ import httpx
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_live
 from tests.e2e.test_connector import new_token, start_session
 from tests.e2e.test_sites import LIVE, live_station
 from tests.support.server import RunningServer
@@ -39,8 +40,8 @@ def test_a_newcomer_finds_a_site_on_the_map_watches_stops_and_exports(
         page.wait_for_url(f"**/sites/{site_id}")
 
         # The charging connector, its live values and curve.
-        with page.expect_response(lambda r: r.url.endswith("/live")):
-            page.get_by_role("link", name=f"{station.ocpp_id}/1/1").click()
+        page.get_by_role("link", name=f"{station.ocpp_id}/1/1").click()
+        wait_live(page)
         expect(page.locator("#connector-status .badge")).to_have_text("Charging")
         expect(page.locator("#power-chart")).to_have_attribute("data-points", "1")
         station.run(station.cp.meter(1, transaction_id, 2500))

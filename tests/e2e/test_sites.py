@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_live
 from tests.support.ocpp16 import TestChargePoint, charge_point
 from tests.support.server import RunningServer
 
@@ -80,8 +81,8 @@ def new_site(api: httpx.Client, name: str) -> int:
 
 def open_live(page: Page, url: str) -> None:
     """Open ``url`` and wait until its live stream is subscribed."""
-    with page.expect_response(lambda r: r.url.endswith("/live")):
-        page.goto(url)
+    page.goto(url)
+    wait_live(page)
 
 
 def row(page: Page, station: str, evse: int) -> Any:

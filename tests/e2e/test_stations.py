@@ -11,6 +11,7 @@ import httpx
 from ocpp.v16 import call
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_live
 from tests.support.ocpp16 import charge_point
 from tests.support.server import RunningServer
 
@@ -86,6 +87,7 @@ def test_the_list_finds_stations_and_shows_them_going_online_live(
     expect(rows).to_have_count(1)
     badge = page.locator(f'[data-online-station="{station}"]')
     expect(badge).to_have_text("Offline")
+    wait_live(page)
     with ConnectedStation(dashboard, station):
         expect(badge).to_have_text("Online")
         expect(badge).to_have_class("badge status-online")

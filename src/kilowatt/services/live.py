@@ -111,6 +111,8 @@ async def stream(
     scope: Scope,
     placements: StationDirectory[Placement],
     topics: frozenset[str] | None = None,
+    *,
+    announce: bool = False,
 ) -> AsyncIterator[bytes]:
     """The events ``scope`` may see (of ``topics``, or all), as server-sent event blocks, with a
     comment line every KEEP_ALIVE seconds; until the reader goes away."""
@@ -126,6 +128,8 @@ async def stream(
     bus.subscribe(on_event)
     try:
         yield b": subscribed\n\n"
+        if announce:  # for browsers, which do not see comments: from now on nothing is missed
+            yield server_sent_event("subscribed", {})
         while True:
             try:
                 async with asyncio.timeout(KEEP_ALIVE):

@@ -14,11 +14,10 @@ router = APIRouter()
 
 @router.get("/live")
 async def live(page: AssetsPage) -> StreamingResponse:
-    state = page.web.request.app.state
+    services = page.web.services
+    placements = placements_of(page.web.request.app.state, services)
     return StreamingResponse(
-        stream(
-            page.web.services.bus, page.principal.scope, placements_of(state, page.web.services)
-        ),
+        stream(services.bus, page.principal.scope, placements, announce=True),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

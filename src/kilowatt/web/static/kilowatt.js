@@ -38,8 +38,15 @@ window.Kilowatt = (function () {
     if (source || typeof EventSource === "undefined") return;
     source = new EventSource("/live");
     source.kwTopics = new Set();
-    source.addEventListener("open", () => document.body.classList.remove("offline"));
-    source.addEventListener("error", () => document.body.classList.add("offline"));
+    // "subscribed" comes once the server listens for this page: no event is missed after it.
+    source.addEventListener("subscribed", () => {
+      document.body.classList.remove("offline");
+      document.body.dataset.live = "on";
+    });
+    source.addEventListener("error", () => {
+      document.body.classList.add("offline");
+      document.body.dataset.live = "off";
+    });
     window.addEventListener("pagehide", () => source && source.close());
   }
 
