@@ -127,3 +127,23 @@ def test_a_bad_time_range_is_refused(api: httpx.Client) -> None:
         "/faults", params={"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
     )
     assert response.status_code == 422, response.text
+
+
+def test_a_fault_report_that_arrives_after_a_newer_recovery_opens_nothing(
+    server: RunningServer, api: httpx.Client, ids: Ids
+) -> None:
+    """A station replaying its offline queue late: the connector is well by the newest report,
+    so an older Faulted report neither changes its status nor opens a fault."""
+    station = ids.station("LATE")
+    register_station(api, station)
+
+    async def run() -> None:
+        async with charge_point(server.ocpp_url, station) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.status(1, "Available", timestamp="2026-01-01T12:00:00Z")
+            await cp.status(1, "Faulted", "GroundFailure", timestamp="2026-01-01T11:00:00Z")
+
+    asyncio.run(run())
+    assert _faults(api, station_id=station) == []
+    connector = api.get(f"/stations/{station}").json()["connectors"][0]
+    assert (connector["status"], connector["error_code"]) == ("Available", "NoError")

@@ -111,11 +111,13 @@ class FaultFilter:
             raise InvalidInput("until", "must be after since")
 
 
-def is_fault(report: StatusReport) -> bool:
+def in_fault(status: str, error_code: str) -> bool:
     """Faulted, or any status with an error code other than NoError."""
-    return report.status is ConnectorStatus.FAULTED or (
-        bool(report.error_code) and report.error_code != NO_ERROR
-    )
+    return status == ConnectorStatus.FAULTED.value or (bool(error_code) and error_code != NO_ERROR)
+
+
+def is_fault(report: StatusReport) -> bool:
+    return in_fault(report.status.value, report.error_code)
 
 
 def code_of(report: StatusReport) -> str:

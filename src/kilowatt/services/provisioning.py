@@ -12,6 +12,7 @@ from typing import Any
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind, Severity, StationEvent
+from kilowatt.domain.faults import in_fault
 from kilowatt.domain.organizations import DEFAULT_ORGANIZATION_NAME, Organization
 from kilowatt.domain.ownership import StationOwner, orphaned
 from kilowatt.domain.stations import (
@@ -287,7 +288,9 @@ class ProvisioningService(Service):
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             if report.is_station:
+                before = in_fault(station.status, station.error_code)
                 changed = apply_station_status(station, report)
+                after = in_fault(station.status, station.error_code)
                 station.updated_at = now
             else:
                 connector = await uow.connectors.get(ref.id, report.evse_id, report.connector_id)
@@ -301,7 +304,9 @@ class ProvisioningService(Service):
                             standard=ConnectorStandard.UNKNOWN.value,
                         )
                     )
+                before = in_fault(connector.status, connector.error_code)
                 changed = apply_status(connector, report)
+                after = in_fault(connector.status, connector.error_code)
             await uow.connectors.add_status_change(
                 StatusChange(
                     station_id=ref.id,
@@ -315,7 +320,11 @@ class ProvisioningService(Service):
                     received_at=now,
                 )
             )
-            await track_fault(uow, station, report)
+            if before or after:
+                # A fault opens or ends only with a report that was applied (not a stale one
+                # that arrived late), and a connector that is and was well has no open fault:
+                # most status reports need no look at the fault records.
+                await track_fault(uow, station, report)
             if report.status is ConnectorStatus.FAULTED and changed:
                 await uow.events.add(
                     self._event(
