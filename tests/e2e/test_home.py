@@ -15,6 +15,8 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_live
+from tests.e2e.test_connector import new_token
+from tests.e2e.test_sites import live_station
 from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
 
@@ -241,3 +243,21 @@ def test_the_tablet_layout_does_not_scroll_sideways(tablet: Page) -> None:
     expect(tablet.locator("#site-map")).to_be_visible()
     width = tablet.evaluate("document.documentElement.scrollWidth")
     assert width <= 768, f"the page scrolls sideways: {width}px wide"
+
+
+def test_the_figures_follow_sessions_live(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    site_id = _site(api)["id"]
+    tag = new_token(api)
+    with live_station(dashboard, api, site_id) as station:
+        page.goto("/")
+        wait_live(page)
+        before = api.get("/reports/summary").json()["figures"]
+        sessions = page.locator("#sessions-cumulative")
+        expect(sessions).to_have_text(f"{before['sessions']['cumulative']:,}")
+        answer = station.run(station.cp.start_tx(1, tag, 1000))
+        expect(sessions).to_have_text(f"{before['sessions']['cumulative'] + 1:,}")
+        station.run(station.cp.stop_tx(answer.transaction_id, 6000))
+        energy = before["energy_wh"]["cumulative"] + 5000
+        expect(page.locator("#energy-cumulative")).to_have_text(f"{energy / 1000:,.1f}")

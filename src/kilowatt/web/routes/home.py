@@ -4,18 +4,20 @@ the stations and connectors are doing (live), the sites on a map, and monthly ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.reporting import Comparison, ConnectorState, Figures, StatusCounts
-from kilowatt.services.reporting import Overview
-from kilowatt.web.context import AssetsPage, Page, SignedIn
+from kilowatt.services.reporting import Overview, Summary
+from kilowatt.web.context import AssetsPage, Page, SignedIn, page_for
 
 router = APIRouter()
+
+ReportsPage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.SESSIONS_READ))]
 
 MONTHS = 12
 
@@ -89,9 +91,8 @@ def _not_shown(key: str, label: str, note: str) -> Card:
     return Card(key, label, "", None, None, None, None, none, note=note)
 
 
-def cards(page: Page, overview: Overview) -> list[Card]:
+def cards(page: Page, summary: Summary) -> list[Card]:
     _ = page.web.gettext
-    summary = overview.summary
     parts = (summary.day, summary.month, summary.year, summary.cumulative)
     result = [
         _card(page, "sessions", _("Sessions"), "", parts, "sessions"),
@@ -169,7 +170,7 @@ async def home(page: SignedIn) -> Response:
         {
             "overview": overview,
             "summary": overview.summary,
-            "cards": cards(page, overview),
+            "cards": cards(page, overview.summary),
             "status": status_items(page, overview.summary.status),
             "charts": chart_data(overview),
             "sites_on_map": map_data(overview),
@@ -177,6 +178,14 @@ async def home(page: SignedIn) -> Response:
         },
         map_tiles=True,
     )
+
+
+@router.get("/home/figures")
+async def home_figures(page: ReportsPage) -> Response:
+    """The figure cards alone: the home page fetches them again when a session starts or
+    ends."""
+    summary = await page.web.services.reporting.summary(page.principal)
+    return page.render("home_figures.html", {"cards": cards(page, summary)})
 
 
 @router.get("/home/status")

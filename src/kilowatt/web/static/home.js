@@ -18,6 +18,20 @@
   Kilowatt.on("connector.status", refreshStatus);
   Kilowatt.on("station.online", refreshStatus);
 
+  // Figures: fetched again (debounced) when a session starts or ends.
+  let figuresPending = null;
+  function refreshFigures() {
+    if (figuresPending) return;
+    figuresPending = setTimeout(() => {
+      figuresPending = null;
+      if (document.getElementById("home-figures")) {
+        htmx.ajax("GET", "/home/figures", { target: "#home-figures", swap: "outerHTML" });
+      }
+    }, 400);
+  }
+  Kilowatt.on("transaction.started", refreshFigures);
+  Kilowatt.on("transaction.ended", refreshFigures);
+
   // The map: a marker per located site, a click (or Enter) opens the site. Without a tile URL
   // the map is drawn on a plain background and nothing is fetched from outside.
   function drawMap() {
