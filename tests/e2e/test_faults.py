@@ -7,12 +7,14 @@ import asyncio
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.support.ocpp16 import charge_point
+from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
 
 
@@ -141,3 +143,54 @@ def test_a_reported_fault_shows_explained_on_the_faults_page(
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#open-faults")).to_have_count(0)
     expect(page.locator("#past-faults tbody tr")).to_have_count(1)
+
+
+def test_fault_times_are_shown_in_the_sites_time_zone(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    """A station at a New York site: its fault's start and end in New York time, the zone
+    named; the date filter reads days in the chosen site's zone and says so."""
+    tag = uuid.uuid4().hex[:8]
+    site = api.post("/sites", json={"name": f"NY {tag}", "timezone": "America/New_York"})
+    assert site.status_code == 201, site.text
+    site_id = site.json()["id"]
+    station = f"FNY-{tag}"
+    registered = api.post(
+        "/stations", json={"ocpp_id": station, "site_id": site_id, "connectors": [{"evse_id": 1}]}
+    )
+    assert registered.status_code == 201, registered.text
+    # 02:30 UTC: the evening before in New York, so the local day differs from the UTC one.
+    started = (datetime.now(UTC) - timedelta(days=1)).replace(
+        hour=2, minute=30, second=0, microsecond=0
+    )
+    ended = started + timedelta(minutes=45)
+
+    async def report() -> None:
+        async with charge_point(dashboard.ocpp_url, station) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.status(1, "Faulted", "GroundFailure", timestamp=iso(started))
+            await cp.status(1, "Available", timestamp=iso(ended))
+
+    in_thread(report())
+    new_york = ZoneInfo("America/New_York")
+    shown_start = started.astimezone(new_york).strftime("%Y-%m-%d %H:%M:%S")
+    shown_end = ended.astimezone(new_york).strftime("%Y-%m-%d %H:%M:%S")
+    page.goto(f"/faults?station={station}&state=ended")
+    past = page.locator("#past-faults")
+    expect(past.locator("tbody tr")).to_have_count(1)
+    expect(past.locator("thead")).to_contain_text("Started (America/New_York)")
+    expect(past.locator("thead")).to_contain_text("Ended (America/New_York)")
+    expect(past.locator("td.fault-started")).to_have_text(shown_start)
+    expect(past.locator("td.fault-started")).to_have_attribute("title", "America/New_York")
+    expect(past.locator("td.fault-ended")).to_have_text(shown_end)
+
+    # The filter's days are New York days once the site is chosen: the fault's local day finds
+    # it, the UTC day (the next one) does not.
+    local_day = started.astimezone(new_york).date().isoformat()
+    utc_day = started.date().isoformat()
+    assert local_day != utc_day
+    page.goto(f"/faults?site={site_id}&state=ended&from={local_day}&to={local_day}")
+    expect(page.locator("#zone-hint")).to_contain_text("Dates are days in America/New_York")
+    expect(page.locator("#past-faults td.fault-started")).to_have_text([shown_start])
+    page.goto(f"/faults?site={site_id}&state=ended&from={utc_day}&to={utc_day}")
+    expect(page.locator("#no-past-faults")).to_be_visible()

@@ -4,15 +4,19 @@ state, a station's page with its message log filtered by action, and a command's
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from ocpp.v16 import call
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_live
-from tests.support.ocpp16 import charge_point
+from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
 
 
@@ -152,6 +156,49 @@ def test_a_command_from_the_station_page_shows_its_result(
     # The station has gone: the command is not sent, and the page says so.
     page.locator("#command-clear-cache").get_by_role("button", name="Clear cache").click()
     expect(page.locator("#command-result")).to_contain_text("The station is not connected")
+
+
+def test_a_station_at_a_site_shows_its_times_in_the_sites_time_zone(
+    page: Page, api: httpx.Client, dashboard: RunningServer
+) -> None:
+    """Fault start, last seen and the message log in New York time, the zone named once per
+    table; the list names it too when every station shown is at that site."""
+    site = api.post(
+        "/sites", json={"name": f"NY {uuid.uuid4().hex[:8]}", "timezone": "America/New_York"}
+    )
+    assert site.status_code == 201, site.text
+    site_id = site.json()["id"]
+    station = _station("TZ")
+    registered = api.post(
+        "/stations", json={"ocpp_id": station, "site_id": site_id, "connectors": [{"evse_id": 1}]}
+    )
+    assert registered.status_code == 201, registered.text
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+
+    async def report() -> None:
+        async with charge_point(dashboard.ocpp_url, station) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.status(1, "Faulted", "HighTemperature", timestamp=iso(started))
+            await cp.call(call.Heartbeat())
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, report()).result(timeout=60)
+    _wait_for_the_log(api, station)
+    page.goto(f"/stations/{station}")
+    faults = page.locator("#station-open-faults")
+    expect(faults.locator("thead")).to_contain_text("Started (America/New_York)")
+    shown = started.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M:%S")
+    expect(faults.locator("td.fault-started")).to_have_text(shown)
+    expect(page.locator("#station-facts")).to_contain_text("Last seen (America/New_York)")
+    expect(page.locator("#last-seen")).to_have_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"))
+    expect(page.locator("#messages thead")).to_contain_text("Time (America/New_York)")
+    expect(page.locator("#device-model")).to_be_visible()
+
+    page.goto(f"/stations?site={site_id}")
+    expect(page.locator("#stations thead")).to_contain_text("Last seen (America/New_York)")
+    expect(page.locator(f'#stations tr[data-station="{station}"] td.last-seen')).to_have_attribute(
+        "title", "America/New_York"
+    )
 
 
 def test_the_station_page_reads_well_on_a_tablet(tablet: Page, dashboard: RunningServer) -> None:

@@ -73,7 +73,8 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class FaultView:
-    """A fault record as people see it: where, what, explained, when."""
+    """A fault record as people see it: where, what, explained, when. ``timezone`` is the
+    station's site's (UTC for a station without a site): the zone its times are shown in."""
 
     id: int
     station_id: int
@@ -87,6 +88,7 @@ class FaultView:
     info: str
     started_at: datetime
     ended_at: datetime | None
+    timezone: str = "UTC"
 
     @property
     def open(self) -> bool:

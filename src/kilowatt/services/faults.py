@@ -75,6 +75,7 @@ def _view(row: FaultRow, dictionary: list[FaultCode]) -> FaultView:
         info=fault.info,
         started_at=fault.started_at,
         ended_at=fault.ended_at,
+        timezone=row.timezone,
     )
 
 

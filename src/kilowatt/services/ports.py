@@ -504,12 +504,14 @@ class WebSessionRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class FaultRow:
-    """A fault record with what the lists show of its station."""
+    """A fault record with what the lists show of its station (``timezone``: its site's, UTC
+    without a site)."""
 
     fault: Fault
     station_ocpp_id: str
     site_id: int | None
     vendor: str
+    timezone: str = "UTC"
 
 
 class FaultCodeRepository(Protocol):

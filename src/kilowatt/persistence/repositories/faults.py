@@ -10,6 +10,7 @@ from kilowatt.domain.faults import Fault, FaultCode, FaultFilter
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.faults import fault_codes, faults
+from kilowatt.persistence.models.organizations import sites
 from kilowatt.persistence.models.stations import stations
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.persistence.repositories.stations import in_scope
@@ -71,8 +72,9 @@ class SqlFaultCodeRepository(Repository):
 
 def _rows(scope: Scope) -> Select[Any]:
     return (
-        select(Fault, stations.c.ocpp_id, stations.c.site_id, stations.c.vendor)
+        select(Fault, stations.c.ocpp_id, stations.c.site_id, stations.c.vendor, sites.c.timezone)
         .join(stations, stations.c.id == faults.c.station_id)
+        .outerjoin(sites, sites.c.id == stations.c.site_id)
         .where(faults.c.organization_id == scope.organization_id, in_scope(scope))
     )
 
@@ -101,7 +103,13 @@ def _filtered(query: Select[Any], where: FaultFilter) -> Select[Any]:
 
 
 def _row(row: Any) -> FaultRow:
-    return FaultRow(fault=row[0], station_ocpp_id=row[1], site_id=row[2], vendor=row[3] or "")
+    return FaultRow(
+        fault=row[0],
+        station_ocpp_id=row[1],
+        site_id=row[2],
+        vendor=row[3] or "",
+        timezone=row[4] or "UTC",
+    )
 
 
 class SqlFaultRepository(Repository):

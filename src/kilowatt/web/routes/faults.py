@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
+from kilowatt.domain.exports import day_bounds, format_local, zone_of
 from kilowatt.domain.faults import FaultCode, FaultFilter, FaultView
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
@@ -26,7 +27,8 @@ OPEN_LIMIT = 100
 
 
 def moment(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """A time of no site (the fault-code dictionary's): UTC."""
+    return format_local(value, zone_of("UTC"))
 
 
 def duration(start: datetime, end: datetime | None, now: datetime) -> str:
@@ -44,6 +46,8 @@ def duration(start: datetime, end: datetime | None, now: datetime) -> str:
 
 
 def fault_row(view: FaultView, now: datetime) -> dict[str, Any]:
+    """A fault for the faults table, its times in its site's zone (named by ``timezone``)."""
+    zone = zone_of(view.timezone)
     return {
         "id": view.id,
         "station": view.station_ocpp_id,
@@ -53,8 +57,9 @@ def fault_row(view: FaultView, now: datetime) -> dict[str, Any]:
         "vendor_error_code": view.vendor_error_code,
         "description": view.description,
         "info": view.info,
-        "started": moment(view.started_at),
-        "ended": moment(view.ended_at),
+        "started": format_local(view.started_at, zone),
+        "ended": format_local(view.ended_at, zone),
+        "timezone": view.timezone,
         "open": view.open,
         "duration": duration(view.started_at, view.ended_at, now),
     }
@@ -83,15 +88,16 @@ async def faults_list(page: AssetsPage) -> Response:
     }
     errors: dict[str, str] = {}
     where = FaultFilter()
+    sites = (await page.web.services.sites.search(page.principal, PageRequest(MAX_PAGE))).items
+    site_id = int(values["site"]) if values["site"].isdigit() else None
+    site = next((s for s in sites if s.id == site_id), None)
+    zones = {s.timezone for s in sites}
+    zone = site.timezone if site else (zones.pop() if len(zones) == 1 else "UTC")
     try:
-        since = _day(values["from"], "from", page)
-        until = _day(values["to"], "to", page)
-        where = FaultFilter(
-            site_id=int(values["site"]) if values["site"].isdigit() else None,
-            code=values["code"] or None,
-            since=datetime.combine(since, time(), UTC) if since else None,
-            until=datetime.combine(until, time(), UTC) + timedelta(days=1) if until else None,
+        since, until = day_bounds(
+            _day(values["from"], "from", page), _day(values["to"], "to", page), zone_of(zone)
         )
+        where = FaultFilter(site_id=site_id, code=values["code"] or None, since=since, until=until)
     except InvalidInput as error:
         errors[error.field] = (
             _("The end date must not be before the start date.")
@@ -128,7 +134,6 @@ async def faults_list(page: AssetsPage) -> Response:
             if past.next_cursor is not None:
                 kept = {k: v for k, v in values.items() if v}
                 next_url = "/faults?" + urlencode({**kept, "cursor": past.next_cursor})
-    sites = await page.web.services.sites.search(page.principal, PageRequest(limit=MAX_PAGE))
     return page.render(
         "faults/list.html",
         {
@@ -140,7 +145,8 @@ async def faults_list(page: AssetsPage) -> Response:
             "next_url": next_url,
             "paged": cursor is not None,
             "filtered": any(values.values()),
-            "sites": [(str(site.id), site.name) for site in sites.items],
+            "sites": [(str(s.id), s.name) for s in sites],
+            "zone": zone,
         },
         422 if errors else 200,
     )

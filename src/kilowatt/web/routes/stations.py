@@ -14,14 +14,16 @@ from starlette.responses import Response
 from kilowatt.domain.commands import Command, CommandStatus, Operation
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
 from kilowatt.domain.events import Direction
+from kilowatt.domain.exports import format_local, zone_of
 from kilowatt.domain.faults import FaultFilter
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission, command_permissions
+from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Station
 from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail
 from kilowatt.web.context import AssetsPage, Page, WebError
-from kilowatt.web.routes.faults import fault_row, moment
+from kilowatt.web.routes.faults import fault_row
 
 router = APIRouter()
 
@@ -70,7 +72,10 @@ def _cursor(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and 0 < int(text) < 2**63 else None
 
 
-def station_row(station: Station, site_names: dict[int, str]) -> dict[str, Any]:
+def station_row(station: Station, sites: dict[int, Site]) -> dict[str, Any]:
+    """A station for the list and its page, its times in its site's zone (UTC without one)."""
+    site = sites.get(station.site_id) if station.site_id is not None else None
+    timezone = site.timezone if site else "UTC"
     return {
         "ocpp_id": station.ocpp_id,
         "url": station_url(station.ocpp_id),
@@ -80,16 +85,27 @@ def station_row(station: Station, site_names: dict[int, str]) -> dict[str, Any]:
         "online": station.online,
         "protocol": station.protocol_version or "",
         "firmware": station.firmware_version,
-        "last_seen": moment(station.last_seen_at),
+        "last_seen": format_local(station.last_seen_at, zone_of(timezone)),
+        "timezone": timezone,
         "registration": station.registration_status.value,
-        "site": site_names.get(station.site_id, "") if station.site_id is not None else "",
+        "site": site.name if site else "",
         "site_id": station.site_id,
     }
 
 
-async def _site_names(page: Page) -> dict[int, str]:
+async def _sites(page: Page) -> dict[int, Site]:
     sites = await page.web.services.sites.search(page.principal, PageRequest(limit=MAX_PAGE))
-    return {site.id: site.name for site in sites.items if site.id is not None}
+    return {site.id: site for site in sites.items if site.id is not None}
+
+
+async def _site(page: Page, station: Station) -> Site | None:
+    """The station's site, None without one (or one the caller cannot see)."""
+    if station.site_id is None:
+        return None
+    try:
+        return await page.web.services.sites.get(page.principal, station.site_id)
+    except NotFound:
+        return None
 
 
 @router.get("/stations")
@@ -103,7 +119,7 @@ async def stations_list(page: AssetsPage) -> Response:
         PageRequest(limit=PAGE_SIZE, cursor=_cursor(query.get("cursor"))),
         StationFilter(site_id=site_id, online=online, search=values["q"] or None),
     )
-    names = await _site_names(page)
+    sites = await _sites(page)
     next_url = ""
     if found.next_cursor is not None:
         kept = {k: v for k, v in values.items() if v}
@@ -111,9 +127,9 @@ async def stations_list(page: AssetsPage) -> Response:
     return page.render(
         "stations/list.html",
         {
-            "rows": [station_row(s, names) for s in found.items],
+            "rows": [station_row(s, sites) for s in found.items],
             "values": values,
-            "sites": [(str(i), n) for i, n in sorted(names.items(), key=lambda kv: kv[1])],
+            "sites": [(str(s.id), s.name) for s in sorted(sites.values(), key=lambda s: s.name)],
             "next_url": next_url,
             "filtered": any(values.values()),
         },
@@ -140,12 +156,9 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         PageRequest(limit=PAST_FAULTS),
         FaultFilter(station_id=station.id, open=False),
     )
-    site_name = ""
-    if station.site_id is not None:
-        try:
-            site_name = (await services.sites.get(page.principal, station.site_id)).name
-        except NotFound:
-            site_name = ""
+    site = await _site(page, station)
+    row = station_row(station, {site.id: site} if site and site.id is not None else {})
+    zone = zone_of(row["timezone"])
     connectors = sorted(detail.connectors, key=lambda c: (c.evse_id, c.connector_id))
     identity = quote(station.ocpp_id, safe="")
     commands = await services.remote_control.search(
@@ -153,7 +166,8 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
     )
     context: dict[str, Any] = {
         "station": station,
-        "row": station_row(station, {station.site_id: site_name} if station.site_id else {}),
+        "row": row,
+        "zone": row["timezone"],
         "connectors": [
             {
                 "evse_id": c.evse_id,
@@ -162,32 +176,36 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
                 "error_code": c.error_code if c.error_code != "NoError" else "",
                 "standard": c.standard,
                 "max_power_w": c.max_power_w,
-                "status_at": moment(c.status_at),
+                "status_at": format_local(c.status_at, zone),
                 "url": f"/connectors/{identity}/{c.evse_id}/{c.connector_id}",
             }
             for c in connectors
         ],
         "open_faults": [fault_row(v, now) for v in open_faults],
         "past_faults": [fault_row(v, now) for v in past.items],
-        "commands": [command_row(c) for c in commands.items],
+        "commands": [
+            {**command_row(c), "created": format_local(c.created_at, zone)} for c in commands.items
+        ],
         "trigger_messages": TRIGGER_MESSAGES,
         "actions": COMMON_ACTIONS,
         "evses": sorted({c.evse_id for c in connectors}),
         "facts": [
-            ("boot", moment(station.last_boot_at)),
-            ("connected", moment(station.connected_at)),
+            ("boot", format_local(station.last_boot_at, zone)),
+            ("connected", format_local(station.connected_at, zone)),
         ],
     }
     if page.may(Permission.MESSAGES_READ):
-        context["log"] = await _log_context(page, station.ocpp_id)
-    context["model"] = await _model_context(page, station.ocpp_id)
+        context["log"] = await _log_context(page, station.ocpp_id, row["timezone"])
+    context["model"] = await _model_context(page, station.ocpp_id, row["timezone"])
     return page.render("stations/detail.html", context)
 
 
 # Message log ------------------------------------------------------------------------------
 
 
-async def _log_context(page: Page, ocpp_id: str) -> dict[str, Any]:
+async def _log_context(page: Page, ocpp_id: str, timezone: str) -> dict[str, Any]:
+    """One page of the station's message log, its times in ``timezone`` (the site's)."""
+    zone = zone_of(timezone)
     query = page.web.request.query_params
     action = query.get("action", "").strip()[:64]
     direction_text = query.get("direction", "")
@@ -209,10 +227,11 @@ async def _log_context(page: Page, ocpp_id: str) -> dict[str, Any]:
         "action": action,
         "direction": direction.value if direction else "",
         "next_query": next_query,
+        "zone": timezone,
         "rows": [
             {
                 "id": stored.id,
-                "at": moment(stored.message.created_at),
+                "at": format_local(stored.message.created_at, zone),
                 "direction": stored.message.direction.value,
                 "kind": kinds.get(stored.message.message_type, str(stored.message.message_type)),
                 "action": stored.message.action,
@@ -229,8 +248,8 @@ async def station_messages(ocpp_id: str, page: AssetsPage) -> Response:
     """The message log part of the station's page (htmx swaps it in)."""
     if not page.may(Permission.MESSAGES_READ):
         raise WebError(403, page.web.gettext("Your role does not allow this page."))
-    await _detail(page, ocpp_id)
-    log = await _log_context(page, ocpp_id)
+    site = await _site(page, (await _detail(page, ocpp_id)).station)
+    log = await _log_context(page, ocpp_id, site.timezone if site else "UTC")
     return page.render(
         "stations/_messages.html", {"log": log, "actions": COMMON_ACTIONS, "ocpp_id": ocpp_id}
     )
@@ -239,7 +258,9 @@ async def station_messages(ocpp_id: str, page: AssetsPage) -> Response:
 # Device model -----------------------------------------------------------------------------
 
 
-async def _model_context(page: Page, ocpp_id: str) -> dict[str, Any]:
+async def _model_context(page: Page, ocpp_id: str, timezone: str) -> dict[str, Any]:
+    """One page of the station's device model, its times in ``timezone`` (the site's)."""
+    zone = zone_of(timezone)
     query = page.web.request.query_params
     found = await page.web.services.device_model.search(
         page.principal,
@@ -264,26 +285,27 @@ async def _model_context(page: Page, ocpp_id: str) -> dict[str, Any]:
                 "value": v.value if v.value is not None else "",
                 "mutability": v.mutability or "",
                 "unit": v.unit or "",
-                "updated": moment(v.updated_at),
+                "updated": format_local(v.updated_at, zone),
             }
             for v in found.items
         ],
         "next_url": next_url,
+        "zone": timezone,
     }
 
 
 @router.get("/stations/{ocpp_id}/device-model")
 async def station_device_model(ocpp_id: str, page: AssetsPage) -> Response:
-    await _detail(page, ocpp_id)
-    return page.render(
-        "stations/_device_model.html", {"model": await _model_context(page, ocpp_id)}
-    )
+    site = await _site(page, (await _detail(page, ocpp_id)).station)
+    model = await _model_context(page, ocpp_id, site.timezone if site else "UTC")
+    return page.render("stations/_device_model.html", {"model": model})
 
 
 # Commands --------------------------------------------------------------------------------
 
 
 def command_row(command: Command) -> dict[str, Any]:
+    """A command's outcome (its times are the caller's to add, in the station's zone)."""
     return {
         "id": command.id,
         "operation": command.operation.value
@@ -294,8 +316,6 @@ def command_row(command: Command) -> dict[str, Any]:
         "ok": command.status is CommandStatus.ACCEPTED,
         "error": command.error,
         "params": command.params,
-        "created": moment(command.created_at),
-        "completed": moment(command.completed_at),
         "result": command.result,
     }
 
