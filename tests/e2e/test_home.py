@@ -186,6 +186,15 @@ def test_the_monthly_charts_render(page: Page, api: httpx.Client) -> None:
     assert sessions == [m["sessions"] for m in monthly]
     revenue = page.evaluate("() => Chart.getChart('chart-revenue').data.datasets[0].data")
     assert revenue == [None] * len(monthly)
+    # The same numbers as a table, for screen readers and the keyboard.
+    page.get_by_text("The same figures as a table").click()
+    rows = page.locator("#monthly-table tbody tr")
+    expect(rows).to_have_count(len(monthly))
+    last = monthly[-1]
+    cells = rows.last.locator("td")
+    expect(rows.last.locator("th")).to_have_text(last["month"])
+    expect(cells.nth(0)).to_have_text(str(last["sessions"]))
+    expect(cells.nth(1)).to_have_text(str(round(last["energy_wh"] / 1000, 1)))
 
 
 class Station:
