@@ -3,8 +3,9 @@
     .venv/bin/python bench/pages.py [--database sqlite|postgresql] [--rounds 30]
 
 Seeds a fresh database the way ``make demo`` does (sites, stations, tokens and the demo's
-months of past sessions), starts ``kilowatt serve`` on 127.0.0.1 with a few simulated
-stations charging, signs in as an operator and requests every page ``rounds`` times. The
+months of past sessions), starts ``kilowatt serve`` on 127.0.0.1 (through the load
+benchmark's ``started_server``, which also drops a PostgreSQL database afterwards) with a few
+simulated stations charging, signs in as an operator and requests every page ``rounds`` times. The
 figure is the server's own time from the ``Server-Timing`` header (request in → response
 headers out), so neither the client nor the network is in it. Writes
 ``bench/results/pages-<date>-<database>.json`` and ``bench/results/pages-latest.md``.
@@ -15,13 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from kilowatt import demo
 from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
 from kilowatt.domain.users import Role
+from kilowatt.simulator.loadgen import BenchConfig, started_server
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -42,71 +44,20 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 BUDGET_MS = 300.0
 
 
-async def seed(settings: Settings) -> str:
-    """The demo's data and an operator; returns an API key."""
+async def seed(env: Mapping[str, str]) -> None:
+    """The demo's data and an operator, in the database the server is about to serve."""
+    settings = Settings(
+        data_dir=Path(env["KILOWATT_DATA_DIR"]),
+        database_url=env.get("KILOWATT_DATABASE_URL", ""),
+    )
     container = build(settings)
     try:
         await prepare_database(container.database, upgrade=True)
         services = container.services
         await demo.seed(services)
         await services.users.create_user(EMAIL, PASSWORD, Role.OWNER)
-        return (await services.users.create_api_key("bench")).secret
     finally:
         await container.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def create_postgres_database() -> str:
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = f"kilowatt_pages_{os.getpid()}"
-
-    async def create() -> None:
-        connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(create())
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-
-
-def environment(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "KILOWATT_DATA_DIR": str(settings.data_dir),
-            "KILOWATT_DATABASE_URL": settings.effective_database_url,
-            "KILOWATT_PORT": str(settings.port),
-            "KILOWATT_HOST": "127.0.0.1",
-            "KILOWATT_MAP_TILE_URL": "",
-            "KILOWATT_LOG_LEVEL": "warning",
-        }
-    )
-    return env
-
-
-def wait_until_serving(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("kilowatt serve exited at start")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("kilowatt serve did not start in 60 s")
 
 
 def pages(api: httpx.Client) -> dict[str, str]:
@@ -161,72 +112,64 @@ def measure(client: httpx.Client, path: str, rounds: int) -> dict[str, Any]:
     }
 
 
-def run(database: str, rounds: int, stations: int) -> dict[str, Any]:
+def measure_pages(base: str, key: str, ocpp_url: str, rounds: int, stations: int) -> Any:
+    """Every page ``rounds`` times, while ``stations`` simulated stations charge."""
+    with httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"}) as api:
+        identities = [s["ocpp_id"] for s in api.get("/stations").json()["items"]]
+        urls = pages(api)
+    fleet = subprocess.Popen(  # this script, as the fleet
+        [sys.executable, __file__, "--fleet", ocpp_url, *identities[:stations]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(5)  # the stations boot and start charging
+        with httpx.Client(base_url=base, timeout=30) as browser:
+            form = browser.get("/login")
+            token = CSRF.search(form.text)
+            assert token is not None
+            browser.post(
+                "/login",
+                data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
+            )
+            for path in urls.values():  # warm up every page once
+                browser.get(path)
+            return {name: measure(browser, path, rounds) for name, path in urls.items()}
+    finally:
+        fleet.terminate()
+        fleet.wait(10)
+
+
+def commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
+async def run(database: str, rounds: int, stations: int) -> dict[str, Any]:
+    """A server of its own (loadgen.started_server: free port, fresh database, dropped after),
+    seeded before it starts."""
+    config = BenchConfig(
+        url=None,
+        database=database,
+        stations=stations,
+        rate=0,
+        duration=0,
+        server_env={"KILOWATT_MAP_TILE_URL": ""},
+    )
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kilowatt-pages-") as tmp:
-        database_url = (
-            create_postgres_database()
-            if database == "postgresql"
-            else f"sqlite+aiosqlite:///{Path(tmp) / 'kilowatt.sqlite3'}"
-        )
-        settings = Settings(
-            data_dir=Path(tmp), database_url=database_url, port=free_port(), host="127.0.0.1"
-        )
-        began = time.monotonic()
-        key = asyncio.run(seed(settings))
-        seeded = time.monotonic() - began
-        base = f"http://127.0.0.1:{settings.port}"
-        with (Path(tmp) / "server.log").open("wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "kilowatt", "serve", "--no-upgrade"],
-                env=environment(settings),
-                stdout=log,
-                stderr=subprocess.STDOUT,
+        async with started_server(config, Path(tmp), prepare=seed) as server:
+            seeded = time.monotonic() - began
+            results = await asyncio.to_thread(
+                measure_pages, server.http_url, server.api_key, server.url, rounds, stations
             )
-        fleet: subprocess.Popen[bytes] | None = None
-        try:
-            wait_until_serving(base, server)
-            with httpx.Client(
-                base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"}
-            ) as api:
-                identities = [s["ocpp_id"] for s in api.get("/stations").json()["items"]]
-                urls = pages(api)
-            charging = identities[:stations]
-            ocpp_url = f"ws://127.0.0.1:{settings.port}/ocpp"
-            fleet = subprocess.Popen(
-                [sys.executable, __file__, "--fleet", ocpp_url, *charging],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(5)  # the stations boot and start charging
-            with httpx.Client(base_url=base, timeout=30) as browser:
-                form = browser.get("/login")
-                token = CSRF.search(form.text)
-                assert token is not None
-                browser.post(
-                    "/login",
-                    data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
-                )
-                for path in urls.values():  # warm up every page once
-                    browser.get(path)
-                results = {name: measure(browser, path, rounds) for name, path in urls.items()}
-        finally:
-            if fleet is not None:
-                fleet.terminate()
-                fleet.wait(10)
-            server.terminate()
-            server.wait(20)
     return {
         "database": database,
         "rounds": rounds,
-        "seed_seconds": round(seeded, 1),
+        "start_seconds": round(seeded, 1),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip(),
+        "commit": commit(),
         "pages": results,
     }
 
@@ -281,7 +224,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     runs = []
     for database in databases:
-        result = run(database, args.rounds, args.stations)
+        result = asyncio.run(run(database, args.rounds, args.stations))
         day = result["date"][:10]
         (RESULTS / f"pages-{day}-{database}.json").write_text(json.dumps(result, indent=2))
         runs.append(result)

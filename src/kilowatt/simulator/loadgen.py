@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -681,8 +681,13 @@ class DatabaseMeter:
 
 
 @contextlib.asynccontextmanager
-async def started_server(config: BenchConfig, workdir: Path) -> AsyncIterator[ServerHandle]:
-    """``kilowatt serve`` in a subprocess on a free port, with its own data and database."""
+async def started_server(
+    config: BenchConfig,
+    workdir: Path,
+    prepare: Callable[[Mapping[str, str]], Awaitable[None]] | None = None,
+) -> AsyncIterator[ServerHandle]:
+    """``kilowatt serve`` in a subprocess on a free port, with its own data and database.
+    ``prepare`` gets the server's environment before it starts (to seed the database)."""
     port = free_port()
     env = {
         **os.environ,
@@ -709,6 +714,8 @@ async def started_server(config: BenchConfig, workdir: Path) -> AsyncIterator[Se
     try:
         if database_name is not None:
             await _run_cli(["db", "upgrade"], env)
+        if prepare is not None:
+            await prepare(env)
         api_key = (await _run_cli(["apikey", "create", "--name", "bench"], env)).strip()
         api_key = api_key.splitlines()[-1]
         with log_path.open("wb") as log_file:
