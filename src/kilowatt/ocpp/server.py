@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.ownership import StationOwner, new_node_id, owner_token
+from kilowatt.domain.ownership import new_node_id, owner_token
 from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
     RegistrationStatus,
@@ -73,10 +73,12 @@ class StarletteTransport:
             raise TransportClosed(str(exc)) from exc
 
     async def close(self, code: int, reason: str) -> None:
+        """Close the socket; never raises. A client that is already gone makes Starlette raise
+        WebSocketDisconnect(1006) here: the socket is closed either way."""
         if self.close_code is None:
             self.close_code, self.close_reason = code, reason
         if self.websocket.application_state != WebSocketState.DISCONNECTED:
-            with contextlib.suppress(RuntimeError, OSError):
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
                 await self.websocket.close(code, reason)
 
 
@@ -166,6 +168,8 @@ class OcppServer:
         self.presence_interval = presence_interval
         self._tasks: set[asyncio.Task[Any]] = set()
         self._presence: asyncio.Task[None] | None = None
+        self.stopping = False
+        """Set by ``stop``: the node releases all its stations at once."""
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -177,11 +181,20 @@ class OcppServer:
         self.services.bus.subscribe(self._on_event)
 
     async def stop(self) -> None:
+        """Shut down: every station of this node goes offline in one statement first, then
+        the sockets close (together). The connections' own disconnect records are skipped:
+        a graceful shutdown that is cut short must not leave stations marked online."""
+        self.stopping = True
         self.services.bus.unsubscribe(self._on_event)
         remaining = self.registry.all()
+        try:
+            await self.services.provisioning.release_node(self.node_id, "server shutting down")
+        except Exception as exc:
+            log.warning("stations could not be marked offline", error=repr(exc))
         for connection in remaining:
-            await connection.close(*SHUTDOWN)
-        await self._release(remaining, "server shutting down")
+            with contextlib.suppress(Exception):
+                await self.ownership.release(connection.ref.ocpp_id, connection.owner)
+        await asyncio.gather(*(self._close_quietly(c, SHUTDOWN) for c in remaining))
         if self._presence is not None:
             self._presence.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -238,35 +251,60 @@ class OcppServer:
         connection.owner = owner_token(self.node_id)
         connection.authenticated = outcome.authenticated
         previous = self.registry.register(connection)
-        if previous is not None:
-            await previous.close(*REPLACED)
-        # The database first, then the other nodes: a node holding an older socket closes it
-        # only once this connection owns the station, so that its late disconnect is ignored.
-        connection.ref = await self.services.provisioning.connected(
-            ref, router.version.value, transport.remote, connection.owner
-        )
-        await self.ownership.claim(identity, connection.owner)
-        log.info(
-            "station connected",
-            station=identity,
-            version=router.version.value,
-            remote=transport.remote,
-            authenticated=int(outcome.authenticated),
-        )
+        # From here on the registry holds this connection: whatever happens, it is served or
+        # let go, and a replaced socket's failure to close never costs the new one.
         try:
+            if previous is not None:
+                await self._close_quietly(previous, REPLACED)
+            # The database first, then the other nodes: a node holding an older socket closes
+            # it only once this connection owns the station, so that its late disconnect is
+            # ignored.
+            connection.ref = await self.services.provisioning.connected(
+                ref, router.version.value, transport.remote, connection.owner
+            )
+            await self.ownership.claim(identity, connection.owner)
+            log.info(
+                "station connected",
+                station=identity,
+                version=router.version.value,
+                remote=transport.remote,
+                authenticated=int(outcome.authenticated),
+            )
             await connection.serve()
         finally:
-            if self.registry.unregister(connection):
+            await self._let_go(connection, transport)
+
+    async def _close_quietly(self, connection: OcppConnection, reason: tuple[int, str]) -> None:
+        try:
+            async with asyncio.timeout(5):
+                await connection.close(*reason)
+        except Exception as exc:  # the old socket is gone whatever happened
+            log.info(
+                "replaced connection did not close cleanly",
+                station=connection.ref.ocpp_id,
+                error=repr(exc),
+            )
+
+    async def _let_go(self, connection: OcppConnection, transport: StarletteTransport) -> None:
+        """The connection ended: forget it and, unless a newer one took the station over or
+        this node is stopping (which releases all its stations at once), record that the
+        station went offline."""
+        identity = connection.ref.ocpp_id
+        connection.closed = True
+        if self.registry.unregister(connection) and not self.stopping:
+            try:
                 await self.ownership.release(identity, connection.owner)
                 await self.services.provisioning.disconnected(
                     connection.ref, transport.close_code, transport.close_reason, connection.owner
                 )
-            log.info(
-                "station disconnected",
-                station=identity,
-                code=transport.close_code,
-                reason=transport.close_reason or None,
-            )
+            except Exception as exc:
+                log.warning("disconnect not recorded", station=identity, error=repr(exc))
+        log.info(
+            "station disconnected",
+            station=identity,
+            code=transport.close_code,
+            reason=transport.close_reason or None,
+        )
 
     async def _handshake(self, websocket: WebSocket, identity: str) -> Admitted | Denial:
         """Everything checked before the WebSocket is accepted. Nothing here touches a
@@ -348,20 +386,6 @@ class OcppServer:
         log.info("station moved to another node", station=ocpp_id, owner=owner)
         self._spawn(connection.close(*REPLACED))
         return True
-
-    async def _release(self, connections: list[OcppConnection], reason: str) -> None:
-        """Stations whose socket closed without its disconnect being recorded."""
-        owners = [
-            StationOwner(c.ref.id, c.ref.organization_id, c.ref.ocpp_id, c.owner)
-            for c in connections
-            if self.registry.unregister(c)
-        ]
-        for station in owners:
-            await self.ownership.release(station.ocpp_id, station.owner or "")
-        try:
-            await self.services.provisioning.release(owners, reason)
-        except Exception as exc:
-            log.warning("stations could not be marked offline", error=str(exc))
 
     # Background --------------------------------------------------------------------------
 

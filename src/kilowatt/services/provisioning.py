@@ -32,8 +32,17 @@ from kilowatt.domain.stations import (
     decide_boot,
 )
 from kilowatt.services.base import Service
+from kilowatt.services.batching import GroupCommit
 from kilowatt.services.faults import track_fault
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    ref: StationRef
+    code: int | None
+    reason: str
+    owner: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,9 @@ class ProvisioningService(Service):
         self.unknown_station_policy = unknown_station_policy
         self.heartbeat_interval = heartbeat_interval
         self.pending_interval = pending_interval
+        self._disconnects: GroupCommit[Disconnect] = GroupCommit(
+            self._write_disconnects, max_batch=500
+        )
 
     async def resolve(self, ocpp_id: str) -> StationRef | None:
         """The station behind a connecting identity, or None to refuse it (unknown id).
@@ -156,30 +168,47 @@ class ProvisioningService(Service):
         self, ref: StationRef, code: int | None, reason: str, owner: str | None = None
     ) -> None:
         """The connection ``owner`` closed. The station goes offline only if that connection
-        still owned it: a newer one (on this node or another) keeps it online."""
+        still owned it: a newer one (on this node or another) keeps it online.
+
+        Disconnects that come together (a network outage drops thousands of stations at
+        once) share one database transaction."""
+        await self._disconnects.submit(Disconnect(ref, code, reason, owner))
+
+    async def _write_disconnects(self, batch: list[Disconnect]) -> None:
         now = self.clock.now()
+        offline: list[str] = []
         async with self.uow() as uow:
-            station = await uow.stations.get_by_id(ref.id)
-            if station is None:  # deleted while connected
-                return
-            still_owner = owner is None or station.connected_node in (owner, None)
-            if still_owner:
-                station.online = False
-                station.connected_node = None
-            station.last_seen_at = now
-            station.updated_at = now
-            await uow.events.add(
-                self._event(
-                    station,
-                    EventKind.DISCONNECTED,
-                    now,
-                    f"disconnected ({code}{': ' + reason if reason else ''})",
-                    {"code": code, "reason": reason, "replaced": not still_owner},
+            found = {
+                station.id: station
+                for station in await uow.stations.by_ids({d.ref.id for d in batch})
+            }
+            for item in batch:
+                station = found.get(item.ref.id)
+                if station is None:  # deleted while connected
+                    continue
+                still_owner = item.owner is None or station.connected_node in (item.owner, None)
+                if still_owner and station.online:
+                    offline.append(item.ref.ocpp_id)
+                if still_owner:
+                    station.online = False
+                    station.connected_node = None
+                station.last_seen_at = now
+                station.updated_at = now
+                await uow.events.add(
+                    self._event(
+                        station,
+                        EventKind.DISCONNECTED,
+                        now,
+                        f"disconnected ({item.code}{': ' + item.reason if item.reason else ''})",
+                        {"code": item.code, "reason": item.reason, "replaced": not still_owner},
+                    )
                 )
-            )
             await uow.commit()
-        if still_owner:
-            self.bus.publish("station.online", {"station": ref.ocpp_id, "online": False})
+        for ocpp_id in offline:
+            self.bus.publish("station.online", {"station": ocpp_id, "online": False})
+
+    async def close(self) -> None:
+        await self._disconnects.close()
 
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
         now = self.clock.now()
@@ -239,25 +268,44 @@ class ProvisioningService(Service):
         node stopped or died), unless they have connected again meanwhile."""
         if not owners:
             return []
-        now = self.clock.now()
         async with self.uow() as uow:
             released = await uow.stations.mark_offline(owners)
-            for station in released:
-                await uow.events.add(
-                    StationEvent(
-                        organization_id=station.organization_id,
-                        station_id=station.station_id,
-                        kind=EventKind.DISCONNECTED.value,
-                        timestamp=now,
-                        severity=Severity.WARNING,
-                        message=f"offline: {reason}",
-                        data={"reason": reason, "owner": station.owner},
-                    )
+            await self._released(uow, released, reason)
+        self._publish_offline(released)
+        return released
+
+    async def release_node(self, node_id: str, reason: str) -> list[StationOwner]:
+        """Every station whose connection this node holds goes offline, in one statement: a
+        stopping node with thousands of stations is not cut short half-way."""
+        async with self.uow() as uow:
+            released = await uow.stations.mark_node_offline(node_id)
+            await self._released(uow, released, reason)
+        self._publish_offline(released)
+        return released
+
+    async def _released(
+        self, uow: UnitOfWork, released: Sequence[StationOwner], reason: str
+    ) -> None:
+        now = self.clock.now()
+        await uow.events.add_many(
+            [
+                StationEvent(
+                    organization_id=station.organization_id,
+                    station_id=station.station_id,
+                    kind=EventKind.DISCONNECTED.value,
+                    timestamp=now,
+                    severity=Severity.WARNING,
+                    message=f"offline: {reason}",
+                    data={"reason": reason, "owner": station.owner},
                 )
-            await uow.commit()
+                for station in released
+            ]
+        )
+        await uow.commit()
+
+    def _publish_offline(self, released: Sequence[StationOwner]) -> None:
         for station in released:
             self.bus.publish("station.online", {"station": station.ocpp_id, "online": False})
-        return released
 
     async def release_orphans(self, live_nodes: Collection[str]) -> list[StationOwner]:
         """Several nodes: every online station whose owning node is not alive goes offline."""

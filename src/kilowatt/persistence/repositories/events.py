@@ -15,6 +15,9 @@ class SqlEventRepository(Repository):
     async def add(self, event: StationEvent) -> None:
         self.session.add(event)
 
+    async def add_many(self, events: Sequence[StationEvent]) -> None:
+        self.session.add_all(events)
+
     async def search(
         self, station_id: int, page: PageRequest, kind: str | None = None
     ) -> Page[StationEvent]:

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from kilowatt.domain.ownership import StationOwner
+from kilowatt.domain.ownership import SEPARATOR, StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import StationFilter
+
+OFFLINE_CHUNK = 400
+"""Stations per statement when many go offline at once (SQLite allows 32,766 parameters)."""
 
 
 def in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -34,6 +37,12 @@ class SqlStationRepository(Repository):
 
     async def get_by_id(self, station_id: int) -> Station | None:
         return await self.session.get(Station, station_id)
+
+    async def by_ids(self, station_ids: Collection[int]) -> list[Station]:
+        if not station_ids:
+            return []
+        query = select(Station).where(stations.c.id.in_(sorted(station_ids)))
+        return list((await self.session.execute(query)).scalars())
 
     async def search(self, scope: Scope, page: PageRequest, where: StationFilter) -> Page[Station]:
         query = select(Station).where(in_scope(scope))
@@ -97,23 +106,44 @@ class SqlStationRepository(Repository):
         ]
 
     async def mark_offline(self, owners: Sequence[StationOwner]) -> list[StationOwner]:
-        # One statement per station: each is conditional on its owner, so that a station that
-        # has meanwhile connected again (a new owner) stays online.
+        # Each station is taken offline only while the given owner still holds it, so that a
+        # station that has meanwhile connected again (a new owner) stays online; one statement
+        # per chunk of stations, however many a dead node left behind.
         connection = await self.session.connection()
-        released = []
-        for station in owners:
+        released: list[StationOwner] = []
+        for start in range(0, len(owners), OFFLINE_CHUNK):
+            chunk = owners[start : start + OFFLINE_CHUNK]
+            owned = [(o.station_id, o.owner) for o in chunk if o.owner is not None]
+            unowned = [o.station_id for o in chunk if o.owner is None]
+            held: list[ColumnElement[bool]] = []
+            if owned:
+                held.append(tuple_(stations.c.id, stations.c.connected_node).in_(owned))
+            if unowned:
+                held.append(stations.c.id.in_(unowned) & stations.c.connected_node.is_(None))
             result = await connection.execute(
                 update(stations)
-                .where(
-                    stations.c.id == station.station_id,
-                    stations.c.online.is_(True),
-                    stations.c.connected_node.is_not_distinct_from(station.owner),
-                )
+                .where(stations.c.online.is_(True), or_(*held))
                 .values(online=False, connected_node=None)
+                .returning(stations.c.id)
             )
-            if getattr(result, "rowcount", 0):
-                released.append(station)
+            done = {row.id for row in result}
+            released += [o for o in chunk if o.station_id in done]
         return released
+
+    async def mark_node_offline(self, node_id: str) -> list[StationOwner]:
+        result = await (await self.session.connection()).execute(
+            update(stations)
+            .where(
+                stations.c.online.is_(True),
+                stations.c.connected_node.startswith(node_id + SEPARATOR, autoescape=True),
+            )
+            .values(online=False, connected_node=None)
+            .returning(stations.c.id, stations.c.organization_id, stations.c.ocpp_id)
+        )
+        return [
+            StationOwner(row.id, row.organization_id, row.ocpp_id, node_id + SEPARATOR)
+            for row in result
+        ]
 
 
 class SqlConnectorRepository(Repository):
