@@ -27,8 +27,9 @@ Json = dict[str, Any]
 VERSIONS = ["1.6", "2.0.1"]
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Far from UTC and without clock changes: at any moment one of them is between 02:00 and 20:00,
-# which leaves room for windows an hour or more away from now and from midnight.
-FAR_ZONES = ["Pacific/Kiritimati", "Asia/Tokyo", "Pacific/Pago_Pago"]
+# which leaves room for windows an hour or more away from now and from midnight. (Without
+# Bogotá, 11:00-13:00 UTC found none, and the tests failed at that hour.)
+FAR_ZONES = ["Pacific/Kiritimati", "Asia/Tokyo", "Pacific/Pago_Pago", "America/Bogota"]
 
 
 @pytest.fixture
