@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     heartbeat_interval: int = Field(default=300, ge=10, le=86400)
     pending_retry_interval: int = Field(default=60, ge=5, le=86400)
-    ocpp_max_message_bytes: int = Field(default=262_144, ge=1024)
+    ocpp_max_message_bytes: int = Field(default=4_194_304, ge=1024)
+    """A frame, after decompression. Real answers run to half a megabyte (GetConfiguration of
+    a large 1.6 station, a 2.0.1 NotifyReport); 4 MiB leaves room and bounds the memory a
+    compressed bomb can claim before it is refused."""
     ocpp_call_timeout: float = Field(default=30.0, gt=0)
     # Station security (docs/operations.md, "Station security") -------------------------------
     tls_cert_file: str = Field(

@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import Ids, register_station
+from tests.support.commands import async_api, command, online16
 from tests.support.ocpp16 import TestChargePoint, charge_point, exchange, iso, raw_socket
 from tests.support.server import RunningServer
 
@@ -237,7 +238,7 @@ async def test_oversized_frame_closes_only_that_socket(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
     limit = server.settings.ocpp_max_message_bytes
-    assert limit == 262_144
+    assert limit == 4 * 1024 * 1024
     station = ids.station()
     register_station(api, station)
     async with bystander(server, api, ids) as other:
@@ -268,24 +269,56 @@ async def test_frame_just_under_the_limit_is_handled(
         assert reply == [3, "near", {"status": "UnknownVendorId"}]
 
 
-async def test_binary_frame_with_a_valid_call_is_handled(
+async def test_binary_frames_are_refused_and_not_handled(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:
+    """OCPP-J is text frames: a CALL sent as a binary frame gets a CALLERROR naming the
+    reason, and nothing it asks for happens."""
     station = ids.station()
     register_station(api, station)
     async with raw_socket(server.ocpp_url, station) as ws:
-        heartbeat = await exchange(ws, frame("bin-1", "Heartbeat", {}).encode())
-        assert heartbeat[:2] == [3, "bin-1"]
-        assert set(heartbeat[2]) == {"currentTime"}
         status = await exchange(ws, frame("bin-2", "StatusNotification", STATUS).encode())
-        assert status == [3, "bin-2", {}]
+        assert_call_error(status, "bin-2", "FormationViolation")
+        assert "binary" in status[3]
         broken = await exchange(ws, b"\xff\xfe not json")
         assert_call_error(broken, "-1", "FormationViolation")
         await assert_heartbeat(ws)
     connectors = api.get(f"/stations/{station}/connectors").json()
-    assert [(c["evse_id"], c["status"]) for c in connectors if c["evse_id"] == 1] == [
-        (1, "Available")
-    ]
+    assert [c["status"] for c in connectors if c["evse_id"] == 1] == ["Unknown"]
+
+
+async def test_a_half_megabyte_get_configuration_answer_is_taken(
+    server: RunningServer, ids: Ids
+) -> None:
+    """A large 1.6 station's full GetConfiguration answer (525 kB) fits the frame limit."""
+    station = ids.station()
+    async with async_api(server) as aapi, online16(server, aapi, station) as cp:
+        cp.configuration = {f"Vendor{n:04d}Key": ("v" * 480, bool(n % 2)) for n in range(1_000)}
+        answered = await command(aapi, station, "get_configuration", {}, wait=20)
+        keys = answered["response"]["configurationKey"]
+        assert len(keys) == 1_000
+        assert len(json.dumps(answered["response"])) > 500_000
+
+
+async def test_a_compressed_bomb_is_refused_fast(
+    server: RunningServer, api: httpx.Client, ids: Ids
+) -> None:
+    """A frame that inflates past the limit closes its socket (1009) as soon as the limit is
+    passed, however small it was on the wire, and only that socket."""
+    limit = server.settings.ocpp_max_message_bytes
+    station = ids.station()
+    register_station(api, station)
+    async with bystander(server, api, ids) as other:
+        async with raw_socket(server.ocpp_url, station, compression="deflate") as ws:
+            assert ws.protocol.extensions, "permessage-deflate was not negotiated"
+            bomb = frame("bomb", "DataTransfer", {"vendorId": "V", "data": "0" * (25 * limit)})
+            started = asyncio.get_running_loop().time()
+            await ws.send(bomb)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            assert ws.close_code == 1009
+            assert asyncio.get_running_loop().time() - started < 5
+        await still_working(other)
 
 
 async def test_many_bad_frames_in_a_row_then_a_full_session(

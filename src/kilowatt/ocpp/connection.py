@@ -152,7 +152,10 @@ class OcppConnection:
 
     async def _on_frame(self, raw: str | bytes) -> None:
         self.registry.seen(self.ref.id, datetime.now(UTC))
-        text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        if isinstance(raw, bytes):
+            await self._refuse_binary(raw)
+            return
+        text = raw
         try:
             frame = rpc.decode(text)
         except RpcError as error:
@@ -167,6 +170,26 @@ class OcppConnection:
             await self._on_call(frame)
         else:
             self._on_reply(frame, text)
+
+    async def _refuse_binary(self, raw: bytes) -> None:
+        """OCPP-J messages are text frames. A binary one is not handled: a CALL in it (when its
+        id can be read) is answered with a CALLERROR saying so; anything else is dropped."""
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            frame: Call | CallResult | CallError | None = rpc.decode(text)
+            unique_id = frame.unique_id if frame is not None else None
+        except RpcError as malformed:
+            frame, unique_id = None, malformed.unique_id
+        action = frame.action if isinstance(frame, Call) else ""
+        self._log(Direction.IN, MessageType.CALL, unique_id or "", action, text)
+        if frame is not None and not isinstance(frame, Call):
+            log.warning("binary reply ignored", station=self.ref.ocpp_id, id=unique_id)
+            return
+        refusal = RpcError(
+            ErrorKind.RPC_FRAMEWORK,
+            "binary frames are not OCPP-J: send each message as a text frame",
+        )
+        await self._send_error(unique_id or "-1", action, refusal)
 
     async def _on_call(self, call: Call) -> None:
         handler = self.router.handlers.get(call.action)
