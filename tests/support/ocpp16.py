@@ -134,6 +134,15 @@ class TestChargePoint(Answers16, ChargePoint):  # type: ignore[misc]
             )
         )
 
+    async def send_meter_values(
+        self, connector: int, transaction_id: int | None, meter_value: list[dict[str, Any]]
+    ) -> Any:
+        return await self.call(
+            call.MeterValues(
+                connector_id=connector, transaction_id=transaction_id, meter_value=meter_value
+            )
+        )
+
     async def meter(
         self, connector: int, transaction_id: int | None, wh: int, timestamp: str | None = None
     ) -> Any:

@@ -7,6 +7,7 @@ current A, state of charge and other ratios %, temperature °C, frequency Hz.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -162,3 +163,43 @@ class MeterRecord:
     connector_id: int
     transaction_id: int | None
     sample: SampledValue
+
+
+ReadingKey = tuple[int, int, int, int | None, datetime, str, str, str, str]
+
+
+def reading_key(record: MeterRecord) -> ReadingKey:
+    """What makes a reading one reading: a transaction's (or, without one, a connector's)
+    measurand at one instant, phase, location and context. A replayed MeterValues, or a
+    2.0.1 Ended event repeating the Transaction.Begin reading, has the same key."""
+    sample = record.sample
+    where = (
+        (0, 0, 0)
+        if record.transaction_id is not None
+        else (
+            record.station_id,
+            record.evse_id,
+            record.connector_id,
+        )
+    )
+    return (
+        *where,
+        record.transaction_id,
+        sample.timestamp,
+        sample.measurand,
+        sample.phase or "",
+        sample.location or "",
+        sample.context or "",
+    )
+
+
+def new_readings(records: Sequence[MeterRecord], stored: Set[ReadingKey]) -> list[MeterRecord]:
+    """``records`` less those already ``stored`` and those repeated among themselves."""
+    seen = set(stored)
+    fresh = []
+    for record in records:
+        key = reading_key(record)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(record)
+    return fresh

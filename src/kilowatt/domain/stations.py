@@ -161,6 +161,8 @@ class StationRef:
     ocpp_id: str
     registration_status: RegistrationStatus
     security_profile: int = 0
+    connected_at: datetime | None = None
+    """When the station's current connection began (set once it is connected)."""
 
 
 @dataclass(eq=False)

@@ -12,12 +12,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from kilowatt.domain.energy_checks import is_jump
 from kilowatt.domain.tokens import AuthorizationStatus
 
 
 class TransactionState(StrEnum):
     ACTIVE = "active"
+    """Running, charged to a token Kilowatt accepted (or, in 2.0.1, not identified yet)."""
+    REFUSED = "refused"
+    """Begun by the station, but Kilowatt refused its token: the station was told to stop
+    (1.6 idTagInfo, 2.0.1 idTokenInfo). It stays open for the stop the station still owes, so
+    that its readings are kept; it is not a running session and holds no token."""
     COMPLETED = "completed"
+
+
+OPEN_STATES = (TransactionState.ACTIVE, TransactionState.REFUSED)
+"""States of a transaction whose stop has not been recorded."""
 
 
 class ReviewFlag(StrEnum):
@@ -33,6 +43,18 @@ class ReviewFlag(StrEnum):
     """It started although its token was not accepted."""
     SEQ_GAP = "seq_gap"
     """A 2.0.1 TransactionEvent of it is missing (a hole in the seqNo)."""
+    ENERGY_IMPLAUSIBLE = "energy_implausible"
+    """The register rose by more than the connector could deliver in the time (a lifetime
+    register after a meterStart of 0, a replaced meter): the session counts from the first
+    reading after the jump."""
+    STOPPED_BY_OTHER_TOKEN = "stopped_by_other_token"  # noqa: S105 (a review flag)
+    """Stopped with a token unrelated to the one that started it (not the same, nor of the
+    same group)."""
+    UNKNOWN_CONNECTOR = "unknown_connector"
+    """Started on a connector the station never reported (and no operator registered)."""
+    METER_START_NEGATIVE = "meter_start_negative"
+    TIMESTAMP_IN_PAST = "timestamp_in_past"
+    """Taken long before it arrived: the station's clock is behind, or it was held back."""
 
 
 BEGIN_CONTEXT = "Transaction.Begin"
@@ -40,6 +62,9 @@ END_CONTEXT = "Transaction.End"
 
 # A station clock may run a little ahead; more than this is a wrong clock.
 CLOCK_SKEW = timedelta(minutes=15)
+# A message this much older than its arrival is suspect whatever the reason (a clock far
+# behind, or a queue held back for a day: either way the record wants a look).
+LATE_ARRIVAL = timedelta(hours=24)
 # OCPP 1.6 was published in 2015: a charging session before 2010 is a clock that was never set.
 EARLIEST_PLAUSIBLE = datetime.fromisoformat("2010-01-01T00:00:00+00:00")
 
@@ -96,7 +121,8 @@ class Transaction:
     last_meter_wh: int | None = None
     last_meter_at: datetime | None = None
     meter_start_at: datetime | None = None
-    """When the start reading was taken; None when the protocol fixed it (1.6 meterStart)."""
+    """When the start reading was taken; None when it is fixed: by the protocol (1.6
+    meterStart), or after an implausible jump (the first reading after it)."""
     charging_state: str | None = None
     remote_start_id: int | None = None
     offline: bool = False
@@ -108,12 +134,21 @@ class Transaction:
     """seqNo of the event that set ``charging_state``."""
     phases_seq: int | None = None
     """seqNo of the event that set ``number_of_phases``."""
+    max_power_w: int | None = None
+    """The rated power of its connector, when known: what the register may plausibly rise
+    by between two readings (domain/energy_checks.py)."""
     flags: list[str] = field(default_factory=list)
     id: int | None = None
 
     @property
     def is_active(self) -> bool:
+        """Running and authorized: a session in progress."""
         return self.state is TransactionState.ACTIVE
+
+    @property
+    def is_open(self) -> bool:
+        """Its stop is still to come (a running or a refused transaction)."""
+        return self.state in OPEN_STATES
 
     @property
     def stop_received(self) -> bool:
@@ -124,16 +159,31 @@ class Transaction:
         )
 
 
-def start_key(connector_id: int, id_tag: str, timestamp: datetime, meter_start: int) -> str:
-    """What identifies a replayed 1.6 StartTransaction: same connector, tag, instant and meter."""
-    return f"{connector_id}|{id_tag}|{timestamp.astimezone(UTC).isoformat()}|{meter_start}"
+def start_key(connector: int, id_tag: str, timestamp: datetime, meter_start: int) -> str:
+    """What identifies a replayed 1.6 StartTransaction: same connector (the 1.6 connectorId,
+    which is the EVSE), tag, instant and meter."""
+    return f"{connector}|{id_tag}|{timestamp.astimezone(UTC).isoformat()}|{meter_start}"
 
 
-def timestamp_flags(timestamp: datetime, now: datetime) -> list[ReviewFlag]:
+def timestamp_flags(
+    timestamp: datetime, now: datetime, online_since: datetime | None = None
+) -> list[ReviewFlag]:
+    """What is wrong with a message's timestamp, received ``now``.
+
+    ``online_since``: when the station's current connection began, if the message cannot
+    have waited in an offline queue (a 2.0.1 event says ``offline``; 1.6 never does). A
+    message stamped during that connection but long before it arrived shows a clock that is
+    behind; one stamped before it may have waited for the connection, and is suspect only
+    when it is a day late."""
     if timestamp > now + CLOCK_SKEW:
         return [ReviewFlag.TIMESTAMP_IN_FUTURE]
     if timestamp < EARLIEST_PLAUSIBLE:
         return [ReviewFlag.TIMESTAMP_TOO_OLD]
+    late = now - timestamp
+    if late > LATE_ARRIVAL or (
+        online_since is not None and timestamp >= online_since and late > CLOCK_SKEW
+    ):
+        return [ReviewFlag.TIMESTAMP_IN_PAST]
     return []
 
 
@@ -168,10 +218,18 @@ def open_transaction(
     key: str | None = None,
     ocpp_transaction_id: str | None = None,
     reservation_id: int | None = None,
+    online_since: datetime | None = None,
+    connector_known: bool = True,
+    max_power_w: int | None = None,
 ) -> Transaction:
-    flags = timestamp_flags(start_time, now)
-    if auth_status is not AuthorizationStatus.ACCEPTED:
+    flags = timestamp_flags(start_time, now, online_since)
+    accepted = auth_status is AuthorizationStatus.ACCEPTED
+    if not accepted:
         flags.append(ReviewFlag.NOT_AUTHORIZED)
+    if meter_start_wh < 0:
+        flags.append(ReviewFlag.METER_START_NEGATIVE)
+    if not connector_known:
+        flags.append(ReviewFlag.UNKNOWN_CONNECTOR)
     return Transaction(
         organization_id=organization_id,
         station_id=station_id,
@@ -181,13 +239,14 @@ def open_transaction(
         id_token_id=id_token_id,
         start_time=start_time,
         meter_start_wh=meter_start_wh,
-        state=TransactionState.ACTIVE,
+        state=TransactionState.ACTIVE if accepted else TransactionState.REFUSED,
         created_at=now,
         updated_at=now,
         start_key=key,
         ocpp_transaction_id=ocpp_transaction_id,
         auth_status=auth_status.value,
         reservation_id=reservation_id,
+        max_power_w=max_power_w,
         flags=merge_flags([], flags),
     )
 
@@ -199,6 +258,10 @@ class StopData:
     """None: the latest register reading is the stop reading (2.0.1 sends no meterStop)."""
     reason: str | None = None
     id_tag: str | None = None
+    online_since: datetime | None = None
+    """When the station's connection began, if the stop cannot have waited offline."""
+    other_token: bool = False
+    """Stopped with a token unrelated to the one that started it."""
 
 
 def close_transaction(tx: Transaction, stop: StopData, now: datetime) -> bool:
@@ -207,7 +270,11 @@ def close_transaction(tx: Transaction, stop: StopData, now: datetime) -> bool:
     if tx.stop_received:
         return False
     meter_stop = stop.meter_stop_wh if stop.meter_stop_wh is not None else tx.last_meter_wh
-    flags = timestamp_flags(stop.timestamp, now)
+    flags = timestamp_flags(stop.timestamp, now, stop.online_since)
+    if stop.other_token:
+        flags.append(ReviewFlag.STOPPED_BY_OTHER_TOKEN)
+    if stop.meter_stop_wh is not None and _rebase_on_jump(tx, stop.meter_stop_wh, stop.timestamp):
+        flags.append(ReviewFlag.ENERGY_IMPLAUSIBLE)
     if stop.timestamp < tx.start_time:
         flags.append(ReviewFlag.STOP_BEFORE_START)
     energy = energy_delivered(tx.meter_start_wh, meter_stop)
@@ -303,6 +370,8 @@ def observe_register(
         moved = True
     if not tx.stop_received:
         if tx.last_meter_at is None or at >= tx.last_meter_at:
+            if not moved and _rebase_on_jump(tx, register_wh, at):
+                tx.flags = merge_flags(tx.flags, [ReviewFlag.ENERGY_IMPLAUSIBLE])
             tx.last_meter_wh = register_wh
             tx.last_meter_at = at
     elif (
@@ -318,6 +387,25 @@ def observe_register(
         moved = True
     if moved and tx.stop_received:
         recheck_flags(tx)
+
+
+def _rebase_on_jump(tx: Transaction, register_wh: int, at: datetime) -> bool:
+    """When ``register_wh`` (read at ``at``) is more than the connector could have delivered
+    since the latest reading, the session counts on from it: the energy counted so far is
+    kept, the jump is not, and the start is re-based and fixed there (a late reading cannot
+    move it back). True when it did."""
+    if tx.meter_start_wh is None:
+        return False
+    if tx.last_meter_wh is not None and tx.last_meter_at is not None:
+        before_wh, before_at = tx.last_meter_wh, tx.last_meter_at
+    else:
+        before_wh, before_at = tx.meter_start_wh, tx.meter_start_at or tx.start_time
+    if at < before_at or not is_jump(register_wh - before_wh, at - before_at, tx.max_power_w):
+        return False
+    counted = max(before_wh - tx.meter_start_wh, 0)
+    tx.meter_start_wh = register_wh - counted
+    tx.meter_start_at = None
+    return True
 
 
 _CONSISTENCY = (ReviewFlag.STOP_BEFORE_START.value, ReviewFlag.METER_STOP_BELOW_START.value)
@@ -340,7 +428,7 @@ def live_energy_wh(tx: Transaction) -> int | None:
     if tx.energy_wh is not None or tx.stop_received:
         return tx.energy_wh
     if tx.last_meter_wh is None or tx.meter_start_wh is None:
-        return 0 if tx.is_active else None
+        return 0 if tx.is_open else None
     return energy_delivered(tx.meter_start_wh, tx.last_meter_wh)
 
 
@@ -411,14 +499,20 @@ class EventFacts:
     number_of_phases: int | None = None
 
 
-def apply_event(tx: Transaction, facts: EventFacts, now: datetime) -> None:
+def apply_event(
+    tx: Transaction, facts: EventFacts, now: datetime, online_since: datetime | None = None
+) -> None:
     """Apply an event's facts in seqNo order: a Started fixes the start whenever it arrives;
     state (charging state, phases) moves only forward in seqNo, so an old event replayed late
-    cannot undo a newer one."""
+    cannot undo a newer one. ``online_since``: when the station's connection began, for an
+    event that did not wait offline (see ``timestamp_flags``)."""
     if facts.event_type is TransactionEventType.STARTED:
         tx.start_time = facts.timestamp
         tx.started_seq = facts.seq_no
-        tx.flags = merge_flags(tx.flags, timestamp_flags(facts.timestamp, now))
+        tx.flags = merge_flags(
+            tx.flags,
+            timestamp_flags(facts.timestamp, now, None if facts.offline else online_since),
+        )
     if facts.evse_id and not tx.evse_id:
         tx.evse_id = facts.evse_id
         tx.connector_id = facts.connector_id or 0
@@ -445,10 +539,15 @@ def apply_event(tx: Transaction, facts: EventFacts, now: datetime) -> None:
 def record_authorization(
     tx: Transaction, id_tag: str, id_token_id: int | None, status: AuthorizationStatus
 ) -> None:
-    """The token a transaction is charged to, and whether it was accepted."""
+    """The token a transaction is charged to, and whether it was accepted: a refused token
+    makes an open transaction a refused one, an accepted one (a second card, tapped after a
+    refusal) a running one again."""
     tx.id_tag = id_tag
     tx.id_token_id = id_token_id
     tx.auth_status = status.value
+    if tx.is_open:
+        accepted = status is AuthorizationStatus.ACCEPTED
+        tx.state = TransactionState.ACTIVE if accepted else TransactionState.REFUSED
     kept = [f for f in tx.flags if f != ReviewFlag.NOT_AUTHORIZED.value]
     tx.flags = merge_flags(
         kept, [] if status is AuthorizationStatus.ACCEPTED else [ReviewFlag.NOT_AUTHORIZED]

@@ -68,6 +68,7 @@ def _ref(station: Station) -> StationRef:
         ocpp_id=station.ocpp_id,
         registration_status=station.registration_status,
         security_profile=station.security_profile,
+        connected_at=station.connected_at if station.online else None,
     )
 
 

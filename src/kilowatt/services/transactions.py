@@ -24,6 +24,7 @@ from kilowatt.domain.transactions import (
     Transaction,
     TransactionEventRecord,
     TransactionEventType,
+    TransactionState,
     apply_event,
     close_transaction,
     has_seq_gap,
@@ -154,6 +155,32 @@ async def _with_token_facts(
     )
 
 
+async def _unrelated(
+    uow: UnitOfWork, transaction: Transaction, id_tag: str | None, token: IdToken | None
+) -> bool:
+    """A stop presented ``id_tag``: is it unrelated to the token that started ``transaction``
+    (neither the same, nor of the same group, which OCPP lets stop it)?"""
+    if not id_tag or not transaction.id_tag or id_tag.lower() == transaction.id_tag.lower():
+        return False
+    if token is not None and token.group_id is not None and transaction.id_token_id is not None:
+        started_by = await uow.tokens.get(transaction.organization_id, transaction.id_token_id)
+        if started_by is not None and started_by.group_id == token.group_id:
+            return False
+    return True
+
+
+async def _rated_power(uow: UnitOfWork, ref: StationRef, transaction: Transaction) -> int | None:
+    """The rated power of the transaction's connector (any of its EVSE's, when the station
+    named none), if an operator or an import gave one."""
+    for connector in await uow.connectors.for_station(ref.id):
+        if connector.evse_id == transaction.evse_id and transaction.connector_id in (
+            0,
+            connector.connector_id,
+        ):
+            return connector.max_power_w
+    return None
+
+
 class TransactionService(Service):
     def install(self, remote: RemoteControlService) -> None:
         remote.register(Operation.REMOTE_START, Hook(prepare=self._prepare_remote_start))
@@ -177,7 +204,7 @@ class TransactionService(Service):
             raise InvalidInput(
                 "transaction_id", f"no transaction {transaction_id} at {command.station_ocpp_id}"
             )
-        if not transaction.is_active:
+        if not transaction.is_open:
             raise InvalidInput("transaction_id", f"transaction {transaction_id} has ended")
         command.params["ocpp_transaction_id"] = transaction.ocpp_transaction_id or str(
             transaction_id
@@ -193,9 +220,7 @@ class TransactionService(Service):
         transaction (the station has begun one and needs an id to stop it) with the refusal
         recorded.
         """
-        key = start_key(
-            request.connector_id, request.id_tag, request.timestamp, request.meter_start_wh
-        )
+        key = start_key(request.evse_id, request.id_tag, request.timestamp, request.meter_start_wh)
         for attempt in range(2):
             try:
                 return await self._start(ref, request, key)
@@ -230,6 +255,7 @@ class TransactionService(Service):
                 exclude={old.id for old in stale if old.id is not None},
             )
             decision = await decide(uow, ref.id, token, now, in_other_transaction=busy)
+            connector = await uow.connectors.get(ref.id, request.evse_id, request.connector_id)
             transaction = await uow.transactions.add(
                 open_transaction(
                     organization_id=ref.organization_id,
@@ -244,6 +270,9 @@ class TransactionService(Service):
                     now=now,
                     key=key,
                     reservation_id=request.reservation_id,
+                    online_since=ref.connected_at,
+                    connector_known=connector is not None,
+                    max_power_w=connector.max_power_w if connector else None,
                 )
             )
             if request.reservation_id is not None:
@@ -257,18 +286,22 @@ class TransactionService(Service):
         """Close a transaction. A replay changes nothing; a stop for a transaction we never
         started is kept, flagged, so that no energy reading is lost."""
         now = self.clock.now()
-        stop = StopData(
-            timestamp=request.timestamp,
-            meter_stop_wh=request.meter_stop_wh,
-            reason=request.reason,
-            id_tag=request.id_tag,
-        )
         async with self.uow() as uow:
             decision = None
+            token = None
             if request.id_tag:
                 token = await uow.tokens.find(ref.organization_id, request.id_tag)
                 decision = await decide(uow, ref.id, token, now, at_station=False)
             transaction = await self._own(uow, ref, request.transaction_id)
+            stop = StopData(
+                timestamp=request.timestamp,
+                meter_stop_wh=request.meter_stop_wh,
+                reason=request.reason,
+                id_tag=request.id_tag,
+                online_since=ref.connected_at,
+                other_token=transaction is not None
+                and await _unrelated(uow, transaction, request.id_tag, token),
+            )
             unknown = transaction is None
             if transaction is None:
                 transaction = await uow.transactions.add(
@@ -368,7 +401,10 @@ class TransactionService(Service):
             )
             if not ended_again:
                 # A second Ended (another seqNo) is kept as an event and changes nothing.
-                apply_event(transaction, event.facts(), now)
+                had_evse = transaction.evse_id
+                apply_event(transaction, event.facts(), now, ref.connected_at)
+                if transaction.evse_id and not had_evse:
+                    transaction.max_power_w = await _rated_power(uow, ref, transaction)
                 if event.reservation_id is not None:
                     await use_reservation(uow, transaction, event.reservation_id, now)
                 for at, context, wh in register_readings(list(event.samples)):
@@ -380,7 +416,14 @@ class TransactionService(Service):
                 stop_tag = event.id_token.value if event.id_token else None
                 ended = close_transaction(
                     transaction,
-                    StopData(event.timestamp, None, event.stopped_reason, stop_tag),
+                    StopData(
+                        event.timestamp,
+                        None,
+                        event.stopped_reason,
+                        stop_tag,
+                        online_since=None if event.offline else ref.connected_at,
+                        other_token=await _unrelated(uow, transaction, stop_tag, token),
+                    ),
                     now,
                 )
             mark_seq_gap(transaction, has_seq_gap(seen | {event.seq_no}, transaction.started_seq))
@@ -414,8 +457,13 @@ class TransactionService(Service):
             if not transaction.id_tag:
                 record_authorization(transaction, presented.value, None, now_decision.status)
             return now_decision
-        if not transaction.id_tag:
-            # The token the transaction is charged to: it may not be busy elsewhere.
+        another_card = (
+            transaction.state is TransactionState.REFUSED
+            and presented.value.lower() != transaction.id_tag.lower()
+        )
+        if not transaction.id_tag or another_card:
+            # The token the transaction is charged to (the first one, or another card tapped
+            # after a refusal): it may not be busy elsewhere.
             assert transaction.id is not None
             busy = await uow.transactions.token_in_transaction(
                 ref.organization_id, presented.value, exclude={transaction.id}

@@ -57,6 +57,7 @@ transactions = Table(
     Column("started_seq", BigInteger),
     Column("state_seq", BigInteger),
     Column("phases_seq", BigInteger),
+    Column("max_power_w", BigInteger),
     Column("flags", FlagList, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

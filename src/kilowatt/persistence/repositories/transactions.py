@@ -6,9 +6,21 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.exports import SessionRow
-from kilowatt.domain.metering import MeterRecord, SampledValue
+from kilowatt.domain.metering import (
+    MeterRecord,
+    ReadingKey,
+    SampledValue,
+    new_readings,
+    reading_key,
+)
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
+from kilowatt.domain.tokens import AuthorizationStatus
+from kilowatt.domain.transactions import (
+    OPEN_STATES,
+    Transaction,
+    TransactionEventRecord,
+    TransactionState,
+)
 from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.organizations import sites
@@ -98,7 +110,7 @@ class SqlTransactionRepository(Repository):
             transactions.c.station_id == station_id,
             transactions.c.evse_id == evse_id,
             transactions.c.connector_id == connector_id,
-            transactions.c.state == TransactionState.ACTIVE,
+            transactions.c.state.in_(OPEN_STATES),
         )
         return list((await self.session.execute(query)).scalars())
 
@@ -108,7 +120,9 @@ class SqlTransactionRepository(Repository):
         query = select(transactions.c.id).where(
             transactions.c.organization_id == organization_id,
             func.lower(transactions.c.id_tag) == id_tag.lower(),
+            # Only a running session holds its token; a refused start holds nothing.
             transactions.c.state == TransactionState.ACTIVE,
+            transactions.c.auth_status == AuthorizationStatus.ACCEPTED.value,
         )
         if exclude:
             query = query.where(transactions.c.id.not_in(exclude))
@@ -181,6 +195,10 @@ class SqlTransactionRepository(Repository):
         return int((await self.session.execute(query)).scalar_one())
 
     async def add_meter_values(self, records: Sequence[MeterRecord]) -> None:
+        """Store the readings not stored yet (domain/metering.py ``reading_key``)."""
+        if not records:
+            return
+        records = new_readings(records, await self._stored_keys(records))
         if not records:
             return
         rows = [
@@ -201,6 +219,63 @@ class SqlTransactionRepository(Repository):
             for r in records
         ]
         await (await self.session.connection()).execute(insert(meter_values), rows)
+
+    async def _stored_keys(self, records: Sequence[MeterRecord]) -> set[ReadingKey]:
+        """The keys of stored readings that ``records`` may repeat: at most two indexed
+        queries (readings of transactions, readings of connectors), whatever the batch."""
+        mv = meter_values.c
+        columns = (
+            mv.station_id,
+            mv.evse_id,
+            mv.connector_id,
+            mv.transaction_id,
+            mv.timestamp,
+            mv.measurand,
+            mv.phase,
+            mv.location,
+            mv.context,
+        )
+        times = sorted({r.sample.timestamp for r in records})
+        of_transactions = {r.transaction_id for r in records if r.transaction_id is not None}
+        of_stations = {r.station_id for r in records if r.transaction_id is None}
+        queries = []
+        if of_transactions:
+            queries.append(
+                select(*columns).where(
+                    mv.transaction_id.in_(sorted(of_transactions)), mv.timestamp.in_(times)
+                )
+            )
+        if of_stations:
+            queries.append(
+                select(*columns).where(
+                    mv.station_id.in_(sorted(of_stations)),
+                    mv.transaction_id.is_(None),
+                    mv.timestamp.in_(times),
+                )
+            )
+        keys: set[ReadingKey] = set()
+        for query in queries:
+            for row in await self.session.execute(query):
+                keys.add(
+                    reading_key(
+                        MeterRecord(
+                            row.station_id,
+                            row.evse_id,
+                            row.connector_id,
+                            row.transaction_id,
+                            SampledValue(
+                                timestamp=row.timestamp,
+                                measurand=row.measurand,
+                                value=None,
+                                unit="",
+                                phase=row.phase,
+                                context=row.context,
+                                location=row.location,
+                            ),
+                        )
+                    )
+                )
+        return keys
 
     async def event_seqs(self, transaction_id: int) -> set[int]:
         query = select(transaction_events.c.seq_no).where(

@@ -78,7 +78,7 @@ async def _filters(page: Page) -> Filters:
         try:
             state = TransactionState(values["state"])
         except ValueError:
-            errors["state"] = _("Choose running or completed.")
+            errors["state"] = _("Choose running, refused or completed.")
     days: dict[str, date | None] = {"from": None, "to": None}
     for name in days:
         if values[name]:
