@@ -27,7 +27,7 @@ from kilowatt.domain.access import (
     window,
 )
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.local_list import desired
+from kilowatt.domain.local_list import desired, list_status
 from kilowatt.domain.tokens import (
     AuthorizationStatus,
     IdToken,
@@ -456,9 +456,20 @@ def test_the_local_list_holds_the_tokens_allowed_there_at_any_time() -> None:
         rule(3, site_id=6),
     ]
     parents = {1: "FLEET", 2: "NIGHT", 3: "OTHER"}
-    private = desired(tokens.values(), parents, place=PRIVATE, rules=rules)
+    private = desired(tokens.values(), NOW, parents, place=PRIVATE, rules=rules)
     assert sorted(private) == ["ALWAYS", "BLOCKED"]
     assert private["ALWAYS"]["group_id"] == "FLEET"
-    public = desired(tokens.values(), parents, place=PUBLIC, rules=rules)
+    public = desired(tokens.values(), NOW, parents, place=PUBLIC, rules=rules)
     assert sorted(public) == ["ALWAYS", "BLOCKED", "ELSEWHERE", "NOGROUP", "WINDOWED"]
     assert public["NOGROUP"]["group_id"] is None
+
+
+def test_a_token_past_its_expiry_is_listed_as_expired() -> None:
+    expired = token(expires_at=NOW - timedelta(seconds=1))
+    valid = token(expires_at=NOW + timedelta(days=1))
+    blocked = token(TokenStatus.BLOCKED, expires_at=NOW - timedelta(days=1))
+    assert list_status(expired, NOW) is TokenStatus.EXPIRED
+    assert list_status(valid, NOW) is TokenStatus.ACCEPTED
+    assert list_status(blocked, NOW) is TokenStatus.BLOCKED
+    listed = desired([expired], NOW)
+    assert listed[expired.value]["status"] == "Expired"

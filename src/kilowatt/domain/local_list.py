@@ -25,9 +25,17 @@ class LocalList:
     id: int | None = None
 
 
-def entry(token: IdToken, parent_id_tag: str | None = None) -> dict[str, Any]:
+def list_status(token: IdToken, now: datetime) -> TokenStatus:
+    """The status an offline station should apply: a token past its expiry is Expired,
+    whatever its status says (Authorize answers the same)."""
+    if token.status is TokenStatus.ACCEPTED and token.expires_at and token.expires_at <= now:
+        return TokenStatus.EXPIRED
+    return token.status
+
+
+def entry(token: IdToken, now: datetime, parent_id_tag: str | None = None) -> dict[str, Any]:
     return {
-        "status": token.status.value,
+        "status": list_status(token, now).value,
         "type": token.type.value,
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         "group_id": parent_id_tag,
@@ -36,6 +44,7 @@ def entry(token: IdToken, parent_id_tag: str | None = None) -> dict[str, Any]:
 
 def desired(
     tokens: Iterable[IdToken],
+    now: datetime,
     parents: Mapping[int, str | None] | None = None,
     *,
     place: Place | None = None,
@@ -44,8 +53,8 @@ def desired(
     """The list a station should hold: the tokens that may charge there at any time (every
     token of the organization at a public station; at a private one, those of the groups a
     rule without time windows grants it). A blocked or expired token among them is kept too,
-    so that an offline station refuses it rather than falling back to its cache; an invalid
-    one is left out.
+    so that an offline station refuses it rather than falling back to its cache (a token
+    past its expiry ``now`` is sent as Expired); an invalid one is left out.
 
     A token whose group may charge there only in time windows is left out: a list entry
     cannot say when, and a station that finds a token in its list may start at once without
@@ -61,7 +70,7 @@ def desired(
     ]
     return {
         token.value: entry(
-            token, parents.get(token.group_id) if token.group_id is not None else None
+            token, now, parents.get(token.group_id) if token.group_id is not None else None
         )
         for token in wanted
     }

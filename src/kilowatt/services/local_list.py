@@ -28,7 +28,9 @@ async def _all_tokens(uow: UnitOfWork, organization_id: int, where: TokenFilter)
         cursor = page.next_cursor
 
 
-async def wanted_entries(uow: UnitOfWork, organization_id: int, station_id: int) -> Entries:
+async def wanted_entries(
+    uow: UnitOfWork, organization_id: int, station_id: int, now: datetime
+) -> Entries:
     """What the station's list should hold: the tokens allowed there at any time (all of
     the organization's at a public station; at a private one, those of the groups a rule
     without time windows grants it; see domain/local_list.py)."""
@@ -45,7 +47,7 @@ async def wanted_entries(uow: UnitOfWork, organization_id: int, station_id: int)
         organization_id, {t.group_id for t in tokens if t.group_id is not None}
     )
     parents = {g.id: g.parent_id_tag for g in groups if g.id is not None}
-    return desired(tokens, parents, place=place, rules=rules)
+    return desired(tokens, now, parents, place=place, rules=rules)
 
 
 class LocalListService(Service):
@@ -57,7 +59,7 @@ class LocalListService(Service):
         difference from what it last accepted; the update is recorded with the command."""
         full = command.params.get("update_type", "full") == "full"
         current = await uow.local_lists.for_station(command.station_id)
-        wanted = await wanted_entries(uow, command.organization_id, command.station_id)
+        wanted = await wanted_entries(uow, command.organization_id, command.station_id, now)
         update = plan(current, wanted, full=full)
         command.params.update(
             update_type="full" if update.full else "differential",
