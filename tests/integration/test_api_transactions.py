@@ -156,7 +156,8 @@ def test_the_completed_transaction_in_full(api: httpx.Client, history: History) 
     assert (tx["meter_start_wh"], tx["meter_stop_wh"], tx["energy_wh"]) == (1_000, 8_000, 7_000)
     assert tx["stop_reason"] == "Local"
     assert tx["stop_id_tag"] == history.t1
-    assert tx["flags"] == []
+    # Sent months after it happened: answered normally, and flagged for a look.
+    assert tx["flags"] == ["timestamp_in_past"]
     registers = [
         (m["timestamp"], m["value"], m["unit"], m["context"])
         for m in tx["meter_values"]
@@ -184,7 +185,7 @@ def test_the_active_transaction_shows_live_energy(api: httpx.Client, history: Hi
 def test_the_flagged_transaction(api: httpx.Client, history: History) -> None:
     tx = api.get(f"/transactions/{history.flagged}").json()
     assert tx["state"] == "completed"
-    assert tx["flags"] == ["meter_stop_below_start"]
+    assert tx["flags"] == ["timestamp_in_past", "meter_stop_below_start"]
     assert tx["energy_wh"] is None
     assert (tx["meter_start_wh"], tx["meter_stop_wh"]) == (500, 400)
     assert tx["meter_values"] == []
@@ -209,10 +210,17 @@ def test_filter_by_state(api: httpx.Client, history: History) -> None:
     assert_query_error(api.get("/transactions", params={"state": "stopped"}), "state")
 
 
-def test_filter_by_flagged(api: httpx.Client, history: History) -> None:
-    assert found(api, station_id=history.a, flagged="true") == [history.flagged]
-    assert found(api, station_id=history.a, flagged="false") == [history.completed]
-    assert found(api, station_id=history.b, flagged="true") == []
+async def test_filter_by_flagged(server: RunningServer, api: httpx.Client, ids: Ids) -> None:
+    station, tag = ids.station(), ids.tag()
+    register_station(api, station, connectors=2)
+    create_token(api, tag)
+    async with charge_point(server.ocpp_url, station) as cp:
+        clean = await cp.start_tx(1, tag, 1_000)
+        await cp.stop_tx(clean.transaction_id, 2_000)
+        backwards = await cp.start_tx(2, tag, 500)
+        await cp.stop_tx(backwards.transaction_id, 400)
+    assert found(api, station_id=station, flagged="true") == [backwards.transaction_id]
+    assert found(api, station_id=station, flagged="false") == [clean.transaction_id]
     assert_query_error(api.get("/transactions", params={"flagged": "sometimes"}), "flagged")
 
 

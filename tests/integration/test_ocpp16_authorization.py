@@ -14,6 +14,8 @@ from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
 
 PAST = datetime.now(UTC) - timedelta(days=3)
+RECENT = (datetime.now(UTC) - timedelta(hours=6)).replace(minute=0, second=0, microsecond=0)
+"""A few hours ago: a live station's messages (a day older would be flagged as far in the past)."""
 FUTURE = datetime(2031, 6, 30, 12, 0, tzinfo=UTC)
 
 
@@ -157,10 +159,10 @@ async def test_same_tag_restarting_on_connector_after_lost_stop_is_accepted(
     register_station(api, station)
     create_token(api, tag)
     async with charge_point(server.ocpp_url, station) as cp:
-        first = await cp.start_tx(1, tag, 1_000, "2026-02-01T10:00:00Z")
+        first = await cp.start_tx(1, tag, 1_000, iso(RECENT))
         assert first.id_tag_info["status"] == "Accepted"
         # The station rebooted and lost the stop; the same driver starts again on connector 1.
-        again = await cp.start_tx(1, tag, 1_800, "2026-02-01T11:00:00Z")
+        again = await cp.start_tx(1, tag, 1_800, iso(RECENT + timedelta(hours=1)))
         assert again.id_tag_info["status"] == "Accepted"
     assert api.get(f"/transactions/{first.transaction_id}").json()["flags"] == ["no_stop_received"]
 

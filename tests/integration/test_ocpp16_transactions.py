@@ -36,6 +36,15 @@ def transaction(api: httpx.Client, transaction_id: int) -> dict[str, Any]:
     return body
 
 
+RECENT = (datetime.now(UTC) - timedelta(hours=6)).replace(minute=0, second=0, microsecond=0)
+
+
+def stamp(minutes: float) -> str:
+    """An instant a few hours ago, as a live station's messages carry (a day older would be
+    flagged as far in the past)."""
+    return iso(RECENT + timedelta(minutes=minutes))
+
+
 def hours_ago(hours: float) -> datetime:
     return (datetime.now(UTC) - timedelta(hours=hours)).replace(microsecond=0)
 
@@ -95,11 +104,11 @@ async def test_replayed_start_transaction_gets_the_same_id(
     register_station(api, station)
     create_token(api, tag)
     async with charge_point(server.ocpp_url, station) as cp:
-        first = await cp.start_tx(1, tag, 7_000, "2026-01-10T09:00:00Z")
-        again = await cp.start_tx(1, tag, 7_000, "2026-01-10T09:00:00Z")
+        first = await cp.start_tx(1, tag, 7_000, stamp(0))
+        again = await cp.start_tx(1, tag, 7_000, stamp(0))
     # The station lost its connection and replays its queue on a new one.
     async with charge_point(server.ocpp_url, station) as cp:
-        later = await cp.start_tx(1, tag, 7_000, "2026-01-10T09:00:00Z")
+        later = await cp.start_tx(1, tag, 7_000, stamp(0))
     assert first.id_tag_info["status"] == "Accepted"
     assert again.transaction_id == first.transaction_id
     assert later.transaction_id == first.transaction_id
@@ -426,29 +435,27 @@ async def test_start_on_busy_connector_closes_the_old_one_and_a_late_stop_comple
     create_token(api, tag_a)
     create_token(api, tag_b)
     async with charge_point(server.ocpp_url, station) as cp:
-        old = await cp.start_tx(1, tag_a, 1_000, "2026-02-01T10:00:00Z")
-        await cp.meter(1, old.transaction_id, 1_500, "2026-02-01T10:10:00Z")
-        new = await cp.start_tx(1, tag_b, 2_000, "2026-02-01T11:00:00Z")
+        old = await cp.start_tx(1, tag_a, 1_000, stamp(0))
+        await cp.meter(1, old.transaction_id, 1_500, stamp(10))
+        new = await cp.start_tx(1, tag_b, 2_000, stamp(60))
         assert new.id_tag_info["status"] == "Accepted"
 
         superseded = transaction(api, old.transaction_id)
         assert superseded["state"] == "completed"
         assert superseded["flags"] == ["no_stop_received"]
-        assert superseded["stop_time"] == "2026-02-01T10:10:00Z"  # its last reading
+        assert superseded["stop_time"] == stamp(10)  # its last reading
         assert superseded["energy_wh"] == 500
         assert superseded["meter_stop_wh"] is None
         assert transaction(api, new.transaction_id)["state"] == "active"
 
-        late = await cp.stop_tx(
-            old.transaction_id, 1_800, "2026-02-01T10:50:00Z", id_tag=tag_a, reason="Reboot"
-        )
+        late = await cp.stop_tx(old.transaction_id, 1_800, stamp(50), id_tag=tag_a, reason="Reboot")
         assert late.id_tag_info["status"] == "Accepted"
     completed = transaction(api, old.transaction_id)
     assert completed["state"] == "completed"
     assert completed["flags"] == []
     assert completed["meter_stop_wh"] == 1_800
     assert completed["energy_wh"] == 800
-    assert completed["stop_time"] == "2026-02-01T10:50:00Z"
+    assert completed["stop_time"] == stamp(50)
     assert completed["stop_reason"] == "Reboot"
     still = transaction(api, new.transaction_id)
     assert still["state"] == "active"
@@ -463,8 +470,8 @@ async def test_superseded_transaction_without_readings_has_no_energy(
     create_token(api, tag_a)
     create_token(api, tag_b)
     async with charge_point(server.ocpp_url, station) as cp:
-        old = await cp.start_tx(2, tag_a, 1_000, "2026-02-01T10:00:00Z")
-        await cp.start_tx(2, tag_b, 2_000, "2026-02-01T11:00:00Z")
+        old = await cp.start_tx(2, tag_a, 1_000, stamp(0))
+        await cp.start_tx(2, tag_b, 2_000, stamp(60))
     superseded = transaction(api, old.transaction_id)
     assert superseded["state"] == "completed"
     assert superseded["flags"] == ["no_stop_received"]
@@ -483,7 +490,7 @@ async def test_stop_transaction_data_is_stored_with_the_transaction(
     create_token(api, tag)
     transaction_data = [
         {
-            "timestamp": "2026-03-01T08:00:00Z",
+            "timestamp": stamp(0),
             "sampledValue": [
                 {
                     "value": "100.0",
@@ -495,7 +502,7 @@ async def test_stop_transaction_data_is_stored_with_the_transaction(
             ],
         },
         {
-            "timestamp": "2026-03-01T09:00:00Z",
+            "timestamp": stamp(60),
             "sampledValue": [
                 {"value": "112.345", "unit": "kWh", "context": "Transaction.End"},
                 {
@@ -515,11 +522,11 @@ async def test_stop_transaction_data_is_stored_with_the_transaction(
         },
     ]
     async with charge_point(server.ocpp_url, station) as cp:
-        started = await cp.start_tx(1, tag, 100_000, "2026-03-01T08:00:00Z")
+        started = await cp.start_tx(1, tag, 100_000, stamp(0))
         await cp.stop_tx(
             started.transaction_id,
             112_345,
-            "2026-03-01T09:00:00Z",
+            stamp(60),
             transaction_data=transaction_data,
         )
     tx = transaction(api, started.transaction_id)
@@ -540,7 +547,7 @@ async def test_stop_transaction_data_is_stored_with_the_transaction(
         ),
         key=repr,
     )
-    begin, end = "2026-03-01T08:00:00Z", "2026-03-01T09:00:00Z"
+    begin, end = stamp(0), stamp(60)
     register = "Energy.Active.Import.Register"
     expected = [
         (begin, register, 100_000.0, "Wh", None, "Transaction.Begin", "Outlet", None),

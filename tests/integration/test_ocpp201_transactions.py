@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -20,7 +20,9 @@ from tests.support.ocpp16 import charge_point
 from tests.support.ocpp201 import TestChargePoint201, charge_point201, iso
 from tests.support.server import RunningServer
 
-T0 = datetime(2026, 2, 2, 10, 0, tzinfo=UTC)
+# A few hours ago, as a live station's messages are (a day older would be flagged as far in the
+# past).
+T0 = (datetime.now(UTC) - timedelta(hours=6)).replace(minute=0, second=0, microsecond=0)
 
 
 def at(minutes: float) -> str:
@@ -620,8 +622,9 @@ async def test_token_state_in_transaction_event_id_token_info(
     tx = only_transaction(api, station)
     assert tx["auth_status"] == expected
     assert tx["id_tag"] == tag
-    # Not refused (the station has begun it), but kept for review unless accepted.
-    assert tx["state"] == "active"
+    # Kept (the station has begun it) and flagged for review unless accepted; a refused one
+    # is no running session, but waits for the stop the station owes.
+    assert tx["state"] == ("active" if expected == "Accepted" else "refused")
     assert tx["flags"] == ([] if expected == "Accepted" else ["not_authorized"])
 
 
@@ -1000,12 +1003,15 @@ async def test_timestamps_with_offsets_and_fractions_are_stored_as_utc(
     register_station(api, station)
     create_token(api, tag)
     tx_id = new_tx_id()
+    helsinki, new_york = timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))
+    start = T0.astimezone(helsinki).isoformat(timespec="milliseconds").replace(".000", ".250")
+    stop = (T0 + timedelta(minutes=30)).astimezone(new_york).isoformat(timespec="seconds")
     async with charge_point201(server.ocpp_url, station) as cp:
-        await started(cp, tx_id, tag, timestamp="2026-02-02T12:00:00.250+02:00")
-        await ended(cp, tx_id, 1, 101_000, timestamp="2026-02-02T05:30:00-05:00")
+        await started(cp, tx_id, tag, timestamp=start)
+        await ended(cp, tx_id, 1, 101_000, timestamp=stop)
     tx = only_transaction(api, station)
-    assert parse(tx["start_time"]) == datetime(2026, 2, 2, 10, 0, 0, 250_000, tzinfo=UTC)
-    assert parse(tx["stop_time"]) == datetime(2026, 2, 2, 10, 30, tzinfo=UTC)
+    assert parse(tx["start_time"]) == T0 + timedelta(milliseconds=250)
+    assert parse(tx["stop_time"]) == T0 + timedelta(minutes=30)
     assert tx["start_time"].endswith("Z")
     assert parse(tx["events"][0]["timestamp"]) == parse(tx["start_time"])
     assert tx["flags"] == []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from tests.conftest import Ids, create_token, register_station
 from tests.support.ocpp16 import charge_point
 from tests.support.server import RunningServer
+
+# A few hours ago, as a live station's messages are (a day older would be flagged).
+HOUR = (datetime.now(UTC) - timedelta(hours=6)).strftime("%Y-%m-%dT%H")
 
 
 async def test_session_energy_and_meter_values_reach_the_api(
@@ -23,7 +28,7 @@ async def test_session_energy_and_meter_values_reach_the_api(
         await cp.status(1, "Preparing")
         authorized = await cp.authorize(tag)
         assert authorized.id_tag_info["status"] == "Accepted"
-        started = await cp.start_tx(1, tag, 100_000, "2026-01-05T08:00:00Z")
+        started = await cp.start_tx(1, tag, 100_000, f"{HOUR}:00:00Z")
         assert started.id_tag_info["status"] == "Accepted"
         transaction_id = started.transaction_id
         assert isinstance(transaction_id, int)
@@ -35,11 +40,11 @@ async def test_session_energy_and_meter_values_reach_the_api(
 
         await cp.status(1, "Charging")
         for n, wh in enumerate((104_000, 108_000, 112_000), start=1):
-            await cp.meter(1, transaction_id, wh, f"2026-01-05T08:{n * 10:02d}:00Z")
+            await cp.meter(1, transaction_id, wh, f"{HOUR}:{n * 10:02d}:00Z")
         running = api.get(f"/transactions/{transaction_id}").json()
         assert running["energy_wh"] == 12_000
         stopped = await cp.stop_tx(
-            transaction_id, 112_345, "2026-01-05T08:45:00Z", reason="EVDisconnected", id_tag=tag
+            transaction_id, 112_345, f"{HOUR}:45:00Z", reason="EVDisconnected", id_tag=tag
         )
         assert stopped.id_tag_info["status"] == "Accepted"
         await cp.status(1, "Available")
@@ -51,8 +56,8 @@ async def test_session_energy_and_meter_values_reach_the_api(
     assert tx["state"] == "completed"
     assert tx["meter_start_wh"] == 100_000
     assert tx["meter_stop_wh"] == 112_345
-    assert tx["start_time"] == "2026-01-05T08:00:00Z"
-    assert tx["stop_time"] == "2026-01-05T08:45:00Z"
+    assert tx["start_time"] == f"{HOUR}:00:00Z"
+    assert tx["stop_time"] == f"{HOUR}:45:00Z"
     assert tx["stop_reason"] == "EVDisconnected"
     assert tx["id_tag"] == tag
     assert tx["flags"] == []

@@ -165,13 +165,14 @@ class MeterRecord:
     sample: SampledValue
 
 
-ReadingKey = tuple[int, int, int, int | None, datetime, str, str, str, str]
+ReadingKey = tuple[int, int, int, int | None, datetime, str, str, str, str, bool]
 
 
 def reading_key(record: MeterRecord) -> ReadingKey:
     """What makes a reading one reading: a transaction's (or, without one, a connector's)
-    measurand at one instant, phase, location and context. A replayed MeterValues, or a
-    2.0.1 Ended event repeating the Transaction.Begin reading, has the same key."""
+    measurand at one instant, phase, location and context, as a number or as signed (or
+    unreadable) data, which may come beside it. A replayed MeterValues, or a 2.0.1 Ended event
+    repeating the Transaction.Begin reading, has the same key."""
     sample = record.sample
     where = (
         (0, 0, 0)
@@ -190,6 +191,7 @@ def reading_key(record: MeterRecord) -> ReadingKey:
         sample.phase or "",
         sample.location or "",
         sample.context or "",
+        sample.value is None,
     )
 
 

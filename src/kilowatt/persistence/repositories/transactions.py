@@ -234,6 +234,7 @@ class SqlTransactionRepository(Repository):
             mv.phase,
             mv.location,
             mv.context,
+            mv.value,
         )
         times = sorted({r.sample.timestamp for r in records})
         of_transactions = {r.transaction_id for r in records if r.transaction_id is not None}
@@ -266,7 +267,7 @@ class SqlTransactionRepository(Repository):
                             SampledValue(
                                 timestamp=row.timestamp,
                                 measurand=row.measurand,
-                                value=None,
+                                value=row.value,
                                 unit="",
                                 phase=row.phase,
                                 context=row.context,
