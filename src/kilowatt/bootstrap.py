@@ -176,6 +176,10 @@ def build(settings: Settings) -> Container:
             max_block=settings.ocpp_auth_max_block_seconds,
             max_handshakes=settings.ocpp_max_handshakes,
             timeout=settings.ocpp_handshake_timeout,
+            max_connects=settings.ocpp_max_connects,
+            connect_window=settings.ocpp_connect_window,
+            connect_block=settings.ocpp_connect_block_seconds,
+            connect_max_block=settings.ocpp_connect_max_block_seconds,
             trusted_proxies=settings.trusted_proxy_networks,
         ),
     )

@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     ocpp_auth_max_block_seconds: float = Field(
         default=900.0, gt=0, description="Longest block after repeated failures."
     )
+    ocpp_max_connects: int = Field(
+        default=10,
+        ge=1,
+        description="Connections one station may open within ocpp_connect_window; the next "
+        "ones are refused (429) for a while.",
+    )
+    ocpp_connect_window: float = Field(
+        default=60.0, gt=0, description="Seconds over which a station's connections are counted."
+    )
+    ocpp_connect_block_seconds: float = Field(
+        default=30.0, gt=0, description="First block of a station that connects too often."
+    )
+    ocpp_connect_max_block_seconds: float = Field(
+        default=600.0, gt=0, description="Longest block of a station that connects too often."
+    )
     ocpp_max_handshakes: int = Field(
         default=200, ge=1, description="Handshakes checked at once; more are answered 503."
     )

@@ -311,6 +311,32 @@ class StationSecurityService(Service):
             )
             await uow.commit()
 
+    async def flapping(
+        self, ref: StationRef, connections: int, window: float, retry_after: float, remote: str
+    ) -> None:
+        """The station connected ``connections`` times within ``window`` seconds: its
+        connections are refused for ``retry_after`` seconds (reported once per block)."""
+        async with self.uow() as uow:
+            await uow.events.add(
+                _event(
+                    ref,
+                    EventKind.SECURITY,
+                    self.clock.now(),
+                    f"{connections} connections within {window:.0f} s: the station is refused "
+                    f"for {retry_after:.0f} s",
+                    {
+                        "throttled": f"station {ref.ocpp_id}",
+                        "reason": "too_many_connections",
+                        "connections": connections,
+                        "window": round(window),
+                        "retry_after": round(retry_after),
+                        "remote": remote,
+                    },
+                    Severity.WARNING,
+                )
+            )
+            await uow.commit()
+
     # Operators -----------------------------------------------------------------------------
 
     async def set_credentials(
