@@ -43,6 +43,7 @@ from kilowatt.domain.station_security import (
     from_authorization_key,
 )
 from kilowatt.domain.stations import Station, StationRef
+from kilowatt.domain.throttling import Sampler
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
@@ -58,6 +59,7 @@ from kilowatt.services.remote_control import Hook, RemoteControlService
 log = structlog.get_logger(__name__)
 
 VERIFIED_CACHE = 100_000
+REFUSAL_INTERVAL = 60.0
 
 
 def new_password() -> str:
@@ -130,6 +132,8 @@ class StationSecurityService(Service):
         # no longer matches, so rotation needs no invalidation.
         self._cache_key = secrets.token_bytes(32)
         self._verified: OrderedDict[bytes, str] = OrderedDict()
+        self._refusals = Sampler(interval=REFUSAL_INTERVAL)
+        """Refusals that are not an attack in themselves, recorded at most once a minute."""
 
     def install(self, remote: RemoteControlService) -> None:
         remote.register(
@@ -204,7 +208,9 @@ class StationSecurityService(Service):
         station's profile raises it; the new password of an unconfirmed rotation, once used,
         becomes the only one. A wrong credential is reported as a security event, and so is a
         connection without credentials while the station is online (someone else taking its
-        identity); a station that connects without them first, then with them, is not.
+        identity). Other refusals (no credentials while the station is offline, plain
+        WebSocket for a TLS profile) are reported too, at most once a minute per station,
+        address and reason: a station retrying in a loop must not flood its events.
         ``connected``: this node holds a connection of the station (the database may not say
         so yet)."""
         async with self.uow(readonly=True) as uow:
@@ -215,13 +221,29 @@ class StationSecurityService(Service):
         admission = admit(
             station.ocpp_id, check_profile(station.security_profile), presented, check
         )
-        if admission.wrong or (admission.failure and (connected or station.online)):
-            await self._refused(station, admission, presented)
+        online = connected or station.online
+        if self._to_record(station, admission, presented, online):
+            await self._refused(station, admission, presented, online)
         elif admission.accepted and (admission.raised or admission.promote_pending):
             await self._admitted(station, admission, presented)
         return admission
 
-    async def _refused(self, station: Station, admission: Admission, presented: Presented) -> None:
+    def _to_record(
+        self, station: Station, admission: Admission, presented: Presented, online: bool
+    ) -> bool:
+        """Whether a refusal becomes a security event: always for something wrong shown, or
+        for missing credentials while the station is online (an impostor); sampled for the
+        rest (a station not configured for its profile yet, someone probing)."""
+        if admission.accepted:
+            return False
+        if admission.wrong or (admission.failure and online):
+            return True
+        key = (station.id, presented.remote, admission.refusal)
+        return self._refusals.take(key, self.clock.now().timestamp()) is not None
+
+    async def _refused(
+        self, station: Station, admission: Admission, presented: Presented, online: bool
+    ) -> None:
         now = self.clock.now()
         async with self.uow() as uow:
             await uow.events.add(
@@ -235,6 +257,7 @@ class StationSecurityService(Service):
                         "remote": presented.remote,
                         "tls": presented.tls,
                         "security_profile": int(admission.before),
+                        "online": online,
                     },
                     Severity.WARNING,
                 )

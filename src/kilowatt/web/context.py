@@ -145,7 +145,8 @@ class Page:
 
 def page_for(*permissions: Permission) -> Callable[[Web], Awaitable[Page]]:
     """A dependency: the signed-in operator, if their role grants every one of
-    ``permissions`` (403 page otherwise); not signed in: a redirect to the sign-in page."""
+    ``permissions`` (403 page otherwise, recorded in the audit log); not signed in: a redirect
+    to the sign-in page."""
 
     async def dependency(web: WebDep) -> Page:
         view = web.session
@@ -155,7 +156,10 @@ def page_for(*permissions: Permission) -> Callable[[Web], Awaitable[Page]]:
                 target += "?" + web.request.url.query
             raise SignInRequired(target)
         principal = view.principal.at(web.address)
-        if not all(allows(principal, p) for p in permissions):
+        missing = [p.value for p in permissions if not allows(principal, p)]
+        if missing:
+            route = f"{web.request.method} {web.request.url.path}"
+            await web.services.audit.forbidden(principal, missing, route)
             raise WebError(403, web.gettext("Your role does not allow this page."))
         return Page(web, principal, view)
 
