@@ -71,6 +71,14 @@ def build_services(settings: Settings, database: Database) -> Services:
         secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
     )
     users = UserService(uow, clock, bus)
+    station_security = StationSecurityService(
+        uow,
+        clock,
+        bus,
+        ca=certificate_authority(settings.ca_cert_file, settings.ca_key_file, settings.data_dir),
+        certificate_days=settings.station_certificate_days,
+        hash_workers=settings.ocpp_password_workers,
+    )
     services = Services(
         clock=clock,
         bus=bus,
@@ -86,7 +94,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         authorization=AuthorizationService(uow, clock, bus),
         transactions=TransactionService(uow, clock, bus),
         metering=MeteringService(uow, clock, bus),
-        stations=StationService(uow, clock, bus),
+        stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),
         token_groups=TokenGroupService(uow, clock, bus),
@@ -134,16 +142,7 @@ def build_services(settings: Settings, database: Database) -> Services:
                 throttle_window=timedelta(seconds=settings.login_throttle_window),
             ),
         ),
-        station_security=StationSecurityService(
-            uow,
-            clock,
-            bus,
-            ca=certificate_authority(
-                settings.ca_cert_file, settings.ca_key_file, settings.data_dir
-            ),
-            certificate_days=settings.station_certificate_days,
-            hash_workers=settings.ocpp_password_workers,
-        ),
+        station_security=station_security,
     )
     remote = services.remote_control
     for area in (services.transactions, services.reservations, services.local_list):

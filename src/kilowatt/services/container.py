@@ -72,7 +72,7 @@ class Services:
     @property
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
-        return ImportService(self.sites.uow, self.clock, self.bus)
+        return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
 
     @property
     def monitoring(self) -> MonitoringService:

@@ -16,8 +16,9 @@ import hashlib
 import hmac
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +73,13 @@ class IssuedCredentials:
     password: str | None
     """The new password, in clear, for the operator to configure in the station (shown once);
     None when none was issued."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredentials:
+    password: str | None
+    """In clear, to be shown once; None when the profile takes no password."""
+    password_hash: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,22 @@ class StationSecurityService(Service):
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # New stations ----------------------------------------------------------------------------
+
+    async def new_credentials(self, profile: SecurityProfile) -> NewCredentials:
+        """What a new station of ``profile`` starts with: a random password and its hash for
+        profiles 1 and 2; nothing for 0 (no authentication) and 3 (a client certificate)."""
+        if profile not in (SecurityProfile.BASIC, SecurityProfile.TLS_BASIC):
+            return NewCredentials(None, "")
+        password = new_password()
+        return NewCredentials(password, await self._hash(password))
+
+    async def new_credentials_for(
+        self, profiles: Sequence[SecurityProfile]
+    ) -> list[NewCredentials]:
+        """``new_credentials`` for many stations at once (an import), hashed on every worker."""
+        return list(await asyncio.gather(*(self.new_credentials(p) for p in profiles)))
 
     # Hashing, off the event loop -----------------------------------------------------------
 
