@@ -43,6 +43,7 @@ from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
+from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
 
@@ -128,6 +129,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         ),
         vendor=VendorService(uow, clock, bus),
         faults=FaultService(uow, clock, bus),
+        two_factor=TwoFactorService(uow, clock, bus),
         audit=AuditService(uow, clock, bus),
         sessions=SessionService(
             uow,
@@ -139,6 +141,8 @@ def build_services(settings: Settings, database: Database) -> Services:
                 lifetime=timedelta(seconds=settings.session_max_age),
                 max_failures_per_account=settings.login_max_failures,
                 max_failures_per_address=settings.login_max_failures_per_address,
+                max_failures_per_account_total=settings.login_max_failures_per_account,
+                known_address_age=timedelta(days=settings.login_known_address_days),
                 throttle_window=timedelta(seconds=settings.login_throttle_window),
             ),
         ),

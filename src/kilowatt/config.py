@@ -167,13 +167,29 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=False,
         description="Mark the session cookie Secure on every response (it always is on HTTPS "
-        "requests, including those a trusted proxy says were HTTPS).",
+        "requests, including those a trusted proxy says were HTTPS, and whenever public_url "
+        "is https).",
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins of one account before it is throttled."
+        default=5,
+        ge=1,
+        description="Failed sign-ins of one account from one address before that address is "
+        "throttled for that account.",
     )
     login_max_failures_per_address: int = Field(
         default=20, ge=1, description="Failed sign-ins from one address before it is throttled."
+    )
+    login_max_failures_per_account: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins of one account from every address together before the "
+        "account is throttled, except from addresses it recently signed in from.",
+    )
+    login_known_address_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days an address the account signed in from stays exempt from the "
+        "per-account throttle.",
     )
     login_throttle_window: int = Field(
         default=900, ge=1, description="Seconds over which failed sign-ins are counted."
@@ -234,6 +250,11 @@ class Settings(BaseSettings):
     @property
     def tls_on_main_port(self) -> bool:
         return bool(self.tls_cert_file) and not self.tls_port
+
+    @property
+    def public_https(self) -> bool:
+        """Browsers reach Kilowatt over HTTPS (public_url says so): cookies are Secure."""
+        return self.effective_public_url.lower().startswith("https://")
 
     @property
     def effective_public_url(self) -> str:
