@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -42,6 +43,8 @@ EMAIL = "bench@pages.kilowatt.example"
 PASSWORD = "bench-pages-password"  # noqa: S105 - a throwaway account of a throwaway database
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 BUDGET_MS = 300.0
+FLEET_PASSWORDS = "KILOWATT_BENCH_FLEET_PASSWORDS"
+"""The fleet's station passwords (JSON), handed to its process in its environment."""
 
 
 async def seed(env: Mapping[str, str]) -> None:
@@ -115,12 +118,22 @@ def measure(client: httpx.Client, path: str, rounds: int) -> dict[str, Any]:
 def measure_pages(base: str, key: str, ocpp_url: str, rounds: int, stations: int) -> Any:
     """Every page ``rounds`` times, while ``stations`` simulated stations charge."""
     with httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"}) as api:
-        identities = [s["ocpp_id"] for s in api.get("/stations").json()["items"]]
+        listed = api.get("/stations").json()["items"][:stations]
+        identities = [s["ocpp_id"] for s in listed]
         urls = pages(api)
+        # The demo's stations of profile 1 connect with a password: issue them one each.
+        passwords = {
+            s["ocpp_id"]: api.post(f"/stations/{s['ocpp_id']}/credentials", json={}).json()[
+                "password"
+            ]
+            for s in listed
+            if s["security_profile"] in (1, 2)
+        }
     fleet = subprocess.Popen(  # this script, as the fleet
-        [sys.executable, __file__, "--fleet", ocpp_url, *identities[:stations]],
+        [sys.executable, __file__, "--fleet", ocpp_url, *identities],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, FLEET_PASSWORDS: json.dumps(passwords)},
     )
     try:
         time.sleep(5)  # the stations boot and start charging
@@ -207,6 +220,7 @@ def fleet(url: str, identities: list[str]) -> None:
         identities=identities,
         id_tags=demo.TOKENS,
         meter_interval=2.0,
+        passwords=json.loads(os.environ.get(FLEET_PASSWORDS, "{}")),
     )
     asyncio.run(run_fleet(config))
 

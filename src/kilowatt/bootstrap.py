@@ -43,6 +43,7 @@ from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
+from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
 
@@ -71,6 +72,14 @@ def build_services(settings: Settings, database: Database) -> Services:
         secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
     )
     users = UserService(uow, clock, bus)
+    station_security = StationSecurityService(
+        uow,
+        clock,
+        bus,
+        ca=certificate_authority(settings.ca_cert_file, settings.ca_key_file, settings.data_dir),
+        certificate_days=settings.station_certificate_days,
+        hash_workers=settings.ocpp_password_workers,
+    )
     services = Services(
         clock=clock,
         bus=bus,
@@ -86,7 +95,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         authorization=AuthorizationService(uow, clock, bus),
         transactions=TransactionService(uow, clock, bus),
         metering=MeteringService(uow, clock, bus),
-        stations=StationService(uow, clock, bus),
+        stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),
         token_groups=TokenGroupService(uow, clock, bus),
@@ -120,6 +129,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         ),
         vendor=VendorService(uow, clock, bus),
         faults=FaultService(uow, clock, bus),
+        two_factor=TwoFactorService(uow, clock, bus),
         audit=AuditService(uow, clock, bus),
         sessions=SessionService(
             uow,
@@ -131,19 +141,12 @@ def build_services(settings: Settings, database: Database) -> Services:
                 lifetime=timedelta(seconds=settings.session_max_age),
                 max_failures_per_account=settings.login_max_failures,
                 max_failures_per_address=settings.login_max_failures_per_address,
+                max_failures_per_account_total=settings.login_max_failures_per_account,
+                known_address_age=timedelta(days=settings.login_known_address_days),
                 throttle_window=timedelta(seconds=settings.login_throttle_window),
             ),
         ),
-        station_security=StationSecurityService(
-            uow,
-            clock,
-            bus,
-            ca=certificate_authority(
-                settings.ca_cert_file, settings.ca_key_file, settings.data_dir
-            ),
-            certificate_days=settings.station_certificate_days,
-            hash_workers=settings.ocpp_password_workers,
-        ),
+        station_security=station_security,
     )
     remote = services.remote_control
     for area in (services.transactions, services.reservations, services.local_list):
@@ -176,6 +179,10 @@ def build(settings: Settings) -> Container:
             max_block=settings.ocpp_auth_max_block_seconds,
             max_handshakes=settings.ocpp_max_handshakes,
             timeout=settings.ocpp_handshake_timeout,
+            max_connects=settings.ocpp_max_connects,
+            connect_window=settings.ocpp_connect_window,
+            connect_block=settings.ocpp_connect_block_seconds,
+            connect_max_block=settings.ocpp_connect_max_block_seconds,
             trusted_proxies=settings.trusted_proxy_networks,
         ),
     )

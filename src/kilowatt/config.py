@@ -85,6 +85,21 @@ class Settings(BaseSettings):
     ocpp_auth_max_block_seconds: float = Field(
         default=900.0, gt=0, description="Longest block after repeated failures."
     )
+    ocpp_max_connects: int = Field(
+        default=10,
+        ge=1,
+        description="Connections one station may open within ocpp_connect_window; the next "
+        "ones are refused (429) for a while.",
+    )
+    ocpp_connect_window: float = Field(
+        default=60.0, gt=0, description="Seconds over which a station's connections are counted."
+    )
+    ocpp_connect_block_seconds: float = Field(
+        default=30.0, gt=0, description="First block of a station that connects too often."
+    )
+    ocpp_connect_max_block_seconds: float = Field(
+        default=600.0, gt=0, description="Longest block of a station that connects too often."
+    )
     ocpp_max_handshakes: int = Field(
         default=200, ge=1, description="Handshakes checked at once; more are answered 503."
     )
@@ -155,13 +170,29 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=False,
         description="Mark the session cookie Secure on every response (it always is on HTTPS "
-        "requests, including those a trusted proxy says were HTTPS).",
+        "requests, including those a trusted proxy says were HTTPS, and whenever public_url "
+        "is https).",
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins of one account before it is throttled."
+        default=5,
+        ge=1,
+        description="Failed sign-ins of one account from one address before that address is "
+        "throttled for that account.",
     )
     login_max_failures_per_address: int = Field(
         default=20, ge=1, description="Failed sign-ins from one address before it is throttled."
+    )
+    login_max_failures_per_account: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins of one account from every address together before the "
+        "account is throttled, except from addresses it recently signed in from.",
+    )
+    login_known_address_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days an address the account signed in from stays exempt from the "
+        "per-account throttle.",
     )
     login_throttle_window: int = Field(
         default=900, ge=1, description="Seconds over which failed sign-ins are counted."
@@ -222,6 +253,11 @@ class Settings(BaseSettings):
     @property
     def tls_on_main_port(self) -> bool:
         return bool(self.tls_cert_file) and not self.tls_port
+
+    @property
+    def public_https(self) -> bool:
+        """Browsers reach Kilowatt over HTTPS (public_url says so): cookies are Secure."""
+        return self.effective_public_url.lower().startswith("https://")
 
     @property
     def effective_public_url(self) -> str:

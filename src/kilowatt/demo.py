@@ -19,6 +19,7 @@ from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import PageRequest
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import ConnectorSpec, CurrentType
 from kilowatt.domain.tokens import IdTokenType, TokenStatus
 from kilowatt.domain.users import Principal, Role
@@ -101,6 +102,28 @@ def _connectors(index: int) -> list[ConnectorSpec]:
     ]
 
 
+def _profile(index: int) -> int:
+    """Stations 01 and 03 of each site (one speaks 1.6, the other 2.0.1) connect with a
+    password (profile 1); 02 and 04 without (profile 0, chosen here explicitly): the
+    stations pages show the difference and warn about the latter."""
+    return SecurityProfile.BASIC if index % 2 else SecurityProfile.NONE
+
+
+async def passwords(services: Services, org: Principal) -> dict[str, str]:
+    """A new password for every demo station that uses one (profile 1 or 2), for the
+    simulator to connect with: Kilowatt keeps only hashes, so each start issues new ones."""
+    stations = await services.stations.search(org, PageRequest(limit=100), StationFilter())
+    issued = {}
+    for station in stations.items:
+        if station.security_profile in (SecurityProfile.BASIC, SecurityProfile.TLS_BASIC):
+            credentials = await services.station_security.set_credentials(
+                org, station.ocpp_id, password=True
+            )
+            assert credentials.password is not None
+            issued[station.ocpp_id] = credentials.password
+    return issued
+
+
 async def seed(services: Services) -> list[str]:
     """Create the demo network once; return the station identities."""
     organization = await services.organizations.ensure(ORGANIZATION)
@@ -134,6 +157,7 @@ async def seed(services: Services) -> list[str]:
                     site_id=site.id,
                     name=f"{site_spec.name} #{n}",
                     connectors=_connectors(n),
+                    security_profile=_profile(n),
                 ),
             )
             identities.append(ocpp_id)
@@ -208,6 +232,9 @@ async def run_demo(port: int) -> None:
     await prepare_database(container.database, upgrade=True)
     services = container.services
     identities = await seed(services)
+    organization = await services.organizations.by_name(ORGANIZATION)
+    assert organization.id is not None
+    station_passwords = await passwords(services, Principal.system(organization.id, "demo"))
     password = secrets.token_urlsafe(12)
     try:
         await services.users.create_user(ADMIN_EMAIL, password, Role.OWNER)
@@ -234,6 +261,8 @@ Kilowatt demo is running: {len(identities)} simulated stations are charging.
   API key       {issued.secret}
   OCPP          ws://127.0.0.1:{port}/ocpp/<station id>
   Stations      {", ".join(identities)}
+  Security      with a password (profile 1): {", ".join(sorted(station_passwords)) or "none"};
+                the others connect without one (profile 0, see the warning on their pages)
 
 Try:
   curl -s -H 'Authorization: Bearer {issued.secret}' \\
@@ -256,6 +285,7 @@ Press Ctrl-C to stop.
                 meter_interval=5.0,
                 session_seconds=120.0,
                 idle_seconds=15.0,
+                passwords=station_passwords,
             )
         )
     )

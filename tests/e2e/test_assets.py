@@ -4,6 +4,7 @@ created and deleted through its pages with the confirmation step."""
 
 from __future__ import annotations
 
+import csv
 import uuid
 from pathlib import Path
 
@@ -94,6 +95,24 @@ def test_an_excel_import_with_one_bad_row_is_refused_with_the_row_named(
     fixed = api.get(f"/stations/{fixed_id}").json()
     assert fixed["site_id"] == south_site["id"]
     assert [(c["current_type"], c["max_power_w"]) for c in fixed["connectors"]] == [("DC", 150_000)]
+
+    # Both got profile 1 and a password, shown this once, and offered as a CSV file.
+    rows = page.locator("#import-passwords tbody tr")
+    expect(rows).to_have_count(2)
+    shown = {
+        rows.nth(n).locator("th").inner_text(): rows.nth(n).locator(".password").inner_text()
+        for n in range(2)
+    }
+    assert set(shown) == {good_id, fixed_id}
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as CSV").click()
+    assert download.value.suggested_filename == "kilowatt-station-passwords.csv"
+    saved = tmp_path / "passwords.csv"
+    download.value.save_as(saved)
+    lines = list(csv.reader(saved.read_text(encoding="utf-8").splitlines()))
+    assert lines[0][0] == "OCPP identity (user name)"
+    assert {line[0]: line[2] for line in lines[1:]} == shown
+    assert {line[1] for line in lines[1:]} == {"1"}
 
     page.get_by_role("link", name="See the assets").click()
     expect(page.locator(f'tr[data-station="{fixed_id}"]')).to_contain_text(south)

@@ -156,7 +156,13 @@ def test_fault_times_are_shown_in_the_sites_time_zone(
     site_id = site.json()["id"]
     station = f"FNY-{tag}"
     registered = api.post(
-        "/stations", json={"ocpp_id": station, "site_id": site_id, "connectors": [{"evse_id": 1}]}
+        "/stations",
+        json={
+            "ocpp_id": station,
+            "site_id": site_id,
+            "connectors": [{"evse_id": 1}],
+            "security_profile": 0,
+        },
     )
     assert registered.status_code == 201, registered.text
     # 02:30 UTC: the evening before in New York, so the local day differs from the UTC one.

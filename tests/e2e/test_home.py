@@ -43,6 +43,7 @@ def _station(api: httpx.Client, site_id: int) -> str:
             "ocpp_id": ocpp_id,
             "site_id": site_id,
             "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+            "security_profile": 0,
         },
     )
     assert response.status_code == 201, response.text

@@ -82,7 +82,10 @@ def test_the_list_finds_stations_and_shows_them_going_online_live(
     page: Page, api: httpx.Client, dashboard: RunningServer
 ) -> None:
     station = _station("LST")
-    registered = api.post("/stations", json={"ocpp_id": station, "connectors": [{"evse_id": 1}]})
+    registered = api.post(
+        "/stations",
+        json={"ocpp_id": station, "connectors": [{"evse_id": 1}], "security_profile": 0},
+    )
     assert registered.status_code == 201, registered.text
     page.goto("/stations")
     page.get_by_label("Search").fill(station)
@@ -170,7 +173,13 @@ def test_a_station_at_a_site_shows_its_times_in_the_sites_time_zone(
     site_id = site.json()["id"]
     station = _station("TZ")
     registered = api.post(
-        "/stations", json={"ocpp_id": station, "site_id": site_id, "connectors": [{"evse_id": 1}]}
+        "/stations",
+        json={
+            "ocpp_id": station,
+            "site_id": site_id,
+            "connectors": [{"evse_id": 1}],
+            "security_profile": 0,
+        },
     )
     assert registered.status_code == 201, registered.text
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)

@@ -140,7 +140,11 @@ class Place:
 
     async def station(self, site_id: int | None = None, access: str | None = None) -> str:
         ocpp_id = self.name("CP-")
-        body: Json = {"ocpp_id": ocpp_id, "connectors": [{"evse_id": 1}, {"evse_id": 2}]}
+        body: Json = {
+            "ocpp_id": ocpp_id,
+            "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+            "security_profile": 0,
+        }
         if site_id is not None:
             body["site_id"] = site_id
         if access is not None:

@@ -64,6 +64,7 @@ def network(server: RunningServer) -> Network:
                         "ocpp_id": ocpp_id,
                         "site_id": site["id"],
                         "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+                        "security_profile": 0,
                     },
                 )
             )

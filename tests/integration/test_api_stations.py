@@ -4,12 +4,16 @@ state that only a connected station can create comes from a real OCPP 1.6 charge
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from ocpp.v16 import call
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from tests.conftest import Ids, create_token, register_station
 from tests.support.ocpp16 import charge_point
@@ -163,7 +167,66 @@ def test_register_a_station_with_its_connectors(api: httpx.Client, ids: Ids) -> 
 
     fetched = api.get(f"/stations/{station}")
     assert fetched.status_code == 200
-    assert fetched.json() == created
+    shown_once = {"username", "password", "authorization_key"}
+    assert fetched.json() == {k: v for k, v in created.items() if k not in shown_once}
+
+
+async def test_a_new_station_is_secure_by_default(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    """Without a security_profile a new station gets profile 1 and a password, in the 201
+    answer only; it is refused without it and let in with it. Profile 0 only when asked."""
+    secure, open_ = ids.station("SEC"), ids.station("OPEN")
+    response = await aapi.post("/stations", json={"ocpp_id": secure})
+    assert response.status_code == 201, response.text
+    created = response.json()
+    password = created["password"]
+    assert (created["security_profile"], created["has_password"]) == (1, True)
+    assert (created["username"], len(password)) == (secure, 20)
+    assert password.isalnum()
+    assert created["authorization_key"] == password.encode().hex()
+    fetched = (await aapi.get(f"/stations/{secure}")).json()
+    assert "password" not in fetched
+    assert password not in str(fetched)
+    audit = (await aapi.get("/audit", params={"object_id": secure})).json()["items"]
+    assert audit[0]["changes"]["security_profile"] == 1
+    assert audit[0]["changes"]["issued"] == "password"
+    assert password not in str(audit)
+
+    url = f"{server.ocpp_url}/{secure}"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, subprotocols=[Subprotocol("ocpp1.6")], open_timeout=10):
+            pass
+    assert refused.value.response.status_code == 401
+    basic = "Basic " + base64.b64encode(f"{secure}:{password}".encode()).decode()
+    async with connect(
+        url,
+        subprotocols=[Subprotocol("ocpp1.6")],
+        additional_headers={"Authorization": basic},
+        open_timeout=10,
+    ) as websocket:
+        await websocket.send(
+            '[2,"b1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]'
+        )
+        assert '"Accepted"' in str(await asyncio.wait_for(websocket.recv(), 10))
+
+    explicit = await aapi.post("/stations", json={"ocpp_id": open_, "security_profile": 0})
+    assert explicit.status_code == 201, explicit.text
+    body = explicit.json()
+    assert (body["security_profile"], body["password"], body["has_password"]) == (0, None, False)
+    async with connect(
+        f"{server.ocpp_url}/{open_}", subprotocols=[Subprotocol("ocpp1.6")], open_timeout=10
+    ):
+        pass
+    certificate = await aapi.post(
+        "/stations", json={"ocpp_id": ids.station("CERT"), "security_profile": 3}
+    )
+    assert (certificate.json()["security_profile"], certificate.json()["password"]) == (3, None)
+
+    schema = (await aapi.get(f"{server.base_url}/api/openapi.json")).json()
+    field = schema["components"]["schemas"]["StationIn"]["properties"]["security_profile"]
+    assert (field["default"], field["minimum"], field["maximum"]) == (1, 0, 3)
+    assert "explicitly" in field["description"]
 
 
 def test_register_without_connectors_or_site(api: httpx.Client, ids: Ids) -> None:
@@ -247,6 +310,8 @@ def test_a_dot_segment_identity_is_422(api: httpx.Client, ocpp_id: str) -> None:
             "current_type",
         ),
         ({"vendor": "ACME"}, "validation_error", "vendor"),
+        ({"security_profile": 4}, "validation_error", "security_profile"),
+        ({"security_profile": "none"}, "validation_error", "security_profile"),
     ],
 )
 def test_register_refuses_bad_input_and_creates_nothing(

@@ -82,7 +82,12 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0)
 
 async def register(client: httpx.AsyncClient, station: str) -> None:
     response = await client.post(
-        "/stations", json={"ocpp_id": station, "connectors": [{"evse_id": 1}, {"evse_id": 2}]}
+        "/stations",
+        json={
+            "ocpp_id": station,
+            "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+            "security_profile": 0,
+        },
     )
     assert response.status_code == 201, response.text
 

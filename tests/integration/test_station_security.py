@@ -183,11 +183,16 @@ async def test_profile_1_needs_the_right_password(
     async with station(Client(url, ocpp_id, issued["authorization_key"], source=home)) as cp:
         assert (await cp.boot()).status == "Accepted"
 
-    # The wrong ones are reported (the missing one came while the station was away); with
-    # the missing one they were three: the identity is blocked, for others.
+    # Every refusal is reported, the missing credentials too (while the station was away):
+    # they were three, and the identity is blocked, for others.
     found = await events(aapi, ocpp_id, "security")
     refusals = [e for e in found if e["data"].get("reason")]
-    assert [e["data"]["reason"] for e in refusals] == ["invalid_credentials"] * 2
+    assert [e["data"]["reason"] for e in refusals] == [
+        "invalid_credentials",
+        "invalid_credentials",
+        "credentials_required",
+    ]
+    assert refusals[-1]["data"]["online"] is False
     assert all(e["severity"] == "warning" for e in refusals)
     assert [e["data"]["throttled"] for e in found if "throttled" in e["data"]] == [
         f"station {ocpp_id}"
@@ -317,8 +322,13 @@ async def test_profile_3_takes_a_certificate_for_its_own_identity_from_the_ca_on
     assert (await refused(Client(url, ocpp_id, ssl=tls_files.client_context()))).status == 401
     assert (await refused(Client(secure_server.ocpp_url, ocpp_id))).status == 403
     assert (await detail(aapi, ocpp_id))["online"] is False
+    # Each is reported (newest first); those without a certificate came while it was away.
     refusals = [e for e in await events(aapi, ocpp_id, "security") if "refused" in e["message"]]
-    assert [e["data"]["reason"] for e in refusals] == ["invalid_certificate"]
+    assert [(e["data"]["reason"], e["data"]["online"]) for e in refusals] == [
+        ("tls_required", False),
+        ("credentials_required", False),
+        ("invalid_certificate", False),
+    ]
 
 
 async def test_a_connection_raises_the_profile_and_none_lowers_it(

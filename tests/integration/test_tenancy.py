@@ -291,6 +291,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/users/{user_id}"): Route(UM),
     ("PATCH", "/users/{user_id}"): Route(UM, body={"name": "taken over"}),
     ("DELETE", "/users/{user_id}"): Route(UM),
+    ("DELETE", "/users/{user_id}/two-factor"): Route(UM),
     ("GET", "/api-keys"): Route(UM, query=lambda b: {}, expect=LIST),
     ("POST", "/api-keys"): Route(
         UM,
@@ -304,6 +305,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/audit"): Route(AU, query=lambda b: {"object_id": b.station}, expect=LIST),
     # organizations
     ("GET", "/organizations/current"): Route(AR, cross=_none, expect=LIST),
+    # its own organization only: nothing of B's to name
+    ("PATCH", "/organizations/current"): Route(UM, cross=_none, expect=LIST),
     # reports (figures only: B's names never appear; its numbers are checked in
     # test_api_reports.py)
     ("GET", "/reports/summary"): Route(SR | AR, query=lambda b: {}, expect=LIST),

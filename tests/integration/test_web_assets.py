@@ -4,6 +4,7 @@ delete, the import of a workbook, and what a viewer or a site-limited operator m
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import uuid
@@ -15,6 +16,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from kilowatt.domain.imports import SITE_COLUMNS, STATION_COLUMNS
 from tests.support.server import RunningServer, start_server, stop_server
@@ -74,6 +78,10 @@ def new_station(api: httpx.Client, site_id: int | None, **fields: Any) -> str:
     response = api.post("/stations", json={"ocpp_id": ocpp_id, "site_id": site_id, **fields})
     assert response.status_code == 201, response.text
     return ocpp_id
+
+
+def basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 def field_error(html: str, name: str) -> str:
@@ -216,13 +224,21 @@ def test_a_station_is_created_changed_and_deleted_through_its_pages(
     assert site["name"] in form.text
     created = visitor.post(
         "/assets/stations/new",
-        {"ocpp_id": ocpp_id, "name": "Level 1", "site_id": str(site["id"]), "access": ""},
+        {
+            "ocpp_id": ocpp_id,
+            "name": "Level 1",
+            "site_id": str(site["id"]),
+            "access": "",
+            "security_profile": "0",
+            "insecure_ok": "yes",
+        },
     )
     assert created.status_code == 303
     assert created.headers["location"] == f"/assets/stations/{ocpp_id}?notice=station-created"
     detail = visitor.client.get(created.headers["location"])
     assert "The station was created." in detail.text
     assert site["name"] in detail.text
+    assert 'id="insecure-station"' in detail.text
     body = api.get(f"/stations/{ocpp_id}").json()
     assert (body["site_id"], body["name"], body["registration_status"]) == (
         site["id"],
@@ -252,6 +268,89 @@ def test_a_station_is_created_changed_and_deleted_through_its_pages(
     assert "its 0 connectors and their status history" in confirm.text
     assert visitor.post(f"/assets/stations/{ocpp_id}/delete").status_code == 303
     assert api.get(f"/stations/{ocpp_id}").status_code == 404
+
+
+async def test_a_new_station_gets_a_password_shown_once_and_connects_with_it(
+    visitor: Visitor, api: httpx.Client, server: RunningServer
+) -> None:
+    ocpp_id = unique("SEC")
+    form = visitor.client.get("/assets/stations/new")
+    assert '<option value="1" selected>' in form.text
+    created = visitor.post("/assets/stations/new", {"ocpp_id": ocpp_id, "site_id": ""})
+    assert created.status_code == 200, created.text
+    assert created.headers["cache-control"] == "no-store"
+    password = re.search(r'<code id="station-password">([^<]+)</code>', created.text)
+    assert password is not None
+    secret = password.group(1)
+    assert len(secret) == 20
+    assert "shown this once" in created.text
+    station = api.get(f"/stations/{ocpp_id}").json()
+    assert (station["security_profile"], station["has_password"]) == (1, True)
+    page = visitor.client.get(f"/assets/stations/{quote(ocpp_id, safe='')}")
+    assert secret not in page.text
+    assert 'data-security-profile="1"' in page.text
+    assert 'id="insecure-station"' not in page.text
+
+    url = f"{server.ocpp_url}/{ocpp_id}"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, subprotocols=[Subprotocol("ocpp1.6")], open_timeout=10):
+            pass
+    assert refused.value.response.status_code == 401
+    async with connect(
+        url,
+        subprotocols=[Subprotocol("ocpp1.6")],
+        additional_headers={"Authorization": basic(ocpp_id, secret)},
+        open_timeout=10,
+    ):
+        pass
+
+    # A new password from the station's page replaces the old one at once.
+    issued = visitor.post(
+        f"/assets/stations/{quote(ocpp_id, safe='')}/credentials", {"security_profile": "1"}
+    )
+    assert issued.status_code == 200, issued.text
+    again = re.search(r'<code id="station-password">([^<]+)</code>', issued.text)
+    assert again is not None
+    assert again.group(1) != secret
+    with pytest.raises(InvalidStatus):
+        async with connect(
+            url,
+            subprotocols=[Subprotocol("ocpp1.6")],
+            additional_headers={"Authorization": basic(ocpp_id, secret)},
+            open_timeout=10,
+        ):
+            pass
+
+
+def test_profile_0_is_only_taken_when_its_risk_is_acknowledged(
+    visitor: Visitor, api: httpx.Client
+) -> None:
+    ocpp_id = unique("OPEN")
+    form = visitor.client.get("/assets/stations/new")
+    assert "Profile 0 means no authentication" in form.text
+    refused = visitor.post(
+        "/assets/stations/new", {"ocpp_id": ocpp_id, "site_id": "", "security_profile": "0"}
+    )
+    assert refused.status_code == 422
+    assert "Tick the box to confirm" in field_error(refused.text, "insecure_ok")
+    assert api.get(f"/stations/{ocpp_id}").status_code == 404
+    bad = visitor.post(
+        "/assets/stations/new", {"ocpp_id": ocpp_id, "site_id": "", "security_profile": "7"}
+    )
+    assert bad.status_code == 422
+    assert field_error(bad.text, "security_profile") == "Choose one of the options."
+    taken = visitor.post(
+        "/assets/stations/new",
+        {"ocpp_id": ocpp_id, "site_id": "", "security_profile": "0", "insecure_ok": "yes"},
+    )
+    assert taken.status_code == 303
+    station = api.get(f"/stations/{ocpp_id}").json()
+    assert (station["security_profile"], station["has_password"]) == (0, False)
+    listed = visitor.client.get("/stations", params={"q": ocpp_id})
+    assert 'data-security-profile="0"' in listed.text
+    assert "Profile 0: no authentication" in listed.text
+    detail = visitor.client.get(f"/stations/{ocpp_id}")
+    assert 'id="insecure-station"' in detail.text
 
 
 def test_an_identity_with_url_characters_works_on_every_page(
@@ -405,6 +504,7 @@ def test_an_import_is_all_or_nothing(visitor: Visitor, api: httpx.Client) -> Non
     imported = upload(visitor, workbook(sites, fixed))
     assert imported.status_code == 200, imported.text
     assert "Imported 2 sites, 2 stations and 2 connectors." in imported.text
+    assert len(re.findall(r'<code class="password">', imported.text)) == 2
     [a] = sites_named(api, site_a)
     assert a["timezone"] == "Europe/Helsinki"
     station = api.get(f"/stations/{good[0]['ocpp_id']}").json()
@@ -414,6 +514,60 @@ def test_an_import_is_all_or_nothing(visitor: Visitor, api: httpx.Client) -> Non
     again = upload(visitor, workbook([sites[0]], []))
     assert again.status_code == 422
     assert "Sheet Sites, row 2, column A (Name): a site with this name already exists" in again.text
+
+
+async def test_imported_stations_get_passwords_shown_once_unless_a_row_says_0(
+    visitor: Visitor, api: httpx.Client, server: RunningServer
+) -> None:
+    site = unique("Secure import")
+    secure, tls, open_ = unique("IMPS"), unique("IMPT"), unique("IMPO")
+    rows: list[dict[str, object]] = [
+        {"ocpp_id": secure, "site": site},
+        {"ocpp_id": tls, "site": site, "security_profile": 2},
+        {"ocpp_id": open_, "site": site, "security_profile": 0},
+    ]
+    imported = upload(visitor, workbook([{"name": site}], rows))
+    assert imported.status_code == 200, imported.text
+    shown = dict(
+        re.findall(
+            r'<tr data-station="([^"]+)">.*?<code class="password">([^<]+)</code>',
+            imported.text,
+            re.DOTALL,
+        )
+    )
+    assert set(shown) == {secure, tls}
+    assert all(len(password) == 20 for password in shown.values())
+    assert 'id="download-passwords"' in imported.text
+    warning = re.search(
+        r'<div class="notice warn" role="note" id="import-insecure">(.*?)</div>',
+        imported.text,
+        re.DOTALL,
+    )
+    assert warning is not None
+    assert open_ in warning.group(1)
+    assert "security profile 0" in warning.group(1)
+    profiles = {
+        ocpp_id: api.get(f"/stations/{ocpp_id}").json()["security_profile"]
+        for ocpp_id in (secure, tls, open_)
+    }
+    assert profiles == {secure: 1, tls: 2, open_: 0}
+    audit = api.get("/audit", params={"object_id": secure}).text
+    assert shown[secure] not in audit
+    assert shown[secure] not in visitor.client.get("/assets").text
+
+    async with connect(
+        f"{server.ocpp_url}/{secure}",
+        subprotocols=[Subprotocol("ocpp1.6")],
+        additional_headers={"Authorization": basic(secure, shown[secure])},
+        open_timeout=10,
+    ):
+        pass
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            f"{server.ocpp_url}/{secure}", subprotocols=[Subprotocol("ocpp1.6")], open_timeout=10
+        ):
+            pass
+    assert refused.value.response.status_code == 401
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(visitor: Visitor) -> None:

@@ -93,7 +93,14 @@ async def test_the_live_stream_shows_a_site_limited_operator_only_its_sites(
         theirs = created(api.post("/sites", json={"name": f"Theirs {marker}"}))
         for site, name in ((ours, "OURS"), (theirs, "THEIRS")):
             created(
-                api.post("/stations", json={"ocpp_id": f"{name}-{marker}", "site_id": site["id"]})
+                api.post(
+                    "/stations",
+                    json={
+                        "ocpp_id": f"{name}-{marker}",
+                        "site_id": site["id"],
+                        "security_profile": 0,
+                    },
+                )
             )
     operator = new_operator(server, "viewer", site_ids=[ours["id"]])
     with Visitor(server) as visitor:

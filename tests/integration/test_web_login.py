@@ -33,6 +33,7 @@ def web_server(
         trusted_proxies="127.0.0.1/32,::1/128",
         login_max_failures=3,
         login_max_failures_per_address=6,
+        login_max_failures_per_account=8,
     )
     try:
         yield server
@@ -283,20 +284,25 @@ def test_a_deactivated_account_is_signed_out_and_cannot_sign_in(
         assert browser.login(user["email"], PASSWORD).status_code == 401
 
 
-def test_failed_logins_of_one_account_are_throttled_and_audited(
+def test_failed_logins_of_one_account_are_throttled_per_address_and_audited(
     web_server: RunningServer,
 ) -> None:
+    """An attacker failing from one address is throttled there; the owner signing in from
+    another address is not locked out."""
     user = new_user(web_server)
-    with Browser(web_server) as browser:
+    with Browser(web_server) as attacker:
         for _ in range(3):
-            assert browser.login(user["email"], "wrong-password!").status_code == 401
-    # From anywhere: the account is throttled, even with the right password.
-    with Browser(web_server) as elsewhere:
-        throttled = elsewhere.login(user["email"], PASSWORD)
+            assert attacker.login(user["email"], "wrong-password!").status_code == 401
+        # From that address the account is throttled, even with the right password.
+        throttled = attacker.login(user["email"], PASSWORD)
         assert throttled.status_code == 429
         assert int(throttled.headers["retry-after"]) > 0
         assert "Too many failed attempts" in throttled.text
-        assert elsewhere.client.get("/").status_code == 303
+        assert attacker.client.get("/").status_code == 303
+    with Browser(web_server) as owner:
+        signed_in = owner.login(user["email"], PASSWORD)
+        assert signed_in.status_code == 303, signed_in.text
+        assert owner.client.get("/").status_code == 200
     login_id = user["email"].lower()
     entries = audit(web_server, object_id=login_id)
     actions = [entry["action"] for entry in entries]
@@ -304,8 +310,25 @@ def test_failed_logins_of_one_account_are_throttled_and_audited(
     assert "login.throttled" in actions
     failed = next(entry for entry in entries if entry["action"] == "login.failed")
     assert failed["actor_type"] == "anonymous"
-    assert failed["client_address"] == browser.address  # from the trusted proxy's header
+    assert failed["client_address"] == attacker.address  # from the trusted proxy's header
     assert "password" not in str(failed["changes"]).lower()
+
+
+def test_a_distributed_guess_throttles_the_account_but_not_where_its_owner_signs_in(
+    web_server: RunningServer,
+) -> None:
+    user = new_user(web_server)
+    with Browser(web_server) as home:  # where the owner signed in before
+        assert home.login(user["email"], PASSWORD).status_code == 303
+        home_address = home.address
+    for _ in range(4):  # eight failures from four addresses, two each
+        with Browser(web_server) as bot:
+            for _ in range(2):
+                assert bot.login(user["email"], "wrong-password!").status_code == 401
+    with Browser(web_server) as bot:  # a new address: throttled for this account
+        assert bot.login(user["email"], PASSWORD).status_code == 429
+    with Browser(web_server, home_address) as home:  # the owner's known address: not
+        assert home.login(user["email"], PASSWORD).status_code == 303
 
 
 def test_failed_logins_from_one_address_are_throttled(web_server: RunningServer) -> None:

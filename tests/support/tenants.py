@@ -127,6 +127,7 @@ def build_tenant(server: RunningServer, key: str, label: str) -> Tenant:
                     "ocpp_id": tenant.station,
                     "site_id": tenant.site["id"],
                     "connectors": [{"evse_id": 1}, {"evse_id": 2}],
+                    "security_profile": 0,
                 },
             )
         )

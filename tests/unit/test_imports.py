@@ -30,6 +30,7 @@ from kilowatt.domain.imports import (
     ordered,
     parse_workbook,
 )
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import CurrentType, RegistrationStatus
 from kilowatt.services.imports import INSTRUCTIONS, read_workbook, template_workbook
 
@@ -119,6 +120,7 @@ def test_a_good_file_becomes_a_plan_with_every_value() -> None:
                     connectors=2,
                     current_type="dc",
                     max_power_kw="150",
+                    security_profile=0,
                 ),
                 station("HG-2"),
             ],
@@ -148,7 +150,9 @@ def test_a_good_file_becomes_a_plan_with_every_value() -> None:
     assert {(c.current_type, c.standard, c.max_power_w) for c in first.connectors} == {
         (CurrentType.DC, "CCS2", 150_000)
     }
+    assert first.security_profile is SecurityProfile.NONE  # only when the row says so
     assert second == StationRow(row=3, ocpp_id="HG-2", site="Harbour")
+    assert second.security_profile is SecurityProfile.BASIC  # the default: a password
     assert plan.connector_count == 2
 
 
@@ -215,6 +219,8 @@ def test_a_bad_site_cell_is_named(cells: dict[str, object], expected: str) -> No
         ({"standard": "Type9"}, "column H (Connector standard): must be one of Type1"),
         ({"max_power_kw": "-22"}, "column I (Max power (kW)): must be positive"),
         ({"max_power_kw": True}, "column I (Max power (kW)): must be a number"),
+        ({"security_profile": 4}, "column J (Security profile): must be one of 0, 1, 2, 3"),
+        ({"security_profile": "none"}, "column J (Security profile): must be one of 0, 1"),
     ],
 )
 def test_a_bad_station_cell_is_named(cells: dict[str, object], expected: str) -> None:

@@ -28,7 +28,7 @@ from kilowatt.domain.station_security import (
     check_signing_request,
     from_authorization_key,
 )
-from kilowatt.domain.throttling import Throttle
+from kilowatt.domain.throttling import Sampler, Throttle
 from kilowatt.ocpp.auth import HandshakeGuard, basic_credentials, certificate_common_name, tls_of
 from kilowatt.persistence.certificates import LocalCertificateAuthority, certificate_authority
 from kilowatt.services.station_security import new_password
@@ -241,6 +241,43 @@ def test_the_guard_counts_per_station_and_per_source_and_exempts_the_known() -> 
     assert source.key == "address 10.0.0.5"
     assert guard.blocked("D", "10.0.0.5", None) == 10
     assert guard.blocked("D", "10.0.0.6", None) == 0
+
+
+def test_the_guard_refuses_the_connection_over_the_limit_with_a_growing_block() -> None:
+    now = [0.0]
+    guard = HandshakeGuard(
+        max_connects=3, connect_window=60, connect_block=10, clock=lambda: now[0]
+    )
+    for moment in (0.0, 0.1, 0.2):
+        now[0] = moment
+        assert guard.flapping("CP") == 0
+        assert guard.admitted("CP") is None
+    now[0] = 0.3
+    blocked = guard.admitted("CP")
+    assert blocked is not None
+    assert (blocked.failures, blocked.retry_after) == (4, 10)
+    assert guard.flapping("CP") == 10
+    assert guard.flapping("OTHER") == 0
+    assert guard.admitted("OTHER") is None
+    now[0] = 10.3  # the block is over: three more get in, the fourth blocks twice as long
+    assert guard.flapping("CP") == 0
+    for _ in range(3):
+        assert guard.admitted("CP") is None
+    again = guard.admitted("CP")
+    assert again is not None
+    assert again.retry_after == 20
+
+
+def test_the_sampler_takes_one_per_key_and_interval_and_counts_the_rest() -> None:
+    sampler = Sampler(interval=60, total=2)
+    assert sampler.take("a", 0) == 0
+    assert sampler.take("a", 1) is None
+    assert sampler.take("a", 2) is None
+    assert sampler.take("b", 2) == 0
+    assert sampler.take("c", 3) is None  # two taken within the interval: the cap
+    assert sampler.take("a", 61) == 2  # two left out since the last one taken
+    assert sampler.take("c", 61.5) is None  # the cap again (b at 2, a at 61)
+    assert sampler.take("c", 122) == 2
 
 
 def test_the_guard_bounds_handshakes_at_once() -> None:

@@ -39,31 +39,44 @@ def request_address(request: Request) -> str | None:
     return client_address(peer, request.headers.get("x-forwarded-for"), trusted_proxies(request))
 
 
+def route_of(request: Request) -> str:
+    """``METHOD /path`` of a request, for the audit log."""
+    return f"{request.method} {request.url.path}"
+
+
 async def get_principal(
     request: Request,
     services: Annotated[Services, Depends(get_services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller of an API key; 401 otherwise (recorded in the audit log, sampled)."""
+    address = request_address(request)
     if credentials is None or credentials.scheme.lower() != "bearer":
+        await services.audit.unauthorized(None, address, route_of(request))
         raise HTTPException(
             401, "send an API key as 'Authorization: Bearer <key>'", {"WWW-Authenticate": "Bearer"}
         )
-    principal = await services.users.authenticate_key(
-        credentials.credentials, request_address(request)
-    )
+    principal = await services.users.authenticate_key(credentials.credentials, address)
     if principal is None:
+        await services.audit.unauthorized(credentials.credentials, address, route_of(request))
         raise HTTPException(401, "unknown or revoked API key", {"WWW-Authenticate": "Bearer"})
     return principal
 
 
 def require(*permissions: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the caller, if its role grants every one of ``permissions`` (a caller
-    limited to some sites never holds the organization-wide ones); else 403."""
+    limited to some sites never holds the organization-wide ones); else 403 (recorded in the
+    audit log, sampled)."""
     needed = tuple(permissions)
 
-    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(
+        request: Request,
+        services: Annotated[Services, Depends(get_services)],
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> Principal:
         missing = [p.value for p in needed if not allows(principal, p)]
         if missing:
+            await services.audit.forbidden(principal, missing, route_of(request))
             scope = " limited to some sites" if principal.limited else ""
             raise HTTPException(
                 403,

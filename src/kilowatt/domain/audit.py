@@ -34,6 +34,10 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login.failed"
     LOGIN_THROTTLED = "login.throttled"
     LOGOUT = "logout"
+    UNAUTHORIZED = "access.unauthorized"
+    """A request without a valid API key (401)."""
+    FORBIDDEN = "access.forbidden"
+    """A request whose caller lacks a permission it needs (403)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import TypeVar
 from kilowatt.domain.access import AccessMode
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.sites import check_timezone
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
     ConnectorStandard,
     CurrentType,
@@ -138,6 +139,7 @@ def choice(options: Mapping[str, T], default: T) -> Callable[[object], T]:
 ACCESS = {mode.value.lower(): mode for mode in AccessMode}
 REGISTRATION = {status.value.lower(): status for status in RegistrationStatus}
 CURRENT = {kind.value.lower(): kind for kind in CurrentType}
+PROFILES = {str(int(profile)): profile for profile in SecurityProfile}
 STANDARDS = {
     standard.value.lower(): standard.value
     for standard in ConnectorStandard

@@ -9,6 +9,8 @@ anything. The rules:
   in the file, ignoring case) is an error.
 * A station names its site, from the same file or one that already exists.
 * An OCPP identity is unique: in the file and in the whole system.
+* A station gets security profile 1 (a password, generated at the import) unless its row
+  says otherwise; profile 0 (no authentication) only when a row says 0.
 * The first row of each sheet holds the column headers (any order, unknown headers refused);
   empty rows are skipped; row numbers are the spreadsheet's own (the header is row 1).
 
@@ -27,6 +29,7 @@ from kilowatt.domain.errors import DomainError, InvalidInput
 from kilowatt.domain.import_cells import column_index, text
 from kilowatt.domain.import_sheets import Column, Problem, Sheet
 from kilowatt.domain.sites import check_coordinates
+from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
     ConnectorSpec,
     ConnectorStandard,
@@ -78,6 +81,14 @@ STATION_COLUMNS = (
         "Type2, CCS2, CHAdeMO...; empty: Type2 for AC, CCS2 for DC.",
     ),
     Column("max_power_kw", "Max power (kW)", False, "Per connector; positive; may be empty."),
+    Column(
+        "security_profile",
+        "Security profile",
+        False,
+        "1 (a password, shown once after the import), 2 (TLS and a password), 3 (a client "
+        "certificate) or 0 (no authentication: anyone who knows the identity can connect as "
+        "the station; closed networks only); empty: 1.",
+    ),
 )
 
 COLUMNS = {SITES: SITE_COLUMNS, STATIONS: STATION_COLUMNS}
@@ -115,6 +126,7 @@ class StationRow:
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
     access: AccessMode | None = None
     connectors: tuple[ConnectorSpec, ...] = ()
+    security_profile: SecurityProfile = SecurityProfile.BASIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +217,12 @@ def _station(sheet: Sheet, number: int, values: Sequence[object]) -> StationRow 
     )
     standard = sheet.read(number, values, "standard", cells.choice(cells.STANDARDS, ""))
     power = sheet.read(number, values, "max_power_kw", cells.power)
+    profile = sheet.read(
+        number, values, "security_profile", cells.choice(cells.PROFILES, SecurityProfile.BASIC)
+    )
     if len(sheet.problems) != before:
         return None
+    assert profile is not None
     assert ocpp_id is not None
     assert site is not None
     assert registration is not None
@@ -233,6 +249,7 @@ def _station(sheet: Sheet, number: int, values: Sequence[object]) -> StationRow 
         registration_status=registration,
         access=access,
         connectors=connectors,
+        security_profile=profile,
     )
 
 

@@ -12,4 +12,7 @@ DEFAULT_ORGANIZATION_NAME = "Default"
 class Organization:
     name: str
     created_at: datetime
+    require_two_factor: bool = False
+    """Owners and admins must sign in with a second factor (they enrol at their next
+    sign-in)."""
     id: int | None = None

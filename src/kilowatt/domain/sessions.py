@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 TOKEN_BYTES = 32
+SECOND_FACTOR_TIME = timedelta(minutes=5)
+"""How long the code may be given after the password."""
 
 
 def new_token() -> str:
@@ -36,10 +38,21 @@ class WebSession:
     user_id: int | None = None
     organization_id: int | None = None
     client_address: str | None = None
+    pending_user_id: int | None = None
+    """The user who gave the right password and is yet to give their second factor (the
+    session is not signed in until then)."""
 
     @property
     def authenticated(self) -> bool:
         return self.user_id is not None
+
+    def awaits_second_factor(self, now: datetime) -> bool:
+        """Between the password and the code, for at most SECOND_FACTOR_TIME."""
+        return (
+            self.pending_user_id is not None
+            and self.user_id is None
+            and now - self.created_at < SECOND_FACTOR_TIME
+        )
 
     def alive(self, now: datetime, idle: timedelta) -> bool:
         return now < self.expires_at and now - self.last_seen_at < idle

@@ -91,3 +91,43 @@ class Throttle:
         record = self._records.get(key)
         if record is not None and record.blocked_until <= now:
             del self._records[key]
+
+
+class Sampler:
+    """At most one record per key every ``interval`` seconds, and at most ``total`` records of
+    all keys together within ``interval``: for writing down refusals (a bad API key, a
+    station without credentials) without letting whoever causes them flood the record.
+
+    ``take`` answers None (do not record) or how many were left unrecorded for the key since
+    its last record, to be noted with the next one. The state lives in memory, per process,
+    for at most ``max_keys`` keys (the oldest are forgotten first).
+    """
+
+    def __init__(self, *, interval: float, total: int = 1_000, max_keys: int = 10_000) -> None:
+        self.interval = interval
+        self.total = total
+        self.max_keys = max_keys
+        self._last: OrderedDict[object, tuple[float, int]] = OrderedDict()
+        self._recent: deque[float] = deque()
+
+    def take(self, key: object, now: float) -> int | None:
+        while self._recent and self._recent[0] <= now - self.interval:
+            self._recent.popleft()
+        last = self._last.get(key)
+        if last is not None and now - last[0] < self.interval:
+            self._last[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._recent) >= self.total:
+            # Over the cap: counted, to be told with the key's next record.
+            self._last[key] = (last[0], last[1] + 1) if last else (now - self.interval, 1)
+            self._last.move_to_end(key)
+            while len(self._last) > self.max_keys:
+                self._last.popitem(last=False)
+            return None
+        skipped = last[1] if last is not None else 0
+        self._last[key] = (now, 0)
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_keys:
+            self._last.popitem(last=False)
+        self._recent.append(now)
+        return skipped

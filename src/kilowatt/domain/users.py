@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,11 +60,23 @@ class User:
     site_ids: list[int] | None = None
     """None: every site of the organization; else only these."""
     updated_at: datetime | None = None
+    totp_secret: str | None = field(default=None, repr=False)
+    """The TOTP secret of two-factor sign-in (domain/two_factor.py); None: not enrolled."""
+    totp_enabled_at: datetime | None = None
+    totp_last_step: int | None = None
+    """The time step of the last code accepted: that code and older ones are spent."""
+    recovery_codes: list[str] | None = field(default=None, repr=False)
+    """SHA-256 digests of the unused recovery codes."""
     id: int | None = None
 
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    @property
+    def two_factor(self) -> bool:
+        """Signs in with a second factor (a TOTP code or a recovery code)."""
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
 
 @dataclass(eq=False)

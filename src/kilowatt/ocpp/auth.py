@@ -8,6 +8,12 @@ kept per process; behind several nodes each node counts its own.
 A station's usual source address is exempt from its identity's block, and so is a client
 certificate issued to it: someone failing elsewhere cannot lock the real station out, only
 slow down attempts from their own address.
+
+Connections that get in are counted too, per station identity: a station that connects more
+than ``max_connects`` times within ``connect_window`` seconds (a reboot loop, a client stuck
+reconnecting, or someone replaying a profile 0 identity) is refused with 429 for a while,
+with the same growing block. Only admitted connections count, so an attacker without the
+station's credentials cannot trip it for a station of profile 1 or more.
 """
 
 from __future__ import annotations
@@ -111,6 +117,10 @@ class HandshakeGuard:
         max_block: float = 900.0,
         max_handshakes: int = 200,
         timeout: float = 10.0,
+        max_connects: int = 10,
+        connect_window: float = 60.0,
+        connect_block: float = 30.0,
+        connect_max_block: float = 600.0,
         trusted_proxies: Sequence[Network] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -121,6 +131,14 @@ class HandshakeGuard:
         self.sources = Throttle(
             limit=max_failures_per_source, window=window, block=block, max_block=max_block
         )
+        # The connection over the limit starts the block: max_connects get in, the next not.
+        self.connects = Throttle(
+            limit=max_connects + 1,
+            window=connect_window,
+            block=connect_block,
+            max_block=connect_max_block,
+        )
+        self.connect_window = connect_window
         self.max_handshakes = max_handshakes
         self.timeout = timeout
         self.clock = clock
@@ -175,3 +193,15 @@ class HandshakeGuard:
         self._known.move_to_end(ocpp_id)
         while len(self._known) > KNOWN_SOURCES:
             self._known.popitem(last=False)
+
+    # Connections that got in ---------------------------------------------------------------
+
+    def flapping(self, ocpp_id: str) -> float:
+        """Seconds the station is still refused for connecting too often (0: it may)."""
+        return self.connects.blocked(ocpp_id, self.clock())
+
+    def admitted(self, ocpp_id: str) -> Blocked | None:
+        """Count a connection of the station that passed every check; the block it starts
+        when it is one too many (then it is refused too), else None."""
+        blocked = self.connects.fail(ocpp_id, self.clock())
+        return blocked if blocked is not None and blocked.started else None

@@ -10,7 +10,7 @@ from kilowatt.domain.station_security import IssuedCertificate
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp.connection import CallFailed, ConnectionGone, OcppConnection, Payload
 from kilowatt.ocpp.rpc import RpcError
-from kilowatt.services.station_security import SigningDecision
+from kilowatt.services.station_certificates import SigningDecision
 
 log = structlog.get_logger("kilowatt.ocpp")
 

@@ -307,8 +307,44 @@ class OcppServer:
         )
 
     async def _handshake(self, websocket: WebSocket, identity: str) -> Admitted | Denial:
-        """Everything checked before the WebSocket is accepted. Nothing here touches a
-        connection the station may already have: a refused attempt leaves it working."""
+        """Everything checked before the WebSocket is accepted, then whether the station
+        connects too often (ocpp/auth.py). Nothing here touches a connection the station may
+        already have: a refused attempt leaves it working."""
+        wait = self.guard.flapping(identity)
+        if wait > 0:
+            log.info("station reconnecting too often", station=identity, retry_after=wait)
+            return Denial(
+                429,
+                "too_many_connections",
+                "the station connected too often; try again later",
+                {"Retry-After": str(math.ceil(wait))},
+            )
+        outcome = await self._check(websocket, identity)
+        if isinstance(outcome, Denial):
+            return outcome
+        blocked = self.guard.admitted(identity)
+        if blocked is None:
+            return outcome
+        source = self.guard.source(websocket)
+        log.warning(
+            "station connects too often: throttled",
+            station=identity,
+            remote=source,
+            connections=blocked.failures,
+            retry_after=blocked.retry_after,
+        )
+        await self.services.station_security.flapping(
+            outcome.ref, blocked.failures, self.guard.connect_window, blocked.retry_after, source
+        )
+        return Denial(
+            429,
+            "too_many_connections",
+            "the station connected too often; try again later",
+            {"Retry-After": str(math.ceil(blocked.retry_after))},
+        )
+
+    async def _check(self, websocket: WebSocket, identity: str) -> Admitted | Denial:
+        """The identity, version, registration and credentials of a connection."""
         source = self.guard.source(websocket)
         shown = auth.presented(websocket, source)
         wait = self.guard.blocked(identity, source, shown.certificate_cn)

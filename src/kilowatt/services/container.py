@@ -31,6 +31,7 @@ from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
+from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
 
@@ -63,6 +64,7 @@ class Services:
     sessions: SessionService
     station_security: StationSecurityService
     faults: FaultService
+    two_factor: TwoFactorService
 
     @property
     def exports(self) -> ExportService:
@@ -72,7 +74,7 @@ class Services:
     @property
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
-        return ImportService(self.sites.uow, self.clock, self.bus)
+        return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
 
     @property
     def monitoring(self) -> MonitoringService:

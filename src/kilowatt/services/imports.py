@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -34,6 +34,7 @@ from kilowatt.domain.imports import (
 )
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.sites import Site
+from kilowatt.domain.station_security import SecurityProfile, authorization_key
 from kilowatt.domain.stations import (
     Connector,
     ConnectorStandard,
@@ -44,10 +45,25 @@ from kilowatt.domain.stations import (
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
-from kilowatt.services.ports import UnitOfWork
+from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from kilowatt.services.station_security import StationSecurityService
 
 INSTRUCTIONS = "Instructions"
+STATION_EXAMPLE = (
+    "Stations: HG-001 | Harbour garage | Level 1 east | Accepted | | 2 | AC | Type2 | 22 | 1"
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedPassword:
+    ocpp_id: str
+    security_profile: int
+    password: str = field(repr=False)
+
+    @property
+    def authorization_key(self) -> str:
+        return authorization_key(self.password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +71,10 @@ class ImportResult:
     sites: int
     stations: int
     connectors: int
+    passwords: tuple[IssuedPassword, ...] = ()
+    """The new stations' passwords (profiles 1 and 2), in clear, to be shown this once."""
+    insecure: tuple[str, ...] = ()
+    """Stations imported at profile 0 (no authentication), as their rows asked."""
 
 
 def read_workbook(content: bytes) -> dict[str, Table]:
@@ -107,11 +127,14 @@ def template_workbook() -> bytes:
         ("sheet, row and column. Fix them and upload the file again.",),
         ("Sites are created, never changed: a site name that already exists is an error.",),
         ("A station names its site: one from the Sites sheet or one you already have.",),
+        ("Stations get security profile 1 and a password each unless their row says",),
+        ("otherwise. The passwords are shown once, after the import: keep them then.",),
+        ("Security profile 0 means no authentication: only on a closed network.",),
         (f"At most {MAX_ROWS} rows per sheet and {MAX_BYTES // (1024 * 1024)} MB per file.",),
         (),
         ("Example (do not copy into the sheets as is):",),
         ("Sites: Harbour garage | Europe/Helsinki | Satamakatu 1 | Helsinki | 00160 | FI",),
-        ("Stations: HG-001 | Harbour garage | Level 1 east | Accepted | | 2 | AC | Type2 | 22",),
+        (STATION_EXAMPLE,),
         (),
         ("Sheet", "Column", "Header", "Required", "What to enter"),
     ]
@@ -154,6 +177,7 @@ def template_workbook() -> bytes:
         "standard",
         [s.value for s in ConnectorStandard if s is not ConnectorStandard.UNKNOWN],
     )
+    _choices(stations, STATION_COLUMNS, "security_profile", ["1", "2", "3", "0"])
     connectors = DataValidation(
         type="whole", operator="between", formula1="0", formula2=str(MAX_CONNECTORS)
     )
@@ -189,6 +213,17 @@ def _choices(sheet: Any, columns: Any, key: str, values: list[str]) -> None:
 
 
 class ImportService(Service):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        *,
+        security: StationSecurityService,
+    ) -> None:
+        super().__init__(uow, clock, bus)
+        self.security = security
+
     async def import_workbook(self, principal: Principal, content: bytes) -> ImportResult:
         """Create every site and station of the workbook, or nothing (ImportRefused with the
         problems, by sheet, row and column)."""
@@ -196,6 +231,10 @@ class ImportService(Service):
         return await self.import_plan(principal, plan)
 
     async def import_plan(self, principal: Principal, plan: ImportPlan) -> ImportResult:
+        # Hashed before the unit of work opens (argon2, on the security service's threads).
+        issued = await self.security.new_credentials_for(
+            [s.security_profile for s in plan.stations]
+        )
         now = self.clock.now()
         async with self.uow() as uow:
             known = Known(
@@ -226,7 +265,7 @@ class ImportService(Service):
                 new_sites[row.name.strip().casefold()] = site.id
                 await record(uow, principal, "site.create", "site", site.id, data, at=now)
             connectors = 0
-            for station_row in plan.stations:
+            for station_row, credentials in zip(plan.stations, issued, strict=True):
                 site_id = placement[station_row.ocpp_id]
                 if site_id is None:
                     site_id = new_sites[station_row.site.strip().casefold()]
@@ -238,6 +277,9 @@ class ImportService(Service):
                         name=station_row.name,
                         registration_status=station_row.registration_status,
                         access=station_row.access,
+                        security_profile=int(station_row.security_profile),
+                        password_hash=credentials.password_hash,
+                        password_updated_at=now if credentials.password_hash else None,
                         created_at=now,
                         updated_at=now,
                     )
@@ -270,12 +312,26 @@ class ImportService(Service):
                         "connectors": [
                             f"{c.evse_id}/{c.connector_id}" for c in station_row.connectors
                         ],
+                        "security_profile": int(station_row.security_profile),
+                        "issued": "password" if credentials.password else None,
                         "import": True,
                     },
                     at=now,
                 )
             await uow.commit()
-        return ImportResult(len(plan.sites), len(plan.stations), connectors)
+        return ImportResult(
+            len(plan.sites),
+            len(plan.stations),
+            connectors,
+            passwords=tuple(
+                IssuedPassword(row.ocpp_id, int(row.security_profile), credentials.password)
+                for row, credentials in zip(plan.stations, issued, strict=True)
+                if credentials.password is not None
+            ),
+            insecure=tuple(
+                row.ocpp_id for row in plan.stations if row.security_profile is SecurityProfile.NONE
+            ),
+        )
 
 
 async def _site_names(uow: UnitOfWork, principal: Principal) -> dict[str, list[int]]:

@@ -3,8 +3,10 @@ first owner by UserService.create_organization."""
 
 from __future__ import annotations
 
-from kilowatt.domain.errors import InvalidInput, NotFound
+from kilowatt.domain.errors import Forbidden, InvalidInput, NotFound
 from kilowatt.domain.organizations import Organization
+from kilowatt.domain.users import Principal
+from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 
 
@@ -34,4 +36,29 @@ class OrganizationService(Service):
             organization = await uow.organizations.get_by_name(name.strip())
         if organization is None:
             raise NotFound("organization", name)
+        return organization
+
+    async def require_two_factor(self, principal: Principal, value: bool) -> Organization:
+        """Require (or stop requiring) two-factor sign-in of the organization's owners and
+        admins: those without it are sent to enrol at their next page. The caller needs
+        users:manage (checked at the edge) and the whole organization in scope."""
+        if principal.limited:
+            raise Forbidden("a caller limited to some sites cannot change the organization")
+        async with self.uow() as uow:
+            organization = await uow.organizations.get(principal.organization_id)
+            if organization is None:
+                raise NotFound("organization", principal.organization_id)
+            before = organization.require_two_factor
+            organization.require_two_factor = value
+            if before != value:
+                await record(
+                    uow,
+                    principal,
+                    "organization.update",
+                    "organization",
+                    organization.id,
+                    {"require_two_factor": [before, value]},
+                    at=self.clock.now(),
+                )
+            await uow.commit()
         return organization

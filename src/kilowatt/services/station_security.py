@@ -16,10 +16,10 @@ import hashlib
 import hmac
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import structlog
 from argon2 import PasswordHasher
@@ -27,22 +27,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
-from kilowatt.domain.events import EventKind, Severity, StationEvent
+from kilowatt.domain.events import EventKind, Severity
 from kilowatt.domain.station_security import (
     APPLIED,
     PASSWORD_ALPHABET,
     PASSWORD_LENGTH,
     Admission,
-    IssuedCertificate,
     PasswordCheck,
     Presented,
     SecurityProfile,
     admit,
     check_profile,
-    check_signing_request,
     from_authorization_key,
 )
 from kilowatt.domain.stations import Station, StationRef
+from kilowatt.domain.throttling import Sampler
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
@@ -54,10 +53,12 @@ from kilowatt.services.ports import (
     UnitOfWorkFactory,
 )
 from kilowatt.services.remote_control import Hook, RemoteControlService
+from kilowatt.services.station_certificates import StationCertificates, station_event
 
 log = structlog.get_logger(__name__)
 
 VERIFIED_CACHE = 100_000
+REFUSAL_INTERVAL = 60.0
 
 
 def new_password() -> str:
@@ -73,38 +74,13 @@ class IssuedCredentials:
 
 
 @dataclass(frozen=True, slots=True)
-class SigningDecision:
-    issued: IssuedCertificate | None
-    reason_code: str = ""
-    """Why it was refused, as a 2.0.1 StatusInfo reasonCode (at most 20 characters)."""
-    detail: str = ""
-
-    @property
-    def accepted(self) -> bool:
-        return self.issued is not None
+class NewCredentials:
+    password: str | None
+    """In clear, to be shown once; None when the profile takes no password."""
+    password_hash: str = field(default="", repr=False)
 
 
-def _event(
-    station: Station | StationRef,
-    kind: EventKind,
-    at: datetime,
-    message: str,
-    data: dict[str, Any],
-    severity: Severity = Severity.INFO,
-) -> StationEvent:
-    assert station.id is not None
-    return StationEvent(
-        organization_id=station.organization_id,
-        station_id=station.id,
-        kind=kind.value,
-        timestamp=at,
-        severity=severity,
-        message=message,
-        data=data,
-    )
-
-
-class StationSecurityService(Service):
+class StationSecurityService(StationCertificates, Service):
     # OWASP's minimum for argon2id (19 MiB, 2 passes). Station passwords are random (119 bits),
     # so a costlier hash would buy nothing against guessing and cost memory per handshake.
     hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -130,6 +106,8 @@ class StationSecurityService(Service):
         # no longer matches, so rotation needs no invalidation.
         self._cache_key = secrets.token_bytes(32)
         self._verified: OrderedDict[bytes, str] = OrderedDict()
+        self._refusals = Sampler(interval=REFUSAL_INTERVAL)
+        """Refusals that are not an attack in themselves, recorded at most once a minute."""
 
     def install(self, remote: RemoteControlService) -> None:
         remote.register(
@@ -138,6 +116,22 @@ class StationSecurityService(Service):
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # New stations ----------------------------------------------------------------------------
+
+    async def new_credentials(self, profile: SecurityProfile) -> NewCredentials:
+        """What a new station of ``profile`` starts with: a random password and its hash for
+        profiles 1 and 2; nothing for 0 (no authentication) and 3 (a client certificate)."""
+        if profile not in (SecurityProfile.BASIC, SecurityProfile.TLS_BASIC):
+            return NewCredentials(None, "")
+        password = new_password()
+        return NewCredentials(password, await self._hash(password))
+
+    async def new_credentials_for(
+        self, profiles: Sequence[SecurityProfile]
+    ) -> list[NewCredentials]:
+        """``new_credentials`` for many stations at once (an import), hashed on every worker."""
+        return list(await asyncio.gather(*(self.new_credentials(p) for p in profiles)))
 
     # Hashing, off the event loop -----------------------------------------------------------
 
@@ -204,7 +198,9 @@ class StationSecurityService(Service):
         station's profile raises it; the new password of an unconfirmed rotation, once used,
         becomes the only one. A wrong credential is reported as a security event, and so is a
         connection without credentials while the station is online (someone else taking its
-        identity); a station that connects without them first, then with them, is not.
+        identity). Other refusals (no credentials while the station is offline, plain
+        WebSocket for a TLS profile) are reported too, at most once a minute per station,
+        address and reason: a station retrying in a loop must not flood its events.
         ``connected``: this node holds a connection of the station (the database may not say
         so yet)."""
         async with self.uow(readonly=True) as uow:
@@ -215,17 +211,33 @@ class StationSecurityService(Service):
         admission = admit(
             station.ocpp_id, check_profile(station.security_profile), presented, check
         )
-        if admission.wrong or (admission.failure and (connected or station.online)):
-            await self._refused(station, admission, presented)
+        online = connected or station.online
+        if self._to_record(station, admission, presented, online):
+            await self._refused(station, admission, presented, online)
         elif admission.accepted and (admission.raised or admission.promote_pending):
             await self._admitted(station, admission, presented)
         return admission
 
-    async def _refused(self, station: Station, admission: Admission, presented: Presented) -> None:
+    def _to_record(
+        self, station: Station, admission: Admission, presented: Presented, online: bool
+    ) -> bool:
+        """Whether a refusal becomes a security event: always for something wrong shown, or
+        for missing credentials while the station is online (an impostor); sampled for the
+        rest (a station not configured for its profile yet, someone probing)."""
+        if admission.accepted:
+            return False
+        if admission.wrong or (admission.failure and online):
+            return True
+        key = (station.id, presented.remote, admission.refusal)
+        return self._refusals.take(key, self.clock.now().timestamp()) is not None
+
+    async def _refused(
+        self, station: Station, admission: Admission, presented: Presented, online: bool
+    ) -> None:
         now = self.clock.now()
         async with self.uow() as uow:
             await uow.events.add(
-                _event(
+                station_event(
                     station,
                     EventKind.SECURITY,
                     now,
@@ -235,6 +247,7 @@ class StationSecurityService(Service):
                         "remote": presented.remote,
                         "tls": presented.tls,
                         "security_profile": int(admission.before),
+                        "online": online,
                     },
                     Severity.WARNING,
                 )
@@ -251,7 +264,7 @@ class StationSecurityService(Service):
                 before = current.security_profile
                 current.security_profile = int(admission.profile)
                 await uow.events.add(
-                    _event(
+                    station_event(
                         current,
                         EventKind.SECURITY,
                         now,
@@ -275,7 +288,7 @@ class StationSecurityService(Service):
                 current.pending_password_hash = ""
                 current.password_updated_at = now
                 await uow.events.add(
-                    _event(
+                    station_event(
                         current,
                         EventKind.SECURITY,
                         now,
@@ -295,7 +308,7 @@ class StationSecurityService(Service):
             return
         async with self.uow() as uow:
             await uow.events.add(
-                _event(
+                station_event(
                     ref,
                     EventKind.SECURITY,
                     self.clock.now(),
@@ -307,6 +320,32 @@ class StationSecurityService(Service):
                         "remote": remote,
                     },
                     Severity.ERROR,
+                )
+            )
+            await uow.commit()
+
+    async def flapping(
+        self, ref: StationRef, connections: int, window: float, retry_after: float, remote: str
+    ) -> None:
+        """The station connected ``connections`` times within ``window`` seconds: its
+        connections are refused for ``retry_after`` seconds (reported once per block)."""
+        async with self.uow() as uow:
+            await uow.events.add(
+                station_event(
+                    ref,
+                    EventKind.SECURITY,
+                    self.clock.now(),
+                    f"{connections} connections within {window:.0f} s: the station is refused "
+                    f"for {retry_after:.0f} s",
+                    {
+                        "throttled": f"station {ref.ocpp_id}",
+                        "reason": "too_many_connections",
+                        "connections": connections,
+                        "window": round(window),
+                        "retry_after": round(retry_after),
+                        "remote": remote,
+                    },
+                    Severity.WARNING,
                 )
             )
             await uow.commit()
@@ -356,7 +395,7 @@ class StationSecurityService(Service):
             if hashed is not None:
                 what = f"{what}, new password" if what else "new password"
             await uow.events.add(
-                _event(
+                station_event(
                     station,
                     EventKind.SECURITY,
                     now,
@@ -446,7 +485,7 @@ class StationSecurityService(Service):
             )
         station.updated_at = now
         await uow.events.add(
-            _event(
+            station_event(
                 station,
                 EventKind.SECURITY,
                 now,
@@ -454,113 +493,3 @@ class StationSecurityService(Service):
                 {"command_id": command.id, "status": outcome.status.value},
             )
         )
-
-    # Certificates --------------------------------------------------------------------------
-
-    def ca_certificate(self) -> str:
-        if self.ca is None:
-            raise NotFound("certificate authority", "kilowatt")
-        return self.ca.certificate_pem()
-
-    async def sign_request(
-        self,
-        ref: StationRef,
-        csr: str,
-        certificate_type: str | None,
-        authenticated: SecurityProfile,
-    ) -> SigningDecision:
-        """A station's SignCertificate: a certificate for its own identity, signed by
-        Kilowatt's CA, or a refusal (recorded as an event). Only a connection that proved who
-        it is (profile 1 or more) gets one: at profile 0 anyone may claim an identity."""
-        now = self.clock.now()
-        decision = self._decide_signing(ref, csr, certificate_type, authenticated, now)
-        if decision.accepted:
-            assert decision.issued is not None
-            issued = decision.issued
-            event = _event(
-                ref,
-                EventKind.CERTIFICATE,
-                now,
-                f"certificate signed for {ref.ocpp_id}, serial {issued.serial_number}, valid "
-                f"until {issued.not_after.date().isoformat()}",
-                {
-                    "certificate_type": certificate_type,
-                    "serial_number": issued.serial_number,
-                    "not_after": issued.not_after.isoformat(),
-                    "fingerprint": issued.fingerprint,
-                },
-            )
-        else:
-            event = _event(
-                ref,
-                EventKind.SECURITY
-                if decision.reason_code in ("InvalidCommonName", "NotAuthenticated")
-                else EventKind.CERTIFICATE,
-                now,
-                f"certificate signing request refused: {decision.detail}",
-                {"certificate_type": certificate_type, "reason": decision.reason_code},
-                Severity.WARNING,
-            )
-        async with self.uow() as uow:
-            await uow.events.add(event)
-            await uow.commit()
-        return decision
-
-    def _decide_signing(
-        self,
-        ref: StationRef,
-        csr: str,
-        certificate_type: str | None,
-        authenticated: SecurityProfile,
-        now: datetime,
-    ) -> SigningDecision:
-        if certificate_type == "V2GCertificate":
-            return SigningDecision(
-                None, "NotSupported", "V2G certificates come from the V2G PKI, not Kilowatt's CA"
-            )
-        if self.ca is None:
-            return SigningDecision(None, "NotSupported", "no certificate authority configured")
-        if authenticated < SecurityProfile.BASIC:
-            return SigningDecision(
-                None,
-                "NotAuthenticated",
-                "the connection did not authenticate (security profile 0)",
-            )
-        try:
-            request = self.ca.inspect(csr)
-        except InvalidInput as error:
-            return SigningDecision(None, "InvalidCSR", error.message)
-        try:
-            check_signing_request(ref.ocpp_id, request)
-        except InvalidInput as error:
-            code = "InvalidCommonName" if request.common_name != ref.ocpp_id else "InvalidCSR"
-            return SigningDecision(None, code, error.message)
-        try:
-            return SigningDecision(self.ca.sign(csr, self.certificate_days, now))
-        except (RuntimeError, OSError) as error:  # the CA's files are missing or unreadable
-            log.error("certificate authority unavailable", error=str(error))
-            return SigningDecision(None, "CAUnavailable", "the certificate authority failed")
-
-    async def certificate_delivered(
-        self, ref: StationRef, issued: IssuedCertificate, status: str, error: str = ""
-    ) -> None:
-        """The station's answer to the CertificateSigned that carried ``issued``."""
-        accepted = status == "Accepted"
-        message = (
-            f"the station installed certificate {issued.serial_number}"
-            if accepted
-            else f"the station did not install certificate {issued.serial_number}: "
-            f"{error or status}"
-        )
-        async with self.uow() as uow:
-            await uow.events.add(
-                _event(
-                    ref,
-                    EventKind.CERTIFICATE,
-                    self.clock.now(),
-                    message,
-                    {"serial_number": issued.serial_number, "status": status, "error": error},
-                    Severity.INFO if accepted else Severity.WARNING,
-                )
-            )
-            await uow.commit()

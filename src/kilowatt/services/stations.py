@@ -1,4 +1,8 @@
-"""Stations and their connectors as operators manage them."""
+"""Stations and their connectors as operators manage them.
+
+A new station is secure by default: security profile 1, with a random password that the
+answer carries this once (only its hash is kept). Profile 0 (no authentication) is only ever
+an explicit choice."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from kilowatt.domain.audit import changes_of
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.events import StationEvent
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.station_security import SecurityProfile, check_profile
 from kilowatt.domain.stations import (
     Connector,
     ConnectorSpec,
@@ -23,7 +28,14 @@ from kilowatt.domain.stations import (
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
-from kilowatt.services.ports import StationFilter, UnitOfWork
+from kilowatt.services.ports import (
+    Clock,
+    EventPublisher,
+    StationFilter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from kilowatt.services.station_security import StationSecurityService
 
 STATION_FIELDS = frozenset({"name", "site_id", "registration_status", "access"})
 CONNECTOR_FIELDS = frozenset({"current_type", "standard", "max_power_w"})
@@ -38,21 +50,38 @@ class StationInput:
     connectors: Sequence[ConnectorSpec] = field(default_factory=tuple)
     access: AccessMode | None = None
     """Public or private; None: as its site."""
+    security_profile: int = SecurityProfile.BASIC
+    """How it is to prove who it is (domain/station_security.py); 1 unless chosen."""
 
 
 @dataclass(frozen=True, slots=True)
 class StationDetail:
     station: Station
     connectors: list[Connector]
+    password: str | None = None
+    """Only as it is created: its new password, in clear, to be shown this once."""
 
 
 class StationService(Service):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        *,
+        security: StationSecurityService,
+    ) -> None:
+        super().__init__(uow, clock, bus)
+        self.security = security
+
     async def create(self, principal: Principal, data: StationInput) -> StationDetail:
         check_identity(data.ocpp_id)
-        now = self.clock.now()
+        profile = check_profile(data.security_profile)
         keys = [(c.evse_id, c.connector_id) for c in data.connectors]
         if len(set(keys)) != len(keys):
             raise InvalidInput("connectors", "each EVSE/connector pair may appear once")
+        credentials = await self.security.new_credentials(profile)
+        now = self.clock.now()
         async with self.uow() as uow:
             if await uow.stations.by_ocpp_id(data.ocpp_id) is not None:
                 raise Conflict(f"a station with OCPP identity {data.ocpp_id!r} already exists")
@@ -65,6 +94,9 @@ class StationService(Service):
                     name=data.name,
                     registration_status=data.registration_status,
                     access=data.access,
+                    security_profile=int(profile),
+                    password_hash=credentials.password_hash,
+                    password_updated_at=now if credentials.password_hash else None,
                     created_at=now,
                     updated_at=now,
                 )
@@ -86,11 +118,13 @@ class StationService(Service):
                     "registration_status": data.registration_status,
                     "access": data.access,
                     "connectors": [f"{c.evse_id}/{c.connector_id}" for c in data.connectors],
+                    "security_profile": int(profile),
+                    "issued": "password" if credentials.password else None,
                 },
                 at=now,
             )
             await uow.commit()
-        return StationDetail(station, connectors)
+        return StationDetail(station, connectors, credentials.password)
 
     async def get(self, principal: Principal, ocpp_id: str) -> StationDetail:
         async with self.uow(readonly=True) as uow:

@@ -23,12 +23,11 @@ from kilowatt.domain.organizations import Organization
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.permissions import may_grant, may_manage
 from kilowatt.domain.users import ActorKind, ApiKey, Principal, Role, Scope, User
-from kilowatt.services.audit import record
+from kilowatt.services.audit import API_KEY_PREFIX, record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import UnitOfWork, UserFilter
 from kilowatt.services.provisioning import default_organization
 
-API_KEY_PREFIX = "kw"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 USER_FIELDS = frozenset({"name", "role", "site_ids", "is_active", "password"})

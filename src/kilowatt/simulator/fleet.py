@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ class FleetConfig:
     identities: list[str] | None = None
     versions: dict[str, str] = field(default_factory=dict)
     """Per-identity protocol version, overriding ``version``."""
+    passwords: dict[str, str] = field(default_factory=dict, repr=False)
+    """Per-identity HTTP Basic password (security profile 1); none: connect without one."""
 
     def tags_for(self, station_id: str) -> list[str]:
         """With a tag for every connector, each connector charges with its own (as a fleet of
@@ -53,6 +56,11 @@ class FleetConfig:
         return [f"{self.prefix}{n:04d}" for n in range(self.first, self.first + self.count)]
 
 
+def basic_authorization(station_id: str, password: str) -> str:
+    """The HTTP Basic header of a station: user name = its identity (OCPP security profile 1)."""
+    return "Basic " + base64.b64encode(f"{station_id}:{password}".encode()).decode("ascii")
+
+
 async def run_station(config: FleetConfig, station_id: str) -> None:
     version = config.versions.get(station_id, config.version)
     if version not in SUBPROTOCOLS:
@@ -64,12 +72,17 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
         session_seconds=config.session_seconds,
         idle_seconds=config.idle_seconds,
     )
+    headers = {}
+    password = config.passwords.get(station_id)
+    if password is not None:
+        headers["Authorization"] = basic_authorization(station_id, password)
     backoff = 1.0
     while True:
         try:
             async with connect(
                 f"{config.url}/{station_id}",
                 subprotocols=[SUBPROTOCOLS[version]],  # type: ignore[list-item]
+                additional_headers=headers,
                 open_timeout=10,
             ) as websocket:
                 backoff = 1.0

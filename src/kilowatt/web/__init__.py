@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
 from kilowatt.web import assets
-from kilowatt.web.context import SignInRequired, WebError
+from kilowatt.web.context import ENROLMENT_PAGE, EnrolmentRequired, SignInRequired, WebError
 from kilowatt.web.i18n import negotiate
 from kilowatt.web.routes import router
 from kilowatt.web.templating import SECURITY_HEADERS, render
@@ -28,6 +28,12 @@ def install(app: FastAPI, assets_dir: str = "") -> None:
             # htmx follows a redirect inside the page; have it load the sign-in page instead
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+
+    @app.exception_handler(EnrolmentRequired)
+    async def _enrol(request: Request, exc: EnrolmentRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": ENROLMENT_PAGE})
+        return RedirectResponse(ENROLMENT_PAGE, status_code=303, headers=SECURITY_HEADERS)
 
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:

@@ -52,7 +52,9 @@ class Web:
 
     @property
     def secure_cookie(self) -> bool:
-        return self.https or self.settings.session_cookie_secure
+        """The session cookie (which also carries the CSRF token's session) is Secure on
+        HTTPS, when configured, and whenever the public URL is https."""
+        return self.https or self.settings.session_cookie_secure or self.settings.public_https
 
 
 async def web_context(request: Request) -> Web:
@@ -109,6 +111,14 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
+ENROLMENT_PAGE = "/account/two-factor"
+
+
+class EnrolmentRequired(Exception):
+    """The organization requires two-factor sign-in of this operator, who has none yet:
+    answered with a redirect to the enrolment page, whatever page was asked for."""
+
+
 @dataclass(frozen=True)
 class Page:
     """A signed-in operator on a page: who (for the services), and what every template of the
@@ -143,9 +153,11 @@ class Page:
         return allows(self.principal, permission)
 
 
-def page_for(*permissions: Permission) -> Callable[[Web], Awaitable[Page]]:
+def page_for(*permissions: Permission, enrolment: bool = False) -> Callable[[Web], Awaitable[Page]]:
     """A dependency: the signed-in operator, if their role grants every one of
-    ``permissions`` (403 page otherwise); not signed in: a redirect to the sign-in page."""
+    ``permissions`` (403 page otherwise, recorded in the audit log); not signed in: a redirect
+    to the sign-in page; required to enrol in two-factor sign-in and not enrolled: a redirect
+    to the enrolment page (except on it: ``enrolment``)."""
 
     async def dependency(web: WebDep) -> Page:
         view = web.session
@@ -154,8 +166,13 @@ def page_for(*permissions: Permission) -> Callable[[Web], Awaitable[Page]]:
             if web.request.url.query:
                 target += "?" + web.request.url.query
             raise SignInRequired(target)
+        if view.must_enrol and not enrolment:
+            raise EnrolmentRequired
         principal = view.principal.at(web.address)
-        if not all(allows(principal, p) for p in permissions):
+        missing = [p.value for p in permissions if not allows(principal, p)]
+        if missing:
+            route = f"{web.request.method} {web.request.url.path}"
+            await web.services.audit.forbidden(principal, missing, route)
             raise WebError(403, web.gettext("Your role does not allow this page."))
         return Page(web, principal, view)
 

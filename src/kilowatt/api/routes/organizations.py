@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kilowatt.api.deps import AssetsRead, OrganizationsCreate, ServicesDep
+from kilowatt.api.deps import AssetsRead, OrganizationsCreate, ServicesDep, UsersManage
 from kilowatt.api.routes.users import issued_out
 from kilowatt.api.schemas.users import (
     NewOrganizationOut,
     OrganizationIn,
     OrganizationOut,
+    OrganizationPatch,
     UserOut,
 )
 from kilowatt.domain.errors import InvalidInput
@@ -24,6 +25,17 @@ async def current_organization(services: ServicesDep, principal: AssetsRead) -> 
     """The organization the caller acts in."""
     return OrganizationOut.model_validate(
         await services.organizations.get(principal.organization_id)
+    )
+
+
+@router.patch("/current", response_model=OrganizationOut, responses={403: {}})
+async def update_current_organization(
+    body: OrganizationPatch, services: ServicesDep, principal: UsersManage
+) -> OrganizationOut:
+    """The organization's settings: whether its owners and admins must sign in with two
+    factors."""
+    return OrganizationOut.model_validate(
+        await services.organizations.require_two_factor(principal, body.require_two_factor)
     )
 
 

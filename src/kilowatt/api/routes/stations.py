@@ -12,6 +12,7 @@ from kilowatt.api.schemas.stations import (
     ConnectorOut,
     ConnectorPatch,
     DeviceVariableOut,
+    StationCreatedOut,
     StationDetailOut,
     StationEventOut,
     StationIn,
@@ -20,6 +21,7 @@ from kilowatt.api.schemas.stations import (
     StatusChangeOut,
 )
 from kilowatt.domain.events import Direction
+from kilowatt.domain.station_security import authorization_key
 from kilowatt.domain.stations import ConnectorSpec, RegistrationStatus
 from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail, StationInput
@@ -58,10 +60,13 @@ async def list_stations(
     return Page.of(found.items, found.next_cursor, StationOut.model_validate)
 
 
-@router.post("", response_model=StationDetailOut, status_code=201)
+@router.post("", response_model=StationCreatedOut, status_code=201)
 async def register_station(
     body: StationIn, services: ServicesDep, principal: AssetsWrite
-) -> StationDetailOut:
+) -> StationCreatedOut:
+    """Register a station. It is secure by default: security profile 1, with a random
+    password that this answer carries once. Profile 0 (no authentication) only when the body
+    says `"security_profile": 0`."""
     detail = await services.stations.create(
         principal,
         StationInput(
@@ -71,9 +76,16 @@ async def register_station(
             registration_status=body.registration_status,
             connectors=[_spec(c) for c in body.connectors],
             access=body.access,
+            security_profile=body.security_profile,
         ),
     )
-    return _detail(detail)
+    password = detail.password
+    return StationCreatedOut(
+        **_detail(detail).model_dump(),
+        username=detail.station.ocpp_id,
+        password=password,
+        authorization_key=authorization_key(password) if password else None,
+    )
 
 
 @router.get("/{station_id}", response_model=StationDetailOut)

@@ -75,6 +75,13 @@ async def delete_user(user_id: Id, services: ServicesDep, principal: UsersManage
     return Response(status_code=204)
 
 
+@router.delete("/users/{user_id}/two-factor", response_model=UserOut, responses={403: {}})
+async def reset_two_factor(user_id: Id, services: ServicesDep, principal: UsersManage) -> UserOut:
+    """Turn off the account's two-factor sign-in (a lost phone and lost recovery codes): its
+    sessions end; it signs in with its password and sets two-factor sign-in up again."""
+    return UserOut.model_validate(await services.two_factor.reset(principal, user_id))
+
+
 @router.get("/api-keys", response_model=Page[ApiKeyOut])
 async def list_api_keys(
     services: ServicesDep,

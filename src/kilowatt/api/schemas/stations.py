@@ -50,6 +50,16 @@ class StationIn(Schema):
     registration_status: RegistrationStatus = RegistrationStatus.ACCEPTED
     connectors: list[ConnectorIn] = Field(default_factory=list)
     access: AccessMode | None = Field(default=None, description=STATION_ACCESS)
+    security_profile: int = Field(
+        default=1,
+        ge=0,
+        le=3,
+        description="How the station proves who it is: 1 HTTP Basic with a password "
+        "(the default; the answer carries the password, this once), 2 TLS + HTTP Basic (also "
+        "with a password), 3 TLS client certificate (no password), or 0 no authentication: "
+        "anyone who knows the identity can connect as the station, so only on a closed "
+        "network, and only when sent explicitly.",
+    )
 
 
 class StationPatch(Patch):
@@ -100,6 +110,19 @@ class StationOut(Schema):
 
 class StationDetailOut(StationOut):
     connectors: list[ConnectorOut]
+
+
+class StationCreatedOut(StationDetailOut):
+    username: str = Field(description="The HTTP Basic user name: the station identity.")
+    password: str | None = Field(
+        description="The station's password for profiles 1 and 2, shown this once (Kilowatt "
+        "keeps only a hash; POST /stations/{id}/credentials issues a new one); null for "
+        "profiles 0 and 3."
+    )
+    authorization_key: str | None = Field(
+        description="The same password as an OCPP 1.6 AuthorizationKey (hexadecimal), for "
+        "stations configured through that key."
+    )
 
 
 class StatusChangeOut(Schema):

@@ -49,6 +49,10 @@ class UserOut(Schema):
     created_at: datetime
     updated_at: datetime | None
     last_login_at: datetime | None
+    two_factor: bool = Field(
+        description="Signs in with a second factor (an authenticator app's code) after the "
+        "password."
+    )
 
 
 class ApiKeyIn(Schema):
@@ -91,6 +95,16 @@ class OrganizationOut(Schema):
     id: int
     name: str
     created_at: datetime
+    require_two_factor: bool = Field(
+        description="Owners and admins must sign in to the dashboard with two factors."
+    )
+
+
+class OrganizationPatch(Schema):
+    require_two_factor: bool = Field(
+        description="Require two-factor sign-in of the organization's owners and admins: "
+        "those without it are sent to set it up at their next page."
+    )
 
 
 class OrganizationIn(Schema):

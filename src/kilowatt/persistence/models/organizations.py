@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, Column, Float, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Float, String, Table, false
 
 from kilowatt.domain.access import AccessMode
 from kilowatt.persistence.models.base import (
@@ -15,6 +15,7 @@ organizations = Table(
     id_column(),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("require_two_factor", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 sites = Table(

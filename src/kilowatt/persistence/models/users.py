@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Column, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, String, Table
 
 from kilowatt.domain.users import Role
 from kilowatt.persistence.models.base import (
@@ -25,6 +25,10 @@ users = Table(
     # None: every site of the organization; a list: only those sites.
     Column("site_ids", JsonType, nullable=True),
     Column("updated_at", UTCDateTime),
+    Column("totp_secret", String(64), nullable=True),
+    Column("totp_enabled_at", UTCDateTime, nullable=True),
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("recovery_codes", JsonType, nullable=True),
 )
 
 api_keys = Table(

@@ -117,7 +117,9 @@ class SqlWebSessionRepository(Repository):
 
     async def delete_for_user(self, user_id: int) -> int:
         result = await self.session.execute(
-            delete(web_sessions).where(web_sessions.c.user_id == user_id)
+            delete(web_sessions).where(
+                (web_sessions.c.user_id == user_id) | (web_sessions.c.pending_user_id == user_id)
+            )
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

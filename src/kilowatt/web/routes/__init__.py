@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from kilowatt.web.routes import (
+    account,
     assets,
     auth,
     charging_sessions,
@@ -15,5 +16,16 @@ from kilowatt.web.routes import (
 )
 
 router = APIRouter(include_in_schema=False)
-for area in (auth, home, live, sites, connectors, stations, charging_sessions, faults, assets):
+for area in (
+    auth,
+    account,
+    home,
+    live,
+    sites,
+    connectors,
+    stations,
+    charging_sessions,
+    faults,
+    assets,
+):
     router.include_router(area.router)

@@ -1,14 +1,15 @@
-"""Sign in and sign out."""
+"""Sign in (the password, then for operators with two-factor sign-in their code) and sign
+out."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
 from kilowatt.domain.errors import Throttled
-from kilowatt.services.sessions import LoginFailed, SessionView
+from kilowatt.services.sessions import CodeExpired, LoginFailed, SessionView
 from kilowatt.web.context import COOKIE, Web, WebDep
 from kilowatt.web.templating import SECURITY_HEADERS, render
 
@@ -65,12 +66,16 @@ def _form(
 
 
 @router.get("/login")
-async def login_form(web: WebDep, next: str | None = None) -> Response:
+async def login_form(web: WebDep, next: str | None = None, expired: str | None = None) -> Response:
+    _ = web.gettext
     target = safe_next(next)
     if web.session is not None and web.session.user is not None:
         return redirect(target)
     view = web.session or await web.services.sessions.start(web.address)
-    response = _form(web, view, next_url=target)
+    errors: dict[str, str] = {}
+    if expired is not None:
+        errors["email"] = _("The time to enter the code ran out. Sign in again.")
+    response = _form(web, view, next_url=target, errors=errors)
     if view is not web.session:
         set_session_cookie(web, response, view)
     return response
@@ -103,6 +108,63 @@ async def login(web: WebDep) -> Response:
         response = _form(
             web, web.session, email=email, next_url=target, errors=errors, status_code=429
         )
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
+    if view.awaiting_code:
+        response = redirect("/login/code?next=" + quote(target, safe="/"))
+    else:
+        response = redirect(target)
+    set_session_cookie(web, response, view)
+    return response
+
+
+def _code_form(
+    web: Web,
+    view: SessionView,
+    *,
+    next_url: str,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        web.locale,
+        "login_code.html",
+        {"csrf_token": view.csrf_token, "next": next_url, "error": error},
+        status_code,
+    )
+
+
+@router.get("/login/code")
+async def code_form(web: WebDep, next: str | None = None) -> Response:
+    """The second step of signing in: the code of the authenticator app."""
+    target = safe_next(next)
+    if web.session is not None and web.session.user is not None:
+        return redirect(target)
+    if web.session is None or not web.session.awaiting_code:
+        return redirect("/login?next=" + quote(target, safe="/"))
+    return _code_form(web, web.session, next_url=target)
+
+
+@router.post("/login/code")
+async def code(web: WebDep) -> Response:
+    _ = web.gettext
+    assert web.session is not None  # the CSRF check needs one
+    form = await web.request.form()
+    typed = str(form.get("code") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    if not typed.strip():
+        error = _("Enter the code your authenticator app shows, or a recovery code.")
+        return _code_form(web, web.session, next_url=target, error=error, status_code=422)
+    try:
+        view = await web.services.sessions.second_factor(web.cookie_token, typed, web.address)
+    except CodeExpired:
+        return redirect("/login?expired=1&next=" + quote(target, safe="/"))
+    except LoginFailed:
+        error = _("The code is not right. Enter the code the app shows now, or a recovery code.")
+        return _code_form(web, web.session, next_url=target, error=error, status_code=401)
+    except Throttled as throttled:
+        error = _("Too many failed attempts to sign in. Wait a few minutes and try again.")
+        response = _code_form(web, web.session, next_url=target, error=error, status_code=429)
         response.headers["Retry-After"] = str(throttled.retry_after)
         return response
     response = redirect(target)

@@ -84,6 +84,7 @@ def station_row(station: Station, sites: dict[int, Site]) -> dict[str, Any]:
         "model": station.model,
         "online": station.online,
         "protocol": station.protocol_version or "",
+        "security_profile": station.security_profile,
         "firmware": station.firmware_version,
         "last_seen": format_local(station.last_seen_at, zone_of(timezone)),
         "timezone": timezone,

@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from kilowatt.domain.access import AccessMode
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
+from kilowatt.domain.station_security import authorization_key
 from kilowatt.domain.stations import RegistrationStatus as Registration
 from kilowatt.domain.stations import Station
 from kilowatt.services.stations import StationInput
-from kilowatt.web.context import AssetsPage, Page
+from kilowatt.web.context import AssetsPage, Page, WebError
 from kilowatt.web.routes.assets.common import (
     Fields,
     WritePage,
@@ -34,12 +35,31 @@ router = APIRouter()
 
 STATION_TEXT = {"name": 200}
 
-STATION_FORM = ("ocpp_id", "name", "site_id", "registration_status", "access")
+STATION_FORM = (
+    "ocpp_id",
+    "name",
+    "site_id",
+    "registration_status",
+    "access",
+    "security_profile",
+    "insecure_ok",
+)
+
+
+def security_options(page: Page) -> list[tuple[str, str]]:
+    """The security profiles a new station may get, the recommended one first."""
+    _ = page.web.gettext
+    return [
+        ("1", _("1: password (HTTP Basic), recommended")),
+        ("2", _("2: TLS and password")),
+        ("3", _("3: TLS client certificate")),
+        ("0", _("0: no authentication (closed networks only)")),
+    ]
 
 
 def _station_values(station: Station | None) -> dict[str, str]:
     if station is None:
-        return {"registration_status": Registration.ACCEPTED.value}
+        return {"registration_status": Registration.ACCEPTED.value, "security_profile": "1"}
     return {
         "ocpp_id": station.ocpp_id,
         "name": station.name,
@@ -77,6 +97,7 @@ async def _station_form(
                 (AccessMode.PUBLIC.value, _("Public")),
                 (AccessMode.PRIVATE.value, _("Private")),
             ],
+            "security_options": security_options(page),
             "station_url": station_url,
         },
         status,
@@ -103,18 +124,35 @@ async def new_station(page: WritePage) -> Response:
     return await _station_form(page, None, _station_values(None), {})
 
 
+def _parse_security(page: Page, values: Mapping[str, str], errors: dict[str, str]) -> int:
+    """The new station's profile: 1 unless chosen; 0 only with its risk acknowledged."""
+    _ = page.web.gettext
+    raw = values.get("security_profile") or "1"
+    if raw not in {value for value, _label in security_options(page)}:
+        errors["security_profile"] = _("Choose one of the options.")
+        return 1
+    if raw == "0" and values.get("insecure_ok") != "yes":
+        errors["insecure_ok"] = _(
+            "Tick the box to confirm that this station may connect without authentication, "
+            "or choose a profile with a password."
+        )
+    return int(raw)
+
+
 @router.post("/assets/stations/new")
 async def create_station(page: WritePage) -> Response:
     _ = page.web.gettext
     values = form_values(await read_form(page), STATION_FORM)
     data, errors = _parse_station(page, values)
+    profile = _parse_security(page, values, errors)
     if not values["ocpp_id"]:
         errors["ocpp_id"] = _("Enter the OCPP identity the station connects with.")
     if errors:
         return await _station_form(page, None, values, errors, 422)
     try:
-        await page.web.services.stations.create(
-            page.principal, StationInput(ocpp_id=values["ocpp_id"], **data)
+        created = await page.web.services.stations.create(
+            page.principal,
+            StationInput(ocpp_id=values["ocpp_id"], security_profile=profile, **data),
         )
     except InvalidInput as error:
         return await _station_form(
@@ -123,7 +161,41 @@ async def create_station(page: WritePage) -> Response:
     except Conflict:
         message = _("Another station already uses this OCPP identity.")
         return await _station_form(page, None, values, {"ocpp_id": message}, 422)
-    return redirect(station_url(values["ocpp_id"], "?notice=station-created"))
+    if created.password is None:
+        return redirect(station_url(values["ocpp_id"], "?notice=station-created"))
+    return credentials_page(page, created.station, created.password, created=True)
+
+
+@router.post("/assets/stations/{ocpp_id}/credentials")
+async def issue_password(page: WritePage, ocpp_id: str) -> Response:
+    """A new password for the station (profile 1 or 2), replacing its old one at once."""
+    detail = await find_station(page, ocpp_id)
+    values = form_values(await read_form(page), ("security_profile",))
+    profile = values["security_profile"]
+    if profile not in ("1", "2"):
+        raise WebError(422, page.web.gettext("Choose security profile 1 or 2."))
+    try:
+        issued = await page.web.services.station_security.set_credentials(
+            page.principal, detail.station.ocpp_id, security_profile=int(profile), password=True
+        )
+    except NotFound as error:
+        raise not_found(page, error) from error
+    assert issued.password is not None
+    return credentials_page(page, issued.station, issued.password, created=False)
+
+
+def credentials_page(page: Page, station: Station, password: str, *, created: bool) -> Response:
+    """The station's new password, shown this once (the answer is never cached)."""
+    return page.render(
+        "assets/station_credentials.html",
+        {
+            "station": station,
+            "password": password,
+            "authorization_key": authorization_key(password),
+            "created": created,
+            "station_url": station_url,
+        },
+    )
 
 
 @router.get("/assets/stations/{ocpp_id}")
