@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     pending_retry_interval: int = Field(default=60, ge=5, le=86400)
     ocpp_max_message_bytes: int = Field(default=262_144, ge=1024)
     ocpp_call_timeout: float = Field(default=30.0, gt=0)
+    remote_start_window: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="Seconds a remote start waits for its session once the station accepted.",
+    )
     # Station security (docs/operations.md, "Station security") -------------------------------
     tls_cert_file: str = Field(
         default="",
