@@ -274,8 +274,8 @@ async def _render(
 
 
 async def _picker(page: Page, station_key: str, q: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """What the token picker shows: the tokens matching ``q`` and, when none of them is ``q``
-    itself, ``q`` as a token Kilowatt does not know (sent only if picked)."""
+    """What the token picker shows: the tokens matching ``q`` or, when none does, ``q`` as a
+    token Kilowatt does not know (sent only if picked)."""
     q = q.strip()[:MAX_TOKEN]
     try:
         choices = await page.web.services.remote_start.choices(page.principal, station_key, q)
@@ -286,10 +286,9 @@ async def _picker(page: Page, station_key: str, q: str, extra: dict[str, Any]) -
         # Keep the token picked before the page came back (a refusal, an answer).
         picked = await page.web.services.remote_start.choices(page.principal, station_key, chosen)
         choices = [c for c in picked if c.token.value.lower() == chosen.lower()][:1] + choices
-    known = {c.token.value.lower() for c in choices}
     return {
         "q": q,
         "choices": choices,
-        "unknown_tag": q if q and q.lower() not in known else "",
+        "unknown_tag": q if q and not choices else "",
         "choice_notes": choice_notes(page.web.gettext),
     }
