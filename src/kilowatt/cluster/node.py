@@ -155,7 +155,7 @@ class ClusterNode:
         except RedisError as exc:
             log.warning("cluster leave incomplete", node=self.id, error=str(exc))
         with contextlib.suppress(RedisError, OSError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
         await self.redis.aclose()
         log.info("cluster node stopped", node=self.id)
 
