@@ -1,6 +1,7 @@
 """The connector page: identity and rating, today's and cumulative figures, the running session
 live (static/connector.js), its power setting, sessions and faults, and remote commands whose
-outcome is shown when the station answers."""
+outcome is shown when the station answers; a remote start picks its token from a search of
+drivers and tokens (web/remote_start.py) and shows what came of its session."""
 
 from __future__ import annotations
 
@@ -266,8 +267,8 @@ async def _render(
         "limit_kw": "",
         "q": "",
         "picker": bool(picker),
-        **picker,
         **extra,
+        **picker,
         "start": start_view(live["labels"]["start"], command),
     }
     return page.render("connectors/connector.html", context, status_code)
