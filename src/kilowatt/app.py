@@ -36,6 +36,7 @@ def create_app(container: Container) -> FastAPI:
         if container.cluster is not None:
             await container.cluster.start()
         await container.ocpp.start()
+        await container.services.remote_start.resume()
         if container.settings.gc_tuning:
             tune_gc()
         settings = container.settings

@@ -36,6 +36,7 @@ from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_control import RemoteControlService
+from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.sessions import SessionPolicy, SessionService
 from kilowatt.services.sites import SiteService
@@ -106,6 +107,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         remote_control=RemoteControlService(
             uow, clock, bus, default_timeout=settings.ocpp_call_timeout
         ),
+        remote_start=RemoteStartService(uow, clock, bus, window=settings.remote_start_window),
         reservations=ReservationService(uow, clock, bus),
         local_list=LocalListService(uow, clock, bus),
         users=users,
@@ -149,7 +151,12 @@ def build_services(settings: Settings, database: Database) -> Services:
         station_security=station_security,
     )
     remote = services.remote_control
-    for area in (services.transactions, services.reservations, services.local_list):
+    for area in (
+        services.transactions,
+        services.remote_start,
+        services.reservations,
+        services.local_list,
+    ):
         area.install(remote)
     services.device_model.install(remote)
     services.station_security.install(remote)

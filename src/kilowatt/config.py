@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     a large 1.6 station, a 2.0.1 NotifyReport); 4 MiB leaves room and bounds the memory a
     compressed bomb can claim before it is refused."""
     ocpp_call_timeout: float = Field(default=30.0, gt=0)
+    remote_start_window: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="Seconds a remote start waits for its session once the station accepted.",
+    )
     # Station security (docs/operations.md, "Station security") -------------------------------
     tls_cert_file: str = Field(
         default="",

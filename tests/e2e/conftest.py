@@ -31,13 +31,21 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser-test-password-1"
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
+REMOTE_START_WINDOW = 4
 
 
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """Kilowatt on SQLite, accepting unknown stations, with no outside map tiles."""
+    """Kilowatt on SQLite, accepting unknown stations, with no outside map tiles, and remote
+    starts that wait REMOTE_START_WINDOW seconds for their session (a test sees one give up)."""
     data_dir = Path(tmp_path_factory.mktemp("kilowatt-e2e"))
-    server = start_server("sqlite", data_dir, map_tile_url="", unknown_station_policy="accept")
+    server = start_server(
+        "sqlite",
+        data_dir,
+        map_tile_url="",
+        unknown_station_policy="accept",
+        remote_start_window=REMOTE_START_WINDOW,
+    )
     try:
         yield server
     finally:

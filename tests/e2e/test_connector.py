@@ -1,16 +1,18 @@
 """The connector page in Chromium, with a real OCPP 1.6 station: a running session's live values
-and curve, a remote stop that ends it, the tablet layout."""
+and curve, a remote stop that ends it, a remote start picked by driver or token with what came
+of its session in words, the tablet layout."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_live
+from tests.e2e.conftest import REMOTE_START_WINDOW, wait_live
 from tests.e2e.test_sites import (
     LIVE,
     LiveStation,
@@ -21,8 +23,12 @@ from tests.e2e.test_sites import (
 from tests.support.server import RunningServer
 
 
+def new_token_value() -> str:
+    return f"E2E{uuid.uuid4().hex[:10].upper()}"
+
+
 def new_token(api: httpx.Client) -> str:
-    tag = f"E2E{uuid.uuid4().hex[:10].upper()}"
+    tag = new_token_value()
     response = api.post("/id-tokens", json={"value": tag})
     assert response.status_code == 201, response.text
     return tag
@@ -121,6 +127,102 @@ def test_a_remote_stop_from_the_connector_page_ends_the_session(
         expect(page.locator("#live-energy")).to_have_text("2.00")
         expect(page.locator("#connector-status .badge")).to_have_text("Finishing", timeout=LIVE)
         expect(page.get_by_role("button", name="Stop session")).to_be_disabled()
+
+
+def new_driver(api: httpx.Client, name: str, tag: str, **token: Any) -> None:
+    """A driver named ``name`` holding the token ``tag``."""
+    made = api.post("/drivers", json={"email": f"{tag.lower()}@example.test", "name": name})
+    assert made.status_code == 201, made.text
+    response = api.post("/id-tokens", json={"value": tag, "driver_id": made.json()["id"], **token})
+    assert response.status_code == 201, response.text
+
+
+def pick(page: Page, search: str, choice: str) -> None:
+    """Find ``search`` in the token picker and choose ``choice`` with the keyboard."""
+    page.get_by_label("Find a driver or token").fill(search)
+    radio = page.get_by_role("radio", name=re.compile(re.escape(choice)))
+    radio.press("Space")
+    expect(radio).to_be_checked()
+
+
+def test_a_remote_start_picked_by_driver_name_shows_the_session_it_began(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    site_id = new_site(api, f"Start Depot {uuid.uuid4().hex[:6]}")
+    surname = f"Hopper{uuid.uuid4().hex[:6]}"
+    tag, blocked = new_token_value(), new_token_value()
+    new_driver(api, f"Grace {surname}", tag)
+    new_driver(api, f"Grace {surname} Junior", blocked, status="Blocked")
+    with live_station(dashboard, api, site_id) as station:
+        open_live(page, connector_url(page, site_id, station.ocpp_id))
+        page.get_by_label("Find a driver or token").fill(surname)
+        expect(page.get_by_role("radio", name=re.compile(blocked))).to_be_disabled()
+        expect(page.locator("#token-choices")).to_contain_text("Blocked")
+        pick(page, surname, tag)
+
+        async def start_when_asked() -> Any:
+            request = await station.cp.next_call("RemoteStartTransaction")
+            await asyncio.sleep(0.2)  # the answer first, as a real station does
+            answer = await station.cp.start_tx(1, tag, 0)
+            return request, answer.transaction_id
+
+        asked = station.later(start_when_asked())
+        page.get_by_role("button", name="Start session").press("Enter")
+        expect(page.locator("#command-result [data-outcome]")).to_have_text(
+            "Accepted by the station"
+        )
+        request, transaction_id = asked.result(15)
+        assert request == {"idTag": tag, "connectorId": 1}
+        expect(page.locator("#start-outcome")).to_have_text(
+            f"Charging started: session {transaction_id}", timeout=LIVE
+        )
+        expect(page.locator("#start-session-link")).to_have_attribute(
+            "href", f"/sessions/{transaction_id}"
+        )
+        expect(page.locator("#session-link")).to_have_attribute(
+            "href", f"/sessions/{transaction_id}", timeout=LIVE
+        )
+
+
+def test_a_remote_start_refused_by_kilowatt_or_never_begun_is_told_in_words(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    site_id = new_site(api, f"Refused Depot {uuid.uuid4().hex[:6]}")
+    tag = new_token(api)
+    with live_station(dashboard, api, site_id) as station:
+        open_live(page, connector_url(page, site_id, station.ocpp_id))
+        pick(page, tag, tag)
+
+        async def start_twice() -> None:
+            # The card begins a session at the other connector meanwhile: the station's own
+            # start for the remote start is refused (ConcurrentTx).
+            await station.cp.next_call("RemoteStartTransaction")
+            await asyncio.sleep(0.2)
+            await station.cp.start_tx(2, tag, 0)
+            answer = await station.cp.start_tx(1, tag, 500)
+            assert answer.id_tag_info["status"] == "ConcurrentTx"
+
+        done = station.later(start_twice())
+        page.get_by_role("button", name="Start session").click()
+        done.result(15)
+        expect(page.locator("#start-outcome")).to_have_text(
+            "The station began a session but Kilowatt refused the card: it is already charging "
+            "at another connector",
+            timeout=LIVE,
+        )
+        expect(page.locator("#start-outcome")).to_have_class(re.compile(r"\bbad\b"))
+
+        # Another card, and the station never begins: the page says so when the window closes.
+        other = new_token(api)
+        pick(page, other, other)
+        page.get_by_role("button", name="Start session").click()
+        expect(page.locator("#start-outcome")).to_have_text(
+            f"Waiting for the session to start (up to {REMOTE_START_WINDOW} s)…"
+        )
+        expect(page.locator("#start-outcome")).to_have_text(
+            f"No session started within {REMOTE_START_WINDOW} s",
+            timeout=REMOTE_START_WINDOW * 1000 + LIVE,
+        )
 
 
 def test_the_connector_page_reads_on_a_tablet_without_sideways_scroll(

@@ -237,6 +237,7 @@ async def test_a_command_to_a_station_connected_nowhere_is_refused_on_every_node
     station, tag = ids.station(), ids.tag()
     async with api(cluster[0]) as api1, api(cluster[1]) as api2:
         await register(api1, station)
+        assert (await api1.post("/id-tokens", json={"value": tag})).status_code == 201
         for client in (api1, api2):
             response = await client.post(
                 f"/stations/{station}/commands/remote-start", json={"id_tag": tag}
@@ -270,6 +271,7 @@ async def test_a_station_reconnecting_to_the_other_node_is_owned_there(
     station, tag = ids.station(), ids.tag()
     async with api(node1) as api1, api(node2) as api2:
         await register(api1, station)
+        assert (await api1.post("/id-tokens", json={"value": tag})).status_code == 201
         async with raw_socket(node1.ocpp_url, station) as first:
             assert (await exchange(first, '[2,"h1","Heartbeat",{}]'))[:2] == [3, "h1"]
             await eventually(lambda: online(api2, station))
@@ -417,6 +419,7 @@ async def test_a_node_that_dies_leaves_no_station_online_and_no_command_waiting(
     station, tag = ids.station(), ids.tag()
     async with api(node1) as api1:
         await register(api1, station)
+        assert (await api1.post("/id-tokens", json={"value": tag})).status_code == 201
         async with station_on(node2, station) as point:
             await eventually(lambda: online(api1, station))
             # A command through node 1 that the station (on node 2) never answers...

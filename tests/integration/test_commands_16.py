@@ -122,6 +122,7 @@ async def test_remote_start_without_a_connector_with_a_profile_and_refused(
             "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
         },
     }
+    await token(aapi, tag)
     async with online16(server, aapi, station) as cp:
         await command(aapi, station, "remote_start", {"id_tag": tag})
         assert await cp.next_call("RemoteStartTransaction") == {"idTag": tag}

@@ -144,7 +144,13 @@ async def test_request_start_takes_the_token_type_from_the_token_record(
             "idToken": {"idToken": key_code, "type": "KeyCode"},
             "remoteStartId": done["id"],
         }
-        done = await command(aapi, station, "remote_start", {"id_tag": unknown, "evse_id": 2})
+        # A token Kilowatt does not know goes only when the operator says so.
+        done = await command(
+            aapi,
+            station,
+            "remote_start",
+            {"id_tag": unknown, "evse_id": 2, "allow_unknown": True},
+        )
         assert (await cp.next_call("RequestStartTransaction"))["idToken"] == {
             "idToken": unknown,
             "type": "ISO14443",
@@ -155,6 +161,7 @@ async def test_request_start_takes_the_token_type_from_the_token_record(
             "remote_start",
             {
                 "id_tag": unknown,
+                "allow_unknown": True,
                 "id_token_type": "Central",
                 "evse_id": 1,
                 "charging_profile": profile,

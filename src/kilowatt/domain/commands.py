@@ -37,6 +37,19 @@ FINAL_STATUSES = frozenset(
 )
 
 
+class StartOutcome(StrEnum):
+    """What became of a remote start once sent: did the station begin a session?"""
+
+    WAITING = "waiting"
+    """Sent, or accepted by the station: no session has begun yet."""
+    STARTED = "started"
+    """A session began and Kilowatt accepted its token."""
+    REFUSED = "refused"
+    """A session began but Kilowatt refused its token (``start_status`` says why)."""
+    NOT_STARTED = "not_started"
+    """No session began within the command's window."""
+
+
 class Operation(StrEnum):
     REMOTE_START = "remote_start"
     REMOTE_STOP = "remote_stop"
@@ -124,6 +137,14 @@ class Command:
     error: str = ""
     sent_at: datetime | None = None
     completed_at: datetime | None = None
+    start_outcome: StartOutcome | None = None
+    """Remote starts only: what became of the session it asked for (domain/remote_start.py)."""
+    start_transaction_id: int | None = None
+    """The session the station began for it."""
+    start_status: str | None = None
+    """Kilowatt's answer to that session's token (an AuthorizationStatus value)."""
+    start_deadline: datetime | None = None
+    """Once the station accepted: the session must begin by then."""
     id: int | None = None
 
     @property

@@ -73,7 +73,8 @@ NOTES = {
     "StopTransaction": "replays change nothing; unknown ids and odd meters kept, flagged",
     "StatusNotification": "connector status and history; older reports never overwrite newer",
     "TransactionEvent": "seqNo: duplicates ignored, gaps flagged, applied in order; the "
-    "starting token checked against access rules",
+    "starting token checked against access rules; a remoteStartId names the remote start, "
+    "whose token the session takes when its events name none",
     "NotifyReport": "device model stored, queryable at /stations/{id}/device-model",
     "NotifyEvent": "station event; Connector AvailabilityState updates the connector",
     "SignCertificate": "signed by Kilowatt's CA for the station's own identity (CN) on an "
@@ -100,6 +101,10 @@ SENT_NOTES = {
     "DataTransfer": "and vendor templates (vendor command)",
     "ChangeConfiguration": "AuthorizationKey only by `rotate_password` (hex of the password)",
     "SetVariables": "SecurityCtrlr.BasicAuthPassword only by `rotate_password`",
+    "RemoteStartTransaction": "token checked first; its session: the StartTransaction with "
+    "that idTag on that connector within the window",
+    "RequestStartTransaction": "token checked first; remoteStartId = the command id, which "
+    "names its session",
 }
 
 # CSMS-initiated actions sent by Kilowatt itself rather than by a command.

@@ -23,6 +23,7 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_control import RemoteControlService
+from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.sessions import SessionService
@@ -54,6 +55,7 @@ class Services:
     message_log: MessageLogService
     device_model: DeviceModelService
     remote_control: RemoteControlService
+    remote_start: RemoteStartService
     reservations: ReservationService
     local_list: LocalListService
     users: UserService
@@ -90,5 +92,6 @@ class Services:
         """Stop background work (pending group commits are cancelled)."""
         await self.firmware.close()
         await self.remote_control.close()
+        await self.remote_start.close()
         await self.metering.close()
         await self.station_security.close()

@@ -43,6 +43,7 @@ from kilowatt.services.access import decide, parent_id_tag
 from kilowatt.services.base import Service
 from kilowatt.services.ports import TransactionFilter, UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
+from kilowatt.services.remote_start import follow_event, follow_start, publish_followed
 from kilowatt.services.reservations import use_reservation
 
 
@@ -183,16 +184,8 @@ async def _rated_power(uow: UnitOfWork, ref: StationRef, transaction: Transactio
 
 class TransactionService(Service):
     def install(self, remote: RemoteControlService) -> None:
-        remote.register(Operation.REMOTE_START, Hook(prepare=self._prepare_remote_start))
+        # Remote starts have their own service (services/remote_start.py).
         remote.register(Operation.REMOTE_STOP, Hook(prepare=self._prepare_remote_stop))
-
-    @staticmethod
-    async def _prepare_remote_start(uow: UnitOfWork, command: Command, now: datetime) -> None:
-        """2.0.1 needs the token's type; a registered token says it."""
-        params = command.params
-        if not params.get("id_token_type"):
-            token = await uow.tokens.find(command.organization_id, str(params["id_tag"]))
-            params["id_token_type"] = (token.type if token else IdTokenType.ISO14443).value
 
     @staticmethod
     async def _prepare_remote_stop(uow: UnitOfWork, command: Command, now: datetime) -> None:
@@ -277,9 +270,11 @@ class TransactionService(Service):
             )
             if request.reservation_id is not None:
                 await use_reservation(uow, transaction, request.reservation_id, now)
+            followed = await follow_start(uow, ref, transaction, now)
             await uow.commit()
         assert transaction.id is not None
         self._published("transaction.started", ref, transaction)
+        publish_followed(self.bus, followed)
         return StartResult(transaction.id, decision, replayed=False)
 
     async def stop(self, ref: StationRef, request: StopRequest) -> StopResult:
@@ -396,6 +391,15 @@ class TransactionService(Service):
                 )
             )
             decision = await self._authorize_event(uow, ref, transaction, event, token, now)
+            followed = await follow_event(
+                uow,
+                ref,
+                transaction,
+                now,
+                remote_start_id=event.remote_start_id,
+                evse_id=event.evse_id,
+                token_presented=event.id_token is not None,
+            )
             ended_again = (
                 event.event_type is TransactionEventType.ENDED and transaction.stop_received
             )
@@ -430,6 +434,7 @@ class TransactionService(Service):
             await uow.commit()
         if event.event_type is TransactionEventType.STARTED:
             self._published("transaction.started", ref, transaction)
+        publish_followed(self.bus, followed)
         if ended:
             self._published("transaction.ended", ref, transaction)
         if event.samples:

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from kilowatt.api.deps import AssetsRead, PageDep, ServicesDep, require
-from kilowatt.api.schemas.commands import BODIES, CommandOut
+from kilowatt.api.schemas.commands import BODIES, CommandOut, StartOut
 from kilowatt.api.schemas.common import Id, Page, Schema
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.permissions import command_permissions
+from kilowatt.domain.remote_start import summary, window_of
 from kilowatt.domain.users import Principal
 
 router = APIRouter(tags=["commands"])
@@ -50,6 +51,20 @@ def out(command: Command) -> CommandOut:
         created_at=command.created_at,
         sent_at=command.sent_at,
         completed_at=command.completed_at,
+        start=_start(command),
+    )
+
+
+def _start(command: Command) -> StartOut | None:
+    if command.start_outcome is None:
+        return None
+    return StartOut(
+        outcome=command.start_outcome,
+        transaction_id=command.start_transaction_id,
+        authorization_status=command.start_status,
+        window=window_of(command),
+        deadline=command.start_deadline,
+        detail=summary(command),
     )
 
 

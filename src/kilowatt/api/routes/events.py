@@ -32,7 +32,7 @@ async def events(
 ) -> StreamingResponse:
     """Live events of your organization's stations (those of your sites, if you are limited to
     some), from every node, as server-sent events (`station.online`, `connector.status`,
-    `meter.values`, `command.finished`...)."""
+    `meter.values`, `command.finished`, `remote_start.outcome`...)."""
     return StreamingResponse(
         stream(services.bus, principal.scope, placements_of(request.app.state, services)),
         media_type="text/event-stream",

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from kilowatt.api.schemas.common import AwareDatetime, Id, Positive, Schema
-from kilowatt.domain.commands import CommandStatus, Operation
+from kilowatt.domain.commands import CommandStatus, Operation, StartOutcome
+from kilowatt.domain.remote_start import MAX_WINDOW
 
 
 class NoParams(Schema):
@@ -23,6 +24,20 @@ class RemoteStart(Schema):
     )
     charging_profile: dict[str, Any] | None = Field(
         default=None, description="A charging profile in the station's OCPP version."
+    )
+    allow_unknown: bool = Field(
+        default=False,
+        description="Send it even if the token is not one of the organization's (to try a "
+        "station, say). The token is checked first, as the station's start would be: an "
+        "unknown token is refused unless this is true; a blocked, expired or invalid one, "
+        "one the access rules keep from this station now, or one already charging, always.",
+    )
+    start_window: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_WINDOW,
+        description="Seconds the session may take to begin once the station accepted "
+        "(default: KILOWATT_REMOTE_START_WINDOW). The command's `start` says what came of it.",
     )
 
 
@@ -303,6 +318,23 @@ BODIES: dict[Operation, type[Schema]] = {
 }
 
 
+class StartOut(Schema):
+    """What became of the session a remote start asked for."""
+
+    outcome: StartOutcome = Field(
+        description="waiting: no session yet; started: a session began and its token was "
+        "accepted; refused: a session began but Kilowatt refused its token "
+        "(`authorization_status`); not_started: none began within the window."
+    )
+    transaction_id: int | None = Field(description="Kilowatt's id of the session that began.")
+    authorization_status: str | None = Field(
+        description="Kilowatt's answer to the session's token (Accepted, ConcurrentTx, Blocked...)."
+    )
+    window: float = Field(description="Seconds the session had to begin once accepted.")
+    deadline: datetime | None = Field(description="When the window closes (once accepted).")
+    detail: str = Field(description="The outcome in a sentence.")
+
+
 class CommandOut(Schema):
     id: int
     station_id: str
@@ -322,3 +354,6 @@ class CommandOut(Schema):
     created_at: datetime
     sent_at: datetime | None
     completed_at: datetime | None
+    start: StartOut | None = Field(
+        default=None, description="Remote starts: what became of the session it asked for."
+    )

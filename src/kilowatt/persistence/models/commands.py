@@ -10,7 +10,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from kilowatt.domain.commands import CommandStatus
+from kilowatt.domain.commands import CommandStatus, StartOutcome
 from kilowatt.domain.reservations import ReservationStatus
 from kilowatt.persistence.models.base import (
     JsonType,
@@ -42,8 +42,14 @@ commands = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("completed_at", UTCDateTime),
+    # A remote start's session (domain/remote_start.py).
+    Column("start_outcome", enum_of(StartOutcome, 12)),
+    Column("start_transaction_id", BigInteger, ForeignKey("transactions.id", ondelete="SET NULL")),
+    Column("start_status", String(20)),
+    Column("start_deadline", UTCDateTime),
     Index("ix_commands_station_created", "station_id", "created_at"),
     Index("ix_commands_org_id", "organization_id", "id"),
+    Index("ix_commands_station_start", "station_id", "start_outcome"),
 )
 
 reservations = Table(

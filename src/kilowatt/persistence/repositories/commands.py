@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from kilowatt.domain.commands import Command
+from kilowatt.domain.commands import Command, StartOutcome
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import OPEN, Reservation
@@ -25,6 +25,12 @@ class SqlCommandRepository(Repository):
 
     async def add(self, command: Command) -> Command:
         return await self._add(command)
+
+    async def awaiting_start(self, station_id: int | None = None) -> list[Command]:
+        query = select(Command).where(commands.c.start_outcome == StartOutcome.WAITING)
+        if station_id is not None:
+            query = query.where(commands.c.station_id == station_id)
+        return list((await self.session.execute(query.order_by(commands.c.id))).scalars())
 
     async def search(
         self, scope: Scope, page: PageRequest, station_id: int | None = None

@@ -4,8 +4,10 @@ from collections.abc import Collection
 
 from sqlalchemy import case, func, select, update
 
+from kilowatt.domain.drivers import Driver
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.tokens import IdToken, IdTokenType, TokenGroup
+from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import TokenFilter, TokenGroupFilter
@@ -81,6 +83,31 @@ class SqlTokenRepository(Repository):
             update(id_tokens).where(id_tokens.c.driver_id == driver_id).values(driver_id=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def pick(
+        self, organization_id: int, text: str, limit: int
+    ) -> list[tuple[IdToken, Driver | None]]:
+        query = (
+            select(IdToken, Driver)
+            .select_from(id_tokens)
+            .outerjoin(drivers, drivers.c.id == id_tokens.c.driver_id)
+            .where(
+                id_tokens.c.organization_id == organization_id,
+                contains(id_tokens.c.value, text)
+                | contains(id_tokens.c.label, text)
+                | contains(drivers.c.name, text)
+                | contains(drivers.c.email, text),
+            )
+            .order_by(
+                case((func.lower(id_tokens.c.value) == text.lower(), 0), else_=1),
+                func.lower(drivers.c.name),
+                id_tokens.c.value,
+                id_tokens.c.id,
+            )
+            .limit(limit)
+        )
+        rows = (await self.session.execute(query)).all()
+        return [(row[0], row[1]) for row in rows]
 
 
 class SqlTokenGroupRepository(Repository):

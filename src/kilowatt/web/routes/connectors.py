@@ -1,6 +1,7 @@
 """The connector page: identity and rating, today's and cumulative figures, the running session
 live (static/connector.js), its power setting, sessions and faults, and remote commands whose
-outcome is shown when the station answers."""
+outcome is shown when the station answers; a remote start picks its token from a search of
+drivers and tokens (web/remote_start.py) and shows what came of its session."""
 
 from __future__ import annotations
 
@@ -16,12 +17,25 @@ from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationO
 from kilowatt.domain.monitoring import IN_USE
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
+from kilowatt.domain.remote_start import TokenRefused
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
 from kilowatt.web.context import AssetsPage, Page, WebError, page_for
+from kilowatt.web.remote_start import (
+    MAX_TOKEN,
+    choice_notes,
+    refusal,
+    start_params,
+    start_view,
+)
+from kilowatt.web.remote_start import labels as start_labels
 
 router = APIRouter()
 
 CommandsPage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.COMMANDS_SEND))]
+PickerPage = Annotated[
+    Page,
+    Depends(page_for(Permission.ASSETS_READ, Permission.COMMANDS_SEND, Permission.TOKENS_READ)),
+]
 
 COMMANDS: dict[str, Operation] = {
     "remote-start": Operation.REMOTE_START,
@@ -36,11 +50,21 @@ PATH = "/connectors/{station_key}/{evse_id}/{connector_id}"
 
 @router.get(PATH)
 async def connector_page(
-    page: AssetsPage, station_key: str, evse_id: int, connector_id: int
+    page: AssetsPage, station_key: str, evse_id: int, connector_id: int, q: str = ""
 ) -> Response:
+    """``q``: a search of the token picker (the page without scripts searches this way)."""
     station_id = await _station(page, station_key)
     overview = await _overview(page, station_id, evse_id, connector_id)
-    return await _render(page, overview)
+    return await _render(page, overview, q=q)
+
+
+@router.get(PATH + "/tokens")
+async def token_choices(
+    page: PickerPage, station_key: str, evse_id: int, connector_id: int, q: str = ""
+) -> Response:
+    """The remote start's token picker: drivers and tokens matching ``q`` (htmx)."""
+    context = await _picker(page, station_key, q, {})
+    return page.render("connectors/_token_choices.html", {**context, "errors": {}})
 
 
 @router.post(PATH + "/commands/{name}")
@@ -64,11 +88,9 @@ async def connector_command(
         raise WebError(404, _("There is no such connector.")) from error
     errors: dict[str, str] = {}
     params: dict[str, Any] = {}
-    id_tag = str(form.get("id_tag") or "").strip()
+    id_tag = ""
     if operation is Operation.REMOTE_START:
-        if not id_tag or len(id_tag) > 255:
-            errors["id_tag"] = _("Enter the token to charge with (1 to 255 characters).")
-        params = {"id_tag": id_tag, "evse_id": evse_id}
+        params, errors, id_tag = start_params(_, form, evse_id)
     elif operation is Operation.REMOTE_STOP:
         if transaction is None or transaction.id is None:
             errors["stop"] = _("No session is running on this connector.")
@@ -102,6 +124,8 @@ async def connector_command(
             )
         except StationOffline:
             failure = _("The station is not connected.")
+        except TokenRefused as error:
+            errors["id_tag"] = refusal(_, error)
         except DomainError as error:
             failure = _("The station cannot take this command: %(reason)s") % {"reason": str(error)}
     overview = await _overview(page, station_id, evse_id, connector_id)
@@ -114,6 +138,7 @@ async def connector_command(
         command_name=name,
         failure=failure,
         id_tag=id_tag,
+        q=str(form.get("q") or ""),
     )
 
 
@@ -216,8 +241,13 @@ async def _render(
                 "failed": page.web.gettext("Failed"),
                 "timed_out": page.web.gettext("The station did not answer in time"),
             },
+            "start": start_labels(page.web.gettext),
         },
     }
+    command = extra.get("command")
+    picker = {}
+    if page.may(Permission.TOKENS_READ) and page.may(Permission.COMMANDS_SEND):
+        picker = await _picker(page, station.ocpp_id, str(extra.get("q") or ""), extra)
     zone = ZoneInfo(overview.site.timezone if overview.site is not None else "UTC")
     context: dict[str, Any] = {
         "overview": overview,
@@ -235,6 +265,31 @@ async def _render(
         "id_tag": "",
         "power_results": [],
         "limit_kw": "",
+        "q": "",
+        "picker": bool(picker),
         **extra,
+        **picker,
+        "start": start_view(live["labels"]["start"], command),
     }
     return page.render("connectors/connector.html", context, status_code)
+
+
+async def _picker(page: Page, station_key: str, q: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """What the token picker shows: the tokens matching ``q`` or, when none does, ``q`` as a
+    token Kilowatt does not know (sent only if picked)."""
+    q = q.strip()[:MAX_TOKEN]
+    try:
+        choices = await page.web.services.remote_start.choices(page.principal, station_key, q)
+    except NotFound as error:
+        raise WebError(404, page.web.gettext("There is no such connector.")) from error
+    chosen = str(extra.get("id_tag") or "")
+    if chosen and not any(c.token.value == chosen for c in choices):
+        # Keep the token picked before the page came back (a refusal, an answer).
+        picked = await page.web.services.remote_start.choices(page.principal, station_key, chosen)
+        choices = [c for c in picked if c.token.value.lower() == chosen.lower()][:1] + choices
+    return {
+        "q": q,
+        "choices": choices,
+        "unknown_tag": q if q and not choices else "",
+        "choice_notes": choice_notes(page.web.gettext),
+    }

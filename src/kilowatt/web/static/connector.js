@@ -1,5 +1,6 @@
 // The connector page: live values and the power/energy curve of the running session, the
-// status badge, and the outcome of a command when the station answers (events from /live).
+// status badge, the outcome of a command when the station answers, and what became of a
+// remote start's session (events from /live).
 "use strict";
 
 (function () {
@@ -204,6 +205,63 @@
     }
     holder.classList.remove("info");
     holder.classList.add(event.status === "accepted" ? "ok" : "bad");
+    const start = startLine(event.command_id);
+    if (!start) return;
+    if (starts[event.command_id]) {
+      paintStart(starts[event.command_id]);
+    } else if (event.status === "accepted") {
+      const outcome = start.dataset.startOutcome;
+      if (outcome === "" || outcome === "waiting") {
+        paintStart({ command_id: event.command_id, outcome: "waiting",
+                     window: Number(start.dataset.window) });
+      }
+    } else {
+      start.hidden = true;
+    }
+  });
+
+  // What became of a remote start's session: the station began one (Kilowatt accepted its
+  // token or not), or none began in time. An outcome may arrive before the page shows the
+  // command (the start races the answer): it is kept and shown when the command appears.
+  const starts = {};
+
+  function startLine(commandId) {
+    return document.querySelector('[data-start-of="' + commandId + '"]');
+  }
+
+  function paintStart(event) {
+    const holder = startLine(event.command_id);
+    if (!holder) return;
+    const words = labels.start;
+    const seconds = String(Number(event.window) || 0);
+    holder.dataset.startOutcome = event.outcome;
+    holder.hidden = false;
+    holder.classList.remove("info", "ok", "bad");
+    if (event.outcome === "started") {
+      holder.classList.add("ok");
+      const parts = words.started.split("%(id)s");
+      const link = document.createElement("a");
+      link.id = "start-session-link";
+      link.href = "/sessions/" + event.transaction_id;
+      link.textContent = String(event.transaction_id);
+      holder.replaceChildren(parts[0], link, parts.slice(1).join(""));
+    } else if (event.outcome === "refused") {
+      holder.classList.add("bad");
+      const status = event.authorization_status || "";
+      holder.textContent = words.refused.replace("%(reason)s", words.reasons[status] || status);
+    } else if (event.outcome === "not_started") {
+      holder.classList.add("bad");
+      holder.textContent = words.not_started.replace("%(seconds)s", seconds);
+    } else {
+      holder.classList.add("info");
+      holder.textContent = words.waiting.replace("%(seconds)s", seconds);
+    }
+  }
+
+  Kilowatt.on("remote_start.outcome", (event) => {
+    if (event.station !== data.station) return;
+    starts[event.command_id] = event;
+    paintStart(event);
   });
 
   document.body.addEventListener("htmx:beforeSwap", (event) => {
@@ -218,5 +276,9 @@
   document.body.addEventListener("htmx:afterSwap", () => {
     const stop = document.getElementById("stop-button");
     if (stop) stop.disabled = transactionId === null;
+    for (const line of document.querySelectorAll("[data-start-of]")) {
+      const known = starts[line.dataset.startOf];
+      if (known) paintStart(known);
+    }
   });
 })();
