@@ -290,7 +290,8 @@ def test_the_status_counts_follow_status_notifications(
             counts = await asyncio.to_thread(
                 eventually, connectors, lambda c: c["connectors"]["faulted"] == 1
             )
-            assert counts["connectors"]["charging"] == 1
+            assert counts["connectors"]["suspended"] == 1
+            assert counts["connectors"]["charging"] == 0
             assert counts["connectors"]["available"] == 0
 
     asyncio.run(drive())

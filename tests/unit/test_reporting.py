@@ -1,4 +1,4 @@
-"""Reporting's pure core: totals, changes, periods, local days and connector states."""
+"""Reporting's pure core: totals, changes, periods, local days and status counts."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kilowatt.domain.connector_states import ConnectorState
 from kilowatt.domain.reporting import (
-    ConnectorState,
     Figures,
     Span,
     change,
-    connector_state,
     first_day_needed,
     local_day,
     monthly,
@@ -196,42 +195,25 @@ def test_new_drivers_count_on_the_local_day_they_were_made() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("status", "online", "state"),
-    [
-        ("Available", True, ConnectorState.AVAILABLE),
-        ("Charging", True, ConnectorState.CHARGING),
-        ("SuspendedEV", True, ConnectorState.CHARGING),
-        ("SuspendedEVSE", True, ConnectorState.CHARGING),
-        ("Preparing", True, ConnectorState.CHARGING),
-        ("Finishing", True, ConnectorState.CHARGING),
-        ("Occupied", True, ConnectorState.CHARGING),
-        ("Faulted", True, ConnectorState.FAULTED),
-        ("Unavailable", True, ConnectorState.UNAVAILABLE),
-        ("Reserved", True, ConnectorState.UNAVAILABLE),
-        ("Unknown", True, ConnectorState.UNKNOWN),
-        ("Nonsense", True, ConnectorState.UNKNOWN),
-        ("Charging", False, ConnectorState.OFFLINE),
-        ("Faulted", False, ConnectorState.OFFLINE),
-    ],
-)
-def test_connector_states(status: str, online: bool, state: ConnectorState) -> None:
-    assert connector_state(status, online) is state
-
-
-def test_status_counts_add_up() -> None:
+def test_status_counts_add_up_and_offline_stations_count_offline() -> None:
     counts = status_counts(
         [(True, 3), (False, 2)],
         [
-            (True, "Available", 2),
-            (True, "Charging", 3),
-            (False, "Available", 4),
-            (True, "Faulted", 1),
+            (True, "available", 2),
+            (True, "charging", 3),
+            (True, "suspended", 1),
+            (False, "available", 4),
+            (False, "charging", 1),
+            (True, "faulted", 1),
+            (True, "nonsense", 1),
         ],
     )
     assert (counts.stations_online, counts.stations_offline, counts.stations) == (3, 2, 5)
     assert counts.count(ConnectorState.AVAILABLE) == 2
     assert counts.count(ConnectorState.CHARGING) == 3
-    assert counts.count(ConnectorState.OFFLINE) == 4
+    assert counts.count(ConnectorState.SUSPENDED) == 1
+    assert counts.count(ConnectorState.OFFLINE) == 5
     assert counts.count(ConnectorState.FAULTED) == 1
+    assert counts.count(ConnectorState.UNKNOWN) == 1
     assert counts.count(ConnectorState.UNAVAILABLE) == 0
+    assert sum(counts.connectors.values()) == 13  # each connector once

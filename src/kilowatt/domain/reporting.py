@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from kilowatt.domain.stations import IN_USE_STATUSES, ConnectorStatus
+from kilowatt.domain.connector_states import ConnectorState, shown_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,39 +261,6 @@ def local_day(spans: list[OffsetSpan], moment: datetime) -> date:
 # What the connectors are doing ------------------------------------------------------------
 
 
-class ConnectorState(StrEnum):
-    """A connector as the home page counts it."""
-
-    AVAILABLE = "available"
-    CHARGING = "charging"
-    """In use: Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing, Occupied."""
-    FAULTED = "faulted"
-    UNAVAILABLE = "unavailable"
-    """Unavailable or Reserved."""
-    OFFLINE = "offline"
-    """Its station is not connected, whatever the connector's last status."""
-    UNKNOWN = "unknown"
-    """The station never said."""
-
-
-def connector_state(status: str, station_online: bool) -> ConnectorState:
-    if not station_online:
-        return ConnectorState.OFFLINE
-    try:
-        known = ConnectorStatus(status)
-    except ValueError:
-        return ConnectorState.UNKNOWN
-    if known is ConnectorStatus.AVAILABLE:
-        return ConnectorState.AVAILABLE
-    if known in IN_USE_STATUSES:
-        return ConnectorState.CHARGING
-    if known is ConnectorStatus.FAULTED:
-        return ConnectorState.FAULTED
-    if known in (ConnectorStatus.UNAVAILABLE, ConnectorStatus.RESERVED):
-        return ConnectorState.UNAVAILABLE
-    return ConnectorState.UNKNOWN
-
-
 @dataclass(frozen=True, slots=True)
 class StatusCounts:
     stations_online: int = 0
@@ -311,8 +278,8 @@ class StatusCounts:
 def status_counts(
     stations: Iterable[tuple[bool, int]], connectors: Iterable[tuple[bool, str, int]]
 ) -> StatusCounts:
-    """From (online, how many) of the stations and (station online, status, how many) of
-    their connectors."""
+    """From (online, how many) of the stations and (station online, state, how many) of
+    their connectors: each connector counts under one state (domain/connector_states.py)."""
     online = offline = 0
     for is_online, count in stations:
         if is_online:
@@ -320,6 +287,6 @@ def status_counts(
         else:
             offline += count
     states = dict.fromkeys(ConnectorState, 0)
-    for station_online, status, count in connectors:
-        states[connector_state(status, station_online)] += count
+    for station_online, state, count in connectors:
+        states[shown_state(state, station_online)] += count
     return StatusCounts(online, offline, states)

@@ -228,14 +228,14 @@ class SqlReportingStore:
             .group_by(stations.c.online)
         )
         connector_rows = await self.session.execute(
-            select(stations.c.online, connectors.c.status, func.count())
+            select(stations.c.online, connectors.c.state, func.count())
             .select_from(connectors.join(stations, stations.c.id == connectors.c.station_id))
             .where(*station_where, connectors.c.connector_id > 0)
-            .group_by(stations.c.online, connectors.c.status)
+            .group_by(stations.c.online, connectors.c.state)
         )
         return status_counts(
             [(bool(online), int(count)) for online, count in station_rows],
-            [(bool(online), str(status), int(count)) for online, status, count in connector_rows],
+            [(bool(online), str(state), int(count)) for online, state, count in connector_rows],
         )
 
     async def sites(self, scope: Scope) -> list[SitePoint]:

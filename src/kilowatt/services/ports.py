@@ -283,6 +283,11 @@ class TransactionRepository(Protocol):
     async def open_on_connector(
         self, station_id: int, evse_id: int, connector_id: int
     ) -> list[Transaction]: ...
+    async def open_on_evse(self, station_id: int, evse_id: int) -> list[Transaction]:
+        """The running transactions of an EVSE, whatever their connector (2.0.1 may not
+        name it)."""
+        ...
+
     async def token_in_transaction(
         self, organization_id: int, id_tag: str, exclude: set[int] | None = None
     ) -> bool:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Schema
-from kilowatt.domain.reporting import Comparison, ConnectorState, Figures, Period, StatusCounts
+from kilowatt.domain.connector_states import ConnectorState
+from kilowatt.domain.reporting import Comparison, Figures, Period, StatusCounts
 from kilowatt.services.reporting import Summary
 
 DEFINITIONS = """\
@@ -87,15 +88,20 @@ class StationCounts(Schema):
 
 
 class ConnectorCounts(Schema):
-    """Connectors of offline stations count as offline whatever their last status; charging
-    is Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing and Occupied; unavailable
-    is Unavailable and Reserved; unknown: never reported."""
+    """How many connectors are in each state (the same states whatever the station's OCPP
+    version: a 1.6 Charging and a 2.0.1 Occupied with a transaction charging are both
+    charging). Each connector counts once. Connectors of offline stations count as offline
+    whatever their last state; unknown: their station never reported them."""
 
     total: int
     available: int
+    preparing: int
     charging: int
-    faulted: int
+    suspended: int
+    finishing: int
+    reserved: int
     unavailable: int
+    faulted: int
     offline: int
     unknown: int
 

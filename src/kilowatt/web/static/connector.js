@@ -1,5 +1,5 @@
 // The connector page: live values and the power/energy curve of the running session, the
-// status badge, and the outcome of a command when the station answers (events from /live).
+// state badge, and the outcome of a command when the station answers (events from /live).
 "use strict";
 
 (function () {
@@ -8,7 +8,8 @@
   const labels = data.labels;
   let transactionId = data.transaction_id;
   let online = data.online;
-  let status = data.status;
+  let state = data.state;
+  const words = Kilowatt.data("state-words") || {};
 
   function mine(event) {
     return (
@@ -26,10 +27,12 @@
   function paintStatus() {
     const holder = document.getElementById("connector-status");
     if (!holder) return;
-    const shown = online ? status : "Offline";
+    let shown = online ? state : "offline";
+    if (!Object.prototype.hasOwnProperty.call(words, shown)) shown = "unknown";
     const span = document.createElement("span");
-    span.className = "badge status-" + String(shown || "unknown").toLowerCase();
-    span.textContent = shown;
+    span.className = "badge status-" + shown;
+    span.dataset.state = shown;
+    span.textContent = words[shown] || shown;
     holder.replaceChildren(span);
   }
 
@@ -179,8 +182,8 @@
   });
 
   Kilowatt.on("connector.status", (event) => {
-    if (!mine(event)) return;
-    status = event.status;
+    if (!mine(event) || !event.state) return;
+    state = event.state;
     online = true;
     paintStatus();
     setText("error-code", event.error_code || "NoError");
