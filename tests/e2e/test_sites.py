@@ -1,5 +1,6 @@
-"""Site monitoring in Chromium, with real OCPP 1.6 stations: live status changes without a
-reload, fuzzy site search, power limits on selected connectors, the tablet layout."""
+"""Site monitoring in Chromium, with real OCPP 1.6 (and 2.0.1) stations: live state changes
+without a reload, in one vocabulary whatever the version, fuzzy site search, power limits on
+selected connectors, the tablet layout."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_live
 from tests.support.ocpp16 import TestChargePoint, charge_point
+from tests.support.ocpp201 import charge_point201
 from tests.support.server import RunningServer
 
 T = TypeVar("T")
@@ -110,9 +112,69 @@ def test_a_simulated_station_going_to_charging_turns_the_connector_live_without_
             re.compile("status-charging")
         )
         expect(page.locator("#figure-in-use")).to_have_text("1", timeout=LIVE)
-        expect(page.locator('#status-counts li[data-status="Charging"] .count')).to_have_text("1")
-        expect(page.locator('#status-counts li[data-status="Available"] .count')).to_have_text("1")
+        expect(page.locator('#status-counts li[data-state="charging"] .count')).to_have_text("1")
+        expect(page.locator('#status-counts li[data-state="available"] .count')).to_have_text("1")
         assert page.evaluate("window.notReloaded") is True
+
+
+class LiveStation201(LiveStation):
+    """The same with a real OCPP 2.0.1 charging station."""
+
+    async def _connect(self, server: RunningServer) -> Any:
+        cp = await self.stack.enter_async_context(charge_point201(server.ocpp_url, self.ocpp_id))
+        assert (await cp.boot()).status == "Accepted"
+        return cp
+
+
+def test_a_201_station_charging_shows_as_charging_beside_a_16_one(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    """2.0.1 says Occupied and tells the rest in TransactionEvents; the page says what both
+    versions' connectors are doing in the same words, and counts them together."""
+    site_id = new_site(api, f"Mixed Depot {uuid.uuid4().hex[:6]}")
+    with live_station(dashboard, api, site_id, connectors=1) as old:
+        new = LiveStation201(dashboard, f"E2E-{uuid.uuid4().hex[:8].upper()}")
+        try:
+            new.run(new.cp.status(1, 1, "Available"))
+            response = api.patch(f"/stations/{new.ocpp_id}", json={"site_id": site_id})
+            assert response.status_code == 200, response.text
+            open_live(page, f"/sites/{site_id}")
+            expect(page.locator('#status-counts li[data-state="available"] .count')).to_have_text(
+                "2"
+            )
+            old.run(old.cp.status(1, "Charging"))
+            new.run(new.cp.status(1, 1, "Occupied"))
+            badge = row(page, new.ocpp_id, 1).locator(".badge")
+            expect(badge).to_have_text("Preparing", timeout=LIVE)
+            new.run(
+                new.cp.transaction_event(
+                    "Started", "TX-E2E", 0, "ChargingStateChanged", 1_000, charging_state="Charging"
+                )
+            )
+            expect(badge).to_have_text("Charging", timeout=LIVE)
+            expect(badge).to_have_class(re.compile("status-charging"))
+            charging = page.locator('#status-counts li[data-state="charging"]')
+            expect(charging.locator(".count")).to_have_text("2", timeout=LIVE)
+            expect(charging.locator(".badge")).to_have_text("Charging")
+            expect(page.locator("#status-counts li")).to_have_count(1)
+            expect(page.locator("#status-counts")).not_to_contain_text("Occupied")
+            expect(page.locator("#figure-in-use")).to_have_text("2")
+            new.run(
+                new.cp.transaction_event(
+                    "Updated",
+                    "TX-E2E",
+                    1,
+                    "ChargingStateChanged",
+                    1_500,
+                    charging_state="SuspendedEVSE",
+                )
+            )
+            expect(badge).to_have_text("Suspended", timeout=LIVE)
+            expect(page.locator('#status-counts li[data-state="suspended"] .count')).to_have_text(
+                "1"
+            )
+        finally:
+            new.close()
 
 
 def test_fuzzy_site_search_finds_harbour_garage(page: Page, api: httpx.Client) -> None:

@@ -1,6 +1,7 @@
 """REST API v1 reports, on SQLite and PostgreSQL: today's figures follow sessions that a real
-OCPP 1.6 charge point drove through the server, scopes limit them, and the status counts
-follow StatusNotification. Each test works in an organization of its own."""
+OCPP 1.6 charge point drove through the server (running ones with their energy so far),
+yesterday is counted until the same time of day, scopes limit the figures, and the status
+counts follow StatusNotification. Each test works in an organization of its own."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def test_a_new_organization_reports_zeros_and_no_billing(
     assert all(m["sessions"] == 0 and m["revenue"] is None for m in monthly["months"])
 
 
-def test_a_completed_session_counts_today_and_a_running_one_only_as_a_session(
+def test_a_completed_session_counts_today_with_its_energy_and_time(
     server: RunningServer, network: Network
 ) -> None:
     asyncio.run(charge(server, network.station_h, network.tag, 1, 7_500, 600))
@@ -144,22 +145,96 @@ def test_a_completed_session_counts_today_and_a_running_one_only_as_a_session(
     for name, value in (("sessions", 1), ("energy_wh", 7_500), ("charging_seconds", 600)):
         assert figures[name]["cumulative"] == value
         assert figures[name]["year"] == value or started.year != datetime.now(UTC).year
+    with api_client(server, network.key) as api:
+        months = api.get("/reports/monthly", params={"timezone": "UTC"}).json()["months"]
+    assert len(months) == 12
+    assert sum(m["sessions"] for m in months) == 1
+    assert sum(m["energy_wh"] for m in months) == 7_500
+
+
+def test_a_running_session_counts_its_energy_and_time_so_far(
+    server: RunningServer, network: Network
+) -> None:
+    """A car charging since ten minutes ago, its meter read, no stop yet: today is not 0."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(minutes=10)
 
     async def running() -> None:
         async with charge_point(server.ocpp_url, network.station_h) as cp:
             assert (await cp.boot()).status == "Accepted"
-            await cp.start_tx(2, network.tag, 50_000)
+            await cp.status(2, "Charging")
+            started = await cp.start_tx(2, network.tag, 50_000, iso(start))
+            assert started.id_tag_info["status"] == "Accepted"
+            await cp.meter(2, started.transaction_id, 51_000, iso(now - timedelta(minutes=5)))
+            await cp.meter(2, started.transaction_id, 53_200, iso(now - timedelta(minutes=1)))
 
     asyncio.run(running())
-    figures = summary(server, network.key, timezone="UTC")["figures"]
-    assert figures["sessions"]["cumulative"] == 2
-    assert figures["energy_wh"]["cumulative"] == 7_500
-    assert figures["charging_seconds"]["cumulative"] == 600
+    body = summary(server, network.key, timezone="UTC")
+    figures = body["figures"]
+    when = "today" if start.date().isoformat() == body["today"] else "yesterday"
+    assert figures["sessions"][when] == 1
+    assert figures["energy_wh"][when] == 3_200  # the latest reading less the start
+    assert figures["energy_wh"]["cumulative"] == 3_200
+    assert figures["energy_wh"]["month"] == 3_200 or start.month != now.month
+    elapsed = (datetime.now(UTC) - start).total_seconds()
+    assert 600 <= figures["charging_seconds"][when] <= elapsed + 1
+    assert 600 <= figures["charging_seconds"]["cumulative"] <= elapsed + 1
     with api_client(server, network.key) as api:
         months = api.get("/reports/monthly", params={"timezone": "UTC"}).json()["months"]
-    assert len(months) == 12
-    assert sum(m["sessions"] for m in months) == 2
-    assert sum(m["energy_wh"] for m in months) == 7_500
+    assert sum(m["energy_wh"] for m in months) == 3_200
+
+
+def _zone_at_midday() -> str:
+    """A fixed-offset zone where it is now between 08:00 and 16:00: yesterday's sessions
+    around this time of day lie whole within yesterday."""
+    hour = datetime.now(UTC).hour
+    offset = (12 - hour + 12) % 24 - 12  # -12..11 hours ahead of UTC
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX signs are inverted
+
+
+def test_yesterday_is_counted_until_the_same_time_of_day(
+    server: RunningServer, network: Network
+) -> None:
+    zone = _zone_at_midday()
+    with api_client(server, network.key) as api:
+        site = created(api.post("/sites", json={"name": f"Noon {zone}", "timezone": zone}))
+        station = f"NOON-{site['id']}"
+        created(
+            api.post(
+                "/stations",
+                json={"ocpp_id": station, "site_id": site["id"], "connectors": [{"evse_id": 1}]},
+            )
+        )
+    cutoff = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    minute = timedelta(minutes=1)
+    sessions = [  # (start, stop, Wh) around this time of day, yesterday
+        (cutoff - 20 * minute, cutoff - 10 * minute, 2_000),  # before: counts whole
+        (cutoff - 10 * minute, cutoff + 10 * minute, 4_000),  # across: half of it
+        (cutoff + 10 * minute, cutoff + 20 * minute, 8_000),  # after: not yet
+    ]
+
+    async def drive() -> None:
+        async with charge_point(server.ocpp_url, station) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            for start, stop, wh in sessions:
+                started = await cp.start_tx(1, network.tag, 1_000, iso(start))
+                await cp.stop_tx(started.transaction_id, 1_000 + wh, iso(stop))
+
+    asyncio.run(drive())
+    body = summary(server, network.key, timezone=zone)
+    figures = body["figures"]
+    assert figures["sessions"]["yesterday"] == 2
+    # The server's "now" is a few seconds after ours: the session across moves a little.
+    assert abs(figures["energy_wh"]["yesterday"] - (2_000 + 2_000)) <= 40
+    assert abs(figures["charging_seconds"]["yesterday"] - (600 + 600)) <= 15
+    assert figures["sessions"]["cumulative"] == 3
+    assert figures["energy_wh"]["cumulative"] == 14_000
+    until = datetime.fromisoformat(body["periods"]["previous_day"]["until"])
+    assert abs((until - cutoff).total_seconds()) <= 15
+    assert (
+        body["periods"]["previous_day"]["first"]
+        == cutoff.astimezone(ZoneInfo(zone)).date().isoformat()
+    )
 
 
 def test_a_site_limited_key_sees_only_its_sites_figures(
@@ -216,7 +291,8 @@ def test_the_status_counts_follow_status_notifications(
             counts = await asyncio.to_thread(
                 eventually, connectors, lambda c: c["connectors"]["faulted"] == 1
             )
-            assert counts["connectors"]["charging"] == 1
+            assert counts["connectors"]["suspended"] == 1
+            assert counts["connectors"]["charging"] == 0
             assert counts["connectors"]["available"] == 0
 
     asyncio.run(drive())

@@ -562,6 +562,7 @@ def test_connectors_list_add_patch_delete(api: httpx.Client, ids: Ids) -> None:
         "current_type": "DC",
         "standard": "CHAdeMO",
         "max_power_w": 50_000,
+        "state": "offline",  # its station is not connected
         "status": "Unknown",
         "error_code": "NoError",
         "info": "",

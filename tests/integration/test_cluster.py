@@ -387,6 +387,7 @@ async def test_live_events_of_a_station_on_node_2_reach_subscribers_of_node_1(
                 "evse_id": 1,
                 "connector_id": 1,
                 "status": "Preparing",
+                "state": "preparing",
                 "error_code": "NoError",
             }
             assert our_stream.stations() == {ours}

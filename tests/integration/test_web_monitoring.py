@@ -140,13 +140,13 @@ async def test_the_site_page_shows_figures_statuses_and_the_connectors(
         assert re.search(r'id="figure-sessions">3<', html)
         assert re.search(r'id="figure-largest">5.0 kWh<', html)
         assert re.search(r'id="figure-smallest">2.5 kWh<', html)
-        assert 'data-status="Charging"' in html
+        assert 'data-state="charging"' in html
         assert "status-charging" in connector_row(html, f"{station}/2/1")
         assert "status-available" in connector_row(html, f"{station}/1/1")
         assert "/connectors/" in html
 
-        # The connector list is searchable by id, status and power.
-        charging = await admin.get(f"/sites/{site_id}", status="Charging")
+        # The connector list is searchable by id, state and power.
+        charging = await admin.get(f"/sites/{site_id}", state="charging")
         assert f"{station}/2/1" in charging.text
         assert f"{station}/1/1</a>" not in charging.text
         by_id = await admin.get(f"/sites/{site_id}", q=f"{station}/1")

@@ -131,12 +131,13 @@ def test_running_sessions_add_their_time_to_the_totals() -> None:
 
 def row(
     evse: int,
-    status: str,
+    state: str,
     *,
     current: str = "AC",
     power: int | None = 22_000,
     online: bool = True,
     station: str = "CP-1",
+    status: str = "",
 ) -> ConnectorRow:
     return ConnectorRow(
         station_id=7,
@@ -149,45 +150,50 @@ def row(
         current_type=current,
         standard="Type2",
         max_power_w=power,
-        status=status,
+        status=status or state.capitalize(),
         error_code="NoError",
+        state=state,
     )
 
 
-def test_connector_counts_by_type_status_and_use() -> None:
+def test_connector_counts_by_type_state_and_use() -> None:
     rows = [
-        row(1, "Charging"),
-        row(2, "Available"),
-        row(3, "SuspendedEV", current="DC", power=150_000),
-        row(4, "Charging", online=False),
-        row(5, "Faulted", current="DC"),
+        row(1, "charging"),
+        row(2, "available"),
+        row(3, "suspended", current="DC", power=150_000, status="SuspendedEV"),
+        row(4, "charging", online=False),
+        row(5, "faulted", current="DC"),
+        row(6, "charging", status="Occupied"),  # 2.0.1: the same state, another word
+        row(7, "finishing"),
     ]
     counts = connector_counts(rows)
-    assert (counts.total, counts.ac, counts.dc, counts.in_use) == (5, 3, 2, 2)
-    assert counts.by_status == {
-        "Available": 1,
-        "Charging": 1,
-        "SuspendedEV": 1,
-        "Faulted": 1,
-        "Offline": 1,
+    assert (counts.total, counts.ac, counts.dc, counts.in_use) == (7, 5, 2, 4)
+    assert counts.by_state == {
+        "available": 1,
+        "charging": 2,
+        "suspended": 1,
+        "finishing": 1,
+        "faulted": 1,
+        "offline": 1,
     }
-    assert next(iter(counts.by_status)) == "Available"
+    assert sum(counts.by_state.values()) == counts.total
 
 
-def test_the_connector_list_filters_by_id_status_and_power() -> None:
+def test_the_connector_list_filters_by_id_state_and_power() -> None:
     rows = [
-        row(1, "Charging"),
-        row(2, "Available", power=7_400),
-        row(3, "Available", current="DC", power=150_000, station="FAST-9"),
-        row(4, "Available", power=None),
+        row(1, "charging"),
+        row(2, "available", power=7_400),
+        row(3, "available", current="DC", power=150_000, station="FAST-9"),
+        row(4, "available", power=None),
     ]
     assert filter_connectors(rows, ConnectorFilter(text="cp-1/2")) == [rows[1]]
     assert filter_connectors(rows, ConnectorFilter(text="north")) == rows
-    assert filter_connectors(rows, ConnectorFilter(status="charging")) == [rows[0]]
+    assert filter_connectors(rows, ConnectorFilter(state="charging")) == [rows[0]]
     assert filter_connectors(rows, ConnectorFilter(min_power_kw=50)) == [rows[2]]
     assert filter_connectors(rows, ConnectorFilter(max_power_kw=22)) == rows[:2]
-    offline = row(5, "Available", online=False)
-    assert filter_connectors([offline], ConnectorFilter(status="Offline")) == [offline]
+    offline = row(5, "available", online=False)
+    assert filter_connectors([offline], ConnectorFilter(state="offline")) == [offline]
+    assert filter_connectors([offline], ConnectorFilter(state="available")) == []
 
 
 def test_power_bounds_of_the_filter() -> None:

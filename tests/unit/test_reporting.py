@@ -1,4 +1,4 @@
-"""Reporting's pure core: totals, changes, periods, local days and connector states."""
+"""Reporting's pure core: totals, changes, periods, local days and status counts."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kilowatt.domain.connector_states import ConnectorState
 from kilowatt.domain.reporting import (
-    ConnectorState,
     Figures,
+    Span,
     change,
-    connector_state,
-    day_over_day,
     first_day_needed,
     local_day,
-    month_over_month,
     monthly,
     offset_spans,
     per_day,
+    periods,
     shift_months,
     status_counts,
     total,
-    year_over_year,
 )
 
 small = st.integers(min_value=0, max_value=10_000)
@@ -102,64 +100,59 @@ def test_a_shifted_day_lies_in_the_right_month(day: date, months: int) -> None:
     assert shifted.day <= day.day
 
 
-def _every_day(first: date, last: date) -> dict[date, Figures]:
-    count = (last - first).days + 1
-    return {first + timedelta(days=n): Figures(sessions=1) for n in range(count)}
-
-
 def test_month_over_month_on_31_march_compares_with_the_whole_of_february() -> None:
-    ledger = _every_day(date(2025, 1, 1), date(2025, 3, 31))
-    result = month_over_month(ledger, date(2025, 3, 31))
-    assert result.current.sessions == 31
-    assert result.previous.sessions == 28
-    assert result.previous_period.first == date(2025, 2, 1)
-    assert result.previous_period.last == date(2025, 2, 28)
-    assert result.change("sessions") == round(3 / 28 * 100, 1)
+    current, previous = periods(date(2025, 3, 31))[Span.MONTH]
+    assert (current.first, current.last) == (date(2025, 3, 1), date(2025, 3, 31))
+    assert (previous.first, previous.last) == (date(2025, 2, 1), date(2025, 2, 28))
 
 
 def test_month_over_month_on_the_15th_compares_the_first_halves() -> None:
-    ledger = _every_day(date(2025, 1, 1), date(2025, 3, 31))
-    result = month_over_month(ledger, date(2025, 3, 15))
-    assert (result.current.sessions, result.previous.sessions) == (15, 15)
-    assert result.change("sessions") == 0.0
+    current, previous = periods(date(2025, 3, 15))[Span.MONTH]
+    assert (current.first, current.last) == (date(2025, 3, 1), date(2025, 3, 15))
+    assert (previous.first, previous.last) == (date(2025, 2, 1), date(2025, 2, 15))
 
 
 def test_month_over_month_in_january_reaches_back_into_december() -> None:
-    ledger = {date(2024, 12, 3): Figures(sessions=4), date(2025, 1, 2): Figures(sessions=6)}
-    result = month_over_month(ledger, date(2025, 1, 10))
-    assert (result.current.sessions, result.previous.sessions) == (6, 4)
-    assert result.change("sessions") == 50.0
+    _, previous = periods(date(2025, 1, 10))[Span.MONTH]
+    assert (previous.first, previous.last) == (date(2024, 12, 1), date(2024, 12, 10))
 
 
 def test_day_over_day_compares_today_with_yesterday() -> None:
-    ledger = {
-        date(2025, 3, 1): Figures(sessions=2, energy_wh=1000),
-        date(2025, 2, 28): Figures(sessions=4, energy_wh=1000),
-        date(2025, 2, 27): Figures(sessions=9),
-    }
-    result = day_over_day(ledger, date(2025, 3, 1))
-    assert result.change("sessions") == -50.0
-    assert result.change("energy_wh") == 0.0
-    assert result.change("new_drivers") is None
+    current, previous = periods(date(2025, 3, 1))[Span.DAY]
+    assert (current.first, current.last) == (date(2025, 3, 1), date(2025, 3, 1))
+    assert (previous.first, previous.last) == (date(2025, 2, 28), date(2025, 2, 28))
 
 
 def test_year_over_year_on_29_february_compares_with_28_february() -> None:
-    ledger = _every_day(date(2023, 1, 1), date(2024, 2, 29))
-    result = year_over_year(ledger, date(2024, 2, 29))
-    assert result.current.sessions == 60
-    assert result.previous.sessions == 59
-    assert result.previous_period.last == date(2023, 2, 28)
+    current, previous = periods(date(2024, 2, 29))[Span.YEAR]
+    assert (current.first, current.last) == (date(2024, 1, 1), date(2024, 2, 29))
+    assert (previous.first, previous.last) == (date(2023, 1, 1), date(2023, 2, 28))
+
+
+@given(days)
+def test_each_earlier_period_ends_on_the_same_day_or_its_months_last(today: date) -> None:
+    for span, (current, previous) in periods(today).items():
+        assert current.last == today
+        assert previous.first <= previous.last < current.first
+        if span is Span.DAY:
+            assert previous.first == previous.last == today - timedelta(days=1)
+            continue
+        back = 1 if span is Span.MONTH else 12
+        months = (today.year * 12 + today.month) - (previous.last.year * 12 + previous.last.month)
+        assert months == back
+        start = current.first.replace(year=previous.last.year, month=previous.last.month)
+        assert previous.first == (start if span is Span.MONTH else start.replace(month=1))
+        month_ends = (previous.last + timedelta(days=1)).day == 1
+        assert previous.last.day == today.day or (previous.last.day < today.day and month_ends)
 
 
 @given(days, st.integers(min_value=1, max_value=24))
-def test_the_first_day_needed_covers_every_period(today: date, months: int) -> None:
+def test_the_first_day_needed_covers_every_current_period_and_month(
+    today: date, months: int
+) -> None:
     first = first_day_needed(today, months)
-    for comparison in (
-        day_over_day({}, today),
-        month_over_month({}, today),
-        year_over_year({}, today),
-    ):
-        assert first <= comparison.previous_period.first
+    for current, _ in periods(today).values():
+        assert first <= current.first
     assert first <= shift_months(today.replace(day=1), -(months - 1))
 
 
@@ -202,42 +195,25 @@ def test_new_drivers_count_on_the_local_day_they_were_made() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("status", "online", "state"),
-    [
-        ("Available", True, ConnectorState.AVAILABLE),
-        ("Charging", True, ConnectorState.CHARGING),
-        ("SuspendedEV", True, ConnectorState.CHARGING),
-        ("SuspendedEVSE", True, ConnectorState.CHARGING),
-        ("Preparing", True, ConnectorState.CHARGING),
-        ("Finishing", True, ConnectorState.CHARGING),
-        ("Occupied", True, ConnectorState.CHARGING),
-        ("Faulted", True, ConnectorState.FAULTED),
-        ("Unavailable", True, ConnectorState.UNAVAILABLE),
-        ("Reserved", True, ConnectorState.UNAVAILABLE),
-        ("Unknown", True, ConnectorState.UNKNOWN),
-        ("Nonsense", True, ConnectorState.UNKNOWN),
-        ("Charging", False, ConnectorState.OFFLINE),
-        ("Faulted", False, ConnectorState.OFFLINE),
-    ],
-)
-def test_connector_states(status: str, online: bool, state: ConnectorState) -> None:
-    assert connector_state(status, online) is state
-
-
-def test_status_counts_add_up() -> None:
+def test_status_counts_add_up_and_offline_stations_count_offline() -> None:
     counts = status_counts(
         [(True, 3), (False, 2)],
         [
-            (True, "Available", 2),
-            (True, "Charging", 3),
-            (False, "Available", 4),
-            (True, "Faulted", 1),
+            (True, "available", 2),
+            (True, "charging", 3),
+            (True, "suspended", 1),
+            (False, "available", 4),
+            (False, "charging", 1),
+            (True, "faulted", 1),
+            (True, "nonsense", 1),
         ],
     )
     assert (counts.stations_online, counts.stations_offline, counts.stations) == (3, 2, 5)
     assert counts.count(ConnectorState.AVAILABLE) == 2
     assert counts.count(ConnectorState.CHARGING) == 3
-    assert counts.count(ConnectorState.OFFLINE) == 4
+    assert counts.count(ConnectorState.SUSPENDED) == 1
+    assert counts.count(ConnectorState.OFFLINE) == 5
     assert counts.count(ConnectorState.FAULTED) == 1
+    assert counts.count(ConnectorState.UNKNOWN) == 1
     assert counts.count(ConnectorState.UNAVAILABLE) == 0
+    assert sum(counts.connectors.values()) == 13  # each connector once

@@ -2,8 +2,8 @@
 rows so that they are tested without I/O.
 
 * a site's figures for its local day: sessions, charging hours, largest and smallest session;
-* counts per connector status, connectors in use, AC and DC connectors;
-* the connector list filter (by id, status and power);
+* counts per connector state, connectors in use, AC and DC connectors;
+* the connector list filter (by id, state and power);
 * a connector's totals, the running session included.
 
 The fuzzy search of sites is in fuzzy.py, power limits in power_limits.py, the curve of a
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from kilowatt.domain.connector_states import IN_USE, ConnectorState, shown_state
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.stations import IN_USE_STATUSES, ConnectorStatus
 
 # Sites -------------------------------------------------------------------
 
@@ -111,12 +111,12 @@ def session_figures(spans: Iterable[SessionSpan], since: datetime, now: datetime
 
 # Connectors -------------------------------------------------------------------
 
-STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in ConnectorStatus)
-IN_USE: frozenset[str] = frozenset(s.value for s in IN_USE_STATUSES)
+STATE_ORDER: tuple[str, ...] = tuple(s.value for s in ConnectorState)
+"""The states in the order pages list them (and offer them in filters)."""
 
 
-def is_in_use(status: str) -> bool:
-    return status in IN_USE
+def is_in_use(state: str) -> bool:
+    return state in IN_USE
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +134,11 @@ class ConnectorRow:
     standard: str
     max_power_w: int | None
     status: str
+    """What the station said, in its own word."""
     error_code: str
     status_at: datetime | None = None
+    state: str = ConnectorState.UNKNOWN.value
+    """What it is doing (domain/connector_states.py), as the station last said."""
 
     @property
     def label(self) -> str:
@@ -148,10 +151,10 @@ class ConnectorRow:
         return f"{self.station_id}/{self.evse_id}/{self.connector_id}"
 
     @property
-    def shown_status(self) -> str:
-        """What the badge says: a station that is not connected is Offline, whatever its
+    def shown_state(self) -> ConnectorState:
+        """What the badge says: a station that is not connected is offline, whatever its
         connectors last reported."""
-        return self.status if self.online else "Offline"
+        return shown_state(self.state, self.online)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,24 +163,23 @@ class ConnectorCounts:
     ac: int
     dc: int
     in_use: int
-    by_status: dict[str, int] = field(default_factory=dict)
-    """Status → how many, in the order of ConnectorStatus (then Offline); only non-zero."""
+    by_state: dict[str, int] = field(default_factory=dict)
+    """State → how many, in the order of ConnectorState; only non-zero. Each connector
+    counts once, under one state whatever its station's OCPP version."""
 
 
 def connector_counts(rows: Iterable[ConnectorRow]) -> ConnectorCounts:
     rows = list(rows)
     tally: dict[str, int] = {}
     for row in rows:
-        tally[row.shown_status] = tally.get(row.shown_status, 0) + 1
-    order = [*STATUS_ORDER, "Offline"]
-    by_status = {s: tally[s] for s in order if s in tally}
-    by_status.update({s: n for s, n in sorted(tally.items()) if s not in by_status})
+        state = row.shown_state.value
+        tally[state] = tally.get(state, 0) + 1
     return ConnectorCounts(
         total=len(rows),
         ac=sum(1 for r in rows if r.current_type == "AC"),
         dc=sum(1 for r in rows if r.current_type == "DC"),
-        in_use=sum(1 for r in rows if r.online and is_in_use(r.status)),
-        by_status=by_status,
+        in_use=sum(1 for r in rows if is_in_use(r.shown_state)),
+        by_state={s: tally[s] for s in STATE_ORDER if s in tally},
     )
 
 
@@ -185,7 +187,8 @@ def connector_counts(rows: Iterable[ConnectorRow]) -> ConnectorCounts:
 class ConnectorFilter:
     text: str = ""
     """Matches the connector's ``station/evse/connector`` label or its station's name."""
-    status: str = ""
+    state: str = ""
+    """A ConnectorState value; "" for any."""
     min_power_kw: float | None = None
     max_power_kw: float | None = None
 
@@ -210,7 +213,7 @@ def filter_connectors(rows: Iterable[ConnectorRow], where: ConnectorFilter) -> l
     for row in rows:
         if text and text not in row.label.casefold() and text not in row.station_name.casefold():
             continue
-        if where.status and row.shown_status.casefold() != where.status.casefold():
+        if where.state and row.shown_state.value != where.state:
             continue
         kw = None if row.max_power_w is None else row.max_power_w / 1000.0
         if where.min_power_kw is not None and (kw is None or kw < where.min_power_kw):

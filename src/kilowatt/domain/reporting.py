@@ -4,16 +4,20 @@ year to year; what the connectors of the network are doing right now. Pure funct
 Definitions (the API documentation repeats them):
 
 * A charging session counts on the site-local day it **started** (a station without a site:
-  the UTC day). Its energy (Wh) and its charging time (stop - start) count on that same day,
-  once it has **completed**: a running session counts as a session at once, but adds its
-  energy and time only when it ends. Sessions whose stop is before their start add no time.
+  the UTC day), with its energy (Wh) and its charging time (stop - start). A session still
+  running counts its energy so far (the latest meter reading less the start) and its time so
+  far. Sessions whose stop is before their start add no time.
 * A new driver account counts on the day it was made, in the report's time zone.
-* Day over day: today against yesterday.
-* Month over month: this month from its 1st up to today against last month from its 1st up
-  to the same day of the month. When last month is shorter (31 March against February) the
-  comparison stops at last month's last day: 1 to 31 March against 1 to 28 February.
-* Year over year: 1 January up to today against 1 January of last year up to the same date
-  (29 February against 28 February of a common year).
+* Today counts everything up to now. Each period it is compared with ends at the same local
+  time of day as now, on its last day (domain/reporting_periods.py):
+* Day over day: today until now against yesterday until the same time of day.
+* Month over month: this month from its 1st until now against last month from its 1st until
+  the same time on the same day of the month. When last month is shorter (31 March against
+  February) that is last month's last day: 1 to 31 March against 1 to 28 February.
+* Year over year: 1 January until now against 1 January of last year until the same time on
+  the same date (29 February against 28 February of a common year).
+* A session of an earlier period that was still running at that time of day counts its
+  charging time until then, and the share of its energy in proportion to that time.
 * A change is in percent of the earlier figure, rounded to 0.1; None (shown "—") when the
   earlier figure is 0.
 """
@@ -26,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from kilowatt.domain.stations import IN_USE_STATUSES, ConnectorStatus
+from kilowatt.domain.connector_states import ConnectorState, shown_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,47 +117,46 @@ class Comparison:
     previous: Figures
     current_period: Period
     previous_period: Period
+    previous_until: datetime
+    """Where the earlier stretch ends (excluded), in the report's time zone: on its last day,
+    the time of day it is now."""
 
     def change(self, name: str) -> float | None:
         return change(getattr(self.current, name), getattr(self.previous, name))
 
 
-def _compare(days: Mapping[date, Figures], current: Period, previous: Period) -> Comparison:
-    return Comparison(
-        total(days, current.first, current.last),
-        total(days, previous.first, previous.last),
-        current,
-        previous,
-    )
+class Span(StrEnum):
+    """What today is compared over."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
 
 
-def day_over_day(days: Mapping[date, Figures], today: date) -> Comparison:
+def periods(today: date) -> dict[Span, tuple[Period, Period]]:
+    """Each span's period up to today, and the earlier one it is compared with: yesterday;
+    last month from its 1st up to the same day of the month (or its last day, when it is
+    shorter); last year from 1 January up to the same date (28 February for 29 February)."""
     yesterday = today - timedelta(days=1)
-    return _compare(days, Period(today, today), Period(yesterday, yesterday))
-
-
-def month_over_month(days: Mapping[date, Figures], today: date) -> Comparison:
-    """This month up to today against last month up to the same day of the month (or its
-    last day, when it is shorter)."""
-    first = today.replace(day=1)
-    return _compare(
-        days, Period(first, today), Period(shift_months(first, -1), shift_months(today, -1))
-    )
-
-
-def year_over_year(days: Mapping[date, Figures], today: date) -> Comparison:
-    """This year up to today against last year up to the same date."""
-    first = today.replace(month=1, day=1)
-    return _compare(
-        days,
-        Period(first, today),
-        Period(first.replace(year=first.year - 1), shift_months(today, -12)),
-    )
+    month = today.replace(day=1)
+    year = today.replace(month=1, day=1)
+    return {
+        Span.DAY: (Period(today, today), Period(yesterday, yesterday)),
+        Span.MONTH: (
+            Period(month, today),
+            Period(shift_months(month, -1), shift_months(today, -1)),
+        ),
+        Span.YEAR: (
+            Period(year, today),
+            Period(year.replace(year=year.year - 1), shift_months(today, -12)),
+        ),
+    }
 
 
 def first_day_needed(today: date, months: int) -> date:
-    """The earliest day the comparisons of ``today`` and ``months`` monthly totals read."""
-    return min(today.replace(year=today.year - 1, month=1, day=1), month_start(today, months))
+    """The earliest day of the daily figures that this year and ``months`` monthly totals read
+    (the earlier periods compared with are read on their own, up to a time of day)."""
+    return min(today.replace(month=1, day=1), month_start(today, months))
 
 
 def month_start(today: date, months: int) -> date:
@@ -258,39 +261,6 @@ def local_day(spans: list[OffsetSpan], moment: datetime) -> date:
 # What the connectors are doing ------------------------------------------------------------
 
 
-class ConnectorState(StrEnum):
-    """A connector as the home page counts it."""
-
-    AVAILABLE = "available"
-    CHARGING = "charging"
-    """In use: Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing, Occupied."""
-    FAULTED = "faulted"
-    UNAVAILABLE = "unavailable"
-    """Unavailable or Reserved."""
-    OFFLINE = "offline"
-    """Its station is not connected, whatever the connector's last status."""
-    UNKNOWN = "unknown"
-    """The station never said."""
-
-
-def connector_state(status: str, station_online: bool) -> ConnectorState:
-    if not station_online:
-        return ConnectorState.OFFLINE
-    try:
-        known = ConnectorStatus(status)
-    except ValueError:
-        return ConnectorState.UNKNOWN
-    if known is ConnectorStatus.AVAILABLE:
-        return ConnectorState.AVAILABLE
-    if known in IN_USE_STATUSES:
-        return ConnectorState.CHARGING
-    if known is ConnectorStatus.FAULTED:
-        return ConnectorState.FAULTED
-    if known in (ConnectorStatus.UNAVAILABLE, ConnectorStatus.RESERVED):
-        return ConnectorState.UNAVAILABLE
-    return ConnectorState.UNKNOWN
-
-
 @dataclass(frozen=True, slots=True)
 class StatusCounts:
     stations_online: int = 0
@@ -308,8 +278,8 @@ class StatusCounts:
 def status_counts(
     stations: Iterable[tuple[bool, int]], connectors: Iterable[tuple[bool, str, int]]
 ) -> StatusCounts:
-    """From (online, how many) of the stations and (station online, status, how many) of
-    their connectors."""
+    """From (online, how many) of the stations and (station online, state, how many) of
+    their connectors: each connector counts under one state (domain/connector_states.py)."""
     online = offline = 0
     for is_online, count in stations:
         if is_online:
@@ -317,6 +287,6 @@ def status_counts(
         else:
             offline += count
     states = dict.fromkeys(ConnectorState, 0)
-    for station_online, status, count in connectors:
-        states[connector_state(status, station_online)] += count
+    for station_online, state, count in connectors:
+        states[shown_state(state, station_online)] += count
     return StatusCounts(online, offline, states)

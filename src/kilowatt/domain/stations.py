@@ -53,18 +53,6 @@ class ConnectorStatus(StrEnum):
     UNKNOWN = "Unknown"
 
 
-IN_USE_STATUSES = frozenset(
-    {
-        ConnectorStatus.PREPARING,
-        ConnectorStatus.CHARGING,
-        ConnectorStatus.SUSPENDED_EV,
-        ConnectorStatus.SUSPENDED_EVSE,
-        ConnectorStatus.FINISHING,
-        ConnectorStatus.OCCUPIED,
-    }
-)
-
-
 class CurrentType(StrEnum):
     AC = "AC"
     DC = "DC"
@@ -175,6 +163,10 @@ class Connector:
     standard: str = ConnectorStandard.TYPE2.value
     max_power_w: int | None = None
     status: str = ConnectorStatus.UNKNOWN.value
+    """What the station last said, in its own word (1.6 ChargePointStatus or 2.0.1
+    ConnectorStatusEnumType)."""
+    state: str = "unknown"
+    """What it is doing in Kilowatt's one vocabulary (domain/connector_states.py)."""
     error_code: str = NO_ERROR
     info: str = ""
     vendor_id: str = ""
@@ -249,7 +241,7 @@ class StatusChange:
     id: int | None = None
 
 
-def _is_stale(known_at: datetime | None, report: StatusReport) -> bool:
+def is_stale(known_at: datetime | None, report: StatusReport) -> bool:
     """Stations replay queued StatusNotifications after a connection loss, so a report older
     than what we know must not overwrite a newer state. A report without a station timestamp
     cannot be ordered: it applies, and leaves the next timed report free to apply too."""
@@ -258,7 +250,7 @@ def _is_stale(known_at: datetime | None, report: StatusReport) -> bool:
 
 def apply_status(connector: Connector, report: StatusReport) -> bool:
     """Apply a report unless it is stale; True when it changed status or error code."""
-    if _is_stale(connector.status_at, report):
+    if is_stale(connector.status_at, report):
         return False
     changed = (connector.status, connector.error_code) != (
         report.status.value,
@@ -275,7 +267,7 @@ def apply_status(connector: Connector, report: StatusReport) -> bool:
 
 def apply_station_status(station: Station, report: StatusReport) -> bool:
     """The same for connector 0 (1.6) or EVSE 0: the station as a whole."""
-    if _is_stale(station.status_at, report):
+    if is_stale(station.status_at, report):
         return False
     changed = (station.status, station.error_code) != (report.status.value, report.error_code)
     station.status = report.status.value

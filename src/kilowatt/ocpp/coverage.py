@@ -71,7 +71,8 @@ NOTES = {
     "MeterValues": "readings normalised (Wh, W, V, A, %, °C) and stored in one batch",
     "StartTransaction": "CSMS-assigned id; replays get the same id; access rules; ConcurrentTx",
     "StopTransaction": "replays change nothing; unknown ids and odd meters kept, flagged",
-    "StatusNotification": "connector status and history; older reports never overwrite newer",
+    "StatusNotification": "connector status and history, and its state in one vocabulary "
+    "(2.0.1 Occupied by the EVSE's transaction); older reports never overwrite newer",
     "TransactionEvent": "seqNo: duplicates ignored, gaps flagged, applied in order; the "
     "starting token checked against access rules; a remoteStartId names the remote start, "
     "whose token the session takes when its events name none",

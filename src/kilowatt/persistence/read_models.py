@@ -8,13 +8,25 @@ zone in view comes from a CASE over the instants its offset changes between the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, and_, case, cast, func, insert, literal, literal_column, select
+from sqlalchemy import (
+    Date,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,8 +40,10 @@ from kilowatt.domain.reporting import (
     offset_spans,
     status_counts,
 )
-from kilowatt.domain.transactions import Transaction, TransactionState
+from kilowatt.domain.reporting_periods import Bounds, Crossing
+from kilowatt.domain.transactions import Transaction, TransactionState, energy_delivered
 from kilowatt.domain.users import Scope
+from kilowatt.persistence.models.base import UTCDateTime
 from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.organizations import sites
 from kilowatt.persistence.models.stations import connectors, stations
@@ -52,30 +66,41 @@ class SqlReportingStore:
             conditions.append(stations.c.site_id.in_(sorted(scope.site_ids)))
         return conditions
 
-    def _seconds(self) -> ColumnElement[Any]:
-        """Charging seconds of a completed session (stop before start: none)."""
-        tx = transactions.c
+    def _length(self, start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Seconds from ``start`` to ``end``."""
         if self._sqlite:
-            length: ColumnElement[Any] = (
-                func.julianday(tx.stop_time) - func.julianday(tx.start_time)
-            ) * 86400.0
-        else:
-            length = func.extract("epoch", tx.stop_time - tx.start_time)
+            return (func.julianday(end) - func.julianday(start)) * 86400.0
+        return func.extract("epoch", end - start)
+
+    def _seconds(self, now: datetime) -> ColumnElement[Any]:
+        """Charging seconds of a session: until its stop, or until now while it runs (a stop
+        before the start: none)."""
+        tx = transactions.c
+        end = case(
+            (tx.state == TransactionState.ACTIVE, literal(now, UTCDateTime)), else_=tx.stop_time
+        )
+        return case((end >= tx.start_time, self._length(tx.start_time, end)), else_=None)
+
+    @staticmethod
+    def _energy() -> ColumnElement[Any]:
+        """Energy of a session: final once completed, so far while it runs (the latest
+        register reading less the start; none when the meter went backwards)."""
+        tx = transactions.c
         return case(
-            (and_(tx.state == TransactionState.COMPLETED, tx.stop_time >= tx.start_time), length),
+            (tx.state == TransactionState.COMPLETED, tx.energy_wh),
+            (tx.last_meter_wh >= tx.meter_start_wh, tx.last_meter_wh - tx.meter_start_wh),
             else_=None,
         )
 
-    def _energy(self) -> ColumnElement[Any]:
-        tx = transactions.c
-        return case((tx.state == TransactionState.COMPLETED, tx.energy_wh), else_=None)
-
-    async def daily(self, scope: Scope, start: datetime, end: datetime) -> Ledger:
-        tx = transactions.c
-        zone = func.coalesce(sites.c.timezone, UTC_ZONE)
-        joined = transactions.join(stations, stations.c.id == tx.station_id).outerjoin(
+    def _joined(self) -> Any:
+        return transactions.join(stations, stations.c.id == transactions.c.station_id).outerjoin(
             sites, sites.c.id == stations.c.site_id
         )
+
+    async def daily(self, scope: Scope, start: datetime, end: datetime, now: datetime) -> Ledger:
+        tx = transactions.c
+        zone = func.coalesce(sites.c.timezone, UTC_ZONE)
+        joined = self._joined()
         where = [*self._in_scope(scope), tx.start_time >= start, tx.start_time < end]
         if self._sqlite:
             zones = await self._zones(joined, where)
@@ -89,7 +114,7 @@ class SqlReportingStore:
                 day.label("day"),
                 func.count(),
                 func.sum(self._energy()),
-                func.sum(cast(self._seconds(), Float)),
+                func.sum(cast(self._seconds(now), Float)),
             )
             .select_from(joined)
             .where(*where)
@@ -106,14 +131,84 @@ class SqlReportingStore:
         query = select(zone).select_from(joined).where(*where).distinct()
         return sorted(str(row[0]) for row in await self.session.execute(query))
 
-    async def cumulative(self, scope: Scope) -> Figures:
+    async def cumulative(self, scope: Scope, now: datetime) -> Figures:
         query = (
-            select(func.count(), func.sum(self._energy()), func.sum(cast(self._seconds(), Float)))
+            select(
+                func.count(), func.sum(self._energy()), func.sum(cast(self._seconds(now), Float))
+            )
             .select_from(transactions.join(stations, stations.c.id == transactions.c.station_id))
             .where(*self._in_scope(scope))
         )
         sessions, energy, seconds = (await self.session.execute(query)).one()
         return Figures(int(sessions), int(energy or 0), round(seconds or 0))
+
+    async def zones(self, scope: Scope) -> list[str]:
+        query = (
+            select(func.coalesce(sites.c.timezone, UTC_ZONE))
+            .select_from(stations.outerjoin(sites, sites.c.id == stations.c.site_id))
+            .where(stations.c.organization_id == scope.organization_id)
+            .distinct()
+        )
+        if scope.site_ids is not None:
+            query = query.where(stations.c.site_id.in_(sorted(scope.site_ids)))
+        return sorted(str(row[0]) for row in await self.session.execute(query))
+
+    async def stretch(
+        self, scope: Scope, bounds: Mapping[str, Bounds]
+    ) -> tuple[Figures, list[Crossing]]:
+        if not bounds:
+            return Figures(), []
+        tx = transactions.c
+        zone = func.coalesce(sites.c.timezone, UTC_ZONE)
+
+        def per_zone(index: int) -> ColumnElement[Any]:
+            whens = [(zone == name, literal(b[index], UTCDateTime)) for name, b in bounds.items()]
+            return case(*whens, else_=None)
+
+        since, until = per_zone(0), per_zone(1)
+        where = [
+            *self._in_scope(scope),
+            # The widest bounds first, for the index; then each zone's own.
+            tx.start_time >= min(b[0] for b in bounds.values()),
+            tx.start_time < max(b[1] for b in bounds.values()),
+            tx.start_time >= since,
+            tx.start_time < until,
+        ]
+        ended = and_(
+            tx.state == TransactionState.COMPLETED,
+            or_(tx.stop_time.is_(None), tx.stop_time <= until),
+        )
+        crossing = or_(
+            tx.state == TransactionState.ACTIVE,
+            and_(tx.state == TransactionState.COMPLETED, tx.stop_time > until),
+        )
+        length = self._length(tx.start_time, tx.stop_time)
+        totals = (
+            select(
+                func.count(),
+                func.sum(case((ended, tx.energy_wh), else_=None)),
+                func.sum(cast(case((and_(ended, tx.stop_time >= tx.start_time), length)), Float)),
+            )
+            .select_from(self._joined())
+            .where(*where)
+        )
+        sessions, energy, seconds = (await self.session.execute(totals)).one()
+        rows = (
+            select(
+                zone,
+                tx.state,
+                tx.start_time,
+                tx.stop_time,
+                tx.energy_wh,
+                tx.meter_start_wh,
+                tx.last_meter_wh,
+                tx.last_meter_at,
+            )
+            .select_from(self._joined())
+            .where(*where, crossing)
+        )
+        running = [_crossing(*row) for row in await self.session.execute(rows)]
+        return Figures(int(sessions), int(energy or 0), round(seconds or 0)), running
 
     async def drivers_made(self, organization_id: int, start: datetime, end: datetime) -> int:
         query = select(func.count()).where(
@@ -133,14 +228,14 @@ class SqlReportingStore:
             .group_by(stations.c.online)
         )
         connector_rows = await self.session.execute(
-            select(stations.c.online, connectors.c.status, func.count())
+            select(stations.c.online, connectors.c.state, func.count())
             .select_from(connectors.join(stations, stations.c.id == connectors.c.station_id))
             .where(*station_where, connectors.c.connector_id > 0)
-            .group_by(stations.c.online, connectors.c.status)
+            .group_by(stations.c.online, connectors.c.state)
         )
         return status_counts(
             [(bool(online), int(count)) for online, count in station_rows],
-            [(bool(online), str(status), int(count)) for online, status, count in connector_rows],
+            [(bool(online), str(state), int(count)) for online, state, count in connector_rows],
         )
 
     async def sites(self, scope: Scope) -> list[SitePoint]:
@@ -234,6 +329,23 @@ def _transaction_row(t: Transaction) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
+
+
+def _crossing(
+    zone: str,
+    state: str,
+    start: datetime,
+    stop: datetime | None,
+    energy: int | None,
+    meter_start: int | None,
+    last_meter: int | None,
+    last_meter_at: datetime | None,
+) -> Crossing:
+    if state == TransactionState.COMPLETED:
+        return Crossing(str(zone), start, stop, energy)
+    return Crossing(
+        str(zone), start, None, energy_delivered(meter_start, last_meter) or 0, last_meter_at
+    )
 
 
 @lru_cache(maxsize=256)

@@ -30,6 +30,7 @@ from kilowatt.domain.organizations import Organization
 from kilowatt.domain.ownership import StationOwner
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reporting import Figures, Ledger, SitePoint, StatusCounts
+from kilowatt.domain.reporting_periods import Bounds, Crossing
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.sites import Site
@@ -294,6 +295,11 @@ class TransactionRepository(Protocol):
     async def open_on_connector(
         self, station_id: int, evse_id: int, connector_id: int
     ) -> list[Transaction]: ...
+    async def open_on_evse(self, station_id: int, evse_id: int) -> list[Transaction]:
+        """The running transactions of an EVSE, whatever their connector (2.0.1 may not
+        name it)."""
+        ...
+
     async def token_in_transaction(
         self, organization_id: int, id_tag: str, exclude: set[int] | None = None
     ) -> bool:
@@ -564,13 +570,26 @@ class FaultRepository(Protocol):
 class ReportingStore(Protocol):
     """Figures aggregated in the database (persistence/read_models.py); reads take a Scope."""
 
-    async def daily(self, scope: Scope, start: datetime, end: datetime) -> Ledger:
-        """Sessions started in [start, end) per site-local day of their start: how many, and of
-        the completed ones the energy and the charging seconds (new_drivers stays 0)."""
+    async def daily(self, scope: Scope, start: datetime, end: datetime, now: datetime) -> Ledger:
+        """Sessions started in [start, end) per site-local day of their start: how many, their
+        energy and their charging seconds, those of running sessions so far (``now``);
+        new_drivers stays 0."""
         ...
 
-    async def cumulative(self, scope: Scope) -> Figures:
+    async def cumulative(self, scope: Scope, now: datetime) -> Figures:
         """The same, over all time."""
+        ...
+
+    async def zones(self, scope: Scope) -> list[str]:
+        """The time zones of the stations in scope: their sites' (UTC without a site)."""
+        ...
+
+    async def stretch(
+        self, scope: Scope, bounds: Mapping[str, Bounds]
+    ) -> tuple[Figures, list[Crossing]]:
+        """Sessions started in [since, until) of the bounds of their site's time zone: every
+        one counted, with the energy and charging time of those that ended by ``until``; and
+        the others (still running at ``until``), for domain/reporting_periods.py to share."""
         ...
 
     async def drivers_made(self, organization_id: int, start: datetime, end: datetime) -> int:

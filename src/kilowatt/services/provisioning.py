@@ -30,9 +30,11 @@ from kilowatt.domain.stations import (
     apply_station_status,
     apply_status,
     decide_boot,
+    is_stale,
 )
 from kilowatt.services.base import Service
 from kilowatt.services.batching import GroupCommit
+from kilowatt.services.connector_states import publish_state, settle_state
 from kilowatt.services.faults import track_fault
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 
@@ -334,6 +336,7 @@ class ProvisioningService(Service):
     async def status(self, ref: StationRef, report: StatusReport) -> None:
         now = self.clock.now()
         changed = False
+        reported: Connector | None = None
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             if report.is_station:
@@ -354,7 +357,12 @@ class ProvisioningService(Service):
                         )
                     )
                 before = in_fault(connector.status, connector.error_code)
+                said = (connector.status, connector.state)
+                applied = not is_stale(connector.status_at, report)
                 changed = apply_status(connector, report)
+                if applied:
+                    changed = await settle_state(uow, connector, *said) or changed
+                reported = connector
                 after = in_fault(connector.status, connector.error_code)
             await uow.connectors.add_status_change(
                 StatusChange(
@@ -393,7 +401,9 @@ class ProvisioningService(Service):
                     )
                 )
             await uow.commit()
-        if changed:
+        if changed and reported is not None:
+            publish_state(self.bus, ref.ocpp_id, reported)
+        elif changed:
             self.bus.publish(
                 "connector.status",
                 {

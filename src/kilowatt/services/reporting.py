@@ -19,16 +19,17 @@ from kilowatt.domain.reporting import (
     Comparison,
     Figures,
     SitePoint,
+    Span,
     StatusCounts,
-    day_over_day,
     first_day_needed,
     local_midnight,
     merge,
-    month_over_month,
     monthly,
     per_day,
-    year_over_year,
+    periods,
+    total,
 )
+from kilowatt.domain.reporting_periods import stretch_bounds, stretch_figures, zone_bounds
 from kilowatt.domain.sites import check_timezone
 from kilowatt.domain.transactions import EARLIEST_PLAUSIBLE, Transaction, TransactionState
 from kilowatt.domain.users import Principal
@@ -136,8 +137,8 @@ class ReportingService(Service):
         # A day later and earlier: every site's local day, whatever its zone, is read whole.
         start = local_midnight(first - timedelta(days=1), zone)
         end = local_midnight(today + timedelta(days=2), zone)
-        days = await uow.reporting.daily(scope, start, end)
-        cumulative = await uow.reporting.cumulative(scope)
+        days = await uow.reporting.daily(scope, start, end, now)
+        cumulative = await uow.reporting.cumulative(scope, now)
         counted = self.counts_drivers(principal)
         if counted:
             made = await uow.drivers.created_between(
@@ -153,13 +154,32 @@ class ReportingService(Service):
                 ),
             )
         days = {day: figures for day, figures in days.items() if first <= day <= today}
+        zones = await uow.reporting.zones(scope)
+        compared: dict[Span, Comparison] = {}
+        for span, (current, previous) in periods(today).items():
+            bounds = zone_bounds(previous, now, zones)
+            ended, crossing = await uow.reporting.stretch(scope, bounds)
+            earlier = stretch_figures(ended, crossing, bounds)
+            since, until = stretch_bounds(previous, now, zone)
+            if counted:
+                made_then = await uow.reporting.drivers_made(
+                    principal.organization_id, since, until
+                )
+                earlier = earlier + Figures(new_drivers=made_then)
+            compared[span] = Comparison(
+                total(days, current.first, current.last),
+                earlier,
+                current,
+                previous,
+                until.astimezone(zone),
+            )
         summary = Summary(
             timezone=timezone,
             today=today,
             generated_at=now,
-            day=day_over_day(days, today),
-            month=month_over_month(days, today),
-            year=year_over_year(days, today),
+            day=compared[Span.DAY],
+            month=compared[Span.MONTH],
+            year=compared[Span.YEAR],
             cumulative=cumulative,
             drivers_counted=counted,
             status=await uow.reporting.status(scope),

@@ -41,6 +41,7 @@ from kilowatt.domain.transactions import (
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.access import decide, parent_id_tag
 from kilowatt.services.base import Service
+from kilowatt.services.connector_states import follow_transaction, publish_state
 from kilowatt.services.ports import TransactionFilter, UnitOfWork
 from kilowatt.services.remote_control import Hook, RemoteControlService
 from kilowatt.services.remote_start import follow_event, follow_start, publish_followed
@@ -431,7 +432,15 @@ class TransactionService(Service):
                     now,
                 )
             mark_seq_gap(transaction, has_seq_gap(seen | {event.seq_no}, transaction.started_seq))
+            # A 2.0.1 station says Occupied throughout: its connectors' state follows the
+            # transaction (services/connector_states.py) when it starts, ends or says its
+            # chargingState.
+            moved = []
+            if event.charging_state or event.event_type is not TransactionEventType.UPDATED:
+                moved = await follow_transaction(uow, transaction)
             await uow.commit()
+        for connector in moved:
+            publish_state(self.bus, ref.ocpp_id, connector)
         if event.event_type is TransactionEventType.STARTED:
             self._published("transaction.started", ref, transaction)
         publish_followed(self.bus, followed)

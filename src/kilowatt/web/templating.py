@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from kilowatt.web.i18n import translations
+from kilowatt.web.states import state_words
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,6 +36,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["state_words"] = state_words(translations(locale).gettext)
     return env
 
 

@@ -19,10 +19,13 @@ from kilowatt.api.schemas.stations import (
     StationOut,
     StationPatch,
     StatusChangeOut,
+    connector_out,
 )
 from kilowatt.domain.events import Direction
 from kilowatt.domain.station_security import authorization_key
-from kilowatt.domain.stations import ConnectorSpec, RegistrationStatus
+from kilowatt.domain.stations import Connector, ConnectorSpec, RegistrationStatus
+from kilowatt.domain.users import Principal
+from kilowatt.services.container import Services
 from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail, StationInput
 
@@ -31,9 +34,15 @@ router = APIRouter(prefix="/stations", tags=["stations"])
 
 def _detail(detail: StationDetail) -> StationDetailOut:
     out = StationOut.model_validate(detail.station).model_dump()
-    return StationDetailOut(
-        **out, connectors=[ConnectorOut.model_validate(c) for c in detail.connectors]
-    )
+    online = detail.station.online
+    return StationDetailOut(**out, connectors=[connector_out(c, online) for c in detail.connectors])
+
+
+async def _connector_out(
+    services: Services, principal: Principal, station_id: str, connector: Connector
+) -> ConnectorOut:
+    detail = await services.stations.get(principal, station_id)
+    return connector_out(connector, detail.station.online)
 
 
 def _spec(body: ConnectorIn) -> ConnectorSpec:
@@ -118,7 +127,7 @@ async def list_connectors(
     station_id: str, services: ServicesDep, principal: AssetsRead
 ) -> list[ConnectorOut]:
     detail = await services.stations.get(principal, station_id)
-    return [ConnectorOut.model_validate(c) for c in detail.connectors]
+    return [connector_out(c, detail.station.online) for c in detail.connectors]
 
 
 @router.post("/{station_id}/connectors", response_model=ConnectorOut, status_code=201)
@@ -126,7 +135,7 @@ async def add_connector(
     station_id: str, body: ConnectorIn, services: ServicesDep, principal: AssetsWrite
 ) -> ConnectorOut:
     connector = await services.stations.add_connector(principal, station_id, _spec(body))
-    return ConnectorOut.model_validate(connector)
+    return await _connector_out(services, principal, station_id, connector)
 
 
 @router.patch("/{station_id}/connectors/{evse_id}/{connector_id}", response_model=ConnectorOut)
@@ -145,7 +154,7 @@ async def update_connector(
         connector_id,
         body.model_dump(exclude_unset=True),
     )
-    return ConnectorOut.model_validate(connector)
+    return await _connector_out(services, principal, station_id, connector)
 
 
 @router.delete("/{station_id}/connectors/{evse_id}/{connector_id}", status_code=204)

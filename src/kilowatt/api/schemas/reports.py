@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Schema
-from kilowatt.domain.reporting import Comparison, ConnectorState, Figures, StatusCounts
+from kilowatt.domain.connector_states import ConnectorState
+from kilowatt.domain.reporting import Comparison, Figures, Period, StatusCounts
 from kilowatt.services.reporting import Summary
 
 DEFINITIONS = """\
 Definitions. A charging session counts on the site-local day it started (a station without a
-site: the UTC day). Its energy (Wh) and its charging time (stop - start, in seconds) count on
-that same day once it has completed: a running session counts as a session at once, but adds
-its energy and time only when it ends. A new driver account counts on the day it was made,
-in the report's time zone; it is reported only to callers that may read tokens and are not
-limited to some sites (drivers belong to the organization, not to a site): null otherwise.
-"Today" is the date in the report's time zone (`timezone`; default: the time zone of the
-caller's first site, UTC without sites). Day over day: today against yesterday. Month over
-month: this month up to today against last month up to the same day of the month (or last
-month's last day: 31 March compares 1-31 March with 1-28 February). Year over year: 1 January
-up to today against 1 January of last year up to the same date. A change is in percent of the
+site: the UTC day), with its energy (Wh) and its charging time (stop - start, in seconds); a
+session still running counts its energy so far (the latest meter reading less the start) and
+its time so far. A new driver account counts on the day it was made, in the report's time
+zone; it is reported only to callers that may read tokens and are not limited to some sites
+(drivers belong to the organization, not to a site): null otherwise. "Today" is the date in
+the report's time zone (`timezone`; default: the time zone of the caller's first site, UTC
+without sites). Comparisons are like for like: today, this month and this year count up to
+now, and the periods they are compared with end at the same local time of day (each site's
+own), on their last day (`periods`). Day over day: today until now against yesterday until
+the same time. Month over month: this month from its 1st until now against last month from
+its 1st until the same time on the same day of the month (or on last month's last day: on
+31 March, 1-31 March against 1-28 February). Year over year: 1 January until now against 1
+January of last year until the same time on the same date (28 February for 29 February). A
+session of an earlier period still running at that time counts its charging time until
+then and the share of its energy in proportion to that time. A change is in percent of the
 earlier figure, rounded to 0.1, and null when the earlier figure is 0. Kilowatt has no
 wallets or tariffs yet: top-ups and revenue are always null."""
 
@@ -29,12 +36,14 @@ wallets or tariffs yet: top-ups and revenue are always null."""
 class Figure(Schema):
     """One figure today, over the periods compared, over all time, and its changes."""
 
-    today: int
-    yesterday: int
-    month: int = Field(description="This month up to today.")
-    previous_month: int = Field(description="Last month up to the same day of the month.")
-    year: int = Field(description="This year up to today.")
-    previous_year: int = Field(description="Last year up to the same date.")
+    today: int = Field(description="Today until now.")
+    yesterday: int = Field(description="Yesterday until the same time of day.")
+    month: int = Field(description="This month until now.")
+    previous_month: int = Field(
+        description="Last month until the same time on the same day of the month."
+    )
+    year: int = Field(description="This year until now.")
+    previous_year: int = Field(description="Last year until the same time on the same date.")
     cumulative: int = Field(description="Over all time.")
     day_over_day: float | None = Field(description="Percent; null: yesterday was 0.")
     month_over_month: float | None
@@ -56,9 +65,16 @@ class SummaryFigures(Schema):
 class PeriodOut(Schema):
     first: date
     last: date
+    until: datetime = Field(
+        description="Where it ends (excluded), in the report's time zone: now for the current "
+        "periods; for the earlier ones the same time of day on their last day (each site is "
+        "counted until that time of day in its own time zone)."
+    )
 
 
 class Periods(Schema):
+    day: PeriodOut
+    previous_day: PeriodOut
     month: PeriodOut
     previous_month: PeriodOut
     year: PeriodOut
@@ -72,15 +88,20 @@ class StationCounts(Schema):
 
 
 class ConnectorCounts(Schema):
-    """Connectors of offline stations count as offline whatever their last status; charging
-    is Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing and Occupied; unavailable
-    is Unavailable and Reserved; unknown: never reported."""
+    """How many connectors are in each state (the same states whatever the station's OCPP
+    version: a 1.6 Charging and a 2.0.1 Occupied with a transaction charging are both
+    charging). Each connector counts once. Connectors of offline stations count as offline
+    whatever their last state; unknown: their station never reported them."""
 
     total: int
     available: int
+    preparing: int
     charging: int
-    faulted: int
+    suspended: int
+    finishing: int
+    reserved: int
     unavailable: int
+    faulted: int
     offline: int
     unknown: int
 
@@ -141,6 +162,12 @@ def status_out(status: StatusCounts) -> StatusOut:
     )
 
 
+def _period(period: Period, until: datetime, zone: str | None = None) -> PeriodOut:
+    if zone is not None:
+        until = until.astimezone(ZoneInfo(zone))
+    return PeriodOut(first=period.first, last=period.last, until=until)
+
+
 def summary_out(summary: Summary) -> SummaryOut:
     parts = (summary.day, summary.month, summary.year, summary.cumulative)
     return SummaryOut(
@@ -154,19 +181,12 @@ def summary_out(summary: Summary) -> SummaryOut:
             new_drivers=_figure("new_drivers", *parts) if summary.drivers_counted else None,
         ),
         periods=Periods(
-            month=PeriodOut(
-                first=summary.month.current_period.first, last=summary.month.current_period.last
-            ),
-            previous_month=PeriodOut(
-                first=summary.month.previous_period.first,
-                last=summary.month.previous_period.last,
-            ),
-            year=PeriodOut(
-                first=summary.year.current_period.first, last=summary.year.current_period.last
-            ),
-            previous_year=PeriodOut(
-                first=summary.year.previous_period.first, last=summary.year.previous_period.last
-            ),
+            day=_period(summary.day.current_period, summary.generated_at, summary.timezone),
+            previous_day=_period(summary.day.previous_period, summary.day.previous_until),
+            month=_period(summary.month.current_period, summary.generated_at, summary.timezone),
+            previous_month=_period(summary.month.previous_period, summary.month.previous_until),
+            year=_period(summary.year.current_period, summary.generated_at, summary.timezone),
+            previous_year=_period(summary.year.previous_period, summary.year.previous_until),
         ),
         status=status_out(summary.status),
     )

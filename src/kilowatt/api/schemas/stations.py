@@ -6,7 +6,8 @@ from pydantic import Field
 
 from kilowatt.api.schemas.common import Id, Patch, Positive, Schema
 from kilowatt.domain.access import AccessMode
-from kilowatt.domain.stations import CurrentType, RegistrationStatus
+from kilowatt.domain.connector_states import ConnectorState, shown_state
+from kilowatt.domain.stations import Connector, CurrentType, RegistrationStatus
 
 STATION_ACCESS = "public or private (see /access-rules); null: as its site (public without a site)."
 
@@ -33,12 +34,31 @@ class ConnectorOut(Schema):
     current_type: CurrentType
     standard: str
     max_power_w: int | None
-    status: str
+    state: ConnectorState = Field(
+        description="What the connector is doing, the same words whatever the station's OCPP "
+        "version: available, preparing, charging, suspended, finishing, reserved, "
+        "unavailable, faulted; offline while its station is not connected; unknown before "
+        "the station reports it. A 1.6 station's status maps directly (SuspendedEV and "
+        "SuspendedEVSE are suspended); a 2.0.1 station's Occupied follows the chargingState "
+        "of the EVSE's transaction (Charging: charging; SuspendedEV, SuspendedEVSE: "
+        "suspended; EVConnected, Idle or none yet: preparing; ended with the cable still "
+        "in: finishing)."
+    )
+    status: str = Field(
+        description="What the station last said, in its own word (1.6 ChargePointStatus or "
+        "2.0.1 ConnectorStatusEnumType, such as Occupied)."
+    )
     error_code: str
     info: str
     vendor_id: str
     vendor_error_code: str
     status_at: datetime | None
+
+
+def connector_out(connector: Connector, online: bool) -> ConnectorOut:
+    """A connector as the API shows it: offline while its station is not connected."""
+    out = ConnectorOut.model_validate(connector, from_attributes=True).model_dump()
+    return ConnectorOut(**{**out, "state": shown_state(connector.state, online)})
 
 
 class StationIn(Schema):

@@ -70,6 +70,7 @@ connectors = Table(
     Column("standard", String(20), nullable=False, default="Type2"),
     Column("max_power_w", BigInteger),
     Column("status", String(20), nullable=False, default="Unknown"),
+    Column("state", String(16), nullable=False, default="unknown"),
     Column("error_code", String(50), nullable=False, default="NoError"),
     Column("info", String(500), nullable=False, default=""),
     Column("vendor_id", String(255), nullable=False, default=""),

@@ -9,7 +9,8 @@ from sqlalchemy import Float, and_, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation
-from kilowatt.domain.monitoring import IN_USE, ConnectorRow, SessionSpan, SiteCard, Totals
+from kilowatt.domain.connector_states import IN_USE, ConnectorState
+from kilowatt.domain.monitoring import ConnectorRow, SessionSpan, SiteCard, Totals
 from kilowatt.domain.stations import Station
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.domain.users import Scope
@@ -44,8 +45,12 @@ def _station_scope(scope: Scope) -> ColumnElement[bool]:
 class SqlMonitoringRepository(Repository):
     async def site_cards(self, scope: Scope) -> list[SiteCard]:
         """Every site the scope reaches, with station and connector counts (one query)."""
-        online_in_use = and_(stations.c.online.is_(True), connectors.c.status.in_(sorted(IN_USE)))
-        faulted = and_(stations.c.online.is_(True), connectors.c.status == "Faulted")
+        online_in_use = and_(
+            stations.c.online.is_(True), connectors.c.state.in_(sorted(s.value for s in IN_USE))
+        )
+        faulted = and_(
+            stations.c.online.is_(True), connectors.c.state == ConnectorState.FAULTED.value
+        )
         query = (
             select(
                 sites.c.id,
@@ -103,6 +108,7 @@ class SqlMonitoringRepository(Repository):
                 connectors.c.status,
                 connectors.c.error_code,
                 connectors.c.status_at,
+                connectors.c.state,
             )
             .select_from(connectors.join(stations, connectors.c.station_id == stations.c.id))
             .where(stations.c.site_id == site_id)
@@ -123,6 +129,7 @@ class SqlMonitoringRepository(Repository):
                 status=row.status,
                 error_code=row.error_code,
                 status_at=row.status_at,
+                state=row.state,
             )
             for row in await self.session.execute(query)
         ]

@@ -114,6 +114,14 @@ class SqlTransactionRepository(Repository):
         )
         return list((await self.session.execute(query)).scalars())
 
+    async def open_on_evse(self, station_id: int, evse_id: int) -> list[Transaction]:
+        query = select(Transaction).where(
+            transactions.c.station_id == station_id,
+            transactions.c.evse_id == evse_id,
+            transactions.c.state == TransactionState.ACTIVE,
+        )
+        return list((await self.session.execute(query)).scalars())
+
     async def token_in_transaction(
         self, organization_id: int, id_tag: str, exclude: set[int] | None = None
     ) -> bool:

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.connector_states import IN_USE
 from kilowatt.domain.curves import latest
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
-from kilowatt.domain.monitoring import IN_USE
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
@@ -223,8 +223,8 @@ async def _render(
         "evse_id": connector.evse_id,
         "connector_id": connector.connector_id,
         "online": station.online,
-        "status": connector.status,
-        "in_use": sorted(IN_USE),
+        "state": connector.state,
+        "in_use": sorted(s.value for s in IN_USE),
         "transaction_id": running.transaction.id if running else None,
         "points": [p.as_dict() for p in running.points] if running else [],
         "labels": {

@@ -10,10 +10,12 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from kilowatt.domain.connector_states import ConnectorState
 from kilowatt.domain.permissions import Permission
-from kilowatt.domain.reporting import Comparison, ConnectorState, Figures, StatusCounts
+from kilowatt.domain.reporting import Comparison, Figures, StatusCounts
 from kilowatt.services.reporting import Overview, Summary
 from kilowatt.web.context import AssetsPage, Page, SignedIn, page_for
+from kilowatt.web.states import state_words
 
 router = APIRouter()
 
@@ -111,23 +113,16 @@ def cards(page: Page, summary: Summary) -> list[Card]:
 
 
 def status_items(page: Page, status: StatusCounts) -> dict[str, list[tuple[str, str, int]]]:
-    """(id, label, count) of the stations and of the connectors."""
+    """(id, label, count) of the stations and of the connectors (by state)."""
     _ = page.web.gettext
-    labels = {
-        ConnectorState.AVAILABLE: _("Available"),
-        ConnectorState.CHARGING: _("Charging"),
-        ConnectorState.FAULTED: _("Faulted"),
-        ConnectorState.UNAVAILABLE: _("Unavailable"),
-        ConnectorState.OFFLINE: _("Offline"),
-        ConnectorState.UNKNOWN: _("Unknown"),
-    }
+    words = state_words(_)
     return {
         "stations": [
             ("online", _("Online"), status.stations_online),
             ("offline", _("Offline"), status.stations_offline),
         ],
         "connectors": [
-            (state.value, labels[state], status.count(state)) for state in ConnectorState
+            (state.value, words[state.value], status.count(state)) for state in ConnectorState
         ],
     }
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Operation
+from kilowatt.domain.connector_states import IN_USE
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.monitoring import (
-    IN_USE,
-    STATUS_ORDER,
+    STATE_ORDER,
     ConnectorFilter,
     parse_connector_key,
     parse_power_bound,
@@ -50,7 +50,7 @@ async def site_page(
     page: AssetsPage,
     site_id: int,
     q: str = "",
-    status: str = "",
+    state: str = "",
     min_kw: str = "",
     max_kw: str = "",
 ) -> Response:
@@ -65,12 +65,12 @@ async def site_page(
             errors[name] = _("Enter a number of kW between 0 and 10000.")
     where = ConnectorFilter(
         text=q[:100],
-        status=status if status in (*STATUS_ORDER, "Offline") else "",
+        state=state if state in STATE_ORDER else "",
         min_power_kw=bounds["min_kw"],
         max_power_kw=bounds["max_kw"],
     )
     overview = await _overview(page, site_id, where)
-    filters = {"q": q, "status": where.status, "min_kw": min_kw, "max_kw": max_kw}
+    filters = {"q": q, "state": where.state, "min_kw": min_kw, "max_kw": max_kw}
     return await _render(page, overview, filters, errors, 422 if errors else 200)
 
 
@@ -106,7 +106,7 @@ async def site_power(page: PowerPage, site_id: int) -> Response:
             errors["limit_kw"] = _("Enter a limit in kW above 0 and at most 1000, such as 7.4.")
     elif action != "clear":
         errors["action"] = _("Choose whether to set or remove the limit.")
-    filters = {"q": "", "status": "", "min_kw": "", "max_kw": "", "limit_kw": limit_text}
+    filters = {"q": "", "state": "", "min_kw": "", "max_kw": "", "limit_kw": limit_text}
     if errors:
         return await _render(page, overview, filters, errors, 422, selected=set(keys))
     monitoring = page.web.services.monitoring
@@ -139,14 +139,14 @@ async def _render(
 ) -> Response:
     faults = await page.web.services.faults.open_faults(page.principal, site_id=overview.site.id)
     live: dict[str, Any] = {
-        "in_use": sorted(IN_USE),
-        "statuses": list(STATUS_ORDER),
+        "in_use": sorted(s.value for s in IN_USE),
+        "states": list(STATE_ORDER),
         "connectors": [
             {
                 "station": row.station_ocpp_id,
                 "evse_id": row.evse_id,
                 "connector_id": row.connector_id,
-                "status": row.status,
+                "state": row.state,
                 "online": row.online,
             }
             for row in overview.all_rows
@@ -164,7 +164,7 @@ async def _render(
             "action": action,
             "faults": faults,
             "live": live,
-            "statuses": [*STATUS_ORDER, "Offline"],
+            "states": STATE_ORDER,
             "zone": ZoneInfo(overview.site.timezone),
         },
         status_code,

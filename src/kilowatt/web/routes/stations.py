@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Command, CommandStatus, Operation
+from kilowatt.domain.connector_states import shown_state
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
 from kilowatt.domain.events import Direction
 from kilowatt.domain.exports import format_local, zone_of
@@ -173,7 +174,8 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
             {
                 "evse_id": c.evse_id,
                 "connector_id": c.connector_id,
-                "status": c.status,
+                "state": c.state,
+                "shown_state": shown_state(c.state, station.online).value,
                 "error_code": c.error_code if c.error_code != "NoError" else "",
                 "standard": c.standard,
                 "max_power_w": c.max_power_w,

@@ -1,5 +1,5 @@
 // The connector page: live values and the power/energy curve of the running session, the
-// status badge, the outcome of a command when the station answers, and what became of a
+// state badge, the outcome of a command when the station answers, and what became of a
 // remote start's session (events from /live).
 "use strict";
 
@@ -9,7 +9,8 @@
   const labels = data.labels;
   let transactionId = data.transaction_id;
   let online = data.online;
-  let status = data.status;
+  let state = data.state;
+  const words = Kilowatt.data("state-words") || {};
 
   function mine(event) {
     return (
@@ -27,10 +28,12 @@
   function paintStatus() {
     const holder = document.getElementById("connector-status");
     if (!holder) return;
-    const shown = online ? status : "Offline";
+    let shown = online ? state : "offline";
+    if (!Object.prototype.hasOwnProperty.call(words, shown)) shown = "unknown";
     const span = document.createElement("span");
-    span.className = "badge status-" + String(shown || "unknown").toLowerCase();
-    span.textContent = shown;
+    span.className = "badge status-" + shown;
+    span.dataset.state = shown;
+    span.textContent = words[shown] || shown;
     holder.replaceChildren(span);
   }
 
@@ -180,8 +183,8 @@
   });
 
   Kilowatt.on("connector.status", (event) => {
-    if (!mine(event)) return;
-    status = event.status;
+    if (!mine(event) || !event.state) return;
+    state = event.state;
     online = true;
     paintStatus();
     setText("error-code", event.error_code || "NoError");

@@ -18,19 +18,33 @@
   Kilowatt.on("connector.status", refreshStatus);
   Kilowatt.on("station.online", refreshStatus);
 
-  // Figures: fetched again (debounced) when a session starts or ends.
-  let figuresPending = null;
-  function refreshFigures() {
-    if (figuresPending) return;
-    figuresPending = setTimeout(() => {
-      figuresPending = null;
+  // Figures: fetched again shortly after a session starts or ends, and at most every
+  // METER_REFRESH ms while running sessions' meters move (they count their energy so far).
+  const METER_REFRESH = 10000;
+  let figuresTimer = null;
+  let figuresDue = 0;
+  let figuresFetched = 0;
+  function refreshFigures(wait) {
+    const due = Date.now() + wait;
+    if (figuresTimer) {
+      if (figuresDue <= due) return;
+      clearTimeout(figuresTimer);
+    }
+    figuresDue = due;
+    figuresTimer = setTimeout(() => {
+      figuresTimer = null;
+      figuresFetched = Date.now();
       if (document.getElementById("home-figures")) {
         htmx.ajax("GET", "/home/figures", { target: "#home-figures", swap: "outerHTML" });
       }
-    }, 400);
+    }, wait);
   }
-  Kilowatt.on("transaction.started", refreshFigures);
-  Kilowatt.on("transaction.ended", refreshFigures);
+  Kilowatt.on("transaction.started", () => refreshFigures(400));
+  Kilowatt.on("transaction.ended", () => refreshFigures(400));
+  Kilowatt.on("meter.values", (event) => {
+    if (!event.transaction_id) return;
+    refreshFigures(Math.max(400, METER_REFRESH - (Date.now() - figuresFetched)));
+  });
 
   // The map: a marker per located site, a click (or Enter) opens the site. Without a tile URL
   // the map is drawn on a plain background and nothing is fetched from outside.

@@ -5,8 +5,9 @@
 (function () {
   const data = Kilowatt.data("site-data");
   if (!data) return;
+  const words = Kilowatt.data("state-words") || {};
   const inUse = new Set(data.in_use);
-  const order = data.statuses.concat(["Offline"]);
+  const order = data.states;
   const connectors = new Map();
   for (const item of data.connectors) {
     connectors.set(keyOf(item.station, item.evse_id, item.connector_id), item);
@@ -16,14 +17,17 @@
     return station + "/" + evse + "/" + connector;
   }
 
+  // What the badge says: the connector's state, offline when its station is not connected.
   function shown(item) {
-    return item.online ? item.status : "Offline";
+    if (!item.online) return "offline";
+    return Object.prototype.hasOwnProperty.call(words, item.state) ? item.state : "unknown";
   }
 
-  function badge(status) {
+  function badge(state) {
     const span = document.createElement("span");
-    span.className = "badge status-" + String(status || "unknown").toLowerCase();
-    span.textContent = status;
+    span.className = "badge status-" + state;
+    span.dataset.state = state;
+    span.textContent = words[state] || state;
     return span;
   }
 
@@ -40,31 +44,29 @@
     const cell = row.querySelector(".live-status");
     if (!cell) return;
     cell.replaceChildren(badge(shown(item)));
-    row.dataset.status = shown(item);
+    row.dataset.state = shown(item);
   }
 
   function recount() {
     let busy = 0;
     const tally = new Map();
     for (const item of connectors.values()) {
-      if (item.online && inUse.has(item.status)) busy += 1;
-      const status = shown(item);
-      tally.set(status, (tally.get(status) || 0) + 1);
+      const state = shown(item);
+      if (inUse.has(state)) busy += 1;
+      tally.set(state, (tally.get(state) || 0) + 1);
     }
     const figure = document.getElementById("figure-in-use");
     if (figure) figure.textContent = Kilowatt.formatNumber(busy);
     const list = document.getElementById("status-counts");
     if (!list || tally.size === 0) return;
     const items = [];
-    const statuses = order.filter((s) => tally.has(s));
-    for (const status of tally.keys()) if (!statuses.includes(status)) statuses.push(status);
-    for (const status of statuses) {
+    for (const state of order.filter((s) => tally.has(s))) {
       const li = document.createElement("li");
-      li.dataset.status = status;
+      li.dataset.state = state;
       const count = document.createElement("span");
       count.className = "count";
-      count.textContent = Kilowatt.formatNumber(tally.get(status));
-      li.append(badge(status), " ", count);
+      count.textContent = Kilowatt.formatNumber(tally.get(state));
+      li.append(badge(state), " ", count);
       items.push(li);
     }
     list.replaceChildren(...items);
@@ -72,8 +74,8 @@
 
   Kilowatt.on("connector.status", (event) => {
     const item = connectors.get(keyOf(event.station, event.evse_id, event.connector_id));
-    if (!item) return;
-    item.status = event.status;
+    if (!item || !event.state) return;
+    item.state = event.state;
     item.online = true;
     paintRow(item);
     recount();

@@ -1,4 +1,4 @@
-// Stations pages: live online/offline badges and connector statuses.
+// Stations pages: live online/offline badges and connector states.
 "use strict";
 
 (function () {
@@ -6,6 +6,19 @@
     for (const element of document.querySelectorAll(selector)) {
       if (element.getAttribute(attribute) === value) apply(element);
     }
+  }
+
+  // Connector badges: the state the station last reported, offline while it is not
+  // connected (words from the page's "state-words" block).
+  const words = Kilowatt.data("state-words") || {};
+  function paintConnector(holder, online) {
+    let state = online ? holder.getAttribute("data-connector-state") || "unknown" : "offline";
+    if (!Object.prototype.hasOwnProperty.call(words, state)) state = "unknown";
+    const badge = document.createElement("span");
+    badge.className = "badge status-" + state;
+    badge.dataset.state = state;
+    badge.textContent = words[state] || state;
+    holder.replaceChildren(badge);
   }
 
   if (document.querySelector("[data-online-station]")) {
@@ -21,14 +34,19 @@
 
   if (document.querySelector("[data-connector]")) {
     Kilowatt.on("connector.status", function (event) {
+      if (!event.state) return;
       const key = event.station + "|" + event.evse_id + "|" + event.connector_id;
       each("[data-connector]", "data-connector", key, function (holder) {
-        const badge = document.createElement("span");
-        const status = String(event.status || "Unknown");
-        badge.className = "badge status-" + status.toLowerCase();
-        badge.textContent = status;
-        holder.replaceChildren(badge);
+        holder.setAttribute("data-connector-state", event.state);
+        paintConnector(holder, true);
       });
+    });
+    Kilowatt.on("station.online", function (event) {
+      for (const holder of document.querySelectorAll("[data-connector]")) {
+        if (holder.getAttribute("data-connector").startsWith(event.station + "|")) {
+          paintConnector(holder, event.online);
+        }
+      }
     });
   }
 })();
