@@ -23,6 +23,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -35,10 +36,8 @@ from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
-from kilowatt.services.remote_control import RemoteControlService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
-from kilowatt.services.sessions import SessionPolicy, SessionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -47,6 +46,7 @@ from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.web_sessions import SessionPolicy, WebSessionService
 
 
 @dataclass
@@ -104,9 +104,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         access=AccessService(uow, clock, bus),
         message_log=MessageLogService(uow, clock, bus),
         device_model=DeviceModelService(uow, clock, bus),
-        remote_control=RemoteControlService(
-            uow, clock, bus, default_timeout=settings.ocpp_call_timeout
-        ),
+        commands=CommandService(uow, clock, bus, default_timeout=settings.ocpp_call_timeout),
         remote_start=RemoteStartService(uow, clock, bus, window=settings.remote_start_window),
         reservations=ReservationService(uow, clock, bus),
         local_list=LocalListService(uow, clock, bus),
@@ -133,7 +131,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         faults=FaultService(uow, clock, bus),
         two_factor=TwoFactorService(uow, clock, bus),
         audit=AuditService(uow, clock, bus),
-        sessions=SessionService(
+        web_sessions=WebSessionService(
             uow,
             clock,
             bus,
@@ -150,7 +148,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         ),
         station_security=station_security,
     )
-    remote = services.remote_control
+    remote = services.commands
     for area in (
         services.transactions,
         services.remote_start,
@@ -197,9 +195,9 @@ def build(settings: Settings) -> Container:
     cluster = None
     if settings.redis_url:
         cluster = Cluster.build(settings, services, ocpp, local)
-        services.remote_control.gateway = cluster.gateway
+        services.commands.gateway = cluster.gateway
     else:
-        services.remote_control.gateway = local
+        services.commands.gateway = local
     return Container(
         settings=settings, database=database, services=services, ocpp=ocpp, cluster=cluster
     )

@@ -23,8 +23,8 @@ from kilowatt.domain.permissions import (
     may_grant,
     permissions_of,
 )
-from kilowatt.domain.sessions import WebSession, new_token, session_key
 from kilowatt.domain.users import Principal, Role, Scope
+from kilowatt.domain.web_sessions import WebSession, new_token, session_key
 from kilowatt.web.i18n import negotiate, translations
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "kilowatt" / "web"

@@ -67,9 +67,9 @@ class LocalGateway:
             # so that the record never shows two commands "sent" at once.
             async with connection.commands:
                 outcome = await self._execute(request, connection)
-                await self.services.remote_control.record_outcome(request.command_id, outcome)
+                await self.services.commands.record_outcome(request.command_id, outcome)
             return outcome
-        await self.services.remote_control.record_outcome(request.command_id, outcome)
+        await self.services.commands.record_outcome(request.command_id, outcome)
         return outcome
 
     async def _execute(self, request: CommandRequest, connection: OcppConnection) -> Outcome:
@@ -93,7 +93,7 @@ class LocalGateway:
         except (KeyError, TypeError, ValueError) as error:
             return Outcome(CommandStatus.FAILED, error=f"invalid parameters: {error!r}")
         shown = translation.shown(payload)
-        remote = self.services.remote_control
+        remote = self.services.commands
 
         async def sent() -> None:
             await remote.record_sent(request.command_id, translation.action, shown)

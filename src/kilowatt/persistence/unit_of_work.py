@@ -1,7 +1,9 @@
-"""The SQL unit of work: one session, one database transaction, every repository."""
+"""The SQL unit of work: one session, one database transaction, every repository (each made
+when first used: a MeterValues batch builds one repository, not 28)."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -36,9 +38,9 @@ from kilowatt.persistence.repositories.transactions import SqlTransactionReposit
 from kilowatt.persistence.repositories.users import (
     SqlApiKeyRepository,
     SqlUserRepository,
-    SqlWebSessionRepository,
 )
 from kilowatt.persistence.repositories.vendor import SqlVendorTemplateRepository
+from kilowatt.persistence.repositories.web_sessions import SqlWebSessionRepository
 from kilowatt.services.ports import (
     AccessRuleRepository,
     ApiKeyRepository,
@@ -93,41 +95,124 @@ class SqlUnitOfWork:
             self._gated = True
         try:
             self.session = self._database.session()
-            session = self.session
-            self.organizations: OrganizationRepository = SqlOrganizationRepository(session)
-            self.sites: SiteRepository = SqlSiteRepository(session)
-            self.stations: StationRepository = SqlStationRepository(session)
-            self.connectors: ConnectorRepository = SqlConnectorRepository(session)
-            self.tokens: TokenRepository = SqlTokenRepository(session)
-            self.token_groups: TokenGroupRepository = SqlTokenGroupRepository(session)
-            self.drivers: DriverRepository = SqlDriverRepository(session)
-            self.access_rules: AccessRuleRepository = SqlAccessRuleRepository(session)
-            self.transactions: TransactionRepository = SqlTransactionRepository(session)
-            self.events: EventRepository = SqlEventRepository(session)
-            self.messages: MessageLogRepository = SqlMessageLogRepository(session)
-            self.device_model: DeviceModelRepository = SqlDeviceModelRepository(session)
-            self.commands: CommandRepository = SqlCommandRepository(session)
-            self.reservations: ReservationRepository = SqlReservationRepository(session)
-            self.local_lists: LocalListRepository = SqlLocalListRepository(session)
-            self.firmware: FirmwareRepository = SqlFirmwareRepository(session)
-            self.firmware_campaigns: FirmwareCampaignRepository = SqlFirmwareCampaignRepository(
-                session
-            )
-            self.firmware_updates: FirmwareUpdateRepository = SqlFirmwareUpdateRepository(session)
-            self.diagnostics: DiagnosticsRepository = SqlDiagnosticsRepository(session)
-            self.vendor_templates: VendorTemplateRepository = SqlVendorTemplateRepository(session)
-            self.users: UserRepository = SqlUserRepository(session)
-            self.api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
-            self.audit: AuditRepository = SqlAuditRepository(session)
-            self.web_sessions: WebSessionRepository = SqlWebSessionRepository(session)
-            self.reporting: ReportingStore = SqlReportingStore(session)
-            self.fault_codes: FaultCodeRepository = SqlFaultCodeRepository(session)
-            self.faults: FaultRepository = SqlFaultRepository(session)
-            self.monitoring: MonitoringRepository = SqlMonitoringRepository(session)
         except BaseException:
             self._release()
             raise
         return self
+
+    # Repositories, made on first use -------------------------------------------------------
+
+    @cached_property
+    def organizations(self) -> OrganizationRepository:
+        return SqlOrganizationRepository(self.session)
+
+    @cached_property
+    def sites(self) -> SiteRepository:
+        return SqlSiteRepository(self.session)
+
+    @cached_property
+    def stations(self) -> StationRepository:
+        return SqlStationRepository(self.session)
+
+    @cached_property
+    def connectors(self) -> ConnectorRepository:
+        return SqlConnectorRepository(self.session)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return SqlTokenRepository(self.session)
+
+    @cached_property
+    def token_groups(self) -> TokenGroupRepository:
+        return SqlTokenGroupRepository(self.session)
+
+    @cached_property
+    def drivers(self) -> DriverRepository:
+        return SqlDriverRepository(self.session)
+
+    @cached_property
+    def access_rules(self) -> AccessRuleRepository:
+        return SqlAccessRuleRepository(self.session)
+
+    @cached_property
+    def transactions(self) -> TransactionRepository:
+        return SqlTransactionRepository(self.session)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        return SqlEventRepository(self.session)
+
+    @cached_property
+    def messages(self) -> MessageLogRepository:
+        return SqlMessageLogRepository(self.session)
+
+    @cached_property
+    def device_model(self) -> DeviceModelRepository:
+        return SqlDeviceModelRepository(self.session)
+
+    @cached_property
+    def commands(self) -> CommandRepository:
+        return SqlCommandRepository(self.session)
+
+    @cached_property
+    def reservations(self) -> ReservationRepository:
+        return SqlReservationRepository(self.session)
+
+    @cached_property
+    def local_lists(self) -> LocalListRepository:
+        return SqlLocalListRepository(self.session)
+
+    @cached_property
+    def firmware(self) -> FirmwareRepository:
+        return SqlFirmwareRepository(self.session)
+
+    @cached_property
+    def firmware_campaigns(self) -> FirmwareCampaignRepository:
+        return SqlFirmwareCampaignRepository(self.session)
+
+    @cached_property
+    def firmware_updates(self) -> FirmwareUpdateRepository:
+        return SqlFirmwareUpdateRepository(self.session)
+
+    @cached_property
+    def diagnostics(self) -> DiagnosticsRepository:
+        return SqlDiagnosticsRepository(self.session)
+
+    @cached_property
+    def vendor_templates(self) -> VendorTemplateRepository:
+        return SqlVendorTemplateRepository(self.session)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return SqlUserRepository(self.session)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyRepository:
+        return SqlApiKeyRepository(self.session)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return SqlAuditRepository(self.session)
+
+    @cached_property
+    def web_sessions(self) -> WebSessionRepository:
+        return SqlWebSessionRepository(self.session)
+
+    @cached_property
+    def reporting(self) -> ReportingStore:
+        return SqlReportingStore(self.session)
+
+    @cached_property
+    def fault_codes(self) -> FaultCodeRepository:
+        return SqlFaultCodeRepository(self.session)
+
+    @cached_property
+    def faults(self) -> FaultRepository:
+        return SqlFaultRepository(self.session)
+
+    @cached_property
+    def monitoring(self) -> MonitoringRepository:
+        return SqlMonitoringRepository(self.session)
 
     async def __aexit__(
         self,

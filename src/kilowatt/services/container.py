@@ -8,6 +8,7 @@ from kilowatt.services.access import AccessService
 from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
 from kilowatt.services.drivers import DriverService
@@ -22,11 +23,9 @@ from kilowatt.services.monitoring import MonitoringService
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
-from kilowatt.services.remote_control import RemoteControlService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
-from kilowatt.services.sessions import SessionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -35,6 +34,7 @@ from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.web_sessions import WebSessionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Services:
     access: AccessService
     message_log: MessageLogService
     device_model: DeviceModelService
-    remote_control: RemoteControlService
+    commands: CommandService
     remote_start: RemoteStartService
     reservations: ReservationService
     local_list: LocalListService
@@ -63,7 +63,7 @@ class Services:
     diagnostics: DiagnosticsService
     vendor: VendorService
     audit: AuditService
-    sessions: SessionService
+    web_sessions: WebSessionService
     station_security: StationSecurityService
     faults: FaultService
     two_factor: TwoFactorService
@@ -80,8 +80,8 @@ class Services:
 
     @property
     def monitoring(self) -> MonitoringService:
-        """Site monitoring and the connector page: stateless, sends through remote_control."""
-        return MonitoringService(self.sites.uow, self.clock, self.bus, remote=self.remote_control)
+        """Site monitoring and the connector page: stateless, sends through commands."""
+        return MonitoringService(self.sites.uow, self.clock, self.bus, remote=self.commands)
 
     @property
     def reporting(self) -> ReportingService:
@@ -91,7 +91,7 @@ class Services:
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.firmware.close()
-        await self.remote_control.close()
+        await self.commands.close()
         await self.remote_start.close()
         await self.metering.close()
         await self.station_security.close()

@@ -12,15 +12,15 @@ from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import DeviceModelFilter, UnitOfWork
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 CONFIGURATION_COMPONENT = "Configuration"
 """The component under which a 1.6 station's configuration keys are kept."""
 
 
 class DeviceModelService(Service):
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         """Configuration read or changed by a command lands in the device model."""
         for operation in (
             Operation.GET_CONFIGURATION,

@@ -27,6 +27,7 @@ from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
     Clock,
@@ -36,7 +37,6 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 LOG_REQUESTS = frozenset({Operation.GET_DIAGNOSTICS.value, Operation.GET_LOG.value})
 
@@ -66,7 +66,7 @@ class DiagnosticsService(Service):
         self.max_bytes = max_bytes
         self.upload_ttl = upload_ttl
 
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         hook = Hook(self._prepare, self._answered)
         remote.register(Operation.GET_DIAGNOSTICS, hook)
         remote.register(Operation.GET_LOG, hook)

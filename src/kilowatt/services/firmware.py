@@ -48,6 +48,7 @@ from kilowatt.domain.users import Principal, Scope
 from kilowatt.domain.vendor import applies, check_applies
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
     Clock,
@@ -59,7 +60,6 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 log = structlog.get_logger(__name__)
 
@@ -137,10 +137,10 @@ class FirmwareService(Service):
         self.links = links
         self.max_bytes = max_bytes
         self.url_ttl = url_ttl
-        self.remote: RemoteControlService | None = None
+        self.remote: CommandService | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         self.remote = remote
         hook = Hook(self._prepare, self._answered)
         remote.register(Operation.UPDATE_FIRMWARE, hook)

@@ -11,8 +11,8 @@ from kilowatt.domain.local_list import Entries, LocalList, desired, is_removal, 
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.tokens import IdToken
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import TokenFilter, UnitOfWork
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 
 async def _all_tokens(uow: UnitOfWork, organization_id: int, where: TokenFilter) -> list[IdToken]:
@@ -51,7 +51,7 @@ async def wanted_entries(
 
 
 class LocalListService(Service):
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         remote.register(Operation.SEND_LOCAL_LIST, Hook(self._prepare, self._sent))
 
     async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """Site monitoring and the connector page: what an operator watches, and power limits.
 
 Reads are scoped like every other service (a caller limited to some sites sees only those);
-power limits and commands go through RemoteControlService, recorded and audited like the
+power limits and commands go through CommandService, recorded and audited like the
 API's commands.
 """
 
@@ -43,8 +43,8 @@ from kilowatt.domain.stations import Connector, Station
 from kilowatt.domain.transactions import Transaction, live_energy_wh
 from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
-from kilowatt.services.remote_control import RemoteControlService
 
 COMMAND_WAIT = 20.0
 """Seconds a dashboard request waits for a station's answer (the command goes on after)."""
@@ -111,7 +111,7 @@ class MonitoringService(Service):
         clock: Clock,
         bus: EventPublisher,
         *,
-        remote: RemoteControlService,
+        remote: CommandService,
     ) -> None:
         super().__init__(uow, clock, bus)
         self.remote = remote

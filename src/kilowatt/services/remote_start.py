@@ -34,6 +34,7 @@ from kilowatt.domain.transactions import Transaction, TransactionState, record_a
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.access import decide
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import (
     Clock,
     EventPublisher,
@@ -41,7 +42,6 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 TOPIC = "remote_start.outcome"
 CHOICES = 8
@@ -211,7 +211,7 @@ class RemoteStartService(Service):
         """Seconds a session may take to begin once the station accepted (default)."""
         self._timers: dict[int, asyncio.Task[None]] = {}
 
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         remote.register(
             Operation.REMOTE_START, Hook(prepare=self._prepare, complete=self._answered)
         )

@@ -19,8 +19,8 @@ from kilowatt.domain.tokens import IdTokenType
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import UnitOfWork
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 # How a station's refusal reads on the reservation (1.6 and 2.0.1 ReserveNow statuses).
 _REFUSALS = {"Faulted", "Occupied", "Rejected", "Unavailable"}
@@ -35,7 +35,7 @@ class ReservationView:
 
 
 class ReservationService(Service):
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         remote.register(Operation.RESERVE_NOW, Hook(self._prepare_reserve, self._reserved))
         remote.register(Operation.CANCEL_RESERVATION, Hook(self._prepare_cancel, self._cancelled))
 

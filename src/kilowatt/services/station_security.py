@@ -45,6 +45,7 @@ from kilowatt.domain.throttling import Sampler
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import (
     CertificateAuthority,
     Clock,
@@ -52,7 +53,6 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kilowatt.services.remote_control import Hook, RemoteControlService
 from kilowatt.services.station_certificates import StationCertificates, station_event
 
 log = structlog.get_logger(__name__)
@@ -109,7 +109,7 @@ class StationSecurityService(StationCertificates, Service):
         self._refusals = Sampler(interval=REFUSAL_INTERVAL)
         """Refusals that are not an attack in themselves, recorded at most once a minute."""
 
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         remote.register(
             Operation.ROTATE_PASSWORD, Hook(self._prepare_rotation, self._rotation_answered)
         )

@@ -41,9 +41,9 @@ from kilowatt.domain.transactions import (
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.access import decide, parent_id_tag
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.connector_states import follow_transaction, publish_state
 from kilowatt.services.ports import TransactionFilter, UnitOfWork
-from kilowatt.services.remote_control import Hook, RemoteControlService
 from kilowatt.services.remote_start import follow_event, follow_start, publish_followed
 from kilowatt.services.reservations import use_reservation
 
@@ -184,7 +184,7 @@ async def _rated_power(uow: UnitOfWork, ref: StationRef, transaction: Transactio
 
 
 class TransactionService(Service):
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         # Remote starts have their own service (services/remote_start.py).
         remote.register(Operation.REMOTE_STOP, Hook(prepare=self._prepare_remote_stop))
 

@@ -15,8 +15,8 @@ from kilowatt.domain.users import Principal
 from kilowatt.domain.vendor import VendorTemplate, check_applies
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
+from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import UnitOfWork
-from kilowatt.services.remote_control import Hook, RemoteControlService
 
 FIELDS = frozenset(
     {"name", "vendor_id", "message_id", "data", "station_vendor", "station_model", "description"}
@@ -35,7 +35,7 @@ class VendorTemplateInput:
 
 
 class VendorService(Service):
-    def install(self, remote: RemoteControlService) -> None:
+    def install(self, remote: CommandService) -> None:
         remote.register(Operation.VENDOR, Hook(self._prepare))
 
     async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:

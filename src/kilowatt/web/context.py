@@ -16,7 +16,7 @@ from kilowatt.config import Settings
 from kilowatt.domain.permissions import Permission, allows
 from kilowatt.domain.users import Principal
 from kilowatt.services.container import Services
-from kilowatt.services.sessions import SessionView
+from kilowatt.services.web_sessions import SessionView
 from kilowatt.web.i18n import negotiate, translations
 from kilowatt.web.templating import render, with_map_tiles
 
@@ -72,7 +72,7 @@ async def web_context(request: Request) -> Web:
         locale=locale,
         gettext=translations(locale).gettext,
     )
-    web.session = await web.services.sessions.resolve(web.cookie_token, web.address)
+    web.session = await web.services.web_sessions.resolve(web.cookie_token, web.address)
     if request.method in UNSAFE:
         await _check_csrf(web)
     return web

@@ -8,9 +8,9 @@ from kilowatt.api.routes import (
     commands,
     diagnostics,
     drivers,
-    events,
     faults,
     firmware,
+    live,
     organizations,
     reports,
     reservations,
@@ -34,7 +34,7 @@ api_v1.include_router(access.router)
 api_v1.include_router(transactions.router)
 api_v1.include_router(commands.router)
 api_v1.include_router(reservations.router)
-api_v1.include_router(events.router)
+api_v1.include_router(live.router)
 api_v1.include_router(firmware.router)
 api_v1.include_router(diagnostics.router)
 api_v1.include_router(vendor.router)

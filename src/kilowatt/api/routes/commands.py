@@ -81,7 +81,7 @@ def _endpoint(
         timeout: Timeout = None,
     ) -> CommandOut:
         params: dict[str, Any] = body.model_dump(mode="json", exclude_none=True)
-        command = await services.remote_control.execute(
+        command = await services.commands.execute(
             principal,
             station_id,
             operation,
@@ -123,10 +123,10 @@ async def station_commands(
     station_id: str, services: ServicesDep, principal: AssetsRead, page: PageDep
 ) -> Page[CommandOut]:
     """Commands sent to a station, newest first."""
-    found = await services.remote_control.search(principal, page, station_id)
+    found = await services.commands.search(principal, page, station_id)
     return Page.of(found.items, found.next_cursor, out)
 
 
 @router.get("/commands/{command_id}", response_model=CommandOut)
 async def get_command(command_id: Id, services: ServicesDep, principal: AssetsRead) -> CommandOut:
-    return out(await services.remote_control.get(principal, command_id))
+    return out(await services.commands.get(principal, command_id))

@@ -11,12 +11,12 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     organizations,
-    sessions,
     stations,
     tokens,
     transactions,
     users,
     vendor,
+    web_sessions,
 )
 from kilowatt.persistence.models.base import metadata
 from kilowatt.persistence.models.mapping import start_mappers

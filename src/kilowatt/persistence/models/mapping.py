@@ -15,13 +15,13 @@ from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.reservations import Reservation
-from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, Station, StatusChange
 from kilowatt.domain.tokens import IdToken, TokenGroup
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
 from kilowatt.domain.vendor import VendorTemplate
+from kilowatt.domain.web_sessions import WebSession
 from kilowatt.persistence.models.access import access_rules
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
@@ -31,12 +31,12 @@ from kilowatt.persistence.models.events import station_events
 from kilowatt.persistence.models.faults import fault_codes, faults
 from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
 from kilowatt.persistence.models.organizations import organizations, sites
-from kilowatt.persistence.models.sessions import web_sessions
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.models.transactions import transaction_events, transactions
 from kilowatt.persistence.models.users import api_keys, users
 from kilowatt.persistence.models.vendor import vendor_templates
+from kilowatt.persistence.models.web_sessions import web_sessions
 
 mapper_registry = registry()
 _started = False

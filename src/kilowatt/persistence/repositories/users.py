@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.sessions import WebSession
 from kilowatt.domain.users import ApiKey, Role, User
-from kilowatt.persistence.models.sessions import web_sessions
 from kilowatt.persistence.models.users import api_keys, users
 from kilowatt.persistence.repositories.base import Repository, contains, page_of
 from kilowatt.services.ports import UserFilter
@@ -103,30 +101,3 @@ class SqlApiKeyRepository(Repository):
         )
         found = (await self.session.execute(query)).scalars()
         return [key for key in found if key.site_ids and site_id in key.site_ids]
-
-
-class SqlWebSessionRepository(Repository):
-    async def get(self, key: str) -> WebSession | None:
-        return await self.session.get(WebSession, key)
-
-    async def add(self, session: WebSession) -> WebSession:
-        return await self._add(session)
-
-    async def delete(self, session: WebSession) -> None:
-        await self._delete(session)
-
-    async def delete_for_user(self, user_id: int) -> int:
-        result = await self.session.execute(
-            delete(web_sessions).where(
-                (web_sessions.c.user_id == user_id) | (web_sessions.c.pending_user_id == user_id)
-            )
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    async def purge(self, now: datetime, idle_before: datetime) -> int:
-        result = await self.session.execute(
-            delete(web_sessions).where(
-                (web_sessions.c.expires_at <= now) | (web_sessions.c.last_seen_at < idle_before)
-            )
-        )
-        return int(getattr(result, "rowcount", 0) or 0)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
 from kilowatt.domain.errors import Throttled
-from kilowatt.services.sessions import CodeExpired, LoginFailed, SessionView
+from kilowatt.services.web_sessions import CodeExpired, LoginFailed, SessionView
 from kilowatt.web.context import COOKIE, Web, WebDep
 from kilowatt.web.templating import SECURITY_HEADERS, render
 
@@ -71,7 +71,7 @@ async def login_form(web: WebDep, next: str | None = None, expired: str | None =
     target = safe_next(next)
     if web.session is not None and web.session.user is not None:
         return redirect(target)
-    view = web.session or await web.services.sessions.start(web.address)
+    view = web.session or await web.services.web_sessions.start(web.address)
     errors: dict[str, str] = {}
     if expired is not None:
         errors["email"] = _("The time to enter the code ran out. Sign in again.")
@@ -97,7 +97,7 @@ async def login(web: WebDep) -> Response:
     if errors:
         return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=422)
     try:
-        view = await web.services.sessions.login(web.cookie_token, email, password, web.address)
+        view = await web.services.web_sessions.login(web.cookie_token, email, password, web.address)
     except LoginFailed:
         errors["password"] = _("The email address or the password is not right.")
         return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=401)
@@ -156,7 +156,7 @@ async def code(web: WebDep) -> Response:
         error = _("Enter the code your authenticator app shows, or a recovery code.")
         return _code_form(web, web.session, next_url=target, error=error, status_code=422)
     try:
-        view = await web.services.sessions.second_factor(web.cookie_token, typed, web.address)
+        view = await web.services.web_sessions.second_factor(web.cookie_token, typed, web.address)
     except CodeExpired:
         return redirect("/login?expired=1&next=" + quote(target, safe="/"))
     except LoginFailed:
@@ -174,7 +174,7 @@ async def code(web: WebDep) -> Response:
 
 @router.post("/logout")
 async def logout(web: WebDep) -> Response:
-    await web.services.sessions.logout(web.cookie_token, web.address)
+    await web.services.web_sessions.logout(web.cookie_token, web.address)
     response = redirect("/login")
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="lax", secure=web.secure_cookie

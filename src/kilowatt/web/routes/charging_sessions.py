@@ -272,7 +272,7 @@ async def session_stop(transaction_id: int, page: StopPage) -> Response:
     except NotFound as error:
         raise WebError(404, page.web.gettext("There is no such session.")) from error
     try:
-        command = await services.remote_control.execute(
+        command = await services.commands.execute(
             page.principal,
             row.station_ocpp_id,
             Operation.REMOTE_STOP,

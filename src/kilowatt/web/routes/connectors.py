@@ -114,7 +114,7 @@ async def connector_command(
     failure = ""
     if not errors:
         try:
-            command = await page.web.services.remote_control.execute(
+            command = await page.web.services.commands.execute(
                 page.principal,
                 station.ocpp_id,
                 operation,

@@ -163,7 +163,7 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
     zone = zone_of(row["timezone"])
     connectors = sorted(detail.connectors, key=lambda c: (c.evse_id, c.connector_id))
     identity = quote(station.ocpp_id, safe="")
-    commands = await services.remote_control.search(
+    commands = await services.commands.search(
         page.principal, PageRequest(limit=10), station.ocpp_id
     )
     context: dict[str, Any] = {
@@ -372,7 +372,7 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
     command: Command | None = None
     try:
         params = command_params(operation, form)
-        command = await page.web.services.remote_control.execute(
+        command = await page.web.services.commands.execute(
             page.principal,
             ocpp_id,
             operation,
@@ -394,7 +394,7 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
 @router.get("/stations/{ocpp_id}/commands/{command_id:int}")
 async def station_command_result(ocpp_id: str, command_id: int, page: AssetsPage) -> Response:
     try:
-        command = await page.web.services.remote_control.get(page.principal, command_id)
+        command = await page.web.services.commands.get(page.principal, command_id)
     except NotFound:
         raise WebError(404, page.web.gettext("No such command.")) from None
     if command.station_ocpp_id != ocpp_id:

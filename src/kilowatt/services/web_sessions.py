@@ -22,9 +22,9 @@ from typing import Any
 from kilowatt.domain.audit import AuditAction, AuditEntry
 from kilowatt.domain.errors import Throttled
 from kilowatt.domain.organizations import Organization
-from kilowatt.domain.sessions import WebSession, new_token, session_key
 from kilowatt.domain.two_factor import SecondFactor, check_second_factor, required
 from kilowatt.domain.users import ActorKind, Principal, User
+from kilowatt.domain.web_sessions import WebSession, new_token, session_key
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -87,7 +87,7 @@ def _login_id(email: str) -> str:
     return email.strip().lower()[:254]
 
 
-class SessionService(Service):
+class WebSessionService(Service):
     def __init__(
         self,
         uow: UnitOfWorkFactory,

@@ -55,7 +55,7 @@ class Hook:
     """With the outcome, in the same unit of work."""
 
 
-class RemoteControlService(Service):
+class CommandService(Service):
     def __init__(
         self,
         uow: UnitOfWorkFactory,

@@ -1,0 +1,46 @@
+"""Storage ports of the users area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import ApiKey, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    role: Role | None = None
+    active: bool | None = None
+    search: str | None = None
+
+
+class UserRepository(Protocol):
+    async def by_email(self, email: str) -> User | None: ...
+    async def get(self, organization_id: int, user_id: int) -> User | None: ...
+    async def get_any(self, user_id: int) -> User | None:
+        """Across organizations: for a browser session naming its user."""
+        ...
+
+    async def search(
+        self, organization_id: int, page: PageRequest, where: UserFilter
+    ) -> Page[User]: ...
+    async def count_active_owners(self, organization_id: int) -> int: ...
+    async def add(self, user: User) -> User: ...
+    async def delete(self, user: User) -> None: ...
+    async def with_site(self, organization_id: int, site_id: int) -> list[User]:
+        """The users limited to sites, among them ``site_id``."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    async def by_prefix(self, prefix: str) -> ApiKey | None: ...
+    async def get(self, organization_id: int, key_id: int) -> ApiKey | None: ...
+    async def search(
+        self, organization_id: int, page: PageRequest, revoked: bool | None = None
+    ) -> Page[ApiKey]: ...
+    async def add(self, key: ApiKey) -> ApiKey: ...
+    async def touch(self, key_id: int, at: datetime) -> None: ...
+    async def with_site(self, organization_id: int, site_id: int) -> list[ApiKey]: ...

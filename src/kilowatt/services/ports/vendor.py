@@ -1,0 +1,16 @@
+"""Storage ports of the vendor area."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.vendor import VendorTemplate
+
+
+class VendorTemplateRepository(Protocol):
+    async def get(self, organization_id: int, template_id: int) -> VendorTemplate | None: ...
+    async def by_name(self, organization_id: int, name: str) -> VendorTemplate | None: ...
+    async def add(self, template: VendorTemplate) -> VendorTemplate: ...
+    async def delete(self, template: VendorTemplate) -> None: ...
+    async def search(self, organization_id: int, page: PageRequest) -> Page[VendorTemplate]: ...
