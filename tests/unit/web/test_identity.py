@@ -27,7 +27,7 @@ from kilowatt.domain.users import Principal, Role, Scope
 from kilowatt.domain.web_sessions import WebSession, new_token, session_key
 from kilowatt.web.i18n import negotiate, translations
 
-WEB = Path(__file__).resolve().parents[2] / "src" / "kilowatt" / "web"
+WEB = Path(__file__).resolve().parents[3] / "src" / "kilowatt" / "web"
 
 
 def test_owners_hold_everything_and_viewers_only_read() -> None:

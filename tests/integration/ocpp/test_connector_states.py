@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from tests.conftest import Ids
-from tests.integration.test_web_monitoring import new_site, visitor
+from tests.integration.web.test_web_monitoring import new_site, visitor
 from tests.support.commands import async_api, register, token
 from tests.support.ocpp16 import charge_point
 from tests.support.ocpp201 import charge_point201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.integration.test_cli import KEY, PASSWORD, cli_env, kilowatt, serving
+from tests.integration.api.test_cli import KEY, PASSWORD, cli_env, kilowatt, serving
 
 
 def test_organizations_accounts_and_site_limited_keys_from_the_command_line(

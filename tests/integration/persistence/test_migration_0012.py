@@ -10,7 +10,7 @@ from kilowatt.persistence.db import Database
 from kilowatt.persistence.models.organizations import organizations
 from kilowatt.persistence.models.stations import stations
 from kilowatt.persistence.models.transactions import transactions
-from tests.integration.test_migration_0008 import NOW, _rows, _step, database
+from tests.integration.persistence.test_migration_0008 import NOW, _rows, _step, database
 
 __all__ = ["database"]  # the fixture, over both databases
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from kilowatt.domain.stations import ProtocolVersion
 from kilowatt.ocpp import coverage
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "ocpp-coverage.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "ocpp-coverage.md"
 
 
 def test_the_coverage_document_is_current() -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import Ids
-from tests.integration.test_web_monitoring import visitor
+from tests.integration.web.test_web_monitoring import visitor
 from tests.support.commands import async_api, online16, token
 from tests.support.server import RunningServer
 
