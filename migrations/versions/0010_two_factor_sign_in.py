@@ -21,16 +21,17 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column("recovery_codes", JSON, nullable=True))
-
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_two_factor", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # Plain ADD COLUMN, never a batch copy: users and organizations are referenced by most
+    # tables, and copying either fails on SQLite with foreign keys on (or clears what points
+    # at it).
+    op.add_column("users", sa.Column("totp_secret", sa.String(length=64), nullable=True))
+    op.add_column("users", sa.Column("totp_enabled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    op.add_column("users", sa.Column("recovery_codes", JSON, nullable=True))
+    op.add_column(
+        "organizations",
+        sa.Column("require_two_factor", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pending_user_id", sa.BigInteger(), nullable=True))
@@ -54,11 +55,13 @@ def downgrade() -> None:
         )
         batch_op.drop_column("pending_user_id")
 
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.drop_column("require_two_factor")
-
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("recovery_codes")
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_enabled_at")
-        batch_op.drop_column("totp_secret")
+    # organizations and users are referenced by most tables: a batch copy of either would fail
+    # (SQLite, foreign keys on) or clear what points at it. SQLite 3.35 drops plain columns in
+    # place.
+    dropped = {
+        "organizations": ["require_two_factor"],
+        "users": ["recovery_codes", "totp_last_step", "totp_enabled_at", "totp_secret"],
+    }
+    for table, columns in dropped.items():
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

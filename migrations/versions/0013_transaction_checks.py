@@ -26,8 +26,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("transactions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("max_power_w", sa.BigInteger(), nullable=True))
+    # In place, never a batch copy: dropping the old transactions table on SQLite would
+    # cascade to every meter value and transaction event.
+    op.add_column("transactions", sa.Column("max_power_w", sa.BigInteger(), nullable=True))
     op.execute(
         "UPDATE transactions SET state = 'refused' "
         "WHERE state = 'active' AND auth_status <> 'Accepted' AND id_tag <> ''"
@@ -44,5 +45,4 @@ def downgrade() -> None:
         "VARCHAR(20))) + 1) WHERE start_key IS NOT NULL AND evse_id <> 1"
     )
     op.execute("UPDATE transactions SET state = 'active' WHERE state = 'refused'")
-    with op.batch_alter_table("transactions", schema=None) as batch_op:
-        batch_op.drop_column("max_power_w")
+    op.execute("ALTER TABLE transactions DROP COLUMN max_power_w")  # SQLite 3.35+: in place

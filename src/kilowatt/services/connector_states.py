@@ -13,7 +13,7 @@ from kilowatt.domain.connector_states import (
     connector_state,
 )
 from kilowatt.domain.stations import Connector, ConnectorStatus
-from kilowatt.domain.transactions import Transaction
+from kilowatt.domain.transactions import Transaction, TransactionState
 from kilowatt.services.ports import EventPublisher, UnitOfWork
 
 
@@ -53,7 +53,12 @@ async def follow_transaction(uow: UnitOfWork, transaction: Transaction) -> list[
     if not transaction.evse_id:
         return []
     session: EvseSession | None = EvseSession(transaction.charging_state)
-    if not transaction.is_active:
+    if transaction.state is TransactionState.REFUSED:
+        # Its card was refused: no session runs on it (unless another does).
+        session = await running_session(
+            uow, transaction.station_id, transaction.evse_id, transaction
+        )
+    elif not transaction.is_active:
         session = await running_session(
             uow, transaction.station_id, transaction.evse_id, transaction
         )

@@ -202,7 +202,12 @@ def test_yesterday_is_counted_until_the_same_time_of_day(
         created(
             api.post(
                 "/stations",
-                json={"ocpp_id": station, "site_id": site["id"], "connectors": [{"evse_id": 1}]},
+                json={
+                    "ocpp_id": station,
+                    "site_id": site["id"],
+                    "connectors": [{"evse_id": 1}],
+                    "security_profile": 0,
+                },
             )
         )
     cutoff = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)

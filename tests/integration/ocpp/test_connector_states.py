@@ -127,8 +127,9 @@ async def test_a_16_and_a_201_station_charging_are_both_charging(
     old, new = ids.station("V16"), ids.station("V201")
     await register(aapi, old, 1, site_id=site_id)
     await register(aapi, new, 1, site_id=site_id)
-    tag = ids.tag()
+    tag, other = ids.tag(), ids.tag("OTHER")  # one card charges in one place at a time
     await token(aapi, tag)
+    await token(aapi, other)
     admin = await visitor(server, aapi, "admin")
     api = await site_key(aapi, site_id)
     try:
@@ -152,7 +153,7 @@ async def test_a_16_and_a_201_station_charging_are_both_charging(
                 0,
                 "CablePluggedIn",
                 10_000,
-                id_token=tag,
+                id_token=other,
                 charging_state="EVConnected",
             )
             assert await state_of(api, new) == ("preparing", "Occupied")

@@ -11,16 +11,39 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import Ids, register_station
+from tests.conftest import BACKENDS, Ids, register_station
 from tests.support.ocpp16 import exchange, iso
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, start_server, stop_server
 
 ROUNDS = 50
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A server that lets a station reconnect as often as these tests make it (by default a
+    station connecting in a loop is throttled after 10 connections a minute)."""
+    data_dir = Path(tmp_path_factory.mktemp(f"reconnects-{request.param}"))
+    running = start_server(str(request.param), data_dir, ocpp_max_connects=10_000)
+    try:
+        yield running
+    finally:
+        stop_server(running)
+
+
+@pytest.fixture
+def api(server: RunningServer) -> Iterator[httpx.Client]:
+    with server.api() as client:
+        yield client
 
 
 def frame(unique_id: str, action: str, payload: Any) -> str:

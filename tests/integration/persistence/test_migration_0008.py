@@ -18,6 +18,7 @@ from kilowatt.persistence.migrate import alembic_config
 from kilowatt.persistence.models.organizations import organizations
 from kilowatt.persistence.models.stations import stations
 from kilowatt.persistence.models.transactions import transactions
+from tests.support.migrations import insert_row
 from tests.support.server import create_postgres_database, drop_postgres_database
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -59,12 +60,8 @@ async def test_group_ids_become_groups_and_come_back(database: Database) -> None
     db = database
     await _step(db, "0007")
     async with db.engine.begin() as connection:
-        org = (
-            await connection.execute(organizations.insert().values(name="Migrated", created_at=NOW))
-        ).inserted_primary_key[0]
-        other = (
-            await connection.execute(organizations.insert().values(name="Other", created_at=NOW))
-        ).inserted_primary_key[0]
+        org = await insert_row(connection, organizations, name="Migrated", created_at=NOW)
+        other = await insert_row(connection, organizations, name="Other", created_at=NOW)
         for token_id, organization_id, value, group in (
             (1, org, "CARD-1", "FLEET"),
             (2, org, "CARD-2", "FLEET"),
@@ -86,31 +83,29 @@ async def test_group_ids_become_groups_and_come_back(database: Database) -> None
                     "now": NOW if not db.is_sqlite else NOW.replace(tzinfo=None),
                 },
             )
-        station = (
-            await connection.execute(
-                stations.insert().values(
-                    organization_id=org,
-                    ocpp_id="CP-MIGRATED",
-                    registration_status="Accepted",
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-            )
-        ).inserted_primary_key[0]
-        await connection.execute(
-            transactions.insert().values(
-                organization_id=org,
-                station_id=station,
-                evse_id=1,
-                connector_id=1,
-                id_tag="CARD-1",
-                id_token_id=1,
-                auth_status="Accepted",
-                state="active",
-                start_time=NOW,
-                created_at=NOW,
-                updated_at=NOW,
-            )
+        station = await insert_row(
+            connection,
+            stations,
+            organization_id=org,
+            ocpp_id="CP-MIGRATED",
+            registration_status="Accepted",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        await insert_row(
+            connection,
+            transactions,
+            organization_id=org,
+            station_id=station,
+            evse_id=1,
+            connector_id=1,
+            id_tag="CARD-1",
+            id_token_id=1,
+            auth_status="Accepted",
+            state="active",
+            start_time=NOW,
+            created_at=NOW,
+            updated_at=NOW,
         )
 
     await _step(db, "0008")

@@ -20,6 +20,7 @@ from kilowatt.persistence.models.diagnostics import diagnostics_uploads
 from kilowatt.persistence.models.firmware import firmware_updates
 from kilowatt.persistence.models.organizations import organizations
 from kilowatt.persistence.models.stations import stations
+from tests.support.migrations import insert_row
 from tests.support.server import create_postgres_database, drop_postgres_database
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -65,59 +66,55 @@ async def test_commands_keep_what_points_to_them_both_ways(database: Database) -
     db = database
     await _step(db, "0009")
     async with db.engine.begin() as connection:
-        org = (
-            await connection.execute(organizations.insert().values(name="Migrated", created_at=NOW))
-        ).inserted_primary_key[0]
-        station = (
-            await connection.execute(
-                stations.insert().values(
-                    organization_id=org,
-                    ocpp_id="CP-0011",
-                    registration_status="Accepted",
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-            )
-        ).inserted_primary_key[0]
-        made = await connection.execute(
-            commands.insert().values(
-                organization_id=org,
-                station_id=station,
-                station_ocpp_id="CP-0011",
-                operation="update_firmware",
-                params={},
-                requested_by="test",
-                status="accepted",
-                timeout=30.0,
-                action="UpdateFirmware",
-                error="",
-                created_at=NOW,
-            )
+        org = await insert_row(connection, organizations, name="Migrated", created_at=NOW)
+        station = await insert_row(
+            connection,
+            stations,
+            organization_id=org,
+            ocpp_id="CP-0011",
+            registration_status="Accepted",
+            created_at=NOW,
+            updated_at=NOW,
         )
-        command_id = made.inserted_primary_key[0]
-        await connection.execute(
-            diagnostics_uploads.insert().values(
-                organization_id=org,
-                station_id=station,
-                command_id=command_id,
-                token_digest="d" * 64,
-                expires_at=NOW,
-                status="requested",
-                created_at=NOW,
-                updated_at=NOW,
-            )
+        made = await insert_row(
+            connection,
+            commands,
+            organization_id=org,
+            station_id=station,
+            station_ocpp_id="CP-0011",
+            operation="update_firmware",
+            params={},
+            requested_by="test",
+            status="accepted",
+            timeout=30.0,
+            action="UpdateFirmware",
+            error="",
+            created_at=NOW,
         )
-        await connection.execute(
-            firmware_updates.insert().values(
-                organization_id=org,
-                station_id=station,
-                station_ocpp_id="CP-0011",
-                firmware_version="1.0",
-                status="pending",
-                command_id=command_id,
-                created_at=NOW,
-                updated_at=NOW,
-            )
+        command_id = made
+        await insert_row(
+            connection,
+            diagnostics_uploads,
+            organization_id=org,
+            station_id=station,
+            command_id=command_id,
+            token_digest="d" * 64,
+            expires_at=NOW,
+            status="requested",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        await insert_row(
+            connection,
+            firmware_updates,
+            organization_id=org,
+            station_id=station,
+            station_ocpp_id="CP-0011",
+            firmware_version="1.0",
+            status="pending",
+            command_id=command_id,
+            created_at=NOW,
+            updated_at=NOW,
         )
 
     await _step(db, "0011")

@@ -11,6 +11,7 @@ from kilowatt.persistence.models.organizations import organizations
 from kilowatt.persistence.models.stations import stations
 from kilowatt.persistence.models.transactions import transactions
 from tests.integration.persistence.test_migration_0008 import NOW, _rows, _step, database
+from tests.support.migrations import insert_row
 
 __all__ = ["database"]  # the fixture, over both databases
 
@@ -32,20 +33,16 @@ async def test_connector_states_are_filled_in_from_what_stations_said(database: 
     await _step(db, "0009")
     now = NOW if not db.is_sqlite else NOW.replace(tzinfo=None)
     async with db.engine.begin() as connection:
-        org = (
-            await connection.execute(organizations.insert().values(name="States", created_at=NOW))
-        ).inserted_primary_key[0]
-        station = (
-            await connection.execute(
-                stations.insert().values(
-                    organization_id=org,
-                    ocpp_id="CP-STATES",
-                    registration_status="Accepted",
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-            )
-        ).inserted_primary_key[0]
+        org = await insert_row(connection, organizations, name="States", created_at=NOW)
+        station = await insert_row(
+            connection,
+            stations,
+            organization_id=org,
+            ocpp_id="CP-STATES",
+            registration_status="Accepted",
+            created_at=NOW,
+            updated_at=NOW,
+        )
         for evse, (status, _) in STATUSES.items():
             await connection.execute(
                 text(
@@ -61,20 +58,20 @@ async def test_connector_states_are_filled_in_from_what_stations_said(database: 
             (6, "active", "SuspendedEV"),
             (8, "completed", "Charging"),
         ):
-            await connection.execute(
-                transactions.insert().values(
-                    organization_id=org,
-                    station_id=station,
-                    evse_id=evse,
-                    connector_id=0,  # 2.0.1 need not name it
-                    id_tag="CARD",
-                    auth_status="Accepted",
-                    state=state,
-                    charging_state=charging_state,
-                    start_time=NOW,
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
+            await insert_row(
+                connection,
+                transactions,
+                organization_id=org,
+                station_id=station,
+                evse_id=evse,
+                connector_id=0,  # 2.0.1 need not name it
+                id_tag="CARD",
+                auth_status="Accepted",
+                state=state,
+                charging_state=charging_state,
+                start_time=NOW,
+                created_at=NOW,
+                updated_at=NOW,
             )
 
     await _step(db, "0012")
