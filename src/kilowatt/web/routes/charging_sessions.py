@@ -125,6 +125,7 @@ def _row(row: SessionRow) -> dict[str, Any]:
         "energy_wh": row.energy_wh,
         "state": tx.state.value,
         "active": tx.is_active,
+        "open": tx.is_open,
         "stop_reason": tx.stop_reason or "",
         "flags": list(tx.flags),
         "connector_url": (
@@ -248,7 +249,8 @@ async def session_detail(transaction_id: int, page: SessionsPage) -> Response:
             "session": view,
             "started": local(row.transaction.start_time, zone),
             "notice": _notice(page, outcome) if outcome in STOP_OUTCOMES else None,
-            "may_stop": row.transaction.is_active and page.may(Permission.COMMANDS_SEND),
+            # A refused session is open too: a station that ignored the refusal can be stopped.
+            "may_stop": row.transaction.is_open and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
             "chart_data": {
                 "transaction_id": row.id,
