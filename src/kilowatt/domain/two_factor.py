@@ -7,6 +7,10 @@ an earlier one is refused from then on (a code seen over a shoulder cannot be re
 
 Recovery codes are random (80 bits each) and kept as SHA-256 digests: a fast hash is enough
 for secrets that long, as for API keys. Each works once.
+
+The one-time-password algorithm itself (HMAC and truncation of RFC 4226) is pyotp's, in
+services/two_factor.py: these rules receive it as ``CodeAt``, the code of a secret at a step,
+so that the domain imports nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
-
 from kilowatt.domain.users import Role
+
+CodeAt = Callable[[int], str]
+"""The code of one secret at a time step (services/two_factor.py ``codes_of``)."""
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -35,21 +40,9 @@ REQUIRED_FOR = frozenset({Role.OWNER, Role.ADMIN})
 ISSUER = "Kilowatt"
 
 
-def new_secret() -> str:
-    """A new TOTP secret: 160 random bits, base32 (as RFC 4226 recommends)."""
-    return pyotp.random_base32(32)
-
-
 def valid_secret(secret: str) -> bool:
     """Shaped like a secret of ours (a base32 string of 32 characters)."""
     return len(secret) == 32 and all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in secret)
-
-
-def provisioning_uri(secret: str, account: str, issuer: str = ISSUER) -> str:
-    """The ``otpauth://`` URI an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
-        name=account, issuer_name=issuer
-    )
 
 
 def grouped(secret: str) -> str:
@@ -70,25 +63,19 @@ def looks_like_totp(code: str) -> bool:
     return len(code) == DIGITS and code.isdigit()
 
 
-def check_totp(secret: str, code: str, moment: datetime, last_step: int | None) -> int | None:
+def check_totp(code_at: CodeAt, code: str, moment: datetime, last_step: int | None) -> int | None:
     """The step ``code`` was made in, if it is right now and newer than ``last_step`` (the
     step of the last code accepted); None otherwise."""
     code = normalize(code)
     if not looks_like_totp(code):
         return None
-    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     now = step_of(moment)
     for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
         if last_step is not None and step <= last_step:
             continue
-        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+        if hmac.compare_digest(code_at(step), code):
             return step
     return None
-
-
-def code_at(secret: str, moment: datetime) -> str:
-    """The code an authenticator app shows at ``moment``."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).at(int(moment.timestamp()))
 
 
 # Recovery codes ----------------------------------------------------------------------------
@@ -132,10 +119,10 @@ class SecondFactor:
 
 
 def check_second_factor(
-    secret: str, last_step: int | None, digests: Sequence[str], code: str, moment: datetime
+    code_at: CodeAt, last_step: int | None, digests: Sequence[str], code: str, moment: datetime
 ) -> SecondFactor | None:
     """A TOTP code, or else one of the recovery codes; None when it is neither."""
-    step = check_totp(secret, code, moment, last_step)
+    step = check_totp(code_at, code, moment, last_step)
     if step is not None:
         return SecondFactor("totp", step=step)
     if looks_like_totp(normalize(code)):

@@ -11,16 +11,21 @@ Wrong codes on these pages are throttled per user (in memory, per process).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
 
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from kilowatt.domain.permissions import may_manage
 from kilowatt.domain.throttling import Throttle
 from kilowatt.domain.two_factor import (
+    DIGITS,
+    ISSUER,
+    STEP_SECONDS,
+    CodeAt,
     check_second_factor,
     check_totp,
     new_recovery_codes,
-    new_secret,
-    provisioning_uri,
     recovery_digest,
     required,
     valid_secret,
@@ -32,6 +37,35 @@ from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWor
 
 MAX_WRONG_CODES = 5
 WRONG_CODE_WINDOW = 900.0
+
+
+# The one-time-password algorithm (RFC 4226/6238) is pyotp's; the rules around it (steps,
+# replays, recovery codes) are domain/two_factor.py's.
+
+
+def new_secret() -> str:
+    """A new TOTP secret: 160 random bits, base32 (as RFC 4226 recommends)."""
+    return pyotp.random_base32(32)
+
+
+def codes_of(secret: str) -> CodeAt:
+    """The code an authenticator app shows for ``secret`` at each time step."""
+    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
+    return lambda step: str(totp.at(step * STEP_SECONDS))
+
+
+def code_at(secret: str, moment: datetime) -> str:
+    """The code an authenticator app shows at ``moment``."""
+    return codes_of(secret)(int(moment.timestamp()) // STEP_SECONDS)
+
+
+def provisioning_uri(secret: str, account: str, issuer: str = ISSUER) -> str:
+    """The ``otpauth://`` URI an authenticator app reads from the QR code."""
+    return str(
+        pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
+            name=account, issuer_name=issuer
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +120,7 @@ class TwoFactorService(Service):
             raise InvalidInput("secret", "start the enrolment again")
         now = self.clock.now()
         self._check_blocked(principal)
-        step = check_totp(secret, code, now, None)
+        step = check_totp(codes_of(secret), code, now, None)
         if step is None:
             self._failed(principal)
             raise InvalidInput("code", "the code is not right; enter the one the app shows now")
@@ -114,7 +148,7 @@ class TwoFactorService(Service):
             user = await self._me(uow, principal)
             if not user.two_factor or user.totp_secret is None:
                 raise Conflict("two-factor sign-in is off")
-            step = check_totp(user.totp_secret, code, now, user.totp_last_step)
+            step = check_totp(codes_of(user.totp_secret), code, now, user.totp_last_step)
             if step is None:
                 self._failed(principal)
                 raise InvalidInput("code", "the code is not right; enter the one the app shows")
@@ -139,7 +173,11 @@ class TwoFactorService(Service):
             if organization is not None and required(user.role, organization.require_two_factor):
                 raise Forbidden("your organization requires two-factor sign-in of your role")
             factor = check_second_factor(
-                user.totp_secret, user.totp_last_step, user.recovery_codes or [], code, now
+                codes_of(user.totp_secret),
+                user.totp_last_step,
+                user.recovery_codes or [],
+                code,
+                now,
             )
             if factor is None:
                 self._failed(principal)

@@ -28,6 +28,7 @@ from kilowatt.domain.web_sessions import WebSession, new_token, session_key
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from kilowatt.services.two_factor import codes_of
 from kilowatt.services.users import UserService
 
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -207,7 +208,7 @@ class WebSessionService(Service):
         await self._throttle(login_id, address, now)
         assert user.totp_secret is not None
         factor = check_second_factor(
-            user.totp_secret, user.totp_last_step, user.recovery_codes or [], code, now
+            codes_of(user.totp_secret), user.totp_last_step, user.recovery_codes or [], code, now
         )
         if factor is None:
             await self._note(
