@@ -1,0 +1,79 @@
+"""Live events (GET /api/v1/events) beyond those the pages read, through the real edges on
+SQLite and PostgreSQL: a diagnostics file arriving (diagnostics.uploaded) and a firmware
+campaign moving on (firmware.campaign), each seen by those who may see it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from ocpp.v16 import call as call16
+
+from tests.conftest import Ids
+from tests.integration.ocpp.test_connector_states import site_key
+from tests.integration.ocpp.test_diagnostics import LOG, put
+from tests.integration.ocpp.test_firmware import upload
+from tests.support.commands import async_api, command, online16
+from tests.support.live import LiveEvents
+from tests.support.server import RunningServer
+
+
+@pytest.fixture
+async def aapi(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with async_api(server) as client:
+        yield client
+
+
+async def test_a_diagnostics_file_that_arrives_is_announced_for_its_station(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    station = ids.station("DIAGEV")
+    async with LiveEvents(aapi) as live, online16(server, aapi, station) as cp:
+        await command(aapi, station, "get_diagnostics", {"start": "2025-01-01T00:00:00Z"})
+        location = (await cp.next_call("GetDiagnostics"))["location"]
+        assert (await put(location, LOG)).status_code == 201
+        await cp.call(call16.DiagnosticsStatusNotification(status="Uploaded"))
+        await live.wait_for("station.diagnostics_status", station=station, status="Uploaded")
+        [uploaded] = live.of("diagnostics.uploaded", station=station)
+        [record] = (await aapi.get(f"/stations/{station}/diagnostics")).json()["items"]
+        assert uploaded == {
+            "station": station,
+            "station_id": uploaded["station_id"],
+            "upload_id": record["id"],
+            "size": len(LOG),
+        }
+
+
+async def test_a_campaign_is_seen_by_those_who_see_the_whole_organization(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    station = ids.station("CAMP")
+    site = (await aapi.post("/sites", json={"name": f"Campaign {ids.suffix}"})).json()
+    limited = await site_key(aapi, site["id"])
+    async with (
+        online16(server, aapi, station) as cp,
+        LiveEvents(aapi) as whole,
+        LiveEvents(limited) as some,
+    ):
+        moved = await aapi.patch(f"/stations/{station}", json={"site_id": site["id"]})
+        assert moved.status_code == 200, moved.text
+        image = await upload(aapi, f"9.0-{ids.suffix}")
+        created = await aapi.post(
+            "/firmware-campaigns", json={"firmware_id": image["id"], "station_ids": [station]}
+        )
+        assert created.status_code == 201, created.text
+        await cp.next_call("UpdateFirmware")
+        cancelled = await aapi.post(f"/firmware-campaigns/{created.json()['id']}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+        event = await whole.wait_for("firmware.campaign", campaign_id=created.json()["id"])
+        assert event == {
+            "organization_id": event["organization_id"],
+            "campaign_id": created.json()["id"],
+            "status": "cancelled",
+        }
+        # The site-limited key sees its station's events, and no organization's.
+        await cp.status(1, "Preparing")
+        await some.wait_for("connector.status", station=station, status="Preparing")
+        assert some.of("firmware.campaign") == []
+    await limited.aclose()
