@@ -12,6 +12,8 @@ from kilowatt.domain.live import (
     MeterValuesReported,
     TransactionEnded,
     TransactionStarted,
+    TransactionUpdated,
+    transaction_progress,
 )
 from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
 from kilowatt.domain.paging import Page, PageRequest
@@ -381,6 +383,7 @@ class TransactionService(Service):
                     )
                 return EventResult(transaction.id, decision, duplicate=True)
 
+            before = transaction_progress(transaction)
             await uow.transactions.add_event(
                 TransactionEventRecord(
                     transaction_id=transaction.id,
@@ -441,12 +444,19 @@ class TransactionService(Service):
             moved = []
             if event.charging_state or event.event_type is not TransactionEventType.UPDATED:
                 moved = await follow_transaction(uow, transaction)
+            updated = (
+                event.event_type is TransactionEventType.UPDATED
+                and transaction.is_open
+                and transaction_progress(transaction) != before
+            )
             await uow.commit()
         for connector in moved:
             publish_state(self.bus, ref.ocpp_id, connector)
         if event.event_type is TransactionEventType.STARTED:
             self.bus.publish(TransactionStarted.of(ref.ocpp_id, transaction))
         publish_followed(self.bus, followed)
+        if updated:
+            self.bus.publish(TransactionUpdated.of(ref.ocpp_id, transaction))
         if ended:
             self.bus.publish(TransactionEnded.of(ref.ocpp_id, transaction))
         if event.samples:

@@ -1,6 +1,7 @@
 """Live events (GET /api/v1/events) beyond those the pages read, through the real edges on
-SQLite and PostgreSQL: a diagnostics file arriving (diagnostics.uploaded) and a firmware
-campaign moving on (firmware.campaign), each seen by those who may see it."""
+SQLite and PostgreSQL: a 2.0.1 transaction changing its charging state (transaction.updated),
+a diagnostics file arriving (diagnostics.uploaded) and a firmware campaign moving on
+(firmware.campaign), each seen by those who may see it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.conftest import Ids
 from tests.integration.ocpp.test_connector_states import site_key
 from tests.integration.ocpp.test_diagnostics import LOG, put
 from tests.integration.ocpp.test_firmware import upload
-from tests.support.commands import async_api, command, online16
+from tests.support.commands import async_api, command, online16, online201, token
 from tests.support.live import LiveEvents
 from tests.support.server import RunningServer
 
@@ -23,6 +24,54 @@ from tests.support.server import RunningServer
 async def aapi(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
     async with async_api(server) as client:
         yield client
+
+
+async def test_a_201_transaction_is_updated_when_its_charging_state_moves(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    station, tag = ids.station("UPD"), ids.tag()
+    await token(aapi, tag)
+    async with LiveEvents(aapi) as live, online201(server, aapi, station) as cp:
+        await cp.status(1, 1, "Occupied")
+        await cp.transaction_event(
+            "Started", "TX-U", 0, "Authorized", 1_000, id_token=tag, charging_state="EVConnected"
+        )
+        started = await live.wait_for("transaction.started", station=station)
+        await cp.transaction_event(
+            "Updated", "TX-U", 1, "ChargingStateChanged", 1_200, charging_state="Charging"
+        )
+        updated = await live.wait_for("transaction.updated", station=station)
+        assert updated == {
+            "station": station,
+            "transaction_id": started["transaction_id"],
+            "evse_id": 1,
+            "connector_id": 1,
+            "id_tag": tag,
+            "energy_wh": 200,
+            "state": "active",
+            "charging_state": "Charging",
+        }
+        # Energy alone is meter.values, not an update; a duplicate changes nothing.
+        await cp.transaction_event("Updated", "TX-U", 2, "MeterValuePeriodic", 1_500)
+        await cp.transaction_event(
+            "Updated", "TX-U", 1, "ChargingStateChanged", 1_200, charging_state="Charging"
+        )
+        await live.wait_for("meter.values", station=station, energy_wh=500)
+        await cp.transaction_event(
+            "Updated", "TX-U", 3, "ChargingStateChanged", 1_600, charging_state="SuspendedEV"
+        )
+        await live.wait_for("transaction.updated", station=station, charging_state="SuspendedEV")
+        await cp.transaction_event(
+            "Ended", "TX-U", 4, "EVCommunicationLost", 1_700, stopped_reason="EVDisconnected"
+        )
+        ended = await live.wait_for("transaction.ended", station=station)
+        assert ended["energy_wh"] == 700
+    assert live.topics(station, "transaction.") == [
+        "transaction.started",
+        "transaction.updated",
+        "transaction.updated",
+        "transaction.ended",
+    ]
 
 
 async def test_a_diagnostics_file_that_arrives_is_announced_for_its_station(
