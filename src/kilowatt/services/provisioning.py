@@ -12,10 +12,12 @@ from typing import Any
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind, Severity, StationEvent
-from kilowatt.domain.faults import in_fault
+from kilowatt.domain.faults import Fault, in_fault
 from kilowatt.domain.live import (
     ConnectorStatusChanged,
     DiagnosticsStatusReported,
+    FaultClosed,
+    FaultOpened,
     FirmwareStatusReported,
     StationBooted,
     StationOnlineChanged,
@@ -344,6 +346,7 @@ class ProvisioningService(Service):
         now = self.clock.now()
         changed = False
         reported: Connector | None = None
+        faults: tuple[Fault | None, Fault | None] = (None, None)
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             if report.is_station:
@@ -388,7 +391,7 @@ class ProvisioningService(Service):
                 # A fault opens or ends only with a report that was applied (not a stale one
                 # that arrived late), and a connector that is and was well has no open fault:
                 # most status reports need no look at the fault records.
-                await track_fault(uow, station, report)
+                faults = await track_fault(uow, station, report)
             if report.status is ConnectorStatus.FAULTED and changed:
                 await uow.events.add(
                     self._event(
@@ -421,6 +424,11 @@ class ProvisioningService(Service):
                     error_code=report.error_code,
                 )
             )
+        closed, opened = faults
+        if closed is not None:
+            self.bus.publish(FaultClosed.of(ref.ocpp_id, closed))
+        if opened is not None:
+            self.bus.publish(FaultOpened.of(ref.ocpp_id, opened))
 
     async def firmware_status(self, ref: StationRef, status: str) -> None:
         await self._station_status(ref, EventKind.FIRMWARE_STATUS, "firmware_status", status)

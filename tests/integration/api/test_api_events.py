@@ -1,11 +1,13 @@
 """Live events (GET /api/v1/events) beyond those the pages read, through the real edges on
 SQLite and PostgreSQL: a 2.0.1 transaction changing its charging state (transaction.updated),
-a diagnostics file arriving (diagnostics.uploaded) and a firmware campaign moving on
-(firmware.campaign), each seen by those who may see it."""
+a connector's fault opening and closing (fault.opened, fault.closed), a diagnostics file
+arriving (diagnostics.uploaded) and a firmware campaign moving on (firmware.campaign), each
+seen by those who may see it. The catalogue: docs/events.md."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -72,6 +74,40 @@ async def test_a_201_transaction_is_updated_when_its_charging_state_moves(
         "transaction.updated",
         "transaction.ended",
     ]
+
+
+async def test_a_fault_opens_and_closes_in_the_live_events(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    station = ids.station("FLT")
+    async with LiveEvents(aapi) as live, online16(server, aapi, station) as cp:
+        await cp.status(2, "Faulted", "GroundFailure", vendor_error_code="E12", info="RCD")
+        opened = await live.wait_for("fault.opened", station=station)
+        [record] = (await aapi.get("/faults", params={"station_id": station})).json()["items"]
+        assert opened == {
+            "station": station,
+            "fault_id": record["id"],
+            "evse_id": 2,
+            "connector_id": 1,
+            "error_code": "GroundFailure",
+            "vendor_error_code": "E12",
+            "info": "RCD",
+            "started_at": opened["started_at"],
+        }
+        assert datetime.fromisoformat(opened["started_at"]) == datetime.fromisoformat(
+            record["started_at"]
+        )
+        # The same error again is the same fault; a status without it ends it.
+        await cp.status(2, "Faulted", "GroundFailure", vendor_error_code="E12", info="RCD")
+        await cp.status(2, "Available")
+        closed = await live.wait_for("fault.closed", station=station)
+        ended = (await aapi.get(f"/faults/{record['id']}")).json()
+        assert closed["fault_id"] == record["id"]
+        assert closed["error_code"] == "GroundFailure"
+        assert datetime.fromisoformat(closed["ended_at"]) == datetime.fromisoformat(
+            ended["ended_at"]
+        )
+    assert live.topics(station, "fault.") == ["fault.opened", "fault.closed"]
 
 
 async def test_a_diagnostics_file_that_arrives_is_announced_for_its_station(
