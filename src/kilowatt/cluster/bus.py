@@ -1,22 +1,26 @@
 """Live events across nodes: what a node publishes goes to Redis too, and what other nodes
 publish reaches this node's subscribers.
 
-Events are sent in the background, batched into one pipeline, so that publishing stays a
-plain function call on the hot path. Each message names the node it came from: a node drops
-its own, and relayed events are delivered here without being forwarded again (no echo).
+An event travels as its topic and its wire object (domain/live_codec.py, as in the SSE
+streams) and is read back into its dataclass on arrival; one that does not decode (a node of
+another version) is logged and dropped. Events are sent in the background, batched into one
+pipeline, so that publishing stays a plain function call on the hot path. Each message names
+the node it came from: a node drops its own, and relayed events are delivered here without
+being forwarded again (no echo).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
-from typing import Any
 
 import structlog
 from redis.exceptions import RedisError
 
 from kilowatt.cluster.node import ClusterNode, Message, encode
+from kilowatt.domain.live import LiveEvent
+from kilowatt.domain.live_codec import decode
+from kilowatt.domain.live_codec import encode as wire
 from kilowatt.services.bus import InProcessBus
 
 log = structlog.get_logger("kilowatt.cluster")
@@ -49,8 +53,8 @@ class RedisEventRelay:
         with contextlib.suppress(asyncio.CancelledError):
             await self._pump
 
-    def send(self, topic: str, payload: Mapping[str, Any]) -> None:
-        message = encode({"node": self.node.id, "topic": topic, "payload": payload})
+    def send(self, event: LiveEvent) -> None:
+        message = encode({"node": self.node.id, "topic": event.topic, "payload": wire(event)})
         try:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -77,4 +81,4 @@ class RedisEventRelay:
         payload = message.get("payload")
         if not isinstance(payload, dict):
             raise ValueError("event without a payload")
-        self.bus.deliver(str(message["topic"]), payload)
+        self.bus.deliver(decode(str(message.get("topic")), payload))

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.live import StationDeleted, StationRegistrationChanged
 from kilowatt.domain.ownership import new_node_id, owner_token
 from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
@@ -178,14 +179,16 @@ class OcppServer:
             await self.services.provisioning.mark_all_offline()
         self.message_log.start()
         self._presence = asyncio.create_task(self._presence_loop(), name="ocpp-presence")
-        self.services.bus.subscribe(self._on_event)
+        self.services.bus.subscribe(StationRegistrationChanged, self._on_registration)
+        self.services.bus.subscribe(StationDeleted, self._on_deleted)
 
     async def stop(self) -> None:
         """Shut down: every station of this node goes offline in one statement first, then
         the sockets close (together). The connections' own disconnect records are skipped:
         a graceful shutdown that is cut short must not leave stations marked online."""
         self.stopping = True
-        self.services.bus.unsubscribe(self._on_event)
+        self.services.bus.unsubscribe(StationRegistrationChanged, self._on_registration)
+        self.services.bus.unsubscribe(StationDeleted, self._on_deleted)
         remaining = self.registry.all()
         try:
             await self.services.provisioning.release_node(self.node_id, "server shutting down")
@@ -425,17 +428,18 @@ class OcppServer:
 
     # Background --------------------------------------------------------------------------
 
-    def _on_event(self, topic: str, payload: Mapping[str, Any]) -> None:
-        connection = self.registry.get(str(payload.get("station", "")))
+    def _on_registration(self, event: StationRegistrationChanged) -> None:
+        connection = self.registry.get(event.station)
         if connection is None:
             return
-        if topic == "station.registration":
-            status = RegistrationStatus(payload["registration_status"])
-            connection.set_registration(status)
-            if status is RegistrationStatus.ACCEPTED:
-                # Ask the station to boot again now rather than at its next retry.
-                self._spawn(self._trigger_boot(connection))
-        elif topic == "station.deleted":
+        connection.set_registration(event.registration_status)
+        if event.registration_status is RegistrationStatus.ACCEPTED:
+            # Ask the station to boot again now rather than at its next retry.
+            self._spawn(self._trigger_boot(connection))
+
+    def _on_deleted(self, event: StationDeleted) -> None:
+        connection = self.registry.get(event.station)
+        if connection is not None:
             self._spawn(connection.close(*REMOVED))
 
     async def _trigger_boot(self, connection: OcppConnection) -> None:

@@ -29,6 +29,7 @@ from kilowatt.domain.commands import (
     sent,
 )
 from kilowatt.domain.errors import NotFound, StationOffline
+from kilowatt.domain.live import CommandFinished
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
@@ -193,14 +194,9 @@ class CommandService(Service):
             if hook is not None and hook.complete is not None:
                 await hook.complete(uow, command, outcome, now)
             await uow.commit()
+        assert command.id is not None
         self.bus.publish(
-            "command.finished",
-            {
-                "station": command.station_ocpp_id,
-                "command_id": command.id,
-                "operation": command.operation,
-                "status": command.status.value,
-            },
+            CommandFinished(command.station_ocpp_id, command.id, command.operation, command.status)
         )
         return command
 

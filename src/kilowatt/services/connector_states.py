@@ -7,11 +7,11 @@ Occupied for all of it. These run inside the caller's unit of work; the caller p
 from __future__ import annotations
 
 from kilowatt.domain.connector_states import (
-    ConnectorState,
     EvseSession,
     after_status,
     connector_state,
 )
+from kilowatt.domain.live import ConnectorStatusChanged
 from kilowatt.domain.stations import Connector, ConnectorStatus
 from kilowatt.domain.transactions import Transaction, TransactionState
 from kilowatt.services.ports import EventPublisher, UnitOfWork
@@ -82,14 +82,4 @@ async def follow_transaction(uow: UnitOfWork, transaction: Transaction) -> list[
 def publish_state(bus: EventPublisher, ocpp_id: str, connector: Connector) -> None:
     """``connector.status``: what the station said and the neutral state (the station is
     connected: it just spoke)."""
-    bus.publish(
-        "connector.status",
-        {
-            "station": ocpp_id,
-            "evse_id": connector.evse_id,
-            "connector_id": connector.connector_id,
-            "status": connector.status,
-            "state": connector.state or ConnectorState.UNKNOWN.value,
-            "error_code": connector.error_code,
-        },
-    )
+    bus.publish(ConnectorStatusChanged.of(ocpp_id, connector))

@@ -8,6 +8,7 @@ from datetime import datetime
 from kilowatt.domain.commands import Command, Operation, Outcome
 from kilowatt.domain.device_model import DeviceVariable, merge
 from kilowatt.domain.errors import NotFound
+from kilowatt.domain.live import DeviceModelReported
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.users import Principal
@@ -59,7 +60,7 @@ class DeviceModelService(Service):
         async with self.uow() as uow:
             added = await self._merge(uow, ref.id, reported)
             await uow.commit()
-        self.bus.publish("station.device_model", {"station": ref.ocpp_id, "count": len(reported)})
+        self.bus.publish(DeviceModelReported(ref.ocpp_id, len(reported)))
         return added
 
     @staticmethod

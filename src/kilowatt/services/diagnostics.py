@@ -23,6 +23,7 @@ from kilowatt.domain.diagnostics import (
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind
 from kilowatt.domain.files import safe_name, token_digest
+from kilowatt.domain.live import DiagnosticsStatusReported, DiagnosticsUploaded
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.users import Principal
@@ -139,6 +140,9 @@ class DiagnosticsService(Service):
                 # Expiry counts when the upload began; a second upload of the token is refused.
                 found = await uow.diagnostics.by_token(token_digest(token), lock=True)
                 upload = check_open(found, stored.started)
+                station = await uow.stations.get_by_id(upload.station_id)
+                if station is None:
+                    raise NotFound("station", upload.station_id)
                 name = safe_name(file_name or upload.file_name, default=f"diagnostics-{upload.id}")
                 received(
                     upload,
@@ -153,9 +157,9 @@ class DiagnosticsService(Service):
         except BaseException:
             await self.discard(stored)
             raise
+        assert upload.id is not None
         self.bus.publish(
-            "diagnostics.uploaded",
-            {"station_id": upload.station_id, "upload_id": upload.id, "size": stored.file.size},
+            DiagnosticsUploaded(station.ocpp_id, upload.station_id, upload.id, stored.file.size)
         )
         return upload
 
@@ -178,7 +182,7 @@ class DiagnosticsService(Service):
             if upload is not None and status != "Idle":
                 apply_station_status(upload, status, now)
             await uow.commit()
-        self.bus.publish("station.diagnostics_status", {"station": ref.ocpp_id, "status": status})
+        self.bus.publish(DiagnosticsStatusReported(ref.ocpp_id, status))
 
     @staticmethod
     async def _upload_for(

@@ -42,6 +42,11 @@ from kilowatt.domain.firmware import (
     next_step,
     progress,
 )
+from kilowatt.domain.live import (
+    FirmwareCampaignChanged,
+    FirmwareStatusReported,
+    FirmwareUpdateProgressed,
+)
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import Station, StationRef
 from kilowatt.domain.users import Principal, Scope
@@ -375,16 +380,11 @@ class FirmwareService(Service):
                     if campaign is not None and await self._decide(uow, campaign, now):
                         released = campaign
             await uow.commit()
-        self.bus.publish("station.firmware_status", {"station": ocpp_id, "status": status})
+        self.bus.publish(FirmwareStatusReported(ocpp_id, status))
         if moved is not None:
+            assert moved.id is not None
             self.bus.publish(
-                "firmware.update",
-                {
-                    "station": ocpp_id,
-                    "update_id": moved.id,
-                    "campaign_id": moved.campaign_id,
-                    "status": moved.status.value,
-                },
+                FirmwareUpdateProgressed(ocpp_id, moved.id, moved.campaign_id, moved.status)
             )
         if released is not None:
             self._spawn(self._send_rest(released), f"campaign-{released.id}-rollout")
@@ -432,8 +432,9 @@ class FirmwareService(Service):
             campaign.updated_at = now
         else:
             return False
+        assert campaign.id is not None
         self.bus.publish(
-            "firmware.campaign", {"campaign_id": campaign.id, "status": campaign.status.value}
+            FirmwareCampaignChanged(campaign.organization_id, campaign.id, campaign.status)
         )
         return campaign.status is CampaignStatus.ROLLOUT
 
@@ -656,6 +657,6 @@ class FirmwareService(Service):
             )
             await uow.commit()
         self.bus.publish(
-            "firmware.campaign", {"campaign_id": campaign_id, "status": campaign.status.value}
+            FirmwareCampaignChanged(campaign.organization_id, campaign_id, campaign.status)
         )
         return await self.get_campaign(principal, campaign_id)

@@ -1,9 +1,10 @@
 """Live events for one viewer: those of the stations (and organization) it may see, from every
 node, as server-sent events. Used by the REST API's /events and the dashboard's live pages.
 
-An event reaches a stream when its payload names the ``organization_id`` or the ``station``
-(OCPP identity) it is about, and that is the viewer's organization; an event naming neither
-cannot be attributed and is not streamed, so every publisher names one of them.
+Every event of the catalogue (domain/live.py) is about a station (its OCPP identity) or an
+organization: it reaches a stream when that station is in the viewer's scope, or that
+organization is the viewer's and the viewer sees all of it. Events are written in their wire
+form (domain/live_codec.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 
+from kilowatt.domain.live import LiveEvent, OrganizationLiveEvent, StationDeleted, StationLiveEvent
+from kilowatt.domain.live_codec import encode
 from kilowatt.domain.users import Scope
 from kilowatt.services.bus import InProcessBus
 
@@ -72,38 +75,41 @@ StationOrganizations = StationDirectory[int]
 
 
 async def organization_of_event(
-    payload: Mapping[str, Any], organizations: StationOrganizations
+    event: LiveEvent, organizations: StationOrganizations
 ) -> int | None:
     """The organization an event belongs to: named in it, or that of its station."""
-    named = payload.get("organization_id")
-    if isinstance(named, int):
-        return named
-    station = payload.get("station")
-    if isinstance(station, str) and station:
-        return await organizations.of(station)
+    if isinstance(event, OrganizationLiveEvent):
+        return event.organization_id
+    if isinstance(event, StationLiveEvent) and event.station:
+        return await organizations.of(event.station)
     return None
 
 
 async def event_visible(
-    payload: Mapping[str, Any], placements: StationDirectory[Placement], scope: Scope
+    event: LiveEvent, placements: StationDirectory[Placement], scope: Scope
 ) -> bool:
     """Whether a caller with ``scope`` may see the event: one about a station in its scope, or
-    (for a caller that sees the whole organization) one naming its organization."""
-    station = payload.get("station")
-    if isinstance(station, str) and station:
-        placed = await placements.of(station)
+    (for a caller that sees the whole organization) one about its organization."""
+    if isinstance(event, StationLiveEvent):
+        placed = await placements.of(event.station) if event.station else None
         return (
             placed is not None
             and placed[0] == scope.organization_id
             and scope.allows_site(placed[1])
         )
-    named = payload.get("organization_id")
-    return isinstance(named, int) and named == scope.organization_id and not scope.limited
+    if isinstance(event, OrganizationLiveEvent):
+        return event.organization_id == scope.organization_id and not scope.limited
+    return False
 
 
-def server_sent_event(topic: str, payload: Mapping[str, Any]) -> bytes:
-    data = orjson.dumps(payload, default=str)
-    return b"event: " + topic.encode() + b"\ndata: " + data + b"\n\n"
+def server_sent_event(event: LiveEvent) -> bytes:
+    """The event as a server-sent event block: its topic, and its wire object
+    (domain/live_codec.py) as JSON."""
+    return _block(event.topic, encode(event))
+
+
+def _block(topic: str, data: Mapping[str, Any]) -> bytes:
+    return b"event: " + topic.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
 
 async def stream(
@@ -116,36 +122,40 @@ async def stream(
 ) -> AsyncIterator[bytes]:
     """The events ``scope`` may see (of ``topics``, or all), as server-sent event blocks, with a
     comment line every KEEP_ALIVE seconds; until the reader goes away."""
-    queue: asyncio.Queue[tuple[str, Mapping[str, Any]]] = asyncio.Queue(maxsize=BACKLOG)
+    queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=BACKLOG)
 
-    def on_event(topic: str, payload: Mapping[str, Any]) -> None:
-        if topics is not None and topic not in topics and topic != "station.deleted":
+    def on_event(event: LiveEvent) -> None:
+        if (
+            topics is not None
+            and event.topic not in topics
+            and not isinstance(event, StationDeleted)
+        ):
             return
         if queue.full():
             queue.get_nowait()
-        queue.put_nowait((topic, payload))
+        queue.put_nowait(event)
 
-    bus.subscribe(on_event)
+    bus.subscribe(LiveEvent, on_event)
     try:
         yield b": subscribed\n\n"
         if announce:  # for browsers, which do not see comments: from now on nothing is missed
-            yield server_sent_event("subscribed", {})
+            yield _block("subscribed", {})
         while True:
             try:
                 async with asyncio.timeout(KEEP_ALIVE):
-                    topic, payload = await queue.get()
+                    event = await queue.get()
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
-            belongs = await event_visible(payload, placements, scope)
-            if topic == "station.deleted":
-                placements.forget(str(payload.get("station")))
-                if topics is not None and topic not in topics:
+            belongs = await event_visible(event, placements, scope)
+            if isinstance(event, StationDeleted):
+                placements.forget(event.station)
+                if topics is not None and event.topic not in topics:
                     continue
             if belongs:
-                yield server_sent_event(topic, payload)
+                yield server_sent_event(event)
     finally:
-        bus.unsubscribe(on_event)
+        bus.unsubscribe(LiveEvent, on_event)
 
 
 def placements_of(state: Any, services: Services) -> StationDirectory[Placement]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from kilowatt.domain.live import MeterValuesReported
 from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
 from kilowatt.domain.stations import StationRef
-from kilowatt.domain.transactions import Transaction, live_energy_wh, observe_register
+from kilowatt.domain.transactions import Transaction, observe_register
 from kilowatt.services.base import Service
 from kilowatt.services.batching import GroupCommit
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -62,7 +62,16 @@ class MeteringService(Service):
             await uow.transactions.add_meter_values(records)
             await uow.commit()
         for report in reports:
-            self._publish(report, transactions.get((report.station.id, report.transaction_id)))
+            transaction = transactions.get((report.station.id, report.transaction_id))
+            self.bus.publish(
+                MeterValuesReported.of(
+                    report.station.ocpp_id,
+                    report.evse_id,
+                    report.connector_id,
+                    transaction,
+                    report.samples,
+                )
+            )
 
     @staticmethod
     async def _transactions(
@@ -81,21 +90,3 @@ class MeteringService(Service):
             if orphan is not None:
                 found[(station_id, tx_id)] = orphan
         return {key: tx for key, tx in found.items() if key in wanted}
-
-    def _publish(self, report: MeterReport, transaction: Transaction | None) -> None:
-        live: dict[str, Any] = {
-            s.measurand + (f".{s.phase}" if s.phase else ""): s.value
-            for s in report.samples
-            if s.value is not None
-        }
-        self.bus.publish(
-            "meter.values",
-            {
-                "station": report.station.ocpp_id,
-                "evse_id": report.evse_id,
-                "connector_id": report.connector_id,
-                "transaction_id": transaction.id if transaction else None,
-                "energy_wh": live_energy_wh(transaction) if transaction else None,
-                "values": live,
-            },
-        )

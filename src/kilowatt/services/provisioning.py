@@ -12,7 +12,16 @@ from typing import Any
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind, Severity, StationEvent
-from kilowatt.domain.faults import in_fault
+from kilowatt.domain.faults import Fault, in_fault
+from kilowatt.domain.live import (
+    ConnectorStatusChanged,
+    DiagnosticsStatusReported,
+    FaultClosed,
+    FaultOpened,
+    FirmwareStatusReported,
+    StationBooted,
+    StationOnlineChanged,
+)
 from kilowatt.domain.organizations import DEFAULT_ORGANIZATION_NAME, Organization
 from kilowatt.domain.ownership import StationOwner, orphaned
 from kilowatt.domain.stations import (
@@ -164,7 +173,7 @@ class ProvisioningService(Service):
             )
             await uow.commit()
             fresh = _ref(station)
-        self.bus.publish("station.online", {"station": ref.ocpp_id, "online": True})
+        self.bus.publish(StationOnlineChanged(ref.ocpp_id, online=True))
         return fresh
 
     async def disconnected(
@@ -208,7 +217,7 @@ class ProvisioningService(Service):
                 )
             await uow.commit()
         for ocpp_id in offline:
-            self.bus.publish("station.online", {"station": ocpp_id, "online": False})
+            self.bus.publish(StationOnlineChanged(ocpp_id, online=False))
 
     async def close(self) -> None:
         await self._disconnects.close()
@@ -248,7 +257,7 @@ class ProvisioningService(Service):
                 )
             )
             await uow.commit()
-        self.bus.publish("station.boot", {"station": ref.ocpp_id, "status": decision.status})
+        self.bus.publish(StationBooted(ref.ocpp_id, decision.status))
         return decision
 
     async def record_presence(self, last_seen: Mapping[int, datetime]) -> None:
@@ -308,7 +317,7 @@ class ProvisioningService(Service):
 
     def _publish_offline(self, released: Sequence[StationOwner]) -> None:
         for station in released:
-            self.bus.publish("station.online", {"station": station.ocpp_id, "online": False})
+            self.bus.publish(StationOnlineChanged(station.ocpp_id, online=False))
 
     async def release_orphans(self, live_nodes: Collection[str]) -> list[StationOwner]:
         """Several nodes: every online station whose owning node is not alive goes offline."""
@@ -330,13 +339,14 @@ class ProvisioningService(Service):
             station.last_seen_at = now
             await uow.commit()
         if changed:
-            self.bus.publish("station.online", {"station": ref.ocpp_id, "online": True})
+            self.bus.publish(StationOnlineChanged(ref.ocpp_id, online=True))
         return True
 
     async def status(self, ref: StationRef, report: StatusReport) -> None:
         now = self.clock.now()
         changed = False
         reported: Connector | None = None
+        faults: tuple[Fault | None, Fault | None] = (None, None)
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
             if report.is_station:
@@ -381,7 +391,7 @@ class ProvisioningService(Service):
                 # A fault opens or ends only with a report that was applied (not a stale one
                 # that arrived late), and a connector that is and was well has no open fault:
                 # most status reports need no look at the fault records.
-                await track_fault(uow, station, report)
+                faults = await track_fault(uow, station, report)
             if report.status is ConnectorStatus.FAULTED and changed:
                 await uow.events.add(
                     self._event(
@@ -405,21 +415,28 @@ class ProvisioningService(Service):
             publish_state(self.bus, ref.ocpp_id, reported)
         elif changed:
             self.bus.publish(
-                "connector.status",
-                {
-                    "station": ref.ocpp_id,
-                    "evse_id": report.evse_id,
-                    "connector_id": report.connector_id,
-                    "status": report.status.value,
-                    "error_code": report.error_code,
-                },
+                ConnectorStatusChanged(
+                    ref.ocpp_id,
+                    evse_id=report.evse_id,
+                    connector_id=report.connector_id,
+                    status=report.status.value,
+                    state=None,
+                    error_code=report.error_code,
+                )
             )
+        closed, opened = faults
+        if closed is not None:
+            self.bus.publish(FaultClosed.of(ref.ocpp_id, closed))
+        if opened is not None:
+            self.bus.publish(FaultOpened.of(ref.ocpp_id, opened))
 
     async def firmware_status(self, ref: StationRef, status: str) -> None:
         await self._station_status(ref, EventKind.FIRMWARE_STATUS, "firmware_status", status)
+        self.bus.publish(FirmwareStatusReported(ref.ocpp_id, status))
 
     async def diagnostics_status(self, ref: StationRef, status: str) -> None:
         await self._station_status(ref, EventKind.DIAGNOSTICS_STATUS, "diagnostics_status", status)
+        self.bus.publish(DiagnosticsStatusReported(ref.ocpp_id, status))
 
     async def data_transfer(
         self, ref: StationRef, vendor_id: str, message_id: str | None, data: str | None
@@ -493,7 +510,6 @@ class ProvisioningService(Service):
                 )
             )
             await uow.commit()
-        self.bus.publish(f"station.{attribute}", {"station": ref.ocpp_id, "status": status})
 
     @staticmethod
     async def _station(uow: UnitOfWork, station_id: int) -> Station:

@@ -17,6 +17,7 @@ from datetime import datetime
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
 from kilowatt.domain.drivers import Driver
 from kilowatt.domain.errors import NotFound
+from kilowatt.domain.live import RemoteStartOutcome
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.remote_start import (
     RunningSession,
@@ -43,7 +44,6 @@ from kilowatt.services.ports import (
     UnitOfWorkFactory,
 )
 
-TOPIC = "remote_start.outcome"
 CHOICES = 8
 """Tokens the picker offers at most."""
 
@@ -188,17 +188,17 @@ def publish_followed(bus: EventPublisher, command: Command | None) -> None:
     """Tell live pages what became of a remote start's session."""
     if command is None or command.start_outcome is None:
         return
+    assert command.id is not None
     bus.publish(
-        TOPIC,
-        {
-            "station": command.station_ocpp_id,
-            "command_id": command.id,
-            "evse_id": command.params.get("evse_id"),
-            "outcome": command.start_outcome.value,
-            "transaction_id": command.start_transaction_id,
-            "authorization_status": command.start_status,
-            "window": window_of(command),
-        },
+        RemoteStartOutcome(
+            command.station_ocpp_id,
+            command_id=command.id,
+            evse_id=command.params.get("evse_id"),
+            outcome=command.start_outcome,
+            transaction_id=command.start_transaction_id,
+            authorization_status=command.start_status,
+            window=window_of(command),
+        )
     )
 
 

@@ -14,6 +14,7 @@ from kilowatt.domain.access import AccessMode
 from kilowatt.domain.audit import changes_of
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.events import StationEvent
+from kilowatt.domain.live import StationDeleted, StationRegistrationChanged
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.station_security import SecurityProfile, check_profile
 from kilowatt.domain.stations import (
@@ -181,10 +182,7 @@ class StationService(Service):
             )
             await uow.commit()
         if station.registration_status is not before:
-            self.bus.publish(
-                "station.registration",
-                {"station": ocpp_id, "registration_status": station.registration_status.value},
-            )
+            self.bus.publish(StationRegistrationChanged(ocpp_id, station.registration_status))
         return StationDetail(station, connectors)
 
     async def delete(self, principal: Principal, ocpp_id: str) -> None:
@@ -210,7 +208,7 @@ class StationService(Service):
                 at=self.clock.now(),
             )
             await uow.commit()
-        self.bus.publish("station.deleted", {"station": ocpp_id})
+        self.bus.publish(StationDeleted(ocpp_id))
 
     # Connectors --------------------------------------------------------------------------
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
+from kilowatt.domain.live import (
+    MeterValuesReported,
+    TransactionEnded,
+    TransactionStarted,
+    TransactionUpdated,
+    transaction_progress,
+)
 from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef
@@ -28,7 +34,6 @@ from kilowatt.domain.transactions import (
     apply_event,
     close_transaction,
     has_seq_gap,
-    live_energy_wh,
     mark_seq_gap,
     observe_register,
     open_from_event,
@@ -274,7 +279,7 @@ class TransactionService(Service):
             followed = await follow_start(uow, ref, transaction, now)
             await uow.commit()
         assert transaction.id is not None
-        self._published("transaction.started", ref, transaction)
+        self.bus.publish(TransactionStarted.of(ref.ocpp_id, transaction))
         publish_followed(self.bus, followed)
         return StartResult(transaction.id, decision, replayed=False)
 
@@ -319,7 +324,7 @@ class TransactionService(Service):
                 )
                 await uow.commit()
         if changed:
-            self._published("transaction.ended", ref, transaction)
+            self.bus.publish(TransactionEnded.of(ref.ocpp_id, transaction))
         return StopResult(transaction.id, decision, replayed=not changed, unknown=unknown)
 
     @staticmethod
@@ -378,6 +383,7 @@ class TransactionService(Service):
                     )
                 return EventResult(transaction.id, decision, duplicate=True)
 
+            before = transaction_progress(transaction)
             await uow.transactions.add_event(
                 TransactionEventRecord(
                     transaction_id=transaction.id,
@@ -438,17 +444,30 @@ class TransactionService(Service):
             moved = []
             if event.charging_state or event.event_type is not TransactionEventType.UPDATED:
                 moved = await follow_transaction(uow, transaction)
+            updated = (
+                event.event_type is TransactionEventType.UPDATED
+                and transaction.is_open
+                and transaction_progress(transaction) != before
+            )
             await uow.commit()
         for connector in moved:
             publish_state(self.bus, ref.ocpp_id, connector)
         if event.event_type is TransactionEventType.STARTED:
-            self._published("transaction.started", ref, transaction)
+            self.bus.publish(TransactionStarted.of(ref.ocpp_id, transaction))
         publish_followed(self.bus, followed)
+        if updated:
+            self.bus.publish(TransactionUpdated.of(ref.ocpp_id, transaction))
         if ended:
-            self._published("transaction.ended", ref, transaction)
+            self.bus.publish(TransactionEnded.of(ref.ocpp_id, transaction))
         if event.samples:
-            self._publish_readings(
-                ref, transaction.evse_id, transaction.connector_id, transaction, event.samples
+            self.bus.publish(
+                MeterValuesReported.of(
+                    ref.ocpp_id,
+                    transaction.evse_id,
+                    transaction.connector_id,
+                    transaction,
+                    event.samples,
+                )
             )
         return EventResult(transaction.id, decision, duplicate=False)
 
@@ -502,44 +521,6 @@ class TransactionService(Service):
             MeterRecord(ref.id, transaction.evse_id, transaction.connector_id, tx_id, sample)
             for sample in samples
         ]
-
-    def _published(self, topic: str, ref: StationRef, transaction: Transaction) -> None:
-        self.bus.publish(
-            topic,
-            {
-                "station": ref.ocpp_id,
-                "transaction_id": transaction.id,
-                "evse_id": transaction.evse_id,
-                "connector_id": transaction.connector_id,
-                "id_tag": transaction.id_tag,
-                "energy_wh": live_energy_wh(transaction),
-            },
-        )
-
-    def _publish_readings(
-        self,
-        ref: StationRef,
-        evse_id: int,
-        connector_id: int,
-        transaction: Transaction | None,
-        samples: Sequence[SampledValue],
-    ) -> None:
-        live: dict[str, Any] = {
-            s.measurand + (f".{s.phase}" if s.phase else ""): s.value
-            for s in samples
-            if s.value is not None
-        }
-        self.bus.publish(
-            "meter.values",
-            {
-                "station": ref.ocpp_id,
-                "evse_id": evse_id,
-                "connector_id": connector_id,
-                "transaction_id": transaction.id if transaction else None,
-                "energy_wh": live_energy_wh(transaction) if transaction else None,
-                "values": live,
-            },
-        )
 
     # Queries -------------------------------------------------------------------------------
 

@@ -1,15 +1,20 @@
-"""The pure parts of running several nodes: owners, orphaned stations, the bus's forwarding,
-and which organization a live event belongs to."""
+"""The pure parts of running several nodes: owners, orphaned stations, and which organization
+a live event belongs to (the bus's forwarding: test_bus.py)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
+from kilowatt.domain.firmware import CampaignStatus
+from kilowatt.domain.live import (
+    ConnectorStatusChanged,
+    DeviceModelReported,
+    FirmwareCampaignChanged,
+    StationOnlineChanged,
+)
 from kilowatt.domain.ownership import StationOwner, node_of, orphaned, owner_token
-from kilowatt.services.bus import InProcessBus
 from kilowatt.services.live import (
     StationOrganizations,
     organization_of_event,
@@ -46,41 +51,6 @@ def test_stations_of_dead_nodes_and_without_owner_are_orphaned() -> None:
     assert dead.node == "dead"
 
 
-# The bus ----------------------------------------------------------------------------------
-
-
-def test_published_events_are_forwarded_and_relayed_ones_are_not() -> None:
-    bus = InProcessBus()
-    local: list[tuple[str, Any]] = []
-    forwarded: list[tuple[str, Any]] = []
-    bus.subscribe(lambda topic, payload: local.append((topic, payload)))
-    bus.forward_to(lambda topic, payload: forwarded.append((topic, payload)))
-
-    bus.publish("station.online", {"station": "CP-1"})
-    bus.deliver("connector.status", {"station": "CP-2"})  # from another node
-
-    assert local == [
-        ("station.online", {"station": "CP-1"}),
-        ("connector.status", {"station": "CP-2"}),
-    ]
-    assert forwarded == [("station.online", {"station": "CP-1"})]
-
-
-def test_a_failing_forwarder_does_not_stop_local_delivery() -> None:
-    bus = InProcessBus()
-    local: list[str] = []
-
-    def broken(topic: str, payload: Any) -> None:
-        raise RuntimeError("redis is down")
-
-    bus.forward_to(broken)
-    bus.subscribe(lambda topic, payload: local.append(topic))
-    bus.publish("a", {})
-    bus.stop_forwarding(broken)
-    bus.publish("b", {})
-    assert local == ["a", "b"]
-
-
 # Which organization an event belongs to ---------------------------------------------------
 
 
@@ -107,11 +77,12 @@ class Clock:
 async def test_events_belong_to_their_stations_organization() -> None:
     directory = Directory({"OURS": 1, "THEIRS": 2})
     organizations = StationOrganizations(directory)
-    assert await organization_of_event({"station": "OURS"}, organizations) == 1
-    assert await organization_of_event({"station": "THEIRS"}, organizations) == 2
-    assert await organization_of_event({"station": "UNKNOWN"}, organizations) is None
-    assert await organization_of_event({"organization_id": 7}, organizations) == 7
-    assert await organization_of_event({"count": 3}, organizations) is None
+    online = StationOnlineChanged("OURS", online=True)
+    assert await organization_of_event(online, organizations) == 1
+    assert await organization_of_event(DeviceModelReported("THEIRS", 3), organizations) == 2
+    assert await organization_of_event(DeviceModelReported("UNKNOWN", 3), organizations) is None
+    campaign = FirmwareCampaignChanged(7, 1, CampaignStatus.COMPLETED)
+    assert await organization_of_event(campaign, organizations) == 7
 
 
 async def test_station_organizations_are_remembered_for_a_while() -> None:
@@ -145,8 +116,15 @@ async def test_station_organizations_forget_the_least_recently_used_first() -> N
 
 
 def test_an_event_is_written_as_a_server_sent_event() -> None:
-    block = server_sent_event("connector.status", {"station": "CP-1", "status": "Charging"})
+    status = ConnectorStatusChanged("CP-1", 1, 1, "Charging", None, "NoError")
+    block = server_sent_event(status)
     assert block.endswith(b"\n\n")
     event, data = block.decode().strip().split("\n")
     assert event == "event: connector.status"
-    assert json.loads(data.removeprefix("data: ")) == {"station": "CP-1", "status": "Charging"}
+    assert json.loads(data.removeprefix("data: ")) == {
+        "station": "CP-1",
+        "evse_id": 1,
+        "connector_id": 1,
+        "status": "Charging",
+        "error_code": "NoError",
+    }

@@ -179,6 +179,8 @@ def test_the_locale_falls_back_to_english() -> None:
 
 
 async def test_live_events_reach_only_those_whose_scope_holds_the_station() -> None:
+    from kilowatt.domain.firmware import CampaignStatus
+    from kilowatt.domain.live import FirmwareCampaignChanged, StationOnlineChanged
     from kilowatt.services.live import Placement, StationDirectory, event_visible
 
     places: dict[str, Placement] = {"AT-7": (1, 7), "AT-8": (1, 8), "NOWHERE": (1, None)}
@@ -194,10 +196,11 @@ async def test_live_events_reach_only_those_whose_scope_holds_the_station() -> N
         ("NOWHERE", True, False),
         ("UNKNOWN", False, False),
     ):
-        assert await event_visible({"station": station}, directory, everything) is whole
-        assert await event_visible({"station": station}, directory, some) is limited
-        assert await event_visible({"station": station}, directory, other) is False
-    named = {"organization_id": 1, "campaign_id": 3}
+        online = StationOnlineChanged(station, online=True)
+        assert await event_visible(online, directory, everything) is whole
+        assert await event_visible(online, directory, some) is limited
+        assert await event_visible(online, directory, other) is False
+    named = FirmwareCampaignChanged(1, 3, CampaignStatus.ROLLOUT)
     assert await event_visible(named, directory, everything)
     assert not await event_visible(named, directory, some)
     assert not await event_visible(named, directory, other)

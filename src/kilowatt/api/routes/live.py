@@ -31,11 +31,12 @@ async def events(
     request: Request, services: ServicesDep, principal: AssetsRead
 ) -> StreamingResponse:
     """Live events of your organization's stations (those of your sites, if you are limited to
-    some), from every node, as server-sent events (`station.online`, `connector.status`,
-    `meter.values`, `command.finished`, `remote_start.outcome`...). A connector's
-    `connector.status` carries its `state` in the same words whatever the OCPP version (see
-    the connectors' `state`) and, in `status`, the station's own word; it comes too when only
-    the state moves (a 2.0.1 transaction's chargingState)."""
+    some) and, if you see all of it, of the organization itself (`firmware.campaign`), from
+    every node, as server-sent events (`station.online`, `connector.status`, `meter.values`,
+    `transaction.updated`, `fault.opened`...; every event and its fields: docs/events.md).
+    A connector's `connector.status` carries its `state` in the same words whatever the OCPP
+    version (see the connectors' `state`) and, in `status`, the station's own word; it comes
+    too when only the state moves (a 2.0.1 transaction's chargingState)."""
     return StreamingResponse(
         stream(services.bus, principal.scope, placements_of(request.app.state, services)),
         media_type="text/event-stream",
