@@ -15,12 +15,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from kilowatt.domain.access import AccessRule, Place
 from kilowatt.domain.commands import Command, CommandRequest, CommandStatus, Outcome
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.events import StationEvent
+from kilowatt.domain.live import LiveEvent
 from kilowatt.domain.metering import MeterRecord, new_readings, reading_key
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import Reservation
@@ -33,6 +34,9 @@ from kilowatt.domain.transactions import (
     TransactionState,
 )
 from kilowatt.domain.users import Scope
+from kilowatt.services.bus import InProcessBus
+
+E = TypeVar("E", bound=LiveEvent)
 
 # Clock, bus, gateway -----------------------------------------------------------------------
 
@@ -51,24 +55,17 @@ class FrozenClock:
         return self.moment
 
 
-class RecordingBus:
-    """Keeps every published event, in order, and hands them to subscribers."""
+class RecordingBus(InProcessBus):
+    """The real in-process bus, keeping every event published on it, in order."""
 
     def __init__(self) -> None:
-        self.published: list[Any] = []
-        self._subscribers: list[Callable[..., None]] = []
+        super().__init__()
+        self.published: list[LiveEvent] = []
+        self.subscribe(LiveEvent, self.published.append)
 
-    def publish(self, *event: Any) -> None:
-        self.published.append(event[0] if len(event) == 1 else event)
-        for subscriber in list(self._subscribers):
-            subscriber(*event)
-
-    def subscribe(self, *args: Any) -> None:
-        self._subscribers.append(args[-1])
-
-    def unsubscribe(self, *args: Any) -> None:
-        if args[-1] in self._subscribers:
-            self._subscribers.remove(args[-1])
+    def of(self, kind: type[E]) -> list[E]:
+        """The events of one type, in order."""
+        return [event for event in self.published if isinstance(event, kind)]
 
 
 class RecordingGateway:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kilowatt.domain.live import TransactionEnded
 from kilowatt.domain.metering import SampledValue
 from kilowatt.domain.stations import (
     Connector,
@@ -184,6 +185,8 @@ async def test_201_events_in_any_order_end_in_the_same_session(world: World) -> 
     found = world.uow.store.transactions[0]
     assert (found.state, found.energy_wh, found.flags) == (TransactionState.COMPLETED, 3_000, [])
     assert found.offline
+    ended_events = world.bus.of(TransactionEnded)
+    assert [e.transaction_id for e in ended_events] == [gap.transaction_id]
 
 
 def _register(wh: int, minutes: float) -> SampledValue:
