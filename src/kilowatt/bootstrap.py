@@ -117,6 +117,8 @@ def build_services(settings: Settings, database: Database) -> Services:
             links=links,
             max_bytes=settings.firmware_max_bytes,
             url_ttl=settings.firmware_url_ttl,
+            campaign_step=settings.firmware_campaign_step,
+            offline_grace=settings.firmware_campaign_offline_grace,
         ),
         diagnostics=DiagnosticsService(
             uow,

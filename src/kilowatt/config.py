@@ -160,6 +160,15 @@ class Settings(BaseSettings):
     diagnostics_upload_ttl: int = Field(
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
+    firmware_campaign_step: int = Field(
+        default=100, ge=1, description="Stations one step sends a campaign's update to, at most."
+    )
+    firmware_campaign_offline_grace: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds a campaign waits for a station that went offline lately before "
+        "its update fails as offline (one never seen fails at once).",
+    )
 
     trusted_proxies: str = Field(
         default="",
