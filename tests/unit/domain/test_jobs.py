@@ -4,6 +4,7 @@ the lease rules that keep a job on one node at a time."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -120,7 +121,7 @@ def test_a_daily_job_runs_once_every_local_day(start: datetime, at: time, zone: 
             assert (run - timedelta(seconds=1)).astimezone(local).utcoffset() != shown.utcoffset()
         days.append(shown.date())
         moment = run
-    assert all(b - a == timedelta(days=1) for a, b in zip(days, days[1:], strict=False))
+    assert all(b - a == timedelta(days=1) for a, b in pairwise(days))
 
 
 def test_times_of_day_and_zones_are_checked() -> None:
@@ -140,7 +141,10 @@ def test_times_of_day_and_zones_are_checked() -> None:
 # --- when a job runs next ----------------------------------------------------------------------
 
 
-def spec(schedule: Every | Daily = Every(10), disabled: str = "") -> JobSpec:
+TEN_SECONDS = Every(10)
+
+
+def spec(schedule: Every | Daily = TEN_SECONDS, disabled: str = "") -> JobSpec:
     return JobSpec("probe", "a job", schedule, disabled=disabled)
 
 
