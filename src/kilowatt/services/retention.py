@@ -5,6 +5,7 @@ stations' writes go on between them and a large backlog never holds the database
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import structlog
 
@@ -40,13 +41,12 @@ class RetentionService(Service):
         if before is None:
             return 0
         removed = 0
-        while True:
+        after: int | None = 0
+        while after is not None:
             async with self.uow() as uow:
-                count = await uow.retention.prune_messages(before, self.batch)
+                count, after = await uow.retention.prune_messages(before, after, self.batch)
                 await uow.commit()
             removed += count
-            if count < self.batch:
-                break
             await asyncio.sleep(0)  # let the writers waiting meanwhile go first
         if removed:
             log.info("message log pruned", messages=removed, before=before.isoformat())
@@ -78,12 +78,13 @@ class RetentionService(Service):
             if ids:
                 after = ids[-1]
             removed += await self._remove_readings(expired)
+        since: datetime | None = None
         while True:
             async with self.uow() as uow:
-                count = await uow.retention.prune_loose_readings(before, self.batch)
+                count, since = await uow.retention.prune_loose_readings(before, since, self.batch)
                 await uow.commit()
             removed += count
-            if count < self.batch:
+            if since is None:
                 break
             await asyncio.sleep(0)
         if removed:

@@ -20,14 +20,26 @@ def _count(result: Any) -> int:
 
 
 class SqlRetentionStore(Repository):
-    async def prune_messages(self, before: datetime, limit: int) -> int:
-        # The oldest rows by id (the primary key), not "created_at < before" over the table:
-        # once nothing old is left, that would scan every row to find none. Ids follow the
-        # order frames were written in, so the oldest window holds the oldest messages.
+    async def prune_messages(
+        self, before: datetime, after: int, limit: int
+    ) -> tuple[int, int | None]:
+        # The oldest rows by id (the primary key), from where the last batch ended: not
+        # "created_at < before" over the table, which once nothing old is left would scan every
+        # row to find none, nor from the start of the index, which PostgreSQL would walk over
+        # the dead entries of every batch before. Ids follow the order frames were written in.
         log = ocpp_messages.c
-        oldest = select(log.id, log.created_at).order_by(log.id).limit(limit).subquery()
-        doomed = select(oldest.c.id).where(oldest.c.created_at < before)
-        return _count(await self.session.execute(delete(ocpp_messages).where(log.id.in_(doomed))))
+        window = (
+            await self.session.execute(
+                select(log.id, log.created_at).where(log.id > after).order_by(log.id).limit(limit)
+            )
+        ).all()
+        if not window:
+            return 0, None
+        doomed = [row.id for row in window if row.created_at < before]
+        if doomed:
+            await self.session.execute(delete(ocpp_messages).where(log.id.in_(doomed)))
+        young = len(doomed) < len(window)
+        return len(doomed), None if young else int(window[-1].id)
 
     async def transactions_with_readings(self, after: int, limit: int) -> list[int]:
         column = meter_values.c.transaction_id
@@ -43,11 +55,21 @@ class SqlRetentionStore(Repository):
         )
         return _count(await self.session.execute(delete(meter_values).where(values.id.in_(doomed))))
 
-    async def prune_loose_readings(self, before: datetime, limit: int) -> int:
+    async def prune_loose_readings(
+        self, before: datetime, since: datetime | None, limit: int
+    ) -> tuple[int, datetime | None]:
         values = meter_values.c
-        doomed = (
-            select(values.id)
-            .where(values.transaction_id.is_(None), values.timestamp < before)
-            .limit(limit)
+        # By (transaction_id, timestamp): the index ix_meter_values_tx, from where the last
+        # batch ended.
+        query = select(values.id, values.timestamp).where(
+            values.transaction_id.is_(None), values.timestamp < before
         )
-        return _count(await self.session.execute(delete(meter_values).where(values.id.in_(doomed))))
+        if since is not None:
+            query = query.where(values.timestamp >= since)
+        window = (await self.session.execute(query.order_by(values.timestamp).limit(limit))).all()
+        if not window:
+            return 0, None
+        await self.session.execute(
+            delete(meter_values).where(values.id.in_([row.id for row in window]))
+        )
+        return len(window), None if len(window) < limit else window[-1].timestamp
