@@ -125,7 +125,7 @@ class JobRunner:
         this = asyncio.current_task()
         assert this is not None
         keeper = asyncio.create_task(self._keep(name, this), name=f"job-{name}-lease")
-        status, items, detail = RunStatus.FAILED, 0, ""
+        status, items, detail, again = RunStatus.FAILED, 0, "", False
         try:
             if job.spec.disabled:
                 status, detail = RunStatus.SKIPPED, job.spec.disabled
@@ -133,7 +133,9 @@ class JobRunner:
                 items = await job.work()
                 status = RunStatus.SUCCEEDED
         except asyncio.CancelledError:
-            detail = self._lost.pop(name, "") or "stopped: the node shut down during the run"
+            lost = self._lost.pop(name, "")
+            detail = lost or "stopped: the node shut down during the run"
+            again = not lost and run.trigger is Trigger.SCHEDULE
             raise
         except Exception as error:
             log.exception("job run failed", job=name, run=run.id)
@@ -143,7 +145,7 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
             try:
-                await self.service.end(run, status, items=items, detail=detail)
+                await self.service.end(run, status, items=items, detail=detail, again=again)
             except Exception:
                 log.exception("the end of a job run could not be recorded", job=name, run=run.id)
             # A frequent job that found nothing to do is not worth a line at info.

@@ -141,9 +141,17 @@ class JobService(Service):
         return renewed
 
     async def end(
-        self, run: JobRun, status: RunStatus, *, items: int = 0, detail: str = ""
+        self,
+        run: JobRun,
+        status: RunStatus,
+        *,
+        items: int = 0,
+        detail: str = "",
+        again: bool = False,
     ) -> JobRun:
-        """Record how the run ended, schedule the job's next run and give its lease back."""
+        """Record how the run ended, schedule the job's next run and give its lease back;
+        ``again``: the run was cut short (its node shuts down), the job is due at once, for
+        another node or this one once it is back."""
         assert run.id is not None
         spec = self.spec(run.job)
         now = self.clock.now()
@@ -159,6 +167,8 @@ class JobService(Service):
                 finish(stored, status, now, items, detail)
             state = await uow.jobs.get(run.job)
             when = next_run(spec, run.trigger, now, state.next_run_at if state else None)
+            if again and when is not None:
+                when = min(when, now)
             await uow.jobs.release(run.job, run.node, when)
             await uow.jobs.prune_runs(run.job, RUNS_KEPT)
             await uow.commit()

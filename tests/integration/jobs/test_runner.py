@@ -245,3 +245,20 @@ async def test_a_run_asked_for_runs_here_and_leaves_the_schedule(
         with pytest.raises(NotFound):
             await a.services.jobs.run_now(a.owner, "no-such-job", "api:tests")
         assert probe.started == ["node-b"]
+
+
+async def test_a_run_cut_short_by_a_shutdown_is_due_again_at_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    probe = Probe()
+    async with nodes(database_url, tmp_path, probe, every=3600) as (a, b):
+        await a.runner.tick()
+        await began(probe, 1)
+        await a.runner.stop()  # node a shuts down while its run goes on
+        [stopped] = await runs(b)
+        assert stopped.status is RunStatus.FAILED
+        assert stopped.detail == "stopped: the node shut down during the run"
+        # Not an hour later: node b takes the job up now.
+        await b.runner.tick()
+        await began(probe, 2)
+        assert probe.started == ["node-a", "node-b"]
