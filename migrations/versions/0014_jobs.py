@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_runs")),
     )
     op.create_index("ix_job_runs_job_id", "job_runs", ["job", "id"], unique=False)
-    op.create_index("ix_job_runs_status", "job_runs", ["status"], unique=False)
     # In place, never a batch copy: firmware_updates is referenced by nothing, but copying it
     # on SQLite is needless work on a table that grows with every update sent.
     op.add_column(
@@ -62,7 +61,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("ALTER TABLE firmware_updates DROP COLUMN claimed_at")  # SQLite 3.35+: in place
-    op.drop_index("ix_job_runs_status", table_name="job_runs")
     op.drop_index("ix_job_runs_job_id", table_name="job_runs")
     op.drop_table("job_runs")
     op.drop_table("jobs")

@@ -29,5 +29,4 @@ job_runs = Table(
     Column("items", BigInteger, nullable=False, default=0),
     Column("detail", String(MAX_DETAIL), nullable=False, default=""),
     Index("ix_job_runs_job_id", "job", "id"),
-    Index("ix_job_runs_status", "status"),
 )
