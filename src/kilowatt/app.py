@@ -37,6 +37,7 @@ def create_app(container: Container) -> FastAPI:
             await container.cluster.start()
         await container.ocpp.start()
         await container.services.remote_start.resume()
+        await container.jobs.start()
         if container.settings.gc_tuning:
             tune_gc()
         settings = container.settings
@@ -51,6 +52,7 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
+            await container.jobs.stop()
             await container.ocpp.stop()
             if container.cluster is not None:
                 await container.cluster.stop()

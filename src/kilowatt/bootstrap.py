@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
+from kilowatt.jobs import registered
+from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
@@ -31,6 +33,7 @@ from kilowatt.services.drivers import DriverService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
+from kilowatt.services.jobs import JobService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -38,6 +41,7 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
+from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -55,6 +59,8 @@ class Container:
     database: Database
     services: Services
     ocpp: OcppServer
+    jobs: JobRunner
+    """Scheduled and background work (started and stopped by the app)."""
     cluster: Cluster | None = None
     """Set with KILOWATT_REDIS_URL: this node is one of several (started by the app)."""
 
@@ -117,6 +123,8 @@ def build_services(settings: Settings, database: Database) -> Services:
             links=links,
             max_bytes=settings.firmware_max_bytes,
             url_ttl=settings.firmware_url_ttl,
+            campaign_step=settings.firmware_campaign_step,
+            offline_grace=settings.firmware_campaign_offline_grace,
         ),
         diagnostics=DiagnosticsService(
             uow,
@@ -147,6 +155,15 @@ def build_services(settings: Settings, database: Database) -> Services:
             ),
         ),
         station_security=station_security,
+        jobs=JobService(uow, clock, bus),
+        retention=RetentionService(
+            uow,
+            clock,
+            bus,
+            message_log_days=settings.message_log_retention_days,
+            meter_values_days=settings.meter_values_retention_days,
+            batch=settings.retention_batch,
+        ),
     )
     remote = services.commands
     for area in (
@@ -198,8 +215,20 @@ def build(settings: Settings) -> Container:
         services.commands.gateway = cluster.gateway
     else:
         services.commands.gateway = local
+    jobs = JobRunner(
+        services.jobs,
+        registered(services, settings),
+        node=ocpp.node_id,
+        lease_ttl=settings.jobs_lease_ttl,
+        schedule=settings.jobs_enabled,
+    )
     return Container(
-        settings=settings, database=database, services=services, ocpp=ocpp, cluster=cluster
+        settings=settings,
+        database=database,
+        services=services,
+        ocpp=ocpp,
+        jobs=jobs,
+        cluster=cluster,
     )
 
 

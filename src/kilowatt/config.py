@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.jobs import parse_time_of_day, time_zone
 from kilowatt.domain.stations import UnknownStationPolicy
 
 
@@ -160,6 +162,50 @@ class Settings(BaseSettings):
     diagnostics_upload_ttl: int = Field(
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
+    firmware_campaign_interval: float = Field(
+        default=10.0,
+        ge=0.5,
+        description="Seconds between steps of the firmware-campaigns job, which sends running "
+        "campaigns' updates to the stations due for them.",
+    )
+    firmware_campaign_step: int = Field(
+        default=100, ge=1, description="Stations one step sends a campaign's update to, at most."
+    )
+    firmware_campaign_offline_grace: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds a campaign waits for a station that went offline lately before "
+        "its update fails as offline (one never seen fails at once).",
+    )
+
+    # Jobs (docs/operations.md, "Jobs") -------------------------------------------------------
+    jobs_enabled: bool = Field(
+        default=True,
+        description="Run scheduled jobs on this node; false: other nodes run them (a run asked "
+        "for through this node's API still runs here).",
+    )
+    jobs_lease_ttl: float = Field(
+        default=60.0,
+        ge=5,
+        description="Seconds a job's lease lasts unless its node renews it: how long a run whose "
+        "node died takes to be recorded as failed.",
+    )
+    jobs_time_zone: str = Field(default="UTC", description="The clock of the daily jobs' times.")
+    message_log_retention_days: int = Field(
+        default=30, ge=0, description="Days the raw OCPP message log is kept; 0: forever."
+    )
+    meter_values_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days meter readings are kept after their session ended (and readings of "
+        "no session after their timestamp); 0: forever.",
+    )
+    retention_at: str = Field(
+        default="03:30", description="When the retention jobs run each day (HH:MM, jobs_time_zone)."
+    )
+    retention_batch: int = Field(
+        default=5_000, ge=1, le=100_000, description="Rows one retention statement removes."
+    )
 
     trusted_proxies: str = Field(
         default="",
@@ -233,6 +279,24 @@ class Settings(BaseSettings):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         ]
+
+    @field_validator("jobs_time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            time_zone(value)
+        except InvalidInput as error:
+            raise ValueError(error.message) from error
+        return value
+
+    @field_validator("retention_at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        try:
+            parse_time_of_day(value)
+        except InvalidInput as error:
+            raise ValueError(error.message) from error
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

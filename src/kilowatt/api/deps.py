@@ -112,3 +112,4 @@ FirmwareManage = Annotated[Principal, Depends(require(Permission.FIRMWARE_MANAGE
 UsersManage = Annotated[Principal, Depends(require(Permission.USERS_MANAGE))]
 AuditRead = Annotated[Principal, Depends(require(Permission.AUDIT_READ))]
 OrganizationsCreate = Annotated[Principal, Depends(require(Permission.ORGANIZATIONS_CREATE))]
+JobsManage = Annotated[Principal, Depends(require(Permission.JOBS_MANAGE))]

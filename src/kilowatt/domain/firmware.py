@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,10 @@ MAX_CERTIFICATE = 5500
 """2.0.1 FirmwareType.signingCertificate maxLength."""
 MAX_SIGNATURE = 800
 """2.0.1 FirmwareType.signature maxLength."""
+CLAIM_TTL = timedelta(seconds=60)
+"""How long a sender's claim on a campaign target keeps other senders off it: ample time to
+record its command, and short enough that a target claimed by a node that then died is sent
+by another soon after."""
 
 
 @dataclass(eq=False)
@@ -94,11 +98,23 @@ class FirmwareUpdate:
     """The last status the station reported, as it said it."""
     detail: str = ""
     finished_at: datetime | None = None
+    claimed_at: datetime | None = None
+    """When a sender took this pending target to send it the update (see ``claimable``)."""
     id: int | None = None
 
     @property
     def done(self) -> bool:
         return self.status in FINAL_UPDATE
+
+
+def claimable(update: FirmwareUpdate, now: datetime) -> bool:
+    """Whether a sender may take this target now: it waits for the update and no other sender
+    took it lately. Several senders (the campaigns job, a notification that released the rest,
+    on one node or several) may look at a campaign at once; the one that claims a target sends
+    it, so no station gets the update twice."""
+    return update.status is UpdateStatus.PENDING and (
+        update.claimed_at is None or update.claimed_at <= now - CLAIM_TTL
+    )
 
 
 def apply_outcome(update: FirmwareUpdate, accepted: bool, error: str, now: datetime) -> bool:
@@ -233,6 +249,27 @@ def next_step(status: CampaignStatus, updates: Sequence[FirmwareUpdate]) -> Step
     if status is CampaignStatus.ROLLOUT:
         return Step.COMPLETE if all(u.done for u in updates) else Step.WAIT
     return Step.WAIT
+
+
+def waits_for_station(
+    online: bool, last_seen_at: datetime | None, now: datetime, grace: timedelta
+) -> bool:
+    """A target whose station is offline but was seen within ``grace`` waits for it to come back
+    (a restart of Kilowatt, a network blip) rather than failing at once as offline; one never
+    seen, or gone for longer, fails as before."""
+    return not online and last_seen_at is not None and now - last_seen_at < grace
+
+
+def due_targets(
+    campaign: FirmwareCampaign, updates: Sequence[FirmwareUpdate], now: datetime
+) -> list[FirmwareUpdate]:
+    """The targets to send the update to now, in order: those of the first batch while it
+    runs, all that wait once the campaign rolls out; none of a finished campaign."""
+    if campaign.status is CampaignStatus.FIRST_BATCH:
+        return [u for u in updates if u.batch == 1 and claimable(u, now)]
+    if campaign.status is CampaignStatus.ROLLOUT:
+        return [u for u in updates if claimable(u, now)]
+    return []
 
 
 def finish_campaign(

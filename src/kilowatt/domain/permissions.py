@@ -33,6 +33,9 @@ class Permission(StrEnum):
     """New organizations (tenants), each with its first owner."""
     FINANCE_MANAGE = "finance:manage"
     """Tariffs, wallets, invoices."""
+    JOBS_MANAGE = "jobs:manage"
+    """The installation's scheduled jobs (retention, firmware campaigns...): their runs, and a
+    run now."""
 
 
 _READ = {
@@ -68,10 +71,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 
 
 ORGANIZATION_WIDE = frozenset(
-    {Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.ORGANIZATIONS_CREATE}
+    {
+        Permission.USERS_MANAGE,
+        Permission.AUDIT_READ,
+        Permission.ORGANIZATIONS_CREATE,
+        Permission.JOBS_MANAGE,
+    }
 )
 """Never held by a caller limited to some sites, whatever its role: accounts, keys and the audit
-log span the whole organization."""
+log span the whole organization (and jobs the whole installation)."""
 
 FIRMWARE_OPERATIONS = frozenset(
     {

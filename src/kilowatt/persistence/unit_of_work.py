@@ -29,8 +29,10 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareRepository,
     SqlFirmwareUpdateRepository,
 )
+from kilowatt.persistence.repositories.jobs import SqlJobRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
+from kilowatt.persistence.repositories.retention import SqlRetentionStore
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
 from kilowatt.persistence.repositories.tokens import SqlTokenGroupRepository, SqlTokenRepository
@@ -56,12 +58,14 @@ from kilowatt.services.ports import (
     FirmwareCampaignRepository,
     FirmwareRepository,
     FirmwareUpdateRepository,
+    JobRepository,
     LocalListRepository,
     MessageLogRepository,
     MonitoringRepository,
     OrganizationRepository,
     ReportingStore,
     ReservationRepository,
+    RetentionStore,
     SiteRepository,
     StationRepository,
     TokenGroupRepository,
@@ -213,6 +217,14 @@ class SqlUnitOfWork:
     @cached_property
     def monitoring(self) -> MonitoringRepository:
         return SqlMonitoringRepository(self.session)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        return SqlJobRepository(self.session)
+
+    @cached_property
+    def retention(self) -> RetentionStore:
+        return SqlRetentionStore(self.session)
 
     async def __aexit__(
         self,

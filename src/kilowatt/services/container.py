@@ -16,6 +16,7 @@ from kilowatt.services.exports import ExportService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
+from kilowatt.services.jobs import JobService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -26,6 +27,7 @@ from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
+from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -67,6 +69,8 @@ class Services:
     station_security: StationSecurityService
     faults: FaultService
     two_factor: TwoFactorService
+    jobs: JobService
+    retention: RetentionService
 
     @property
     def exports(self) -> ExportService:

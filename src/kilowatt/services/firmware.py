@@ -6,6 +6,12 @@ A campaign sends the update to a first batch; the rest get it only once every st
 first batch reports Installed, and never if one of them fails. Decisions about a campaign are
 taken under a lock on its row, so that two notifications arriving at once (on one node or on
 two) cannot both release the rest.
+
+Where a campaign stands lives in the database, never only in a task: ``advance_campaigns`` (the
+``firmware-campaigns`` job, every few seconds and whenever a node starts) takes the step each
+running campaign is due, so one that a stopped or killed node left half sent goes on. Each step
+sends the update to at most ``campaign_step`` stations per campaign, each claimed first, so
+that senders running at once never send a station the update twice.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from kilowatt.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from kilowatt.domain.events import EventKind
 from kilowatt.domain.files import safe_name
 from kilowatt.domain.firmware import (
+    CLAIM_TTL,
     MAX_CERTIFICATE,
     MAX_SIGNATURE,
     CampaignStatus,
@@ -37,10 +44,12 @@ from kilowatt.domain.firmware import (
     apply_outcome,
     apply_progress,
     batch_size,
+    due_targets,
     fail,
     finish_campaign,
     next_step,
     progress,
+    waits_for_station,
 )
 from kilowatt.domain.live import (
     FirmwareCampaignChanged,
@@ -136,12 +145,16 @@ class FirmwareService(Service):
         links: FileLinks,
         max_bytes: int,
         url_ttl: int,
+        campaign_step: int = 100,
+        offline_grace: float = 300.0,
     ) -> None:
         super().__init__(uow, clock, bus)
         self.store = store
         self.links = links
         self.max_bytes = max_bytes
         self.url_ttl = url_ttl
+        self.campaign_step = campaign_step
+        self.offline_grace = timedelta(seconds=offline_grace)
         self.remote: CommandService | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -386,8 +399,9 @@ class FirmwareService(Service):
             self.bus.publish(
                 FirmwareUpdateProgressed(ocpp_id, moved.id, moved.campaign_id, moved.status)
             )
-        if released is not None:
-            self._spawn(self._send_rest(released), f"campaign-{released.id}-rollout")
+        if released is not None and released.id is not None:
+            log.info("firmware campaign rolls out to the rest", campaign=released.id)
+            self._spawn(self._advance(released.id), f"campaign-{released.id}-rollout")
 
     @staticmethod
     async def _update_for(
@@ -519,7 +533,7 @@ class FirmwareService(Service):
             )
             await uow.commit()
         log.info("firmware campaign started", campaign=campaign.id, stations=len(stations))
-        await self._send_batch(campaign, batch=1)
+        await self._advance(campaign.id)
         return await self.get_campaign(principal, campaign.id)
 
     @staticmethod
@@ -556,17 +570,59 @@ class FirmwareService(Service):
             raise InvalidInput("station_ids", "no station matches; none would get the update")
         return chosen
 
-    async def _send_batch(self, campaign: FirmwareCampaign, batch: int | None) -> None:
-        assert campaign.id is not None
-        async with self.uow(readonly=True) as uow:
-            updates = await uow.firmware_updates.for_campaign(campaign.id)
-        for update in updates:
-            if update.status is UpdateStatus.PENDING and (batch is None or update.batch == batch):
-                await self._send(campaign, update)
+    # The campaign runner ---------------------------------------------------------------------
 
-    async def _send_rest(self, campaign: FirmwareCampaign) -> None:
-        log.info("firmware campaign rolls out to the rest", campaign=campaign.id)
-        await self._send_batch(campaign, batch=None)
+    async def advance_campaigns(self) -> int:
+        """One step of every running campaign (the firmware-campaigns job): how many stations
+        were sent the update, plus the campaigns that changed status."""
+        async with self.uow(readonly=True) as uow:
+            running = await uow.firmware_campaigns.active_ids()
+        done = 0
+        for campaign_id in running:
+            done += await self._advance(campaign_id)
+        return done
+
+    async def _advance(self, campaign_id: int) -> int:
+        """One step of a campaign: the decision its targets call for (halt, send the rest,
+        complete), then the update to at most ``campaign_step`` of the targets due. What it
+        did: stations sent the update, plus one when the campaign changed status."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            campaign = await uow.firmware_campaigns.lock(campaign_id)
+            if campaign is None or not campaign.active:
+                return 0
+            before = campaign.status
+            await self._decide(uow, campaign, now)
+            updates = await uow.firmware_updates.for_campaign(campaign_id)
+            await uow.commit()
+        done = int(campaign.status is not before)
+        budget = self.campaign_step
+        for update in due_targets(campaign, updates, now):
+            if budget == 0:
+                break
+            assert update.id is not None
+            if await self._station_away(update, now):
+                continue
+            async with self.uow() as uow:
+                claimed = await uow.firmware_updates.claim(update.id, now, now - CLAIM_TTL)
+                await uow.commit()
+            if claimed:
+                await self._send(campaign, update)
+                budget -= 1
+                done += 1
+        return done
+
+    async def _station_away(self, update: FirmwareUpdate, now: datetime) -> bool:
+        """The target's station is offline, but only lately: the target waits for it."""
+        assert self.remote is not None
+        assert self.remote.gateway is not None
+        if await self.remote.gateway.is_online(update.station_ocpp_id):
+            return False
+        async with self.uow(readonly=True) as uow:
+            station = await uow.stations.get_by_id(update.station_id)
+        if station is None:
+            return False
+        return waits_for_station(False, station.last_seen_at, now, self.offline_grace)
 
     async def _send(self, campaign: FirmwareCampaign, update: FirmwareUpdate) -> None:
         assert self.remote is not None, "install() wires the remote control"

@@ -43,6 +43,7 @@ FM = frozenset({Permission.FIRMWARE_MANAGE})
 UM = frozenset({Permission.USERS_MANAGE})
 AU = frozenset({Permission.AUDIT_READ})
 OC = frozenset({Permission.ORGANIZATIONS_CREATE})
+JM = frozenset({Permission.JOBS_MANAGE})
 CS = frozenset({Permission.COMMANDS_SEND})
 CF = CS | FM
 CX = CS | {Permission.SECURITY_MANAGE}
@@ -314,6 +315,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/organizations"): Route(
         OC, cross=lambda a, b: [({"name": _new("Org")}, (201,))], expect=(201,)
     ),
+    # jobs: the installation's, the same for every organization (nothing of B's to name)
+    ("GET", "/jobs"): Route(JM, query=lambda b: {}, expect=LIST),
+    ("GET", "/jobs/{job}/runs"): Route(JM, expect=LIST),
+    ("POST", "/jobs/{job}/run"): Route(JM, expect=(200, 202, 409)),
 }
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -522,6 +527,7 @@ MISSING = {
     "key_id": "1999999999",
     "code_id": "1999999999",
     "fault_id": "1999999999",
+    "job": "no-such-job",
 }
 
 
@@ -711,6 +717,8 @@ def test_a_site_limited_admin_cannot_manage_accounts_or_read_the_audit_log(
             ("GET", "/users"),
             ("POST", "/api-keys"),
             ("GET", "/audit"),
+            ("GET", "/jobs"),
+            ("POST", "/jobs/meter-values-retention/run"),
         ):
             response = client.request(
                 method, path, json={"name": "x", "role": "viewer"} if method == "POST" else None

@@ -19,6 +19,7 @@ from kilowatt.domain.diagnostics import (
 )
 from kilowatt.domain.errors import Forbidden, InvalidInput
 from kilowatt.domain.firmware import (
+    CLAIM_TTL,
     PROGRESS,
     CampaignStatus,
     FirmwareCampaign,
@@ -29,9 +30,12 @@ from kilowatt.domain.firmware import (
     apply_progress,
     batch_size,
     cancel,
+    claimable,
+    due_targets,
     finish_campaign,
     next_step,
     progress,
+    waits_for_station,
 )
 from kilowatt.domain.vendor import applies, check_applies
 
@@ -281,3 +285,36 @@ def test_restrictions_by_vendor_and_model(
         with pytest.raises(InvalidInput) as raised:
             check_applies("template", "template 'x'", vendor, model, station_vendor, station_model)
         assert raised.value.field == "template"
+
+
+# --- the campaign runner: which targets are sent, by whom ------------------------------------
+
+
+def test_targets_due_are_the_first_batch_then_every_waiting_one() -> None:
+    first, rest, sent = update(S.PENDING, 1), update(S.PENDING, 2), update(S.SENT, 1)
+    targets = [sent, first, rest]
+    assert due_targets(campaign(CampaignStatus.FIRST_BATCH), targets, NOW) == [first]
+    assert due_targets(campaign(CampaignStatus.ROLLOUT), targets, NOW) == [first, rest]
+    for finished in (CampaignStatus.COMPLETED, CampaignStatus.HALTED, CampaignStatus.CANCELLED):
+        assert due_targets(campaign(finished), targets, NOW) == []
+
+
+def test_a_claimed_target_is_left_to_its_sender_until_the_claim_runs_out() -> None:
+    target = update(S.PENDING, 2)
+    assert claimable(target, NOW)
+    target.claimed_at = NOW
+    assert not claimable(target, NOW + CLAIM_TTL - timedelta(seconds=1))
+    assert due_targets(campaign(CampaignStatus.ROLLOUT), [target], NOW) == []
+    # Its sender died before sending it: another takes it once the claim is stale.
+    assert claimable(target, NOW + CLAIM_TTL)
+    target.status = S.SENT
+    assert not claimable(target, NOW + CLAIM_TTL)
+
+
+def test_a_station_gone_only_lately_is_waited_for_and_one_never_seen_is_not() -> None:
+    grace = timedelta(minutes=5)
+    assert not waits_for_station(True, NOW - timedelta(days=1), NOW, grace)
+    assert waits_for_station(False, NOW - timedelta(seconds=30), NOW, grace)
+    assert not waits_for_station(False, NOW - grace, NOW, grace)
+    assert not waits_for_station(False, None, NOW, grace)
+    assert not waits_for_station(False, NOW, NOW, timedelta(0))

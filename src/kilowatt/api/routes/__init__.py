@@ -10,6 +10,7 @@ from kilowatt.api.routes import (
     drivers,
     faults,
     firmware,
+    jobs,
     live,
     organizations,
     reports,
@@ -44,3 +45,4 @@ api_v1.include_router(users.router)
 api_v1.include_router(audit.router)
 api_v1.include_router(organizations.router)
 api_v1.include_router(reports.router)
+api_v1.include_router(jobs.router)

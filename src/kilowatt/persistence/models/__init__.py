@@ -10,6 +10,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     events,
     faults,
     firmware,
+    jobs,
     organizations,
     stations,
     tokens,

@@ -81,6 +81,7 @@ firmware_updates = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    Column("claimed_at", UTCDateTime),
     Index("ix_firmware_updates_station", "station_id", "id"),
     Index("ix_firmware_updates_campaign", "campaign_id", "batch"),
 )

@@ -12,6 +12,7 @@ from kilowatt.domain.drivers import Driver
 from kilowatt.domain.events import StationEvent
 from kilowatt.domain.faults import Fault, FaultCode
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
+from kilowatt.domain.jobs import JobRun, JobState
 from kilowatt.domain.local_list import LocalList
 from kilowatt.domain.organizations import Organization
 from kilowatt.domain.reservations import Reservation
@@ -30,6 +31,7 @@ from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.events import station_events
 from kilowatt.persistence.models.faults import fault_codes, faults
 from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, firmware_updates
+from kilowatt.persistence.models.jobs import job_runs, jobs
 from kilowatt.persistence.models.organizations import organizations, sites
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
 from kilowatt.persistence.models.tokens import id_tokens, token_groups
@@ -71,5 +73,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(WebSession, web_sessions)
+    mapper_registry.map_imperatively(JobState, jobs)
+    mapper_registry.map_imperatively(JobRun, job_runs)
     mapper_registry.map_imperatively(FaultCode, fault_codes)
     mapper_registry.map_imperatively(Fault, faults)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select
+from datetime import datetime
+
+from sqlalchemy import CursorResult, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.firmware import (
@@ -99,6 +101,14 @@ class SqlFirmwareCampaignRepository(Repository):
         query = select(FirmwareCampaign).where(_campaign_in(scope))
         return await page_of(self.session, query, firmware_campaigns.c.id, page, newest_first=True)
 
+    async def active_ids(self) -> list[int]:
+        query = (
+            select(firmware_campaigns.c.id)
+            .where(firmware_campaigns.c.status.in_(list(ACTIVE_CAMPAIGN)))
+            .order_by(firmware_campaigns.c.id)
+        )
+        return [int(value) for value in (await self.session.execute(query)).scalars()]
+
     async def count_active_using(self, firmware_id: int) -> int:
         query = (
             select(func.count())
@@ -125,6 +135,21 @@ class SqlFirmwareUpdateRepository(Repository):
             .order_by(firmware_updates.c.batch, firmware_updates.c.id)
         )
         return list((await self.session.execute(query)).scalars())
+
+    async def claim(self, update_id: int, now: datetime, stale_before: datetime) -> bool:
+        table = firmware_updates.c
+        statement = (
+            update(firmware_updates)
+            .where(
+                table.id == update_id,
+                table.status == UpdateStatus.PENDING,
+                or_(table.claimed_at.is_(None), table.claimed_at <= stale_before),
+            )
+            .values(claimed_at=now)
+        )
+        result = await self.session.execute(statement)
+        assert isinstance(result, CursorResult)
+        return bool(result.rowcount == 1)
 
     async def latest_open(self, station_id: int) -> FirmwareUpdate | None:
         waiting = [*FINAL_UPDATE, UpdateStatus.PENDING]

@@ -26,12 +26,14 @@ from kilowatt.services.ports.firmware import (
     FirmwareUpdateRepository,
     FirmwareVersionCount,
 )
+from kilowatt.services.ports.jobs import JobLauncher, JobRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
 from kilowatt.services.ports.monitoring import MonitoringRepository
 from kilowatt.services.ports.organizations import OrganizationRepository
 from kilowatt.services.ports.reporting import ReportingStore
 from kilowatt.services.ports.reservations import ReservationRepository
+from kilowatt.services.ports.retention import RetentionStore
 from kilowatt.services.ports.sites import SiteRepository
 from kilowatt.services.ports.station_security import CertificateAuthority
 from kilowatt.services.ports.stations import ConnectorRepository, StationFilter, StationRepository
@@ -72,6 +74,8 @@ __all__ = [
     "FirmwareRepository",
     "FirmwareUpdateRepository",
     "FirmwareVersionCount",
+    "JobLauncher",
+    "JobRepository",
     "LocalListRepository",
     "MessageFilter",
     "MessageLogRepository",
@@ -79,6 +83,7 @@ __all__ = [
     "OrganizationRepository",
     "ReportingStore",
     "ReservationRepository",
+    "RetentionStore",
     "SiteRepository",
     "StationFilter",
     "StationGateway",

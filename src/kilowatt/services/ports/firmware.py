@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from kilowatt.domain.firmware import Firmware, FirmwareCampaign, FirmwareUpdate
@@ -45,6 +46,10 @@ class FirmwareCampaignRepository(Protocol):
 
     async def add(self, campaign: FirmwareCampaign) -> FirmwareCampaign: ...
     async def search(self, scope: Scope, page: PageRequest) -> Page[FirmwareCampaign]: ...
+    async def active_ids(self) -> list[int]:
+        """Every organization's campaigns that still run, oldest first."""
+        ...
+
     async def count_active_using(self, firmware_id: int) -> int: ...
 
 
@@ -52,6 +57,11 @@ class FirmwareUpdateRepository(Protocol):
     async def get(self, update_id: int) -> FirmwareUpdate | None: ...
     async def add(self, update: FirmwareUpdate) -> FirmwareUpdate: ...
     async def for_campaign(self, campaign_id: int) -> list[FirmwareUpdate]: ...
+    async def claim(self, update_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Take a pending target for sending, unless another sender claimed it after
+        ``stale_before`` (domain.firmware.claimable), in one conditional statement."""
+        ...
+
     async def latest_open(self, station_id: int) -> FirmwareUpdate | None:
         """The station's newest update that was sent and has not finished."""
         ...

@@ -19,12 +19,14 @@ from kilowatt.services.ports.firmware import (
     FirmwareRepository,
     FirmwareUpdateRepository,
 )
+from kilowatt.services.ports.jobs import JobRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageLogRepository
 from kilowatt.services.ports.monitoring import MonitoringRepository
 from kilowatt.services.ports.organizations import OrganizationRepository
 from kilowatt.services.ports.reporting import ReportingStore
 from kilowatt.services.ports.reservations import ReservationRepository
+from kilowatt.services.ports.retention import RetentionStore
 from kilowatt.services.ports.sites import SiteRepository
 from kilowatt.services.ports.stations import ConnectorRepository, StationRepository
 from kilowatt.services.ports.tokens import TokenGroupRepository, TokenRepository
@@ -94,6 +96,10 @@ class UnitOfWork(Protocol):
     def faults(self) -> FaultRepository: ...
     @property
     def monitoring(self) -> MonitoringRepository: ...
+    @property
+    def jobs(self) -> JobRepository: ...
+    @property
+    def retention(self) -> RetentionStore: ...
 
     async def __aenter__(self) -> Self: ...
 
