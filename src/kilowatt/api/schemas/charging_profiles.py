@@ -16,7 +16,7 @@ from kilowatt.domain.charging_profiles import (
 )
 
 
-class ChargingSchedulePeriodBody(Schema):
+class ChargingSchedulePeriod(Schema):
     start_period: int = Field(
         ge=0,
         le=MAX_INT,
@@ -36,7 +36,7 @@ class ChargingSchedulePeriodBody(Schema):
     )
 
 
-class ChargingScheduleBody(Schema):
+class ChargingSchedule(Schema):
     id: int | None = Field(
         default=None,
         ge=0,
@@ -52,11 +52,11 @@ class ChargingScheduleBody(Schema):
         default=None, description="Seconds; without it the last period goes on."
     )
     rate_unit: RateUnit = Field(description="A (amperes per phase) or W (watts).")
-    periods: list[ChargingSchedulePeriodBody] = Field(min_length=1, max_length=MAX_PERIODS)
+    periods: list[ChargingSchedulePeriod] = Field(min_length=1, max_length=MAX_PERIODS)
     min_charging_rate: float | None = Field(default=None, ge=0)
 
 
-class ChargingProfileBody(Schema):
+class ChargingProfile(Schema):
     """A charging profile, the same for OCPP 1.6 and 2.0.1 stations. What the station's version
     cannot express is refused with a 422 naming the field (a 1.6 station takes one schedule,
     no schedule phase to use, and numeric transaction ids; a 2.0.1 station needs schedule ids)."""
@@ -87,7 +87,7 @@ class ChargingProfileBody(Schema):
         description="tx profiles: the transaction as the station knows it (Kilowatt's id for "
         "OCPP 1.6, the station's own for 2.0.1).",
     )
-    schedules: list[ChargingScheduleBody] = Field(
+    schedules: list[ChargingSchedule] = Field(
         min_length=1,
         max_length=MAX_SCHEDULES,
         description="One schedule (OCPP 2.0.1 stations take up to three).",

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from kilowatt.api.schemas.charging_profiles import ChargingProfileBody
+from kilowatt.api.schemas.charging_profiles import ChargingProfile
 from kilowatt.api.schemas.common import AwareDatetime, Id, Positive, Schema
 from kilowatt.domain.charging_profiles import ProfilePurpose, RateUnit
 from kilowatt.domain.codec import decode
@@ -26,7 +26,7 @@ class RemoteStart(Schema):
     id_token_type: str | None = Field(
         default=None, description="2.0.1 IdToken type; taken from the token record if omitted."
     )
-    charging_profile: ChargingProfileBody | None = Field(
+    charging_profile: ChargingProfile | None = Field(
         default=None,
         description="The session's profile (purpose tx, no transaction_id), the same for "
         "both OCPP versions.",
@@ -152,7 +152,7 @@ class CancelReservation(Schema):
 
 class SetChargingProfile(Schema):
     evse_id: int = Field(default=0, ge=0, description="0: the whole station.")
-    charging_profile: ChargingProfileBody = Field(
+    charging_profile: ChargingProfile = Field(
         description="The profile, the same for both OCPP versions: Kilowatt translates it for "
         "the station (and checks it against the version's schema) before it is sent."
     )
