@@ -1,7 +1,8 @@
 """The parameters of each operation: one frozen dataclass per operation, the same for every
 protocol version (``ocpp/v16/commands.py`` and ``ocpp/v201/commands.py`` turn them into CALLs).
 
-The API's bodies map onto them; a hook of the service that owns an operation may fill in what
+The device model's (configuration keys, variables, reports) are in domain/device_model.py. The
+API's bodies map onto them; a hook of the service that owns an operation may fill in what
 the protocols need (a reservation id, an upload location...) by returning new parameters
 (``dataclasses.replace``). They are stored with the command and travel to the node holding the
 station's socket as JSON (``encode_params`` / ``decode_params``).
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from kilowatt.domain.charging_profiles import (
     ChargingProfile,
@@ -21,19 +22,17 @@ from kilowatt.domain.charging_profiles import (
     check_profile,
 )
 from kilowatt.domain.codec import decode, encode
+from kilowatt.domain.device_model import (
+    ChangeConfiguration,
+    GetBaseReport,
+    GetConfiguration,
+    GetReport,
+    GetVariables,
+    SetVariables,
+)
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.operations import CommandParams as CommandParams
 from kilowatt.domain.operations import Operation
-
-
-class CommandParams:
-    """What every operation's parameters share: the operation they are for."""
-
-    __slots__ = ()
-    operation: ClassVar[Operation]
-
-    def check(self) -> None:
-        """Rules beyond the types (InvalidInput naming the field); by default none."""
-
 
 # Transactions ----------------------------------------------------------------------------
 
@@ -135,63 +134,6 @@ class Vendor(CommandParams):
     """Set, with the message id and data, from the template by the vendor service's hook."""
     message_id: str | None = None
     data: Any = None
-
-
-# Configuration and device model ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GetConfiguration(CommandParams):
-    operation = Operation.GET_CONFIGURATION
-    keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChangeConfiguration(CommandParams):
-    operation = Operation.CHANGE_CONFIGURATION
-    key: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VariableRef:
-    component: str
-    variable: str
-    component_instance: str | None = None
-    variable_instance: str | None = None
-    evse_id: int | None = None
-    connector_id: int | None = None
-    attribute_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VariableValue(VariableRef):
-    value: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GetVariables(CommandParams):
-    operation = Operation.GET_VARIABLES
-    variables: tuple[VariableRef, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SetVariables(CommandParams):
-    operation = Operation.SET_VARIABLES
-    variables: tuple[VariableValue, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GetBaseReport(CommandParams):
-    operation = Operation.GET_BASE_REPORT
-    report_base: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GetReport(CommandParams):
-    operation = Operation.GET_REPORT
-    variables: tuple[VariableRef, ...] = ()
-    criteria: tuple[str, ...] = ()
 
 
 # Local list and reservations -----------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""The operations an operator may ask of a station, and the protocol versions that have them."""
+"""The operations an operator may ask of a station, the protocol versions that have them, and
+what their parameters (domain/command_params.py) share."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 from kilowatt.domain.errors import InvalidInput
 
@@ -72,3 +74,13 @@ def check_available(operation: Operation, protocol_version: str | None) -> None:
             f"{operation.value} is an OCPP {only} operation; this station speaks "
             f"OCPP {protocol_version}",
         )
+
+
+class CommandParams:
+    """What every operation's parameters share: the operation they are for."""
+
+    __slots__ = ()
+    operation: ClassVar[Operation]
+
+    def check(self) -> None:
+        """Rules beyond the types (InvalidInput naming the field); by default none."""

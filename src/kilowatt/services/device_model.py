@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kilowatt.domain.command_params import (
+from kilowatt.domain.command_params import CommandParams
+from kilowatt.domain.commands import Command, Outcome
+from kilowatt.domain.device_model import (
     ChangeConfiguration,
-    CommandParams,
+    DeviceVariable,
     GetConfiguration,
     GetVariables,
     SetVariables,
+    merge,
 )
-from kilowatt.domain.commands import Command, Outcome
-from kilowatt.domain.device_model import DeviceVariable, merge
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import StationRef, key_of
 from kilowatt.domain.users import Principal

@@ -29,14 +29,13 @@ from kilowatt.domain.command_params import (
     Reset,
     SendLocalList,
     SetChargingProfile,
-    SetVariables,
     UpdateFirmware,
-    VariableValue,
     Vendor,
     decode_params,
     encode_params,
 )
 from kilowatt.domain.commands import CommandId, CommandRequest, Operation
+from kilowatt.domain.device_model import SetVariables, VariableValue
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.stations import OcppId
 

@@ -8,11 +8,9 @@ from typing import Any
 from kilowatt.domain.command_params import (
     CancelReservation,
     ChangeAvailability,
-    ChangeConfiguration,
     DataTransfer,
     DeleteCertificate,
     ExtendedTriggerMessage,
-    GetConfiguration,
     GetDiagnostics,
     GetInstalledCertificateIds,
     GetLocalListVersion,
@@ -28,6 +26,7 @@ from kilowatt.domain.command_params import (
     Vendor,
 )
 from kilowatt.domain.commands import CommandId, CommandStatus, Operation, Outcome
+from kilowatt.domain.device_model import ChangeConfiguration, GetConfiguration
 from kilowatt.domain.local_list import is_removal
 from kilowatt.domain.station_security import APPLIED, authorization_key
 from kilowatt.ocpp.commands import (

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kilowatt.domain.command_params import (
+from kilowatt.domain.commands import CommandId, CommandStatus, Operation, Outcome
+from kilowatt.domain.device_model import (
     GetBaseReport,
     GetReport,
     GetVariables,
     SetVariables,
     VariableRef,
 )
-from kilowatt.domain.commands import CommandId, CommandStatus, Operation, Outcome
 from kilowatt.ocpp.commands import Payload, Translation, optional
 
 SECURITY_CTRLR = "SecurityCtrlr"
