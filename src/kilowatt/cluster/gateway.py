@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Any
 
 import structlog
 from redis.exceptions import RedisError
 
 from kilowatt.cluster.node import ClusterNode, Message
+from kilowatt.domain.command_params import CommandParams
 from kilowatt.domain.commands import CommandRequest, CommandStatus, Outcome
 from kilowatt.domain.ownership import node_of
+from kilowatt.domain.stations import OcppId
 from kilowatt.ocpp.gateway import LocalGateway
 
 log = structlog.get_logger("kilowatt.cluster")
@@ -56,10 +57,10 @@ class RedisGateway:
         node.handlers["taken"] = self._on_taken
         node.handlers["outcome"] = self._on_outcome
 
-    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
-        self.local.check(protocol_version, operation, params)
+    def check(self, protocol_version: str, params: CommandParams) -> None:
+        self.local.check(protocol_version, params)
 
-    async def is_online(self, ocpp_id: str) -> bool:
+    async def is_online(self, ocpp_id: OcppId) -> bool:
         """Some live node holds the station's socket."""
         if await self.local.is_online(ocpp_id):
             return True

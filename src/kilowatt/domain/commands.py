@@ -1,8 +1,8 @@
 """Commands an operator sends to a station, and their lifecycle.
 
-A command is version-neutral: an ``operation`` with ``params``. The OCPP edge of the node that
-holds the station's socket turns it into the CALL of the station's protocol version, and the
-answer back into an outcome.
+A command is version-neutral: an ``operation`` with its parameters (domain/command_params.py).
+The OCPP edge of the node that holds the station's socket turns it into the CALL of the
+station's protocol version, and the answer back into an outcome.
 """
 
 from __future__ import annotations
@@ -10,9 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NewType
 
+from kilowatt.domain.command_params import CommandParams, decode_params, encode_params
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.operations import ONLY_IN as ONLY_IN
+from kilowatt.domain.operations import Operation as Operation
+from kilowatt.domain.operations import check_available as check_available
+from kilowatt.domain.stations import OcppId, StationKey
+
+CommandId = NewType("CommandId", int)
+"""A command's id; it doubles as the requestId of 2.0.1 requests."""
 
 
 class CommandStatus(StrEnum):
@@ -50,80 +58,13 @@ class StartOutcome(StrEnum):
     """No session began within the command's window."""
 
 
-class Operation(StrEnum):
-    REMOTE_START = "remote_start"
-    REMOTE_STOP = "remote_stop"
-    RESET = "reset"
-    CHANGE_AVAILABILITY = "change_availability"
-    UNLOCK_CONNECTOR = "unlock_connector"
-    GET_CONFIGURATION = "get_configuration"
-    CHANGE_CONFIGURATION = "change_configuration"
-    GET_VARIABLES = "get_variables"
-    SET_VARIABLES = "set_variables"
-    GET_BASE_REPORT = "get_base_report"
-    GET_REPORT = "get_report"
-    TRIGGER_MESSAGE = "trigger_message"
-    CLEAR_CACHE = "clear_cache"
-    DATA_TRANSFER = "data_transfer"
-    SEND_LOCAL_LIST = "send_local_list"
-    GET_LOCAL_LIST_VERSION = "get_local_list_version"
-    RESERVE_NOW = "reserve_now"
-    CANCEL_RESERVATION = "cancel_reservation"
-    SET_CHARGING_PROFILE = "set_charging_profile"
-    CLEAR_CHARGING_PROFILE = "clear_charging_profile"
-    GET_COMPOSITE_SCHEDULE = "get_composite_schedule"
-    GET_CHARGING_PROFILES = "get_charging_profiles"
-    SET_DISPLAY_MESSAGE = "set_display_message"
-    GET_DISPLAY_MESSAGES = "get_display_messages"
-    CLEAR_DISPLAY_MESSAGE = "clear_display_message"
-    UPDATE_FIRMWARE = "update_firmware"
-    GET_DIAGNOSTICS = "get_diagnostics"
-    VENDOR = "vendor"
-    # Security (1.6 security extension, 2.0.1 block A and M)
-    ROTATE_PASSWORD = "rotate_password"  # noqa: S105 (an operation name)
-    """A new random HTTP Basic password, sent to the station (1.6 AuthorizationKey, 2.0.1
-    BasicAuthPassword); the old one works until the station accepts the new one."""
-    INSTALL_CERTIFICATE = "install_certificate"
-    DELETE_CERTIFICATE = "delete_certificate"
-    GET_INSTALLED_CERTIFICATE_IDS = "get_installed_certificate_ids"
-    EXTENDED_TRIGGER_MESSAGE = "extended_trigger_message"
-    GET_LOG = "get_log"
-    SIGNED_UPDATE_FIRMWARE = "signed_update_firmware"
-
-
-# Operations that exist in one protocol version only; every other operation exists in both.
-ONLY_IN: dict[Operation, str] = {
-    Operation.GET_CONFIGURATION: "1.6",
-    Operation.CHANGE_CONFIGURATION: "1.6",
-    Operation.GET_VARIABLES: "2.0.1",
-    Operation.SET_VARIABLES: "2.0.1",
-    Operation.GET_BASE_REPORT: "2.0.1",
-    Operation.GET_REPORT: "2.0.1",
-    Operation.GET_CHARGING_PROFILES: "2.0.1",
-    Operation.SET_DISPLAY_MESSAGE: "2.0.1",
-    Operation.GET_DISPLAY_MESSAGES: "2.0.1",
-    Operation.CLEAR_DISPLAY_MESSAGE: "2.0.1",
-    Operation.EXTENDED_TRIGGER_MESSAGE: "1.6",
-}
-
-
-def check_available(operation: Operation, protocol_version: str | None) -> None:
-    only = ONLY_IN.get(operation)
-    if only is not None and protocol_version is not None and protocol_version != only:
-        raise InvalidInput(
-            "operation",
-            f"{operation.value} is an OCPP {only} operation; this station speaks "
-            f"OCPP {protocol_version}",
-        )
-
-
 @dataclass(eq=False)
 class Command:
     organization_id: int
-    station_id: int
-    station_ocpp_id: str
+    station_id: StationKey
+    station_ocpp_id: OcppId
     operation: str
-    params: dict[str, Any]
+    params: CommandParams
     requested_by: str
     status: CommandStatus
     created_at: datetime
@@ -145,7 +86,7 @@ class Command:
     """Kilowatt's answer to that session's token (an AuthorizationStatus value)."""
     start_deadline: datetime | None = None
     """Once the station accepted: the session must begin by then."""
-    id: int | None = None
+    id: CommandId | None = None
 
     @property
     def done(self) -> bool:
@@ -183,28 +124,30 @@ class Outcome:
 class CommandRequest:
     """What travels to the node holding the socket (possibly over Redis)."""
 
-    command_id: int
-    station_ocpp_id: str
-    operation: str
-    params: dict[str, Any] = field(default_factory=dict)
+    command_id: CommandId
+    station_ocpp_id: OcppId
+    params: CommandParams
     timeout: float = 30.0
+
+    @property
+    def operation(self) -> Operation:
+        return self.params.operation
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "command_id": self.command_id,
             "station_ocpp_id": self.station_ocpp_id,
-            "operation": self.operation,
-            "params": self.params,
+            "operation": self.operation.value,
+            "params": encode_params(self.params),
             "timeout": self.timeout,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CommandRequest:
         return cls(
-            command_id=int(data["command_id"]),
-            station_ocpp_id=str(data["station_ocpp_id"]),
-            operation=str(data["operation"]),
-            params=dict(data.get("params") or {}),
+            command_id=CommandId(int(data["command_id"])),
+            station_ocpp_id=OcppId(str(data["station_ocpp_id"])),
+            params=decode_params(str(data["operation"]), data.get("params") or {}),
             timeout=float(data.get("timeout", 30.0)),
         )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kilowatt.domain.operations import CommandParams, Operation
+
 
 @dataclass(eq=False)
 class DeviceVariable:
@@ -67,3 +69,60 @@ def merge(existing: DeviceVariable, reported: DeviceVariable) -> None:
         if new is not None:
             setattr(existing, name, new)
     existing.updated_at = reported.updated_at
+
+
+# The commands that read and set it (and 1.6 configuration keys) ---------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetConfiguration(CommandParams):
+    operation = Operation.GET_CONFIGURATION
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeConfiguration(CommandParams):
+    operation = Operation.CHANGE_CONFIGURATION
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariableRef:
+    component: str
+    variable: str
+    component_instance: str | None = None
+    variable_instance: str | None = None
+    evse_id: int | None = None
+    connector_id: int | None = None
+    attribute_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariableValue(VariableRef):
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetVariables(CommandParams):
+    operation = Operation.GET_VARIABLES
+    variables: tuple[VariableRef, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetVariables(CommandParams):
+    operation = Operation.SET_VARIABLES
+    variables: tuple[VariableValue, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetBaseReport(CommandParams):
+    operation = Operation.GET_BASE_REPORT
+    report_base: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetReport(CommandParams):
+    operation = Operation.GET_REPORT
+    variables: tuple[VariableRef, ...] = ()
+    criteria: tuple[str, ...] = ()

@@ -104,5 +104,5 @@ def plan(current: LocalList | None, wanted: Entries, *, full: bool) -> ListUpdat
     return ListUpdate(version, False, changes, dict(wanted))
 
 
-def is_removal(data: dict[str, Any]) -> bool:
+def is_removal(data: Mapping[str, Any]) -> bool:
     return "status" not in data

@@ -1,26 +1,31 @@
 """Power limits set from the dashboard: the limit an operator types, the charging profile that
-sets it (OCPP 1.6 or 2.0.1), and the setting in force on each EVSE derived from the accepted
-set/clear charging profile commands."""
+sets it, and the setting in force on each EVSE derived from the accepted set/clear charging
+profile commands."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation
+from kilowatt.domain.charging_profiles import (
+    ChargingProfile,
+    ChargingSchedule,
+    ChargingSchedulePeriod,
+    ProfileKind,
+    ProfilePurpose,
+    RateUnit,
+)
+from kilowatt.domain.command_params import ClearChargingProfile, SetChargingProfile
+from kilowatt.domain.commands import Command, CommandStatus
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.stations import ProtocolVersion
 
 PROFILE_ID_BASE = 7100
 """Power limits set from the dashboard use charging profile id PROFILE_ID_BASE + EVSE id, so
 that setting a new limit replaces the previous one and removing it clears just that one."""
 LIMIT_STACK_LEVEL = 1
 MAX_LIMIT_KW = 1000.0
-SETTING_PURPOSES = frozenset(
-    {"TxDefaultProfile", "ChargePointMaxProfile", "ChargingStationMaxProfile"}
-)
+SETTING_PURPOSES = frozenset({ProfilePurpose.TX_DEFAULT, ProfilePurpose.STATION_MAX})
 
 
 def parse_limit_kw(text: str) -> int:
@@ -41,40 +46,24 @@ def profile_id_for(evse_id: int) -> int:
     return PROFILE_ID_BASE + evse_id
 
 
-def limit_profile(
-    protocol_version: str | None, evse_id: int, limit_w: int, now: datetime
-) -> dict[str, Any]:
-    """An absolute default profile (TxDefaultProfile) limiting the EVSE to ``limit_w`` from now
-    on, in the station's OCPP version."""
-    start = now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    period = [{"startPeriod": 0, "limit": float(limit_w)}]
+def limit_profile(evse_id: int, limit_w: int, now: datetime) -> ChargingProfile:
+    """An absolute default profile (for every transaction) limiting the EVSE to ``limit_w``
+    from now on; its one schedule has the profile's id (2.0.1 names schedules)."""
     profile_id = profile_id_for(evse_id)
-    if protocol_version == ProtocolVersion.OCPP201.value:
-        return {
-            "id": profile_id,
-            "stackLevel": LIMIT_STACK_LEVEL,
-            "chargingProfilePurpose": "TxDefaultProfile",
-            "chargingProfileKind": "Absolute",
-            "chargingSchedule": [
-                {
-                    "id": profile_id,
-                    "startSchedule": start,
-                    "chargingRateUnit": "W",
-                    "chargingSchedulePeriod": period,
-                }
-            ],
-        }
-    return {
-        "chargingProfileId": profile_id,
-        "stackLevel": LIMIT_STACK_LEVEL,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Absolute",
-        "chargingSchedule": {
-            "startSchedule": start,
-            "chargingRateUnit": "W",
-            "chargingSchedulePeriod": period,
-        },
-    }
+    return ChargingProfile(
+        id=profile_id,
+        stack_level=LIMIT_STACK_LEVEL,
+        purpose=ProfilePurpose.TX_DEFAULT,
+        kind=ProfileKind.ABSOLUTE,
+        schedules=(
+            ChargingSchedule(
+                id=profile_id,
+                start_schedule=now.replace(microsecond=0),
+                rate_unit=RateUnit.WATTS,
+                periods=(ChargingSchedulePeriod(start_period=0, limit=float(limit_w)),),
+            ),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,62 +86,37 @@ class PowerSetting:
         return f"{self.limit:g} {self.unit}"
 
 
-def _profile_facts(profile: Mapping[str, Any]) -> tuple[int | None, str, float, str] | None:
-    """(profile id, purpose, first limit, unit) of a 1.6 or 2.0.1 charging profile."""
-    schedule = profile.get("chargingSchedule")
-    if isinstance(schedule, list):
-        schedule = schedule[0] if schedule else None
-    if not isinstance(schedule, Mapping):
-        return None
-    periods = schedule.get("chargingSchedulePeriod") or []
-    if not periods or not isinstance(periods[0], Mapping):
-        return None
-    try:
-        limit = float(periods[0]["limit"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    raw_id = profile.get("chargingProfileId", profile.get("id"))
-    profile_id = raw_id if isinstance(raw_id, int) else None
-    purpose = str(profile.get("chargingProfilePurpose", ""))
-    return profile_id, purpose, limit, str(schedule.get("chargingRateUnit", "W"))
-
-
 def power_settings(commands: Iterable[Command]) -> dict[tuple[int, int], PowerSetting]:
     """The limits in force, by (station id, EVSE id), from set/clear charging profile commands
     in the order they were sent: an accepted set of a default or station maximum profile puts
-    one in force; an accepted clear removes those it matches (all of the station when it names
-    neither profile nor EVSE)."""
+    one in force (its first period's limit); an accepted clear removes those it matches (all
+    of the station when it names neither profile nor EVSE)."""
     settings: dict[tuple[int, int], PowerSetting] = {}
     for command in commands:
         if command.status is not CommandStatus.ACCEPTED:
             continue
         params = command.params
-        if command.operation == Operation.SET_CHARGING_PROFILE.value:
-            facts = _profile_facts(params.get("charging_profile") or {})
-            if facts is None:
+        if isinstance(params, SetChargingProfile):
+            profile = params.charging_profile
+            if profile.purpose not in SETTING_PURPOSES or not profile.schedule.periods:
                 continue
-            profile_id, purpose, limit, unit = facts
-            if purpose not in SETTING_PURPOSES:
-                continue
-            evse_id = int(params.get("evse_id") or 0)
+            evse_id = params.evse_id
             settings[(command.station_id, evse_id)] = PowerSetting(
                 command.station_id,
                 evse_id,
-                limit,
-                unit,
-                profile_id,
+                profile.schedule.periods[0].limit,
+                profile.schedule.rate_unit.value,
+                profile.id,
                 command.completed_at or command.created_at,
                 command.id,
             )
-        elif command.operation == Operation.CLEAR_CHARGING_PROFILE.value:
-            cleared_id = params.get("profile_id")
-            cleared_evse = params.get("evse_id")
+        elif isinstance(params, ClearChargingProfile):
             for key, setting in list(settings.items()):
                 if key[0] != command.station_id:
                     continue
-                if cleared_id is not None and setting.profile_id != cleared_id:
+                if params.profile_id is not None and setting.profile_id != params.profile_id:
                     continue
-                if cleared_evse is not None and setting.evse_id != int(cleared_evse):
+                if params.evse_id is not None and setting.evse_id != params.evse_id:
                     continue
                 del settings[key]
     return settings

@@ -14,9 +14,10 @@ station accepted it closes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from kilowatt.domain.command_params import RemoteStart
 from kilowatt.domain.commands import Command, CommandStatus, StartOutcome
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.tokens import AuthorizationStatus
@@ -80,14 +81,21 @@ def check_window(seconds: float) -> float:
     return seconds
 
 
-def expect_session(command: Command, window: float) -> None:
-    """A remote start about to be sent waits for its session."""
-    command.params["start_window"] = check_window(window)
+def expect_session(command: Command, params: RemoteStart, window: float) -> RemoteStart:
+    """A remote start about to be sent waits for its session: its parameters with the window."""
+    checked = check_window(window)
     command.start_outcome = StartOutcome.WAITING
+    return replace(params, start_window=checked)
+
+
+def start_params(command: Command) -> RemoteStart | None:
+    """The parameters of a remote start (None for any other command)."""
+    return command.params if isinstance(command.params, RemoteStart) else None
 
 
 def window_of(command: Command) -> float:
-    return float(command.params.get("start_window") or 0)
+    params = start_params(command)
+    return (params.start_window or 0.0) if params is not None else 0.0
 
 
 def answered(command: Command, accepted: bool, now: datetime) -> bool:
@@ -109,10 +117,10 @@ def may_be_its_session(command: Command, *, evse_id: int, id_tag: str, now: date
         return False
     if command.start_deadline is not None and now > command.start_deadline:
         return False
-    if str(command.params.get("id_tag") or "").lower() != id_tag.lower():
+    params = start_params(command)
+    if params is None or params.id_tag.lower() != id_tag.lower():
         return False
-    wanted = command.params.get("evse_id")
-    return not wanted or int(wanted) == evse_id
+    return not params.evse_id or params.evse_id == evse_id
 
 
 def session_began(command: Command, transaction_id: int, status: AuthorizationStatus) -> bool:

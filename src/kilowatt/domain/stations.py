@@ -10,9 +10,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NewType
 
 from kilowatt.domain.access import AccessMode
 from kilowatt.domain.errors import InvalidInput
+
+OcppId = NewType("OcppId", str)
+"""A station's OCPP identity: the name it connects with (``/ocpp/{identity}``), unique across
+organizations, and the name the API and the dashboard give it."""
+StationKey = NewType("StationKey", int)
+"""A station's database id (``Station.id``), by which Kilowatt's records refer to it."""
 
 
 class ProtocolVersion(StrEnum):
@@ -138,6 +145,13 @@ class Station:
     @property
     def rotation_pending(self) -> bool:
         return bool(self.pending_password_hash)
+
+
+def key_of(station: Station) -> StationKey:
+    """The database id of a stored station."""
+    if station.id is None:
+        raise ValueError(f"station {station.ocpp_id} is not stored yet")
+    return StationKey(station.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from kilowatt.domain.commands import CommandStatus, Outcome
+from kilowatt.domain.command_params import (
+    CommandParams,
+    DeleteCertificate,
+    GetDiagnostics,
+    UpdateFirmware,
+)
+from kilowatt.domain.commands import CommandId, CommandStatus, Outcome
 
 Payload = dict[str, Any]
+T = TypeVar("T")
 
 # Answers that mean "yes" (possibly "yes, later": Scheduled, RebootRequired...).
 ACCEPTING = frozenset(
@@ -26,23 +34,37 @@ ACCEPTING = frozenset(
 )
 
 
+P = TypeVar("P", bound=CommandParams)
+
+
 @dataclass(frozen=True, slots=True)
-class Translation:
+class Translation(Generic[P]):
     """How one operation becomes a CALL of one version, and how its answer reads."""
 
     action: str
-    build: Callable[[Payload, int], Payload]
+    build: Callable[[P, CommandId], Payload]
     """(neutral params, command id) → CALL payload. The command id doubles as the requestId /
-    remoteStartId of 2.0.1 requests, so that later notifications point back to it."""
-    read: Callable[[Payload, Payload], Outcome] | None = None
+    remoteStartId of 2.0.1 requests, so that later notifications point back to it. Raises
+    InvalidInput naming the field of what the version cannot express, ValueError for the
+    rest."""
+    read: Callable[[P, Payload], Outcome] | None = None
     """(params, answer) → outcome; by default the answer's ``status`` decides."""
-    secret: bool = False
-    """The CALL carries a new station password: the node holding the socket makes one just
-    before sending (params[SECRET]); it is never recorded with the command."""
+    with_secret: Callable[[str], Payload] | None = None
+    """The CALL carries a new station password, which the node holding the socket makes just
+    before sending; it is never recorded with the command (``build`` is then not used)."""
     redact: Callable[[Payload], Payload] | None = None
     """The CALL as the command record and the message log keep it, its secret hidden."""
 
-    def outcome(self, params: Payload, answer: Payload) -> Outcome:
+    @property
+    def secret(self) -> bool:
+        return self.with_secret is not None
+
+    def payload(self, params: P, command_id: CommandId, secret: str = "") -> Payload:
+        if self.with_secret is not None:
+            return self.with_secret(secret)
+        return self.build(params, command_id)
+
+    def outcome(self, params: P, answer: Payload) -> Outcome:
         if self.read is not None:
             return self.read(params, answer)
         return by_status(answer)
@@ -51,9 +73,19 @@ class Translation:
         return payload if self.redact is None else self.redact(payload)
 
 
-SECRET = "password"  # noqa: S105 (a params key)
-"""The params key the gateway puts a station's new password under (never stored)."""
+def no_payload(params: CommandParams, command_id: CommandId) -> Payload:
+    """A CALL without fields (ClearCache, GetLocalListVersion) or made otherwise."""
+    return {}
+
+
 REDACTED = "[redacted]"
+
+
+def needed(value: T | None, name: str) -> T:
+    """A value a hook fills in (ValueError when it has not been)."""
+    if value is None:
+        raise ValueError(f"{name} is missing")
+    return value
 
 
 def by_status(answer: Payload, data: Payload | None = None) -> Outcome:
@@ -81,61 +113,75 @@ def optional(payload: Payload, **fields: Any) -> Payload:
     return payload
 
 
-def get_log(params: Payload, command_id: int) -> Payload:
+def get_log(params: GetDiagnostics, command_id: CommandId) -> Payload:
     """GetLog, the same in 2.0.1 and in the 1.6 security extension."""
     log = optional(
-        {"remoteLocation": params["location"]},
-        oldestTimestamp=timestamp(params["start"]) if params.get("start") else None,
-        latestTimestamp=timestamp(params["stop"]) if params.get("stop") else None,
+        {"remoteLocation": needed(params.location, "location")},
+        oldestTimestamp=timestamp(params.start) if params.start else None,
+        latestTimestamp=timestamp(params.stop) if params.stop else None,
     )
     return optional(
         {
-            "logType": params.get("log_type") or "DiagnosticsLog",
+            "logType": params.log_type or "DiagnosticsLog",
             "requestId": command_id,
             "log": log,
         },
-        retries=params.get("retries"),
-        retryInterval=params.get("retry_interval"),
+        retries=params.retries,
+        retryInterval=params.retry_interval,
     )
 
 
-def log_read(params: Payload, answer: Payload) -> Outcome:
+def log_read(params: GetDiagnostics, answer: Payload) -> Outcome:
     return by_status(answer, {"file_name": answer.get("filename")})
 
 
-HASH_FIELDS = (
-    ("hashAlgorithm", "hash_algorithm"),
-    ("issuerNameHash", "issuer_name_hash"),
-    ("issuerKeyHash", "issuer_key_hash"),
-    ("serialNumber", "serial_number"),
-)
-
-
-def certificate_hash(params: Payload) -> Payload:
+def certificate_hash(params: DeleteCertificate) -> Payload:
     """CertificateHashDataType, the same in both versions."""
-    return {ocpp: params[neutral] for ocpp, neutral in HASH_FIELDS}
+    return {
+        "hashAlgorithm": params.hash_algorithm,
+        "issuerNameHash": params.issuer_name_hash,
+        "issuerKeyHash": params.issuer_key_hash,
+        "serialNumber": params.serial_number,
+    }
 
 
 def neutral_hash(data: Payload, certificate_type: str | None) -> Payload:
     return {
         "certificate_type": certificate_type,
-        **{neutral: data.get(ocpp) for ocpp, neutral in HASH_FIELDS},
+        "hash_algorithm": data.get("hashAlgorithm"),
+        "issuer_name_hash": data.get("issuerNameHash"),
+        "issuer_key_hash": data.get("issuerKeyHash"),
+        "serial_number": data.get("serialNumber"),
     }
 
 
-def signed_firmware(params: Payload) -> Payload:
+def signed_firmware(params: UpdateFirmware) -> Payload:
     """The ``firmware`` of a signed update (1.6 SignedUpdateFirmware, 2.0.1 UpdateFirmware):
     the image's signing certificate and signature are required."""
-    if not params.get("signing_certificate") or not params.get("signature"):
+    if not params.signing_certificate or not params.signature:
         raise ValueError(
             "the firmware image has no signing certificate and signature: upload them with it"
         )
     return optional(
         {
-            "location": params["location"],
-            "retrieveDateTime": timestamp(params["retrieve_at"]),
-            "signingCertificate": params["signing_certificate"],
-            "signature": params["signature"],
+            "location": needed(params.location, "location"),
+            "retrieveDateTime": timestamp(needed(params.retrieve_at, "retrieve_at")),
+            "signingCertificate": params.signing_certificate,
+            "signature": params.signature,
         },
-        installDateTime=timestamp(params["install_at"]) if params.get("install_at") else None,
+        installDateTime=timestamp(params.install_at) if params.install_at else None,
     )
+
+
+def data_transfer(
+    vendor_id: str | None, message_id: str | None, data: Any, *, text: bool
+) -> Payload:
+    """DataTransfer; ``text``: the version's data is a string (1.6), so anything else travels
+    as its JSON text (not Python's repr)."""
+    if text and data is not None and not isinstance(data, str):
+        data = json.dumps(data)
+    return optional({"vendorId": needed(vendor_id, "vendor_id")}, messageId=message_id, data=data)
+
+
+def data_read(params: CommandParams, answer: Payload) -> Outcome:
+    return by_status(answer, {"data": answer.get("data")})

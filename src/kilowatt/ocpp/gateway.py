@@ -8,12 +8,13 @@ from typing import Any
 
 import structlog
 
-from kilowatt.domain.commands import CommandRequest, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import CommandParams
+from kilowatt.domain.commands import CommandId, CommandRequest, CommandStatus, Operation, Outcome
 from kilowatt.domain.errors import DomainError, InvalidInput
 from kilowatt.domain.station_security import PASSWORD_LENGTH
-from kilowatt.domain.stations import ProtocolVersion
+from kilowatt.domain.stations import OcppId, ProtocolVersion
 from kilowatt.ocpp import schemas, v16, v201
-from kilowatt.ocpp.commands import SECRET, Translation
+from kilowatt.ocpp.commands import Translation
 from kilowatt.ocpp.connection import CallFailed, ConnectionGone, OcppConnection
 from kilowatt.ocpp.registry import ConnectionRegistry
 from kilowatt.ocpp.rpc import RpcError
@@ -21,7 +22,7 @@ from kilowatt.services.container import Services
 
 log = structlog.get_logger("kilowatt.ocpp")
 
-TABLES: Mapping[ProtocolVersion, Mapping[Operation, Translation]] = {
+TABLES: Mapping[ProtocolVersion, Mapping[Operation, Translation[Any]]] = {
     ProtocolVersion.OCPP16: v16.commands.COMMANDS,
     ProtocolVersion.OCPP201: v201.commands.COMMANDS,
 }
@@ -34,18 +35,21 @@ class LocalGateway:
         self.registry = registry
         self.services = services
 
-    async def is_online(self, ocpp_id: str) -> bool:
+    async def is_online(self, ocpp_id: OcppId) -> bool:
         return self.registry.get(ocpp_id) is not None
 
-    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
+    def check(self, protocol_version: str, params: CommandParams) -> None:
         version = ProtocolVersion(protocol_version)
-        translation = TABLES[version].get(Operation(operation))
+        translation = TABLES[version].get(params.operation)
         if translation is None:
-            raise InvalidInput("operation", f"{operation} is not an OCPP {version.value} operation")
-        if translation.secret:  # made when it is sent; any password of the right shape here
-            params = {**params, SECRET: "0" * PASSWORD_LENGTH}
+            raise InvalidInput(
+                "operation", f"{params.operation.value} is not an OCPP {version.value} operation"
+            )
+        # A password is made when it is sent; any password of the right shape here.
         try:
-            payload = translation.build(params, 0)
+            payload = translation.payload(params, CommandId(0), "0" * PASSWORD_LENGTH)
+        except InvalidInput:
+            raise  # what the version cannot express, the field named
         except ValueError as error:
             raise InvalidInput("params", f"cannot build {translation.action}: {error}") from None
         except (KeyError, TypeError) as error:
@@ -73,13 +77,14 @@ class LocalGateway:
         return outcome
 
     async def _execute(self, request: CommandRequest, connection: OcppConnection) -> Outcome:
-        translation = TABLES[connection.version].get(Operation(request.operation))
+        translation = TABLES[connection.version].get(request.operation)
         if translation is None:
             return Outcome(
                 CommandStatus.FAILED,
-                error=f"{request.operation} is not an OCPP {connection.version.value} operation",
+                error=f"{request.operation.value} is not an OCPP "
+                f"{connection.version.value} operation",
             )
-        params = request.params
+        secret = ""
         if translation.secret:
             # The station's new password exists here, on the node holding its socket, and in
             # the CALL; the command record and the message log keep the redacted CALL.
@@ -87,10 +92,9 @@ class LocalGateway:
                 secret = await self.services.station_security.begin_rotation(request.command_id)
             except DomainError as error:
                 return Outcome(CommandStatus.FAILED, error=str(error))
-            params = {**params, SECRET: secret}
         try:
-            payload = translation.build(params, request.command_id)
-        except (KeyError, TypeError, ValueError) as error:
+            payload = translation.payload(request.params, request.command_id, secret)
+        except (DomainError, KeyError, TypeError, ValueError) as error:
             return Outcome(CommandStatus.FAILED, error=f"invalid parameters: {error!r}")
         shown = translation.shown(payload)
         remote = self.services.commands

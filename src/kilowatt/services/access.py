@@ -20,10 +20,11 @@ from kilowatt.domain.access import decide as decide_access
 from kilowatt.domain.audit import changes_of
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.stations import key_of
 from kilowatt.domain.tokens import AuthorizationDecision, IdToken, TokenStatus, authorize
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import AccessRuleFilter, UnitOfWork
 
 RULE_FIELDS = frozenset({"windows", "description"})
@@ -230,11 +231,9 @@ class AccessService(Service):
     ) -> AuthorizationDecision:
         """What a station would be answered now if it asked about the token ``value``."""
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, station_ocpp_id)
-            if station is None or station.id is None:
-                raise NotFound("station", station_ocpp_id)
+            station = await station_in_scope(uow, principal.scope, station_ocpp_id)
             token = await uow.tokens.find(principal.organization_id, value)
-            return await decide(uow, station.id, token, self.clock.now())
+            return await decide(uow, key_of(station), token, self.clock.now())
 
     @staticmethod
     async def _get(uow: UnitOfWork, scope: Scope, rule_id: int) -> AccessRule:

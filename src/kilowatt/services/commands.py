@@ -14,12 +14,14 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import structlog
 
+from kilowatt.domain.command_params import CommandParams, encode_params
 from kilowatt.domain.commands import (
     Command,
+    CommandId,
     CommandRequest,
     CommandStatus,
     Operation,
@@ -31,9 +33,10 @@ from kilowatt.domain.commands import (
 from kilowatt.domain.errors import NotFound, StationOffline
 from kilowatt.domain.live import CommandFinished
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.stations import OcppId, key_of
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import (
     Clock,
     EventPublisher,
@@ -44,15 +47,21 @@ from kilowatt.services.ports import (
 
 log = structlog.get_logger(__name__)
 
-Step = Callable[[UnitOfWork, Command, datetime], Awaitable[None]]
-Effect = Callable[[UnitOfWork, Command, Outcome, datetime], Awaitable[None]]
+P = TypeVar("P", bound=CommandParams)
+Prepare = Callable[[UnitOfWork, Command, P, datetime], Awaitable[P]]
+Complete = Callable[[UnitOfWork, Command, P, Outcome, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
-class Hook:
-    prepare: Step | None = None
-    """Before the command is recorded: fill params (a reservation id, an upload URL...)."""
-    complete: Effect | None = None
+class Hook(Generic[P]):
+    """What the service that owns an operation does around its commands."""
+
+    params: type[P]
+    """The operation's parameters (the hook is registered for their operation)."""
+    prepare: Prepare[P] | None = None
+    """Before the command is recorded: the parameters to send, filled in (a reservation id, an
+    upload URL...) with ``dataclasses.replace``; raising refuses the command."""
+    complete: Complete[P] | None = None
     """With the outcome, in the same unit of work."""
 
 
@@ -68,30 +77,29 @@ class CommandService(Service):
         super().__init__(uow, clock, bus)
         self.default_timeout = default_timeout
         self.gateway: StationGateway | None = None
-        self.hooks: dict[str, Hook] = {}
+        self.hooks: dict[Operation, Hook[Any]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    def register(self, operation: Operation, hook: Hook) -> None:
-        self.hooks[operation.value] = hook
+    def register(self, hook: Hook[Any]) -> None:
+        self.hooks[hook.params.operation] = hook
 
     # Asking -------------------------------------------------------------------------------
 
     async def execute(
         self,
         principal: Principal,
-        ocpp_id: str,
-        operation: Operation,
-        params: dict[str, Any],
+        ocpp_id: OcppId,
+        params: CommandParams,
         requested_by: str,
         *,
         wait: float = 30.0,
         timeout: float | None = None,
     ) -> Command:
-        """Record and send a command; return it when it finished or after ``wait`` seconds,
-        whichever comes first (it goes on in the background). A station that is not connected
-        fails the command at once with StationOffline."""
+        """Record and send the command ``params`` are for; return it when it finished or after
+        ``wait`` seconds, whichever comes first (it goes on in the background). A station that
+        is not connected fails the command at once with StationOffline."""
         assert self.gateway is not None, "bootstrap wires the gateway"
-        command = await self._record(principal, ocpp_id, operation, params, requested_by, timeout)
+        command = await self._record(principal, ocpp_id, params, requested_by, timeout)
         assert command.id is not None
         if not await self.gateway.is_online(ocpp_id):
             await self.record_outcome(
@@ -108,35 +116,34 @@ class CommandService(Service):
     async def _record(
         self,
         principal: Principal,
-        ocpp_id: str,
-        operation: Operation,
-        params: dict[str, Any],
+        ocpp_id: OcppId,
+        params: CommandParams,
         requested_by: str,
         timeout: float | None,
     ) -> Command:
         now = self.clock.now()
+        operation = params.operation
         async with self.uow() as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None or station.id is None:
-                raise NotFound("station", ocpp_id)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
             check_available(operation, station.protocol_version)
+            params.check()
             command = Command(
                 organization_id=principal.organization_id,
-                station_id=station.id,
+                station_id=key_of(station),
                 station_ocpp_id=ocpp_id,
                 operation=operation.value,
-                params=dict(params),
+                params=params,
                 requested_by=requested_by,
                 status=CommandStatus.QUEUED,
                 created_at=now,
                 timeout=timeout or self.default_timeout,
             )
-            hook = self.hooks.get(operation.value)
+            hook = self.hooks.get(operation)
             if hook is not None and hook.prepare is not None:
-                await hook.prepare(uow, command, now)
+                command.params = await hook.prepare(uow, command, params, now)
             if station.protocol_version is not None and self.gateway is not None:
                 # Refused here, with a 422, rather than recorded and failed at the station's node.
-                self.gateway.check(station.protocol_version, operation.value, command.params)
+                self.gateway.check(station.protocol_version, command.params)
             await uow.commands.add(command)
             await record(
                 uow,
@@ -144,7 +151,7 @@ class CommandService(Service):
                 f"command.{operation.value}",
                 "station",
                 ocpp_id,
-                {"command_id": command.id, "params": params},
+                {"command_id": command.id, "params": encode_params(params)},
                 at=now,
             )
             await uow.commit()
@@ -156,7 +163,6 @@ class CommandService(Service):
         request = CommandRequest(
             command_id=command.id,
             station_ocpp_id=command.station_ocpp_id,
-            operation=command.operation,
             params=command.params,
             timeout=command.timeout,
         )
@@ -176,7 +182,9 @@ class CommandService(Service):
 
     # Progress, recorded by the node that holds the socket ---------------------------------
 
-    async def record_sent(self, command_id: int, action: str, request: dict[str, Any]) -> None:
+    async def record_sent(
+        self, command_id: CommandId, action: str, request: dict[str, Any]
+    ) -> None:
         async with self.uow() as uow:
             command = await uow.commands.get(command_id)
             if command is None:
@@ -184,15 +192,15 @@ class CommandService(Service):
             sent(command, action, request, self.clock.now())
             await uow.commit()
 
-    async def record_outcome(self, command_id: int, outcome: Outcome) -> Command | None:
+    async def record_outcome(self, command_id: CommandId, outcome: Outcome) -> Command | None:
         now = self.clock.now()
         async with self.uow() as uow:
             command = await uow.commands.get(command_id)
             if command is None or not finish(command, outcome, now):
                 return command
-            hook = self.hooks.get(command.operation)
+            hook = self.hooks.get(Operation(command.operation))
             if hook is not None and hook.complete is not None:
-                await hook.complete(uow, command, outcome, now)
+                await hook.complete(uow, command, command.params, outcome, now)
             await uow.commit()
         assert command.id is not None
         self.bus.publish(
@@ -216,8 +224,5 @@ class CommandService(Service):
         async with self.uow(readonly=True) as uow:
             station_id = None
             if ocpp_id is not None:
-                station = await uow.stations.get(scope, ocpp_id)
-                if station is None:
-                    raise NotFound("station", ocpp_id)
-                station_id = station.id
+                station_id = key_of(await station_in_scope(uow, scope, ocpp_id))
             return await uow.commands.search(scope, page, station_id)

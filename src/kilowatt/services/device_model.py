@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kilowatt.domain.commands import Command, Operation, Outcome
-from kilowatt.domain.device_model import DeviceVariable, merge
-from kilowatt.domain.errors import NotFound
+from kilowatt.domain.command_params import CommandParams
+from kilowatt.domain.commands import Command, Outcome
+from kilowatt.domain.device_model import (
+    ChangeConfiguration,
+    DeviceVariable,
+    GetConfiguration,
+    GetVariables,
+    SetVariables,
+    merge,
+)
 from kilowatt.domain.live import DeviceModelReported
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.stations import StationRef
+from kilowatt.domain.stations import StationRef, key_of
 from kilowatt.domain.users import Principal
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import DeviceModelFilter, UnitOfWork
 
@@ -23,16 +30,16 @@ CONFIGURATION_COMPONENT = "Configuration"
 class DeviceModelService(Service):
     def install(self, remote: CommandService) -> None:
         """Configuration read or changed by a command lands in the device model."""
-        for operation in (
-            Operation.GET_CONFIGURATION,
-            Operation.CHANGE_CONFIGURATION,
-            Operation.GET_VARIABLES,
-            Operation.SET_VARIABLES,
-        ):
-            remote.register(operation, Hook(complete=self._settings))
+        for params in (GetConfiguration, ChangeConfiguration, GetVariables, SetVariables):
+            remote.register(Hook(params, complete=self._settings))
 
     async def _settings(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: CommandParams,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         settings = outcome.data.get("settings") or []
         if not settings:
@@ -80,7 +87,5 @@ class DeviceModelService(Service):
         self, principal: Principal, ocpp_id: str, page: PageRequest, where: DeviceModelFilter
     ) -> Page[DeviceVariable]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None or station.id is None:
-                raise NotFound("station", ocpp_id)
-            return await uow.device_model.search(station.id, page, where)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
+            return await uow.device_model.search(key_of(station), page, where)

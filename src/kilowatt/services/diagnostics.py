@@ -7,11 +7,13 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import AsyncIterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import GetDiagnostics, GetLog
+from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.diagnostics import (
     DiagnosticsUpload,
     UploadStatus,
@@ -25,9 +27,9 @@ from kilowatt.domain.events import EventKind
 from kilowatt.domain.files import safe_name, token_digest
 from kilowatt.domain.live import DiagnosticsStatusReported, DiagnosticsUploaded
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.stations import StationRef
+from kilowatt.domain.stations import StationRef, key_of
 from kilowatt.domain.users import Principal
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
@@ -39,7 +41,8 @@ from kilowatt.services.ports import (
     UnitOfWorkFactory,
 )
 
-LOG_REQUESTS = frozenset({Operation.GET_DIAGNOSTICS.value, Operation.GET_LOG.value})
+D = TypeVar("D", bound=GetDiagnostics)
+"""GetDiagnostics, or GetLog (which has the same parameters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +71,12 @@ class DiagnosticsService(Service):
         self.upload_ttl = upload_ttl
 
     def install(self, remote: CommandService) -> None:
-        hook = Hook(self._prepare, self._answered)
-        remote.register(Operation.GET_DIAGNOSTICS, hook)
-        remote.register(Operation.GET_LOG, hook)
+        remote.register(Hook(GetDiagnostics, self._prepare, self._answered))
+        remote.register(Hook(GetLog, self._prepare, self._answered))
 
     # The command ---------------------------------------------------------------------------
 
-    async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare(self, uow: UnitOfWork, command: Command, params: D, now: datetime) -> D:
         """Open an upload slot and give the station its location."""
         token = secrets.token_urlsafe(24)
         upload = await uow.diagnostics.add(
@@ -86,17 +88,22 @@ class DiagnosticsService(Service):
                 status=UploadStatus.REQUESTED,
                 created_at=now,
                 updated_at=now,
-                log_type=str(command.params.get("log_type") or "DiagnosticsLog"),
+                log_type=params.log_type or "DiagnosticsLog",
             )
         )
-        command.params.update(location=self.links.upload_url(token), upload_id=upload.id)
+        return replace(params, location=self.links.upload_url(token), upload_id=upload.id)
 
     async def _answered(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: GetDiagnostics,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
-        if command.params.get("upload_id") is None:
+        if params.upload_id is None:
             return
-        upload = await uow.diagnostics.get(int(command.params["upload_id"]))
+        upload = await uow.diagnostics.get(params.upload_id)
         if upload is None:
             return
         upload.command_id = command.id
@@ -194,11 +201,11 @@ class DiagnosticsService(Service):
         if (
             command is None
             or command.station_id != station_id
-            or command.operation not in LOG_REQUESTS
-            or command.params.get("upload_id") is None
+            or not isinstance(command.params, GetDiagnostics)
+            or command.params.upload_id is None
         ):
             return None
-        return await uow.diagnostics.get(int(command.params["upload_id"]))
+        return await uow.diagnostics.get(command.params.upload_id)
 
     # Reading ------------------------------------------------------------------------------
 
@@ -206,16 +213,12 @@ class DiagnosticsService(Service):
         self, principal: Principal, ocpp_id: str, page: PageRequest
     ) -> Page[DiagnosticsUpload]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None or station.id is None:
-                raise NotFound("station", ocpp_id)
-            return await uow.diagnostics.search(station.id, page)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
+            return await uow.diagnostics.search(key_of(station), page)
 
     async def get(self, principal: Principal, ocpp_id: str, upload_id: int) -> DiagnosticsUpload:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None:
-                raise NotFound("station", ocpp_id)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
             upload = await uow.diagnostics.get(upload_id)
         if upload is None or upload.station_id != station.id:
             raise NotFound("diagnostics upload", upload_id)

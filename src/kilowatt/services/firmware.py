@@ -20,14 +20,15 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import SignedUpdateFirmware, UpdateFirmware
+from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.errors import Conflict, DomainError, InvalidInput, NotFound, StationOffline
 from kilowatt.domain.events import EventKind
 from kilowatt.domain.files import safe_name
@@ -57,11 +58,11 @@ from kilowatt.domain.live import (
     FirmwareUpdateProgressed,
 )
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.stations import Station, StationRef
+from kilowatt.domain.stations import OcppId, Station, StationRef
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.domain.vendor import applies, check_applies
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.files import FileLinks, transfer_status
 from kilowatt.services.ports import (
@@ -77,7 +78,8 @@ from kilowatt.services.ports import (
 
 log = structlog.get_logger(__name__)
 
-UPDATES = frozenset({Operation.UPDATE_FIRMWARE.value, Operation.SIGNED_UPDATE_FIRMWARE.value})
+F = TypeVar("F", bound=UpdateFirmware)
+"""UpdateFirmware, or SignedUpdateFirmware (which has the same parameters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +115,6 @@ class CampaignView:
     """Targets by status."""
     updates: list[FirmwareUpdate] = field(default_factory=list)
     """Every target (only when one campaign is asked for)."""
-
-
-def _time(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 async def _stations_matching(uow: UnitOfWork, scope: Scope, site_id: int | None) -> list[Station]:
@@ -160,9 +156,9 @@ class FirmwareService(Service):
 
     def install(self, remote: CommandService) -> None:
         self.remote = remote
-        hook = Hook(self._prepare, self._answered)
-        remote.register(Operation.UPDATE_FIRMWARE, hook)
-        remote.register(Operation.SIGNED_UPDATE_FIRMWARE, hook)  # 1.6 security extension
+        remote.register(Hook(UpdateFirmware, self._prepare, self._answered))
+        # The 1.6 security extension's signed update.
+        remote.register(Hook(SignedUpdateFirmware, self._prepare, self._answered))
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -289,17 +285,14 @@ class FirmwareService(Service):
         self, principal: Principal, ocpp_id: str, page: PageRequest
     ) -> Page[FirmwareUpdate]:
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None:
-                raise NotFound("station", ocpp_id)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
             return await uow.firmware_updates.search(principal.scope, page, station.id)
 
     # UpdateFirmware, as a command ----------------------------------------------------------
 
-    async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare(self, uow: UnitOfWork, command: Command, params: F, now: datetime) -> F:
         """Turn ``firmware_id`` into a signed location, and open the update it tracks."""
-        params = command.params
-        firmware_id = int(params["firmware_id"])
+        firmware_id = params.firmware_id
         image = await uow.firmware.get(command.organization_id, firmware_id)
         if image is None or image.id is None:
             raise NotFound("firmware", firmware_id)
@@ -314,21 +307,20 @@ class FirmwareService(Service):
             station.vendor,
             station.model,
         )
-        retrieve_at = _time(params.get("retrieve_at")) or now
-        retries = int(params.get("retries") or 0)
-        interval = int(params.get("retry_interval") or 0)
+        retrieve_at = params.retrieve_at or now
+        retries = params.retries or 0
+        interval = params.retry_interval or 0
         expires = max(retrieve_at, now) + timedelta(seconds=self.url_ttl + retries * interval)
-        params.update(
+        params = replace(
+            params,
             location=self.links.firmware_url(image, expires),
-            retrieve_at=retrieve_at.isoformat(),
+            retrieve_at=retrieve_at,
             firmware_version=image.version,
+            signing_certificate=image.signing_certificate or None,
+            signature=image.signature or None,
         )
-        if image.signing_certificate:
-            params["signing_certificate"] = image.signing_certificate
-        if image.signature:
-            params["signature"] = image.signature
-        if params.get("update_id") is not None:  # a campaign's target
-            update = await uow.firmware_updates.get(int(params["update_id"]))
+        if params.update_id is not None:  # a campaign's target
+            update = await uow.firmware_updates.get(params.update_id)
             if (
                 update is None
                 or update.station_id != command.station_id
@@ -337,7 +329,7 @@ class FirmwareService(Service):
                 raise Conflict("this campaign target is no longer waiting for the update")
             update.status = UpdateStatus.SENT
             update.updated_at = now
-            return
+            return params
         update = await uow.firmware_updates.add(
             FirmwareUpdate(
                 organization_id=command.organization_id,
@@ -350,14 +342,19 @@ class FirmwareService(Service):
                 updated_at=now,
             )
         )
-        params["update_id"] = update.id
+        return replace(params, update_id=update.id)
 
     async def _answered(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: UpdateFirmware,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
-        if command.params.get("update_id") is None:
+        if params.update_id is None:
             return
-        update = await uow.firmware_updates.get(int(command.params["update_id"]))
+        update = await uow.firmware_updates.get(params.update_id)
         if update is None:
             return
         campaign = await self._lock_campaign(uow, update)
@@ -413,11 +410,11 @@ class FirmwareService(Service):
         if (
             command is None
             or command.station_id != station_id
-            or command.operation not in UPDATES
-            or command.params.get("update_id") is None
+            or not isinstance(command.params, UpdateFirmware)
+            or command.params.update_id is None
         ):
             return None
-        return await uow.firmware_updates.get(int(command.params["update_id"]))
+        return await uow.firmware_updates.get(command.params.update_id)
 
     @staticmethod
     async def _lock_campaign(uow: UnitOfWork, update: FirmwareUpdate) -> FirmwareCampaign | None:
@@ -616,7 +613,7 @@ class FirmwareService(Service):
         """The target's station is offline, but only lately: the target waits for it."""
         assert self.remote is not None
         assert self.remote.gateway is not None
-        if await self.remote.gateway.is_online(update.station_ocpp_id):
+        if await self.remote.gateway.is_online(OcppId(update.station_ocpp_id)):
             return False
         async with self.uow(readonly=True) as uow:
             station = await uow.stations.get_by_id(update.station_id)
@@ -626,18 +623,24 @@ class FirmwareService(Service):
 
     async def _send(self, campaign: FirmwareCampaign, update: FirmwareUpdate) -> None:
         assert self.remote is not None, "install() wires the remote control"
-        params: dict[str, Any] = {"firmware_id": campaign.firmware_id, "update_id": update.id}
-        if campaign.retrieve_at is not None and campaign.retrieve_at > self.clock.now():
-            params["retrieve_at"] = campaign.retrieve_at.isoformat()
-        if campaign.retries is not None:
-            params["retries"] = campaign.retries
-        if campaign.retry_interval is not None:
-            params["retry_interval"] = campaign.retry_interval
+        assert update.id is not None
+        if campaign.firmware_id is None:
+            await self._fail_target(update.id, "the firmware image was deleted")
+            return
+        retrieve_at = campaign.retrieve_at
+        if retrieve_at is not None and retrieve_at <= self.clock.now():
+            retrieve_at = None
+        params = UpdateFirmware(
+            firmware_id=campaign.firmware_id,
+            update_id=update.id,
+            retrieve_at=retrieve_at,
+            retries=campaign.retries,
+            retry_interval=campaign.retry_interval,
+        )
         try:
             await self.remote.execute(
                 Principal.system(campaign.organization_id, f"campaign:{campaign.id}"),
-                update.station_ocpp_id,
-                Operation.UPDATE_FIRMWARE,
+                OcppId(update.station_ocpp_id),
                 params,
                 f"campaign:{campaign.id}",
                 wait=0,

@@ -3,10 +3,12 @@ as the difference from what the station last accepted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from kilowatt.domain.access import AccessMode, AccessRule
-from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import SendLocalList
+from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.local_list import Entries, LocalList, desired, is_removal, plan
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.tokens import IdToken
@@ -52,29 +54,36 @@ async def wanted_entries(
 
 class LocalListService(Service):
     def install(self, remote: CommandService) -> None:
-        remote.register(Operation.SEND_LOCAL_LIST, Hook(self._prepare, self._sent))
+        remote.register(Hook(SendLocalList, self._prepare, self._sent))
 
-    async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare(
+        self, uow: UnitOfWork, command: Command, params: SendLocalList, now: datetime
+    ) -> SendLocalList:
         """The tokens allowed at the station (``wanted_entries``), sent whole or as the
         difference from what it last accepted; the update is recorded with the command."""
-        full = command.params.get("update_type", "full") == "full"
         current = await uow.local_lists.for_station(command.station_id)
         wanted = await wanted_entries(uow, command.organization_id, command.station_id, now)
-        update = plan(current, wanted, full=full)
-        command.params.update(
+        update = plan(current, wanted, full=params.update_type == "full")
+        return replace(
+            params,
             update_type="full" if update.full else "differential",
             version=update.version,
             entries=update.changes,
         )
 
     async def _sent(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: SendLocalList,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
-        if outcome.status is not CommandStatus.ACCEPTED:
+        if outcome.status is not CommandStatus.ACCEPTED or params.version is None:
             return
-        changes: Entries = command.params["entries"]
+        changes = {tag: dict(data) for tag, data in (params.entries or {}).items()}
         current = await uow.local_lists.for_station(command.station_id)
-        if command.params["update_type"] == "full" or current is None:
+        if params.update_type == "full" or current is None:
             result = dict(changes)
         else:
             result = dict(current.entries)
@@ -87,12 +96,12 @@ class LocalListService(Service):
             await uow.local_lists.add(
                 LocalList(
                     station_id=command.station_id,
-                    version=int(command.params["version"]),
+                    version=params.version,
                     entries=result,
                     updated_at=now,
                 )
             )
         else:
-            current.version = int(command.params["version"])
+            current.version = params.version
             current.entries = result
             current.updated_at = now

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import OcppMessage
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Principal
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import MessageFilter, StoredMessage
 
 
@@ -22,6 +21,5 @@ class MessageLogService(Service):
         self, principal: Principal, ocpp_id: str, page: PageRequest, where: MessageFilter
     ) -> Page[StoredMessage]:
         async with self.uow(readonly=True) as uow:
-            if await uow.stations.get(principal.scope, ocpp_id) is None:
-                raise NotFound("station", ocpp_id)
+            await station_in_scope(uow, principal.scope, ocpp_id)
             return await uow.messages.search(ocpp_id, page, where)

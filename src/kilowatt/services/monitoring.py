@@ -8,11 +8,15 @@ API's commands.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation
+from kilowatt.domain.command_params import (
+    ClearChargingProfile,
+    CommandParams,
+    SetChargingProfile,
+)
+from kilowatt.domain.commands import Command, CommandStatus
 from kilowatt.domain.curves import CurvePoint, curve
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
 from kilowatt.domain.fuzzy import fuzzy_filter
@@ -39,10 +43,10 @@ from kilowatt.domain.power_limits import (
     setting_for,
 )
 from kilowatt.domain.sites import Site
-from kilowatt.domain.stations import Connector, Station
+from kilowatt.domain.stations import Connector, OcppId, Station, key_of
 from kilowatt.domain.transactions import Transaction, live_energy_wh
 from kilowatt.domain.users import Principal
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 
@@ -211,10 +215,7 @@ class MonitoringService(Service):
         """The numeric id of the station whose OCPP identity is ``key`` (the dashboard's URLs
         name stations by their identity, as the API does)."""
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, key)
-        if station is None or station.id is None:
-            raise NotFound("station", key)
-        return station.id
+            return key_of(await station_in_scope(uow, principal.scope, key))
 
     # Power limits ----------------------------------------------------------------------------
 
@@ -224,32 +225,29 @@ class MonitoringService(Service):
         """Send each connector's EVSE a default profile limiting it to ``limit_w``."""
         now = self.clock.now()
 
-        def params(station: Station, target: Target) -> dict[str, Any]:
-            profile = limit_profile(station.protocol_version, target.evse_id, limit_w, now)
-            return {"evse_id": target.evse_id, "charging_profile": profile}
+        def params(target: Target) -> CommandParams:
+            profile = limit_profile(target.evse_id, limit_w, now)
+            return SetChargingProfile(evse_id=target.evse_id, charging_profile=profile)
 
-        return await self._each(
-            principal, targets, Operation.SET_CHARGING_PROFILE, params, requested_by
-        )
+        return await self._each(principal, targets, params, requested_by)
 
     async def clear_power_limit(
         self, principal: Principal, targets: Sequence[Target], requested_by: str
     ) -> list[TargetResult]:
         """Clear the dashboard's limit on each connector's EVSE."""
 
-        def params(station: Station, target: Target) -> dict[str, Any]:
-            return {"profile_id": profile_id_for(target.evse_id), "evse_id": target.evse_id}
+        def params(target: Target) -> CommandParams:
+            return ClearChargingProfile(
+                profile_id=profile_id_for(target.evse_id), evse_id=target.evse_id
+            )
 
-        return await self._each(
-            principal, targets, Operation.CLEAR_CHARGING_PROFILE, params, requested_by
-        )
+        return await self._each(principal, targets, params, requested_by)
 
     async def _each(
         self,
         principal: Principal,
         targets: Sequence[Target],
-        operation: Operation,
-        params: Any,
+        params: Callable[[Target], CommandParams],
         requested_by: str,
     ) -> list[TargetResult]:
         if not targets:
@@ -273,9 +271,8 @@ class MonitoringService(Service):
             try:
                 command = await self.remote.execute(
                     principal,
-                    station.ocpp_id,
-                    operation,
-                    params(station, target),
+                    OcppId(station.ocpp_id),
+                    params(target),
                     requested_by,
                     wait=COMMAND_WAIT,
                 )

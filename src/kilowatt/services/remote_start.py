@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import RemoteStart
+from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.drivers import Driver
-from kilowatt.domain.errors import NotFound
 from kilowatt.domain.live import RemoteStartOutcome
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.remote_start import (
@@ -27,14 +27,15 @@ from kilowatt.domain.remote_start import (
     may_be_its_session,
     missed,
     session_began,
+    start_params,
     window_of,
 )
-from kilowatt.domain.stations import StationRef
+from kilowatt.domain.stations import StationRef, key_of
 from kilowatt.domain.tokens import AuthorizationStatus, IdToken, IdTokenType
 from kilowatt.domain.transactions import Transaction, TransactionState, record_authorization
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.access import decide
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import (
     Clock,
@@ -57,9 +58,9 @@ class TokenChoice:
     status: AuthorizationStatus
 
 
-def token_type(params: dict[str, object]) -> IdTokenType | None:
+def token_type(params: RemoteStart) -> IdTokenType | None:
     try:
-        return IdTokenType(str(params.get("id_token_type") or ""))
+        return IdTokenType(params.id_token_type or "")
     except ValueError:
         return None
 
@@ -84,14 +85,14 @@ async def running_session(
 
 
 async def check_token(
-    uow: UnitOfWork, command: Command, token: IdToken | None, now: datetime
+    uow: UnitOfWork, command: Command, params: RemoteStart, token: IdToken | None, now: datetime
 ) -> None:
     """Refuse (TokenRefused) a token the station's start would be refused for: unknown
     (unless the operator allows it), blocked, expired, invalid, not allowed at that station
     now, or already charging."""
-    value = str(command.params["id_tag"])
+    value = params.id_tag
     if token is None:
-        if command.params.get("allow_unknown"):
+        if params.allow_unknown:
             return
         raise TokenRefused(value, AuthorizationStatus.UNKNOWN)
     busy = await uow.transactions.token_in_transaction(command.organization_id, value)
@@ -109,10 +110,11 @@ async def charge_to_command_token(
 ) -> None:
     """A session begun for ``command`` whose events name no token is charged to the token
     Kilowatt asked the station to start for, checked as the first token of a session is."""
-    value = str(command.params.get("id_tag") or "")
-    if not value:
+    params = start_params(command)
+    if params is None or not params.id_tag:
         return
-    typed = token_type(command.params)
+    value = params.id_tag
+    typed = token_type(params)
     if typed is IdTokenType.NO_AUTHORIZATION:
         record_authorization(transaction, value, None, AuthorizationStatus.ACCEPTED)
         return
@@ -173,7 +175,7 @@ async def follow_event(
         if (
             command is None
             or command.station_id != ref.id
-            or command.operation != Operation.REMOTE_START.value
+            or not isinstance(command.params, RemoteStart)
         ):
             return None
         if not transaction.id_tag:
@@ -182,6 +184,12 @@ async def follow_event(
     if transaction.remote_start_id is not None:
         return None
     return await follow_start(uow, ref, transaction, now, evse_id)
+
+
+def start_evse(command: Command) -> int | None:
+    """The EVSE a remote start asked for (None: any)."""
+    params = start_params(command)
+    return None if params is None else params.evse_id
 
 
 def publish_followed(bus: EventPublisher, command: Command | None) -> None:
@@ -193,7 +201,7 @@ def publish_followed(bus: EventPublisher, command: Command | None) -> None:
         RemoteStartOutcome(
             command.station_ocpp_id,
             command_id=command.id,
-            evse_id=command.params.get("evse_id"),
+            evse_id=start_evse(command),
             outcome=command.start_outcome,
             transaction_id=command.start_transaction_id,
             authorization_status=command.start_status,
@@ -212,24 +220,29 @@ class RemoteStartService(Service):
         self._timers: dict[int, asyncio.Task[None]] = {}
 
     def install(self, remote: CommandService) -> None:
-        remote.register(
-            Operation.REMOTE_START, Hook(prepare=self._prepare, complete=self._answered)
-        )
+        remote.register(Hook(RemoteStart, prepare=self._prepare, complete=self._answered))
 
-    async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare(
+        self, uow: UnitOfWork, command: Command, params: RemoteStart, now: datetime
+    ) -> RemoteStart:
         """Check the token; 2.0.1 needs its type, which a registered token says."""
-        params = command.params
         typed = token_type(params)
-        token = await uow.tokens.find(command.organization_id, str(params["id_tag"]), typed)
+        token = await uow.tokens.find(command.organization_id, params.id_tag, typed)
         if typed is not IdTokenType.NO_AUTHORIZATION:
             # A 2.0.1 NoAuthorization start (free vend) names nobody: nothing to check.
-            await check_token(uow, command, token, now)
-        if not params.get("id_token_type"):
-            params["id_token_type"] = (token.type if token else IdTokenType.ISO14443).value
-        expect_session(command, float(params.get("start_window") or self.window))
+            await check_token(uow, command, params, token, now)
+        if not params.id_token_type:
+            kind = (token.type if token else IdTokenType.ISO14443).value
+            params = replace(params, id_token_type=kind)
+        return expect_session(command, params, params.start_window or self.window)
 
     async def _answered(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: RemoteStart,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         if answered(command, outcome.status is CommandStatus.ACCEPTED, now):
             self._watch(command)
@@ -295,13 +308,11 @@ class RemoteStartService(Service):
         now = self.clock.now()
         organization_id = principal.organization_id
         async with self.uow(readonly=True) as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None or station.id is None:
-                raise NotFound("station", ocpp_id)
+            station = key_of(await station_in_scope(uow, principal.scope, ocpp_id))
             found = await uow.tokens.pick(organization_id, text, limit)
             choices = []
             for token, driver in found:
                 busy = await uow.transactions.token_in_transaction(organization_id, token.value)
-                decision = await decide(uow, station.id, token, now, in_other_transaction=busy)
+                decision = await decide(uow, station, token, now, in_other_transaction=busy)
                 choices.append(TokenChoice(token, driver, decision.status))
         return choices

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import CancelReservation, ReserveNow
+from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.reservations import (
@@ -18,7 +19,7 @@ from kilowatt.domain.reservations import (
 from kilowatt.domain.tokens import IdTokenType
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.users import Principal
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import UnitOfWork
 
@@ -36,36 +37,39 @@ class ReservationView:
 
 class ReservationService(Service):
     def install(self, remote: CommandService) -> None:
-        remote.register(Operation.RESERVE_NOW, Hook(self._prepare_reserve, self._reserved))
-        remote.register(Operation.CANCEL_RESERVATION, Hook(self._prepare_cancel, self._cancelled))
+        remote.register(Hook(ReserveNow, self._prepare_reserve, self._reserved))
+        remote.register(Hook(CancelReservation, self._prepare_cancel, self._cancelled))
 
-    async def _prepare_reserve(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
-        params = command.params
-        expires_at = datetime.fromisoformat(str(params["expires_at"]))
-        if expires_at <= now:
+    async def _prepare_reserve(
+        self, uow: UnitOfWork, command: Command, params: ReserveNow, now: datetime
+    ) -> ReserveNow:
+        if params.expires_at <= now:
             raise InvalidInput("expires_at", "must be in the future")
         reservation = await uow.reservations.add(
             Reservation(
                 organization_id=command.organization_id,
                 station_id=command.station_id,
-                evse_id=int(params.get("evse_id") or 0),
-                connector_id=int(params.get("connector_id") or 0),
-                id_tag=str(params["id_tag"]),
-                expires_at=expires_at,
+                evse_id=params.evse_id,
+                connector_id=params.connector_id,
+                id_tag=params.id_tag,
+                expires_at=params.expires_at,
                 status=ReservationStatus.PENDING,
                 created_at=now,
                 updated_at=now,
             )
         )
-        params["reservation_id"] = reservation.id
-        if not params.get("id_token_type"):
+        token_type = params.id_token_type
+        if not token_type:
             token = await uow.tokens.find(command.organization_id, reservation.id_tag)
-            params["id_token_type"] = (token.type if token else IdTokenType.ISO14443).value
+            token_type = (token.type if token else IdTokenType.ISO14443).value
+        return replace(params, reservation_id=reservation.id, id_token_type=token_type)
 
     async def _reserved(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self, uow: UnitOfWork, command: Command, params: ReserveNow, outcome: Outcome, now: datetime
     ) -> None:
-        reservation = await uow.reservations.get(int(command.params["reservation_id"]))
+        if params.reservation_id is None:
+            return
+        reservation = await uow.reservations.get(params.reservation_id)
         if reservation is None:
             return
         if outcome.status is CommandStatus.ACCEPTED:
@@ -80,20 +84,28 @@ class ReservationService(Service):
             reason = answer if answer in _REFUSALS else outcome.error or outcome.status.value
             settle(reservation, ReservationStatus.REJECTED, now, str(reason)[:100])
 
-    async def _prepare_cancel(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
-        reservation_id = int(command.params["reservation_id"])
+    async def _prepare_cancel(
+        self, uow: UnitOfWork, command: Command, params: CancelReservation, now: datetime
+    ) -> CancelReservation:
+        reservation_id = params.reservation_id
         reservation = await uow.reservations.get(reservation_id)
         if reservation is None or reservation.station_id != command.station_id:
             raise NotFound("reservation", reservation_id)
         if reservation.status not in OPEN:
             raise InvalidInput("reservation_id", f"reservation is {reservation.status.value}")
+        return params
 
     async def _cancelled(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: CancelReservation,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         if outcome.status is not CommandStatus.ACCEPTED:
             return
-        reservation = await uow.reservations.get(int(command.params["reservation_id"]))
+        reservation = await uow.reservations.get(params.reservation_id)
         if reservation is not None:
             settle(reservation, ReservationStatus.CANCELLED, now)
 
@@ -116,10 +128,7 @@ class ReservationService(Service):
         async with self.uow(readonly=True) as uow:
             station_id = None
             if ocpp_id is not None:
-                station = await uow.stations.get(scope, ocpp_id)
-                if station is None:
-                    raise NotFound("station", ocpp_id)
-                station_id = station.id
+                station_id = (await station_in_scope(uow, scope, ocpp_id)).id
             found = await uow.reservations.search(scope, page, station_id)
             names = await uow.stations.identities({r.station_id for r in found.items})
         return Page(

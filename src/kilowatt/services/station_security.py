@@ -25,6 +25,7 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from kilowatt.domain.command_params import RotatePassword
 from kilowatt.domain.commands import Command, CommandStatus, Operation, Outcome
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.events import EventKind, Severity
@@ -44,7 +45,7 @@ from kilowatt.domain.stations import Station, StationRef
 from kilowatt.domain.throttling import Sampler
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import (
     CertificateAuthority,
@@ -110,9 +111,7 @@ class StationSecurityService(StationCertificates, Service):
         """Refusals that are not an attack in themselves, recorded at most once a minute."""
 
     def install(self, remote: CommandService) -> None:
-        remote.register(
-            Operation.ROTATE_PASSWORD, Hook(self._prepare_rotation, self._rotation_answered)
-        )
+        remote.register(Hook(RotatePassword, self._prepare_rotation, self._rotation_answered))
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -364,9 +363,7 @@ class StationSecurityService(StationCertificates, Service):
         certificate (profile 3), give it a new random password, which replaces the old one at
         once. ``password`` None: a new one unless the profile is 3."""
         async with self.uow(readonly=True) as uow:
-            found = await uow.stations.get(principal.scope, ocpp_id)
-        if found is None:
-            raise NotFound("station", ocpp_id)
+            found = await station_in_scope(uow, principal.scope, ocpp_id)
         target = check_profile(
             found.security_profile if security_profile is None else security_profile
         )
@@ -381,9 +378,7 @@ class StationSecurityService(StationCertificates, Service):
         hashed = await self._hash(secret) if secret is not None else None
         now = self.clock.now()
         async with self.uow() as uow:
-            station = await uow.stations.get(principal.scope, ocpp_id)
-            if station is None:
-                raise NotFound("station", ocpp_id)
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
             before = station.security_profile
             station.security_profile = int(target)
             if hashed is not None:
@@ -424,7 +419,9 @@ class StationSecurityService(StationCertificates, Service):
 
     # Rotation through the protocol ---------------------------------------------------------
 
-    async def _prepare_rotation(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare_rotation(
+        self, uow: UnitOfWork, command: Command, params: RotatePassword, now: datetime
+    ) -> RotatePassword:
         station = await uow.stations.get_by_id(command.station_id)
         if station is None:
             raise NotFound("station", command.station_ocpp_id)
@@ -437,6 +434,7 @@ class StationSecurityService(StationCertificates, Service):
                 "the station has not confirmed the previous password rotation yet: it will, by "
                 "connecting with the new password; or set new credentials"
             )
+        return params
 
     async def begin_rotation(self, command_id: int) -> str:
         """On the node holding the station's socket, just before the CALL goes out: a new
@@ -458,7 +456,12 @@ class StationSecurityService(StationCertificates, Service):
         return password
 
     async def _rotation_answered(
-        self, uow: UnitOfWork, command: Command, outcome: Outcome, now: datetime
+        self,
+        uow: UnitOfWork,
+        command: Command,
+        params: RotatePassword,
+        outcome: Outcome,
+        now: datetime,
     ) -> None:
         station = await uow.stations.get_by_id(command.station_id)
         if station is None or not station.pending_password_hash:

@@ -28,7 +28,7 @@ from kilowatt.domain.stations import (
 )
 from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import (
     Clock,
     EventPublisher,
@@ -309,10 +309,7 @@ class StationService(Service):
 
     @staticmethod
     async def _get(uow: UnitOfWork, scope: Scope, ocpp_id: str) -> Station:
-        station = await uow.stations.get(scope, ocpp_id)
-        if station is None:
-            raise NotFound("station", ocpp_id)
-        return station
+        return await station_in_scope(uow, scope, ocpp_id)
 
     async def _connector(
         self, uow: UnitOfWork, scope: Scope, ocpp_id: str, evse_id: int, connector_id: int

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.command_params import RemoteStop
+from kilowatt.domain.commands import Command
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.live import (
     MeterValuesReported,
@@ -191,13 +192,15 @@ async def _rated_power(uow: UnitOfWork, ref: StationRef, transaction: Transactio
 class TransactionService(Service):
     def install(self, remote: CommandService) -> None:
         # Remote starts have their own service (services/remote_start.py).
-        remote.register(Operation.REMOTE_STOP, Hook(prepare=self._prepare_remote_stop))
+        remote.register(Hook(RemoteStop, prepare=self._prepare_remote_stop))
 
     @staticmethod
-    async def _prepare_remote_stop(uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare_remote_stop(
+        uow: UnitOfWork, command: Command, params: RemoteStop, now: datetime
+    ) -> RemoteStop:
         """Only a running transaction of that station can be stopped; 2.0.1 names it by the
         station's own id."""
-        transaction_id = int(command.params["transaction_id"])
+        transaction_id = params.transaction_id
         transaction = await uow.transactions.get(Scope(command.organization_id), transaction_id)
         if transaction is None or transaction.station_id != command.station_id:
             raise InvalidInput(
@@ -205,8 +208,9 @@ class TransactionService(Service):
             )
         if not transaction.is_open:
             raise InvalidInput("transaction_id", f"transaction {transaction_id} has ended")
-        command.params["ocpp_transaction_id"] = transaction.ocpp_transaction_id or str(
-            transaction_id
+        return replace(
+            params,
+            ocpp_transaction_id=transaction.ocpp_transaction_id or str(transaction_id),
         )
 
     # OCPP 1.6 ------------------------------------------------------------------------------

@@ -3,12 +3,13 @@ a station like any other command (``vendor`` with the template's name)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from kilowatt.domain.audit import changes_of
-from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.command_params import Vendor
+from kilowatt.domain.commands import Command
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Principal
@@ -36,11 +37,13 @@ class VendorTemplateInput:
 
 class VendorService(Service):
     def install(self, remote: CommandService) -> None:
-        remote.register(Operation.VENDOR, Hook(self._prepare))
+        remote.register(Hook(Vendor, self._prepare))
 
-    async def _prepare(self, uow: UnitOfWork, command: Command, now: datetime) -> None:
+    async def _prepare(
+        self, uow: UnitOfWork, command: Command, params: Vendor, now: datetime
+    ) -> Vendor:
         """Fill the DataTransfer from the template, if it is one for this station."""
-        name = str(command.params["template"])
+        name = params.template
         template = await uow.vendor_templates.by_name(command.organization_id, name)
         if template is None:
             raise NotFound("vendor template", name)
@@ -55,11 +58,13 @@ class VendorService(Service):
             station.vendor,
             station.model,
         )
-        command.params.update(template_id=template.id, vendor_id=template.vendor_id)
-        if template.message_id:
-            command.params["message_id"] = template.message_id
-        if template.data is not None:
-            command.params["data"] = template.data
+        return replace(
+            params,
+            template_id=template.id,
+            vendor_id=template.vendor_id,
+            message_id=template.message_id or None,
+            data=template.data,
+        )
 
     async def create(self, principal: Principal, data: VendorTemplateInput) -> VendorTemplate:
         now = self.clock.now()

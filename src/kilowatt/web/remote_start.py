@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kilowatt.domain.command_params import RemoteStart
 from kilowatt.domain.commands import Command, CommandStatus, StartOutcome
 from kilowatt.domain.remote_start import TokenRefused, window_of
 from kilowatt.domain.tokens import AuthorizationStatus
@@ -158,7 +159,7 @@ def start_view(words: Mapping[str, Any], command: Command | None) -> StartView |
 
 def start_params(
     _: Gettext, form: Mapping[str, Any], evse_id: int
-) -> tuple[dict[str, Any], dict[str, str], str]:
+) -> tuple[RemoteStart, dict[str, str], str]:
     """The remote start's params from the form: the token picked (or typed), and whether the
     operator chose to send a token Kilowatt does not know. Returns params, errors, token."""
     id_tag = str(form.get("id_tag") or "").strip()
@@ -169,7 +170,5 @@ def start_params(
     # plain field has a box to tick.
     offered = str(form.get("unknown_tag") or "").strip()
     allow_unknown = bool(form.get("allow_unknown")) or (bool(offered) and offered == id_tag)
-    params: dict[str, Any] = {"id_tag": id_tag, "evse_id": evse_id}
-    if allow_unknown:
-        params["allow_unknown"] = True
+    params = RemoteStart(id_tag=id_tag, evse_id=evse_id, allow_unknown=allow_unknown)
     return params, errors, id_tag

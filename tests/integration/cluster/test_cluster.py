@@ -129,7 +129,15 @@ class RemoteChargePoint(TestChargePoint):  # type: ignore[misc]
     async def on_remote_start_transaction(
         self, id_tag: str, connector_id: int | None = None, **kwargs: Any
     ) -> Any:
-        self._note("RemoteStartTransaction", {"idTag": id_tag, "connectorId": connector_id})
+        self._note(
+            "RemoteStartTransaction",
+            {
+                "idTag": id_tag,
+                "connectorId": connector_id,
+                # As the ocpp library hands it over (its keys in snake case).
+                "chargingProfile": kwargs.get("charging_profile"),
+            },
+        )
         if self.silent:
             await asyncio.Event().wait()
         self._later(self._start(connector_id or 1, id_tag))
@@ -185,15 +193,35 @@ async def test_remote_start_and_stop_reach_a_station_on_the_other_node(
         async with station_on(node2, station) as point:
             await eventually(lambda: online(api1, station))
 
+            # Its parameters, a charging profile among them, cross to node 2 whole.
+            profile = {
+                "id": 5,
+                "stack_level": 0,
+                "purpose": "tx",
+                "kind": "relative",
+                "schedules": [{"rate_unit": "A", "periods": [{"start_period": 0, "limit": 16}]}],
+            }
             started = await api1.post(
                 f"/stations/{station}/commands/remote-start",
-                json={"id_tag": tag, "evse_id": 1},
+                json={"id_tag": tag, "evse_id": 1, "charging_profile": profile},
             )
             assert started.status_code == 200, started.text
             start_command = started.json()
             assert start_command["status"] == "accepted", start_command
             assert start_command["action"] == "RemoteStartTransaction"
-            assert (await point.wait_for_call("RemoteStartTransaction"))["idTag"] == tag
+            call = await point.wait_for_call("RemoteStartTransaction")
+            assert call["idTag"] == tag
+            assert call["chargingProfile"]["charging_profile_id"] == 5
+            assert start_command["request"]["chargingProfile"] == {
+                "chargingProfileId": 5,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+                },
+            }
 
             transaction_id = await asyncio.wait_for(point.started.get(), 10)
             for client in (api1, api2):

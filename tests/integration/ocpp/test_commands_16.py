@@ -106,15 +106,12 @@ async def test_remote_start_without_a_connector_with_a_profile_and_refused(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
     station, tag = ids.station(), ids.tag()
-    profile = {
-        "chargingProfileId": 11,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": {
-            "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
-        },
+    profile = {  # the API's body, the same for both versions
+        "id": 11,
+        "stack_level": 0,
+        "purpose": "tx",
+        "kind": "relative",
+        "schedules": [{"id": 1, "rate_unit": "A", "periods": [{"start_period": 0, "limit": 16.0}]}],
     }
     await token(aapi, tag)
     async with online16(server, aapi, station) as cp:
@@ -130,8 +127,29 @@ async def test_remote_start_without_a_connector_with_a_profile_and_refused(
         assert await cp.next_call("RemoteStartTransaction") == {
             "idTag": tag,
             "connectorId": 2,
-            "chargingProfile": profile,
+            "chargingProfile": {
+                "chargingProfileId": 11,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+                },
+            },
         }
+        # A session's profile is a tx profile, and the session has no id yet.
+        for wrong, field in (
+            ({**profile, "purpose": "tx_default"}, "charging_profile.purpose"),
+            ({**profile, "transaction_id": "5"}, "charging_profile.transaction_id"),
+        ):
+            await refused_command(
+                aapi,
+                station,
+                "remote_start",
+                {"id_tag": tag, "charging_profile": wrong},
+                field,
+            )
 
         cp.answers["RemoteStartTransaction"] = "Rejected"
         rejected = await command(

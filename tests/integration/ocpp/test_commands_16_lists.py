@@ -293,14 +293,32 @@ async def test_cancel_reservation(server: RunningServer, aapi: httpx.AsyncClient
 
 # Smart charging ------------------------------------------------------------------------------
 
-PROFILE_16 = {
+SCHEDULE: dict[str, Any] = {
+    "id": 1,
+    "start_schedule": "2026-01-01T00:00:00Z",
+    "duration": 86400,
+    "rate_unit": "A",
+    "periods": [
+        {"start_period": 0, "limit": 16.0, "number_phases": 3},
+        {"start_period": 28800, "limit": 10.0},
+    ],
+    "min_charging_rate": 6.0,
+}
+PROFILE: dict[str, Any] = {  # the API's body, the same for both versions
+    "id": 7,
+    "stack_level": 1,
+    "purpose": "tx_default",
+    "kind": "absolute",
+    "schedules": [SCHEDULE],
+}
+PROFILE_16 = {  # as a 1.6 station gets it
     "chargingProfileId": 7,
     "stackLevel": 1,
     "chargingProfilePurpose": "TxDefaultProfile",
     "chargingProfileKind": "Absolute",
     "chargingSchedule": {
         "duration": 86400,
-        "startSchedule": "2026-01-01T00:00:00Z",
+        "startSchedule": "2026-01-01T00:00:00.000Z",
         "chargingRateUnit": "A",
         "chargingSchedulePeriod": [
             {"startPeriod": 0, "limit": 16.0, "numberPhases": 3},
@@ -317,12 +335,20 @@ async def test_set_and_clear_charging_profile_and_get_composite_schedule(
     station = ids.station()
     async with online16(server, aapi, station) as cp:
         done = await command(
-            aapi, station, "set_charging_profile", {"evse_id": 1, "charging_profile": PROFILE_16}
+            aapi, station, "set_charging_profile", {"evse_id": 1, "charging_profile": PROFILE}
         )
         request = await cp.next_call("SetChargingProfile")
         assert request == {"connectorId": 1, "csChargingProfiles": PROFILE_16}
         assert done["request"] == request
-        await command(aapi, station, "set_charging_profile", {"charging_profile": PROFILE_16})
+        # The command shows the profile as it was asked for.
+        assert done["params"] == {
+            "evse_id": 1,
+            "charging_profile": {
+                **PROFILE,
+                "schedules": [{**SCHEDULE, "start_schedule": "2026-01-01T00:00:00+00:00"}],
+            },
+        }
+        await command(aapi, station, "set_charging_profile", {"charging_profile": PROFILE})
         assert (await cp.next_call("SetChargingProfile"))["connectorId"] == 0
 
         schedule = await command(
@@ -337,9 +363,19 @@ async def test_set_and_clear_charging_profile_and_get_composite_schedule(
             "chargingRateUnit": "A",
         }
         assert schedule["response"]["status"] == "Accepted"
+        # The answer as the station sent it, and what it says, as a 2.0.1 station's would.
         assert schedule["response"]["chargingSchedule"]["chargingSchedulePeriod"] == [
             {"startPeriod": 0, "limit": 16.0, "numberPhases": 3}
         ]
+        composite = schedule["result"]["schedule"]
+        assert composite == {
+            "evse_id": 1,
+            "start": composite["start"],
+            "duration": 3600,
+            "rate_unit": "A",
+            "periods": [{"start_period": 0, "limit": 16.0, "number_phases": 3}],
+        }
+        assert composite["start"] == schedule["response"]["scheduleStart"].replace("Z", "+00:00")
         await command(aapi, station, "get_composite_schedule", {"duration": 60})
         assert await cp.next_call("GetCompositeSchedule") == {"connectorId": 0, "duration": 60}
 
@@ -349,12 +385,16 @@ async def test_set_and_clear_charging_profile_and_get_composite_schedule(
             aapi,
             station,
             "clear_charging_profile",
-            {"evse_id": 1, "purpose": "TxDefaultProfile", "stack_level": 1},
+            {"evse_id": 1, "purpose": "tx_default", "stack_level": 1},
         )
         assert await cp.next_call("ClearChargingProfile") == {
             "connectorId": 1,
             "chargingProfilePurpose": "TxDefaultProfile",
             "stackLevel": 1,
+        }
+        await command(aapi, station, "clear_charging_profile", {"purpose": "station_max"})
+        assert await cp.next_call("ClearChargingProfile") == {
+            "chargingProfilePurpose": "ChargePointMaxProfile"
         }
         await command(aapi, station, "clear_charging_profile", {})
         assert await cp.next_call("ClearChargingProfile") == {}
@@ -366,33 +406,69 @@ async def test_set_and_clear_charging_profile_and_get_composite_schedule(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": PROFILE_16},
+            {"evse_id": 1, "charging_profile": PROFILE},
             status="rejected",
         )
         cp.answers["GetCompositeSchedule"] = {"status": "Rejected"}
-        await command(
+        rejected = await command(
             aapi,
             station,
             "get_composite_schedule",
             {"evse_id": 9, "duration": 60},
             status="rejected",
         )
+        assert rejected["result"] == {"schedule": None}
 
 
-async def test_an_invalid_charging_profile_never_reaches_the_station(
-    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+def profile_with(**schedule: Any) -> dict[str, Any]:
+    return {**PROFILE, "schedules": [{**SCHEDULE, **schedule}]}
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({**PROFILE, "schedules": [SCHEDULE, {**SCHEDULE, "id": 2}]}, "charging_profile.schedules"),
+        (
+            profile_with(periods=[{"start_period": 0, "limit": 16.0, "phase_to_use": 2}]),
+            "charging_profile.schedules.0.periods.0.phase_to_use",
+        ),
+        (
+            profile_with(
+                periods=[{"start_period": 0, "limit": 16.0, "number_phases": 1, "phase_to_use": 2}]
+            ),
+            "charging_profile.schedules.0.periods.0.phase_to_use",
+        ),
+        (
+            profile_with(
+                periods=[{"start_period": 0, "limit": 16}, {"start_period": 0, "limit": 8}]
+            ),
+            "charging_profile.schedules.0.periods.1.start_period",
+        ),
+        ({**PROFILE, "purpose": "external_constraints"}, "charging_profile.purpose"),
+        ({**PROFILE, "purpose": "tx", "transaction_id": "T-1"}, "charging_profile.transaction_id"),
+    ],
+    ids=[
+        "two-schedules",
+        "phase-to-use-of-three",
+        "phase-to-use",
+        "backwards",
+        "external-constraints",
+        "text-transaction-id",
+    ],
+)
+async def test_a_profile_a_16_station_cannot_take_never_reaches_it(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids, profile: dict[str, Any], field: str
 ) -> None:
     station = ids.station()
-    broken = {key: value for key, value in PROFILE_16.items() if key != "chargingSchedule"}
     async with online16(server, aapi, station) as cp:
         error = await refused_command(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": broken},
-            "csChargingProfiles",
+            {"evse_id": 1, "charging_profile": profile},
+            field,
         )
-        assert "chargingSchedule" in error["detail"], error
+        assert error["detail"].startswith(field), error
         assert cp.calls == []
 
 

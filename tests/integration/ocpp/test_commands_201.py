@@ -121,18 +121,12 @@ async def test_request_start_takes_the_token_type_from_the_token_record(
 ) -> None:
     station, key_code, unknown = ids.station(), ids.tag("KEY"), ids.tag("UNREG")
     await token(aapi, key_code, type="KeyCode")
-    profile = {
+    profile = {  # the API's body, the same for both versions
         "id": 31,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": [
-            {
-                "id": 1,
-                "chargingRateUnit": "A",
-                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
-            }
-        ],
+        "stack_level": 0,
+        "purpose": "tx",
+        "kind": "relative",
+        "schedules": [{"id": 1, "rate_unit": "A", "periods": [{"start_period": 0, "limit": 16.0}]}],
     }
     async with online201(server, aapi, station) as cp:
         done = await command(aapi, station, "remote_start", {"id_tag": key_code})
@@ -167,7 +161,19 @@ async def test_request_start_takes_the_token_type_from_the_token_record(
             "idToken": {"idToken": unknown, "type": "Central"},
             "remoteStartId": done["id"],
             "evseId": 1,
-            "chargingProfile": profile,
+            "chargingProfile": {
+                "id": 31,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxProfile",
+                "chargingProfileKind": "Relative",
+                "chargingSchedule": [
+                    {
+                        "id": 1,
+                        "chargingRateUnit": "A",
+                        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+                    }
+                ],
+            },
         }
 
         # The station may already name its transaction; a refusal is recorded with its reason.

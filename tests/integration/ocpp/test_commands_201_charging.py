@@ -7,6 +7,7 @@ must show in the REST API."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +40,24 @@ def refused(response: httpx.Response, field: str) -> str:
 
 # Smart charging ------------------------------------------------------------------------------
 
-PROFILE_201 = {
+SCHEDULE: dict[str, Any] = {
+    "id": 1,
+    "start_schedule": "2026-01-01T00:00:00Z",
+    "duration": 86400,
+    "rate_unit": "W",
+    "periods": [
+        {"start_period": 0, "limit": 11000.0},
+        {"start_period": 3600, "limit": 7400.0, "number_phases": 3},
+    ],
+}
+PROFILE: dict[str, Any] = {  # the API's body, the same for both versions
+    "id": 21,
+    "stack_level": 0,
+    "purpose": "tx_default",
+    "kind": "absolute",
+    "schedules": [SCHEDULE],
+}
+PROFILE_201 = {  # as a 2.0.1 station gets it
     "id": 21,
     "stackLevel": 0,
     "chargingProfilePurpose": "TxDefaultProfile",
@@ -47,7 +65,7 @@ PROFILE_201 = {
     "chargingSchedule": [
         {
             "id": 1,
-            "startSchedule": "2026-01-01T00:00:00Z",
+            "startSchedule": "2026-01-01T00:00:00.000Z",
             "duration": 86400,
             "chargingRateUnit": "W",
             "chargingSchedulePeriod": [
@@ -65,7 +83,7 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
     station = ids.station()
     async with online201(server, aapi, station) as cp:
         done = await command(
-            aapi, station, "set_charging_profile", {"evse_id": 1, "charging_profile": PROFILE_201}
+            aapi, station, "set_charging_profile", {"evse_id": 1, "charging_profile": PROFILE}
         )
         request = await cp.next_call("SetChargingProfile")
         assert request == {"evseId": 1, "chargingProfile": PROFILE_201}
@@ -75,7 +93,7 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
             aapi,
             station,
             "get_charging_profiles",
-            {"evse_id": 1, "purpose": "TxDefaultProfile", "stack_level": 0},
+            {"evse_id": 1, "purpose": "tx_default", "stack_level": 0},
         )
         assert await cp.next_call("GetChargingProfiles") == {
             "requestId": listed["id"],
@@ -100,9 +118,18 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
             "duration": 3600,
             "chargingRateUnit": "W",
         }
+        # The answer as the station sent it, and what it says, as a 1.6 station's would.
         assert schedule["response"]["schedule"]["chargingSchedulePeriod"] == [
             {"startPeriod": 0, "limit": 11000.0}
         ]
+        composite = schedule["result"]["schedule"]
+        assert composite == {
+            "evse_id": 1,
+            "start": schedule["response"]["schedule"]["scheduleStart"].replace("Z", "+00:00"),
+            "duration": 3600,
+            "rate_unit": "W",
+            "periods": [{"start_period": 0, "limit": 11000.0}],
+        }
 
         await command(aapi, station, "clear_charging_profile", {"profile_id": 21})
         assert await cp.next_call("ClearChargingProfile") == {"chargingProfileId": 21}
@@ -110,7 +137,7 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
             aapi,
             station,
             "clear_charging_profile",
-            {"evse_id": 0, "purpose": "ChargingStationMaxProfile", "stack_level": 2},
+            {"evse_id": 0, "purpose": "station_max", "stack_level": 2},
         )
         assert await cp.next_call("ClearChargingProfile") == {
             "chargingProfileCriteria": {
@@ -135,7 +162,7 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": PROFILE_201},
+            {"evse_id": 1, "charging_profile": PROFILE},
             status="rejected",
         )
         assert refused_["error"] == "station answered Rejected (TxNotFound)"
@@ -149,20 +176,47 @@ async def test_set_get_and_clear_charging_profiles_and_get_composite_schedule(
         )
 
 
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        (
+            {**PROFILE, "schedules": [{**SCHEDULE, "id": None}]},
+            "charging_profile.schedules.0.id",
+        ),
+        (
+            {
+                **PROFILE,
+                "purpose": "tx",
+                "transaction_id": "T" * 36,
+                "valid_to": "2025-01-01T00:00Z",
+                "valid_from": "2026-01-01T00:00Z",
+            },
+            "charging_profile.valid_to",
+        ),
+        (
+            {**PROFILE, "kind": "relative"},
+            "charging_profile.schedules.0.start_schedule",
+        ),
+    ],
+    ids=["schedule-without-id", "valid-to-before-valid-from", "relative-with-a-start"],
+)
 async def test_an_invalid_charging_profile_never_reaches_the_station(
-    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+    server: RunningServer,
+    aapi: httpx.AsyncClient,
+    ids: Ids,
+    profile: dict[str, Any],
+    field: str,
 ) -> None:
     station = ids.station()
-    broken = {**PROFILE_201, "chargingSchedule": []}
     async with online201(server, aapi, station) as cp:
         error = await refused_command(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": broken},
-            "chargingProfile.chargingSchedule",
+            {"evse_id": 1, "charging_profile": profile},
+            field,
         )
-        assert "chargingSchedule" in error["detail"], error
+        assert error["detail"].startswith(field), error
         assert cp.calls == []
 
 

@@ -90,25 +90,16 @@ async def completed(aapi: httpx.AsyncClient, transaction_id: int) -> dict[str, A
     )
 
 
-def tx_profile(version: str, limit: float) -> dict[str, Any]:
-    schedule = {
-        "chargingRateUnit": "A",
-        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}],
-    }
-    if version == "1.6":
-        return {
-            "chargingProfileId": 41,
-            "stackLevel": 1,
-            "chargingProfilePurpose": "TxProfile",
-            "chargingProfileKind": "Relative",
-            "chargingSchedule": schedule,
-        }
+def tx_profile(limit: float) -> dict[str, Any]:
+    """The same body for a 1.6 and a 2.0.1 station."""
     return {
         "id": 41,
-        "stackLevel": 1,
-        "chargingProfilePurpose": "TxProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": [{"id": 1, **schedule}],
+        "stack_level": 1,
+        "purpose": "tx",
+        "kind": "relative",
+        "schedules": [
+            {"id": 1, "rate_unit": "A", "periods": [{"start_period": 0, "limit": limit}]}
+        ],
     }
 
 
@@ -176,7 +167,7 @@ async def test_the_simulated_16_charge_point_answers_every_operation(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": tx_profile("1.6", 10.0)},
+            {"evse_id": 1, "charging_profile": tx_profile(10.0)},
         )
         composite = await command(
             aapi,
@@ -186,6 +177,7 @@ async def test_the_simulated_16_charge_point_answers_every_operation(
         )
         periods = composite["response"]["chargingSchedule"]["chargingSchedulePeriod"]
         assert periods == [{"startPeriod": 0, "limit": 10.0}]
+        assert composite["result"]["schedule"]["periods"] == [{"start_period": 0, "limit": 10.0}]
         assert sim.allowed_power_w(sim.connectors[1]) <= 10 * 230 * 3
         await command(aapi, station, "clear_charging_profile", {"profile_id": 41})
         await command(
@@ -195,7 +187,7 @@ async def test_the_simulated_16_charge_point_answers_every_operation(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 2, "charging_profile": tx_profile("1.6", 10.0)},
+            {"evse_id": 2, "charging_profile": tx_profile(10.0)},
             status="rejected",
         )
 
@@ -322,7 +314,7 @@ async def test_the_simulated_201_station_answers_every_operation(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 1, "charging_profile": tx_profile("2.0.1", 10.0)},
+            {"evse_id": 1, "charging_profile": tx_profile(10.0)},
         )
         await command(aapi, station, "get_charging_profiles", {"evse_id": 1})
         assert await eventually(
@@ -336,6 +328,7 @@ async def test_the_simulated_201_station_answers_every_operation(
         )
         periods = composite["response"]["schedule"]["chargingSchedulePeriod"]
         assert periods == [{"startPeriod": 0, "limit": 10.0}]
+        assert composite["result"]["schedule"]["periods"] == [{"start_period": 0, "limit": 10.0}]
         await command(aapi, station, "clear_charging_profile", {"profile_id": 41})
         none = await command(aapi, station, "get_charging_profiles", {})
         assert none["response"] == {"status": "NoProfiles"}
@@ -343,7 +336,7 @@ async def test_the_simulated_201_station_answers_every_operation(
             aapi,
             station,
             "set_charging_profile",
-            {"evse_id": 2, "charging_profile": tx_profile("2.0.1", 10.0)},
+            {"evse_id": 2, "charging_profile": tx_profile(10.0)},
             status="rejected",
         )
         await command(aapi, station, "trigger_message", {"message": "TransactionEvent"})

@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kilowatt.domain.commands import Command, CommandStatus
+from kilowatt.domain.charging_profiles import (
+    ChargingProfile,
+    ChargingSchedule,
+    ChargingSchedulePeriod,
+    ProfileKind,
+    ProfilePurpose,
+    RateUnit,
+    check_profile,
+)
+from kilowatt.domain.command_params import ClearChargingProfile, CommandParams, SetChargingProfile
+from kilowatt.domain.commands import Command, CommandId, CommandStatus
 from kilowatt.domain.curves import curve, latest, live_readings
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.fuzzy import fuzzy_filter, fuzzy_score
@@ -32,6 +42,7 @@ from kilowatt.domain.power_limits import (
     profile_id_for,
     setting_for,
 )
+from kilowatt.domain.stations import OcppId, StationKey
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -225,50 +236,49 @@ def test_a_limit_is_typed_in_kw_and_kept_in_w() -> None:
         assert error.value.field == "limit_kw"
 
 
-def test_the_limit_profile_in_each_ocpp_version() -> None:
-    v16 = limit_profile("1.6", 2, 7400, NOW)
-    assert v16["chargingProfileId"] == profile_id_for(2)
-    assert v16["chargingProfilePurpose"] == "TxDefaultProfile"
-    assert v16["chargingSchedule"]["chargingRateUnit"] == "W"
-    assert v16["chargingSchedule"]["chargingSchedulePeriod"] == [
-        {"startPeriod": 0, "limit": 7400.0}
-    ]
-    assert v16["chargingSchedule"]["startSchedule"] == "2026-03-10T14:00:00Z"
-    v201 = limit_profile("2.0.1", 2, 7400, NOW)
-    assert v201["id"] == profile_id_for(2)
-    assert v201["chargingSchedule"][0]["chargingSchedulePeriod"][0]["limit"] == 7400.0
+def test_the_limit_profile_is_a_default_profile_in_watts_from_now() -> None:
+    profile = limit_profile(2, 7400, NOW + timedelta(microseconds=5))
+    assert profile.id == profile_id_for(2)
+    assert profile.purpose is ProfilePurpose.TX_DEFAULT
+    assert profile.kind is ProfileKind.ABSOLUTE
+    assert profile.schedule.id == profile.id
+    assert profile.schedule.rate_unit is RateUnit.WATTS
+    assert profile.schedule.start_schedule == NOW
+    assert profile.schedule.periods == (ChargingSchedulePeriod(start_period=0, limit=7400.0),)
+    check_profile(profile)  # what the dashboard sends keeps the rules
     assert profile_id_for(1) != profile_id_for(2)
 
 
 def command(
     command_id: int,
-    operation: str,
-    params: dict[str, object],
+    params: CommandParams,
     status: CommandStatus = CommandStatus.ACCEPTED,
     station_id: int = 7,
 ) -> Command:
     return Command(
         organization_id=1,
-        station_id=station_id,
-        station_ocpp_id="CP-1",
-        operation=operation,
-        params=dict(params),
+        station_id=StationKey(station_id),
+        station_ocpp_id=OcppId("CP-1"),
+        operation=params.operation.value,
+        params=params,
         requested_by="test",
         status=status,
         created_at=NOW + timedelta(seconds=command_id),
         timeout=30,
-        id=command_id,
+        id=CommandId(command_id),
     )
 
 
-def set_(command_id: int, evse: int, watts: int, **kwargs: object) -> Command:
-    profile = limit_profile("1.6", evse, watts, NOW)
-    return command(
-        command_id,
-        "set_charging_profile",
-        {"evse_id": evse, "charging_profile": profile},
-        **kwargs,  # type: ignore[arg-type]
-    )
+def set_(
+    command_id: int,
+    evse: int,
+    watts: int,
+    status: CommandStatus = CommandStatus.ACCEPTED,
+    station_id: int = 7,
+) -> Command:
+    profile = limit_profile(evse, watts, NOW)
+    params = SetChargingProfile(evse_id=evse, charging_profile=profile)
+    return command(command_id, params, status, station_id)
 
 
 def test_the_setting_in_force_follows_accepted_sets_and_clears() -> None:
@@ -277,54 +287,43 @@ def test_the_setting_in_force_follows_accepted_sets_and_clears() -> None:
         set_(2, 2, 7_400),
         set_(3, 1, 3_700, status=CommandStatus.REJECTED),  # not in force
         set_(4, 1, 5_000, station_id=8),  # another station
-        command(5, "clear_charging_profile", {"profile_id": profile_id_for(2), "evse_id": 2}),
+        command(5, ClearChargingProfile(profile_id=profile_id_for(2), evse_id=2)),
     ]
     settings = power_settings(history)
     assert set(settings) == {(7, 1), (8, 1)}
     assert settings[(7, 1)].limit == 11_000
     assert settings[(7, 1)].text == "11 kW"
     assert settings[(7, 1)].command_id == 1
-    cleared = power_settings([*history, command(6, "clear_charging_profile", {})])
+    cleared = power_settings([*history, command(6, ClearChargingProfile())])
     assert set(cleared) == {(8, 1)}
+
+
+def profile(
+    profile_id: int, purpose: ProfilePurpose, unit: RateUnit, limit: float
+) -> ChargingProfile:
+    return ChargingProfile(
+        id=profile_id,
+        stack_level=0,
+        purpose=purpose,
+        kind=ProfileKind.RELATIVE,
+        schedules=(
+            ChargingSchedule(id=1, rate_unit=unit, periods=(ChargingSchedulePeriod(0, limit),)),
+        ),
+    )
 
 
 def test_a_station_wide_setting_applies_to_every_evse_without_its_own() -> None:
     amps = command(
         1,
-        "set_charging_profile",
-        {
-            "evse_id": 0,
-            "charging_profile": {
-                "id": 3,
-                "stackLevel": 0,
-                "chargingProfilePurpose": "ChargingStationMaxProfile",
-                "chargingProfileKind": "Absolute",
-                "chargingSchedule": [
-                    {
-                        "id": 1,
-                        "chargingRateUnit": "A",
-                        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32}],
-                    }
-                ],
-            },
-        },
+        SetChargingProfile(
+            evse_id=0, charging_profile=profile(3, ProfilePurpose.STATION_MAX, RateUnit.AMPERES, 32)
+        ),
     )
     tx_profile = command(
         2,
-        "set_charging_profile",
-        {
-            "evse_id": 1,
-            "charging_profile": {
-                "chargingProfileId": 9,
-                "stackLevel": 0,
-                "chargingProfilePurpose": "TxProfile",
-                "chargingProfileKind": "Relative",
-                "chargingSchedule": {
-                    "chargingRateUnit": "W",
-                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 1000}],
-                },
-            },
-        },
+        SetChargingProfile(
+            evse_id=1, charging_profile=profile(9, ProfilePurpose.TX, RateUnit.WATTS, 1000)
+        ),
     )
     settings = power_settings([amps, tx_profile, set_(3, 2, 7_400)])
     station_wide = setting_for(settings, 7, 1)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from kilowatt.domain.commands import Command, CommandStatus, StartOutcome
+from kilowatt.domain.command_params import RemoteStart
+from kilowatt.domain.commands import Command, CommandId, CommandStatus, StartOutcome
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.remote_start import (
     RunningSession,
@@ -19,25 +19,27 @@ from kilowatt.domain.remote_start import (
     session_began,
     summary,
 )
+from kilowatt.domain.stations import OcppId, StationKey
 from kilowatt.domain.tokens import AuthorizationStatus
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def remote_start(window: float = 60, **params: Any) -> Command:
+def remote_start(window: float = 60, evse_id: int | None = 1) -> Command:
+    params = RemoteStart(id_tag="CARD-1", evse_id=evse_id)
     command = Command(
         organization_id=1,
-        station_id=1,
-        station_ocpp_id="CP-1",
+        station_id=StationKey(1),
+        station_ocpp_id=OcppId("CP-1"),
         operation="remote_start",
-        params={"id_tag": "CARD-1", "evse_id": 1, **params},
+        params=params,
         requested_by="test",
         status=CommandStatus.QUEUED,
         created_at=NOW,
         timeout=30,
-        id=7,
+        id=CommandId(7),
     )
-    expect_session(command, window)
+    command.params = expect_session(command, params, window)
     return command
 
 
@@ -50,7 +52,7 @@ def accepted(command: Command, at: datetime = NOW) -> Command:
 def test_a_remote_start_waits_from_the_start_and_its_window_opens_when_accepted() -> None:
     command = remote_start()
     assert (command.start_outcome, command.start_deadline) == (StartOutcome.WAITING, None)
-    assert command.params["start_window"] == 60
+    assert command.params == RemoteStart(id_tag="CARD-1", evse_id=1, start_window=60)
     assert summary(command) == "waiting for the station's answer"
     accepted(command)
     assert command.start_deadline == NOW + timedelta(seconds=60)

@@ -4,16 +4,18 @@ so that the OpenAPI document describes every command."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from kilowatt.api.deps import AssetsRead, PageDep, ServicesDep, require
-from kilowatt.api.schemas.commands import BODIES, CommandOut, StartOut
+from kilowatt.api.schemas.commands import BODIES, CommandOut, StartOut, params_of
 from kilowatt.api.schemas.common import Id, Page, Schema
+from kilowatt.domain.command_params import encode_params
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.permissions import command_permissions
 from kilowatt.domain.remote_start import summary, window_of
+from kilowatt.domain.stations import OcppId
 from kilowatt.domain.users import Principal
 
 router = APIRouter(tags=["commands"])
@@ -39,7 +41,7 @@ def out(command: Command) -> CommandOut:
         id=command.id,
         station_id=command.station_ocpp_id,
         operation=command.operation,
-        params=command.params,
+        params=encode_params(command.params),
         status=command.status,
         requested_by=command.requested_by,
         action=command.action,
@@ -80,12 +82,10 @@ def _endpoint(
         wait: Wait = 30.0,
         timeout: Timeout = None,
     ) -> CommandOut:
-        params: dict[str, Any] = body.model_dump(mode="json", exclude_none=True)
         command = await services.commands.execute(
             principal,
-            station_id,
-            operation,
-            params,
+            OcppId(station_id),
+            params_of(operation, body),
             f"api:{principal.name}",
             wait=wait,
             timeout=timeout,

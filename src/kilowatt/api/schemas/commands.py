@@ -7,7 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from kilowatt.api.schemas.charging_profiles import ChargingProfile
 from kilowatt.api.schemas.common import AwareDatetime, Id, Positive, Schema
+from kilowatt.domain.charging_profiles import ProfilePurpose, RateUnit
+from kilowatt.domain.codec import decode
+from kilowatt.domain.command_params import PARAMS, CommandParams
 from kilowatt.domain.commands import CommandStatus, Operation, StartOutcome
 from kilowatt.domain.remote_start import MAX_WINDOW
 
@@ -22,8 +26,10 @@ class RemoteStart(Schema):
     id_token_type: str | None = Field(
         default=None, description="2.0.1 IdToken type; taken from the token record if omitted."
     )
-    charging_profile: dict[str, Any] | None = Field(
-        default=None, description="A charging profile in the station's OCPP version."
+    charging_profile: ChargingProfile | None = Field(
+        default=None,
+        description="The session's profile (purpose tx, no transaction_id), the same for "
+        "both OCPP versions.",
     )
     allow_unknown: bool = Field(
         default=False,
@@ -145,29 +151,33 @@ class CancelReservation(Schema):
 
 
 class SetChargingProfile(Schema):
-    evse_id: int = Field(default=0, ge=0)
-    charging_profile: dict[str, Any] = Field(
-        description="A charging profile in the station's OCPP version (validated against its "
-        "schema before it is sent)."
+    evse_id: int = Field(default=0, ge=0, description="0: the whole station.")
+    charging_profile: ChargingProfile = Field(
+        description="The profile, the same for both OCPP versions: Kilowatt translates it for "
+        "the station (and checks it against the version's schema) before it is sent."
     )
 
 
 class ClearChargingProfile(Schema):
     profile_id: Id | None = None
     evse_id: int | None = Field(default=None, ge=0)
-    purpose: str | None = None
+    purpose: ProfilePurpose | None = None
     stack_level: int | None = Field(default=None, ge=0)
 
 
 class GetCompositeSchedule(Schema):
+    """The command's ``result.schedule`` is the station's answer, the same for both versions:
+    ``evse_id``, ``start``, ``duration``, ``rate_unit`` and ``periods`` (``start_period``,
+    ``limit``, ``number_phases``)."""
+
     evse_id: int = Field(default=0, ge=0)
     duration: Positive = Field(description="Seconds.")
-    rate_unit: Literal["A", "W"] | None = None
+    rate_unit: RateUnit | None = None
 
 
 class GetChargingProfiles(Schema):
     evse_id: int | None = Field(default=None, ge=0)
-    purpose: str | None = None
+    purpose: ProfilePurpose | None = None
     stack_level: int | None = Field(default=None, ge=0)
     profile_ids: list[int] | None = None
 
@@ -318,6 +328,11 @@ BODIES: dict[Operation, type[Schema]] = {
 }
 
 
+def params_of(operation: Operation, body: Schema) -> CommandParams:
+    """The operation's parameters from its body (every field of a body is one of theirs)."""
+    return decode(PARAMS[operation], body.model_dump(exclude_none=True), strict=True)
+
+
 class StartOut(Schema):
     """What became of the session a remote start asked for."""
 
@@ -339,7 +354,10 @@ class CommandOut(Schema):
     id: int
     station_id: str
     operation: str
-    params: dict[str, Any]
+    params: dict[str, Any] = Field(
+        description="The command's parameters as sent, with what Kilowatt filled in (a "
+        "reservation id, an upload location...)."
+    )
     status: CommandStatus
     requested_by: str
     action: str

@@ -3,193 +3,111 @@ remoteStartId) so that the station's later notifications name the command."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from kilowatt.domain.commands import CommandStatus, Operation, Outcome
+from kilowatt.domain.command_params import (
+    CancelReservation,
+    ChangeAvailability,
+    ClearDisplayMessage,
+    DataTransfer,
+    DeleteCertificate,
+    GetDisplayMessages,
+    GetInstalledCertificateIds,
+    GetLocalListVersion,
+    InstallCertificate,
+    RemoteStart,
+    RemoteStop,
+    ReserveNow,
+    Reset,
+    SendLocalList,
+    SetDisplayMessage,
+    TriggerMessage,
+    UnlockConnector,
+    UpdateFirmware,
+    Vendor,
+)
+from kilowatt.domain.commands import CommandId, CommandStatus, Operation, Outcome
 from kilowatt.domain.local_list import is_removal
 from kilowatt.domain.station_security import APPLIED
 from kilowatt.ocpp.commands import (
     REDACTED,
-    SECRET,
     Payload,
     Translation,
     by_status,
     certificate_hash,
+    data_read,
+    data_transfer,
     get_log,
     log_read,
+    needed,
     neutral_hash,
+    no_payload,
     optional,
     signed_firmware,
     timestamp,
 )
-
-SECURITY_CTRLR = "SecurityCtrlr"
-BASIC_AUTH_PASSWORD = "BasicAuthPassword"  # noqa: S105 (a variable name)
+from kilowatt.ocpp.v201 import charging_profiles, device_model
+from kilowatt.ocpp.v201.device_model import BASIC_AUTH_PASSWORD, SECURITY_CTRLR
 
 
 def _token(value: str, token_type: str | None) -> Payload:
     return {"idToken": value, "type": token_type or "ISO14443"}
 
 
-def _evse(params: Payload) -> Payload | None:
-    if not params.get("evse_id"):
+def _evse(evse_id: int | None, connector_id: int | None) -> Payload | None:
+    if not evse_id:
         return None
-    return optional({"id": int(params["evse_id"])}, connectorId=params.get("connector_id"))
+    return optional({"id": evse_id}, connectorId=connector_id)
 
 
-def _remote_start(params: Payload, command_id: int) -> Payload:
+def _remote_start(params: RemoteStart, command_id: CommandId) -> Payload:
+    profile = params.charging_profile
     return optional(
         {
-            "idToken": _token(params["id_tag"], params.get("id_token_type")),
+            "idToken": _token(params.id_tag, params.id_token_type),
             "remoteStartId": command_id,
         },
-        evseId=params.get("evse_id"),
-        chargingProfile=params.get("charging_profile"),
+        evseId=params.evse_id,
+        chargingProfile=None if profile is None else charging_profiles.profile_out(profile),
     )
 
 
-def _remote_start_read(params: Payload, answer: Payload) -> Outcome:
+def _remote_start_read(params: RemoteStart, answer: Payload) -> Outcome:
     return by_status(answer, {"transaction_id": answer.get("transactionId")})
 
 
-def _reset(params: Payload, command_id: int) -> Payload:
-    kind = "Immediate" if params["type"] in ("hard", "immediate") else "OnIdle"
-    return optional({"type": kind}, evseId=params.get("evse_id"))
+def _remote_stop(params: RemoteStop, command_id: CommandId) -> Payload:
+    return {"transactionId": needed(params.ocpp_transaction_id, "ocpp_transaction_id")}
 
 
-def _availability(params: Payload, command_id: int) -> Payload:
+def _reset(params: Reset, command_id: CommandId) -> Payload:
+    kind = "Immediate" if params.type in ("hard", "immediate") else "OnIdle"
+    return optional({"type": kind}, evseId=params.evse_id)
+
+
+def _availability(params: ChangeAvailability, command_id: CommandId) -> Payload:
     return optional(
-        {"operationalStatus": "Operative" if params["operative"] else "Inoperative"},
-        evse=_evse(params),
+        {"operationalStatus": "Operative" if params.operative else "Inoperative"},
+        evse=_evse(params.evse_id, params.connector_id),
     )
 
 
-def _variable_ref(item: Payload) -> Payload:
-    component: Payload = optional(
-        {"name": item["component"]}, instance=item.get("component_instance") or None
-    )
-    if item.get("evse_id"):
-        component["evse"] = optional(
-            {"id": int(item["evse_id"])}, connectorId=item.get("connector_id") or None
-        )
-    return {
-        "component": component,
-        "variable": optional(
-            {"name": item["variable"]}, instance=item.get("variable_instance") or None
-        ),
-    }
+def _unlock(params: UnlockConnector, command_id: CommandId) -> Payload:
+    return {"evseId": params.evse_id, "connectorId": params.connector_id or 1}
 
 
-def _neutral(result: Payload) -> Payload:
-    component, variable = result["component"], result["variable"]
-    evse = component.get("evse") or {}
-    return {
-        "component": component["name"],
-        "component_instance": component.get("instance", ""),
-        "evse_id": evse.get("id", 0),
-        "connector_id": evse.get("connectorId", 0),
-        "variable": variable["name"],
-        "variable_instance": variable.get("instance", ""),
-        "attribute_type": result.get("attributeType", "Actual"),
-    }
-
-
-def _get_variables(params: Payload, command_id: int) -> Payload:
-    return {
-        "getVariableData": [
-            optional(_variable_ref(item), attributeType=item.get("attribute_type"))
-            for item in params["variables"]
-        ]
-    }
-
-
-def _variables_read(params: Payload, answer: Payload) -> Outcome:
-    results = answer.get("getVariableResult") or []
-    settings = [
-        {**_neutral(r), "value": r.get("attributeValue")}
-        for r in results
-        if r["attributeStatus"] == "Accepted"
-    ]
-    refused = [
-        {**_neutral(r), "status": r["attributeStatus"]}
-        for r in results
-        if r["attributeStatus"] != "Accepted"
-    ]
-    return Outcome(CommandStatus.ACCEPTED, answer, data={"settings": settings, "refused": refused})
-
-
-def _set_variables(params: Payload, command_id: int) -> Payload:
-    for item in params["variables"]:
-        if (str(item["component"]), str(item["variable"])) == (
-            SECURITY_CTRLR,
-            BASIC_AUTH_PASSWORD,
-        ):
-            raise ValueError(
-                "SecurityCtrlr.BasicAuthPassword (the station's password) is set by the "
-                "rotate_password command"
-            )
-    return {
-        "setVariableData": [
-            optional(
-                {**_variable_ref(item), "attributeValue": str(item["value"])},
-                attributeType=item.get("attribute_type"),
-            )
-            for item in params["variables"]
-        ]
-    }
-
-
-def _key(neutral: Payload) -> tuple[Any, ...]:
-    return tuple(
-        neutral[name]
-        for name in (
-            "component",
-            "component_instance",
-            "evse_id",
-            "connector_id",
-            "variable",
-            "variable_instance",
-            "attribute_type",
-        )
-    )
-
-
-def _param_key(item: Payload) -> tuple[Any, ...]:
-    return _key(
-        {
-            "component": item["component"],
-            "component_instance": item.get("component_instance") or "",
-            "evse_id": int(item.get("evse_id") or 0),
-            "connector_id": int(item.get("connector_id") or 0),
-            "variable": item["variable"],
-            "variable_instance": item.get("variable_instance") or "",
-            "attribute_type": item.get("attribute_type") or "Actual",
-        }
-    )
-
-
-def _variables_written(params: Payload, answer: Payload) -> Outcome:
-    """The values the station took; the command is rejected when any was refused."""
-    asked = {_param_key(item): str(item["value"]) for item in params["variables"]}
-    settings, refused = [], []
-    for result in answer.get("setVariableResult") or []:
-        neutral = _neutral(result)
-        if result["attributeStatus"] in ("Accepted", "RebootRequired"):
-            settings.append({**neutral, "value": asked.get(_key(neutral))})
-        else:
-            refused.append({**neutral, "status": result["attributeStatus"]})
-    status = CommandStatus.ACCEPTED if not refused else CommandStatus.REJECTED
-    error = "" if not refused else f"{len(refused)} variable(s) refused"
-    return Outcome(status, answer, error, data={"settings": settings, "refused": refused})
+def _trigger(params: TriggerMessage, command_id: CommandId) -> Payload:
+    return optional({"requestedMessage": params.message}, evse=_evse(params.evse_id, None))
 
 
 ID_TOKEN_LENGTH = 36  # IdTokenType.idToken maxLength
 
 
-def _local_list(params: Payload, command_id: int) -> Payload:
+def _local_list(params: SendLocalList, command_id: CommandId) -> Payload:
     """Tokens longer than a 2.0.1 idToken are left out; an empty list is no list at all."""
     entries = []
-    for tag, data in sorted(params["entries"].items()):
+    for tag, data in sorted(needed(params.entries, "entries").items()):
         if len(tag) > ID_TOKEN_LENGTH:
             continue
         entry: Payload = {"idToken": _token(tag, data.get("type"))}
@@ -206,76 +124,73 @@ def _local_list(params: Payload, command_id: int) -> Payload:
         entries.append(entry)
     return optional(
         {
-            "versionNumber": int(params["version"]),
-            "updateType": "Full" if params["update_type"] == "full" else "Differential",
+            "versionNumber": needed(params.version, "version"),
+            "updateType": "Full" if params.update_type == "full" else "Differential",
         },
         localAuthorizationList=entries or None,
     )
 
 
-def _reserve(params: Payload, command_id: int) -> Payload:
+def _version_read(params: GetLocalListVersion, answer: Payload) -> Outcome:
+    return Outcome(CommandStatus.ACCEPTED, answer, data={"version": answer["versionNumber"]})
+
+
+def _reserve(params: ReserveNow, command_id: CommandId) -> Payload:
     return optional(
         {
-            "id": int(params["reservation_id"]),
-            "expiryDateTime": timestamp(params["expires_at"]),
-            "idToken": _token(params["id_tag"], params.get("id_token_type")),
+            "id": needed(params.reservation_id, "reservation_id"),
+            "expiryDateTime": timestamp(params.expires_at),
+            "idToken": _token(params.id_tag, params.id_token_type),
         },
-        evseId=params.get("evse_id") or None,
+        evseId=params.evse_id or None,
     )
 
 
-def _clear_profile(params: Payload, command_id: int) -> Payload:
-    criteria = optional(
-        {},
-        evseId=params.get("evse_id"),
-        chargingProfilePurpose=params.get("purpose"),
-        stackLevel=params.get("stack_level"),
-    )
+def _cancel(params: CancelReservation, command_id: CommandId) -> Payload:
+    return {"reservationId": params.reservation_id}
+
+
+def _set_display(params: SetDisplayMessage, command_id: CommandId) -> Payload:
+    return {"message": dict(params.message)}
+
+
+def _get_displays(params: GetDisplayMessages, command_id: CommandId) -> Payload:
     return optional(
-        {}, chargingProfileId=params.get("profile_id"), chargingProfileCriteria=criteria or None
+        {"requestId": command_id},
+        id=None if params.ids is None else list(params.ids),
+        priority=params.priority,
+        state=params.state,
     )
 
 
-def _composite(params: Payload, command_id: int) -> Payload:
-    return optional(
-        {"evseId": int(params.get("evse_id") or 0), "duration": int(params["duration"])},
-        chargingRateUnit=params.get("rate_unit"),
-    )
+def _clear_display(params: ClearDisplayMessage, command_id: CommandId) -> Payload:
+    return {"id": params.id}
 
 
-def _profiles(params: Payload, command_id: int) -> Payload:
-    criteria = optional(
-        {},
-        chargingProfilePurpose=params.get("purpose"),
-        stackLevel=params.get("stack_level"),
-        chargingProfileId=params.get("profile_ids"),
-    )
-    return optional(
-        {"requestId": command_id, "chargingProfile": criteria}, evseId=params.get("evse_id")
-    )
-
-
-def _firmware(params: Payload, command_id: int) -> Payload:
+def _firmware(params: UpdateFirmware, command_id: CommandId) -> Payload:
     firmware = optional(
-        {"location": params["location"], "retrieveDateTime": timestamp(params["retrieve_at"])},
-        installDateTime=timestamp(params["install_at"]) if params.get("install_at") else None,
-        signingCertificate=params.get("signing_certificate"),
-        signature=params.get("signature"),
+        {
+            "location": needed(params.location, "location"),
+            "retrieveDateTime": timestamp(needed(params.retrieve_at, "retrieve_at")),
+        },
+        installDateTime=timestamp(params.install_at) if params.install_at else None,
+        signingCertificate=params.signing_certificate,
+        signature=params.signature,
     )
     return optional(
         {"requestId": command_id, "firmware": firmware},
-        retries=params.get("retries"),
-        retryInterval=params.get("retry_interval"),
+        retries=params.retries,
+        retryInterval=params.retry_interval,
     )
 
 
-def _rotate(params: Payload, command_id: int) -> Payload:
+def _rotate(password: str) -> Payload:
     return {
         "setVariableData": [
             {
                 "component": {"name": SECURITY_CTRLR},
                 "variable": {"name": BASIC_AUTH_PASSWORD},
-                "attributeValue": params[SECRET],
+                "attributeValue": password,
             }
         ]
     }
@@ -289,7 +204,7 @@ def _rotate_redacted(payload: Payload) -> Payload:
     }
 
 
-def _rotate_read(params: Payload, answer: Payload) -> Outcome:
+def _rotate_read(params: Any, answer: Payload) -> Outcome:
     results = answer.get("setVariableResult") or []
     status = results[0]["attributeStatus"] if results else "Rejected"
     if status in ("Accepted", "RebootRequired"):
@@ -311,12 +226,23 @@ ID_TYPES = {**INSTALL_TYPES, "v2g_chain": "V2GCertificateChain"}
 NEUTRAL_TYPES = {value: key for key, value in ID_TYPES.items()}
 
 
-def _installed_ids(params: Payload, command_id: int) -> Payload:
-    types = [ID_TYPES[name] for name in params.get("certificate_types") or []]
+def _install(params: InstallCertificate, command_id: CommandId) -> Payload:
+    return {
+        "certificateType": INSTALL_TYPES[params.certificate_type],
+        "certificate": params.certificate,
+    }
+
+
+def _delete(params: DeleteCertificate, command_id: CommandId) -> Payload:
+    return {"certificateHashData": certificate_hash(params)}
+
+
+def _installed_ids(params: GetInstalledCertificateIds, command_id: CommandId) -> Payload:
+    types = [ID_TYPES[name] for name in params.certificate_types]
     return optional({}, certificateType=types or None)
 
 
-def _installed_read(params: Payload, answer: Payload) -> Outcome:
+def _installed_read(params: GetInstalledCertificateIds, answer: Payload) -> Outcome:
     certificates = []
     for item in answer.get("certificateHashDataChain") or []:
         kind = NEUTRAL_TYPES.get(item.get("certificateType", ""), item.get("certificateType"))
@@ -330,122 +256,51 @@ def _installed_read(params: Payload, answer: Payload) -> Outcome:
     return by_status(answer)
 
 
-def _signed_firmware(params: Payload, command_id: int) -> Payload:
+def _signed_firmware(params: UpdateFirmware, command_id: CommandId) -> Payload:
     return optional(
         {"requestId": command_id, "firmware": signed_firmware(params)},
-        retries=params.get("retries"),
-        retryInterval=params.get("retry_interval"),
+        retries=params.retries,
+        retryInterval=params.retry_interval,
     )
 
 
-def _data_transfer(params: Payload, command_id: int) -> Payload:
-    return optional(
-        {"vendorId": params["vendor_id"]},
-        messageId=params.get("message_id"),
-        data=params.get("data"),
-    )
+def _data_transfer(params: DataTransfer, command_id: CommandId) -> Payload:
+    return data_transfer(params.vendor_id, params.message_id, params.data, text=False)
 
 
-def _data_read(params: Payload, answer: Payload) -> Outcome:
-    return by_status(answer, {"data": answer.get("data")})
+def _vendor(params: Vendor, command_id: CommandId) -> Payload:
+    return data_transfer(params.vendor_id, params.message_id, params.data, text=False)
 
 
-def _schedule_read(params: Payload, answer: Payload) -> Outcome:
-    return by_status(answer, {"schedule": answer.get("schedule")})
-
-
-COMMANDS: dict[Operation, Translation] = {
+COMMANDS: Mapping[Operation, Translation[Any]] = {
     Operation.REMOTE_START: Translation(
         "RequestStartTransaction", _remote_start, _remote_start_read
     ),
-    Operation.REMOTE_STOP: Translation(
-        "RequestStopTransaction",
-        lambda p, _: {"transactionId": str(p["ocpp_transaction_id"])},
-    ),
+    Operation.REMOTE_STOP: Translation("RequestStopTransaction", _remote_stop),
     Operation.RESET: Translation("Reset", _reset),
     Operation.CHANGE_AVAILABILITY: Translation("ChangeAvailability", _availability),
-    Operation.UNLOCK_CONNECTOR: Translation(
-        "UnlockConnector",
-        lambda p, _: {
-            "evseId": int(p["evse_id"]),
-            "connectorId": int(p.get("connector_id") or 1),
-        },
-    ),
-    Operation.GET_VARIABLES: Translation("GetVariables", _get_variables, _variables_read),
-    Operation.SET_VARIABLES: Translation("SetVariables", _set_variables, _variables_written),
-    Operation.GET_BASE_REPORT: Translation(
-        "GetBaseReport", lambda p, cid: {"requestId": cid, "reportBase": p["report_base"]}
-    ),
-    Operation.GET_REPORT: Translation(
-        "GetReport",
-        lambda p, cid: optional(
-            {"requestId": cid},
-            componentVariable=[_variable_ref(v) for v in p["variables"]]
-            if p.get("variables")
-            else None,
-            componentCriteria=p.get("criteria") or None,
-        ),
-    ),
-    Operation.TRIGGER_MESSAGE: Translation(
-        "TriggerMessage",
-        lambda p, _: optional({"requestedMessage": p["message"]}, evse=_evse(p)),
-    ),
-    Operation.CLEAR_CACHE: Translation("ClearCache", lambda p, _: {}),
-    Operation.DATA_TRANSFER: Translation("DataTransfer", _data_transfer, _data_read),
-    Operation.VENDOR: Translation("DataTransfer", _data_transfer, _data_read),
+    Operation.UNLOCK_CONNECTOR: Translation("UnlockConnector", _unlock),
+    **device_model.COMMANDS,
+    Operation.TRIGGER_MESSAGE: Translation("TriggerMessage", _trigger),
+    Operation.CLEAR_CACHE: Translation("ClearCache", no_payload),
+    Operation.DATA_TRANSFER: Translation("DataTransfer", _data_transfer, data_read),
+    Operation.VENDOR: Translation("DataTransfer", _vendor, data_read),
     Operation.SEND_LOCAL_LIST: Translation("SendLocalList", _local_list),
-    Operation.GET_LOCAL_LIST_VERSION: Translation(
-        "GetLocalListVersion",
-        lambda p, _: {},
-        lambda p, a: Outcome(CommandStatus.ACCEPTED, a, data={"version": a["versionNumber"]}),
-    ),
+    Operation.GET_LOCAL_LIST_VERSION: Translation("GetLocalListVersion", no_payload, _version_read),
     Operation.RESERVE_NOW: Translation("ReserveNow", _reserve),
-    Operation.CANCEL_RESERVATION: Translation(
-        "CancelReservation", lambda p, _: {"reservationId": int(p["reservation_id"])}
-    ),
-    Operation.SET_CHARGING_PROFILE: Translation(
-        "SetChargingProfile",
-        lambda p, _: {
-            "evseId": int(p.get("evse_id") or 0),
-            "chargingProfile": p["charging_profile"],
-        },
-    ),
-    Operation.CLEAR_CHARGING_PROFILE: Translation("ClearChargingProfile", _clear_profile),
-    Operation.GET_COMPOSITE_SCHEDULE: Translation(
-        "GetCompositeSchedule", _composite, _schedule_read
-    ),
-    Operation.GET_CHARGING_PROFILES: Translation("GetChargingProfiles", _profiles),
-    Operation.SET_DISPLAY_MESSAGE: Translation(
-        "SetDisplayMessage", lambda p, _: {"message": p["message"]}
-    ),
-    Operation.GET_DISPLAY_MESSAGES: Translation(
-        "GetDisplayMessages",
-        lambda p, cid: optional(
-            {"requestId": cid},
-            id=p.get("ids"),
-            priority=p.get("priority"),
-            state=p.get("state"),
-        ),
-    ),
-    Operation.CLEAR_DISPLAY_MESSAGE: Translation(
-        "ClearDisplayMessage", lambda p, _: {"id": int(p["id"])}
-    ),
+    Operation.CANCEL_RESERVATION: Translation("CancelReservation", _cancel),
+    **charging_profiles.COMMANDS,
+    Operation.SET_DISPLAY_MESSAGE: Translation("SetDisplayMessage", _set_display),
+    Operation.GET_DISPLAY_MESSAGES: Translation("GetDisplayMessages", _get_displays),
+    Operation.CLEAR_DISPLAY_MESSAGE: Translation("ClearDisplayMessage", _clear_display),
     Operation.UPDATE_FIRMWARE: Translation("UpdateFirmware", _firmware),
     Operation.GET_DIAGNOSTICS: Translation("GetLog", get_log, log_read),
     # Security (blocks A and M)
     Operation.ROTATE_PASSWORD: Translation(
-        "SetVariables", _rotate, _rotate_read, secret=True, redact=_rotate_redacted
+        "SetVariables", no_payload, _rotate_read, with_secret=_rotate, redact=_rotate_redacted
     ),
-    Operation.INSTALL_CERTIFICATE: Translation(
-        "InstallCertificate",
-        lambda p, _: {
-            "certificateType": INSTALL_TYPES[p["certificate_type"]],
-            "certificate": p["certificate"],
-        },
-    ),
-    Operation.DELETE_CERTIFICATE: Translation(
-        "DeleteCertificate", lambda p, _: {"certificateHashData": certificate_hash(p)}
-    ),
+    Operation.INSTALL_CERTIFICATE: Translation("InstallCertificate", _install),
+    Operation.DELETE_CERTIFICATE: Translation("DeleteCertificate", _delete),
     Operation.GET_INSTALLED_CERTIFICATE_IDS: Translation(
         "GetInstalledCertificateIds", _installed_ids, _installed_read
     ),

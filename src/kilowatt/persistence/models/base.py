@@ -20,6 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+from kilowatt.domain.command_params import CommandParams, encode_params
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +87,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class ParamsJson(TypeDecorator[Any]):
+    """A command's parameters (domain/command_params.py), kept as their JSON. Read back as JSON:
+    which dataclass it is depends on the row's operation (persistence/models/mapping.py)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return encode_params(value) if isinstance(value, CommandParams) else value
 
 
 class FlagList(TypeDecorator[list[str]]):

@@ -14,6 +14,7 @@ from kilowatt.domain.commands import CommandStatus, StartOutcome
 from kilowatt.domain.reservations import ReservationStatus
 from kilowatt.persistence.models.base import (
     JsonType,
+    ParamsJson,
     UTCDateTime,
     enum_of,
     id_column,
@@ -30,7 +31,7 @@ commands = Table(
     station_column(),
     Column("station_ocpp_id", String(48), nullable=False),
     Column("operation", String(40), nullable=False),
-    Column("params", JsonType, nullable=False),
+    Column("params", ParamsJson, nullable=False),
     Column("requested_by", String(200), nullable=False),
     Column("status", enum_of(CommandStatus, 12), nullable=False),
     Column("timeout", Float, nullable=False),

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import registry
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kilowatt.domain.access import AccessRule
+from kilowatt.domain.command_params import decode_params
 from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
 from kilowatt.domain.diagnostics import DiagnosticsUpload
@@ -63,6 +69,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(StationEvent, station_events)
     mapper_registry.map_imperatively(DeviceVariable, device_variables)
     mapper_registry.map_imperatively(Command, commands)
+    event.listen(Command, "load", _typed_params)
+    event.listen(Command, "refresh", _typed_params)
     mapper_registry.map_imperatively(Reservation, reservations)
     mapper_registry.map_imperatively(LocalList, local_lists)
     mapper_registry.map_imperatively(Firmware, firmware)
@@ -77,3 +85,10 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(JobRun, job_runs)
     mapper_registry.map_imperatively(FaultCode, fault_codes)
     mapper_registry.map_imperatively(Fault, faults)
+
+
+def _typed_params(command: Command, *_: Any) -> None:
+    """A command's parameters, stored as JSON, read as the dataclass of its operation."""
+    stored = command.__dict__.get("params")
+    if isinstance(stored, Mapping):
+        set_committed_value(command, "params", decode_params(command.operation, stored))

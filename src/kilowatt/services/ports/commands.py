@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+from kilowatt.domain.command_params import CommandParams
 from kilowatt.domain.commands import Command, CommandRequest, Outcome
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.stations import OcppId
 from kilowatt.domain.users import Scope
 
 
@@ -25,13 +27,13 @@ class CommandRepository(Protocol):
 class StationGateway(Protocol):
     """Reaches a station's socket, on this node or, through Redis, on the node that holds it."""
 
-    async def is_online(self, ocpp_id: str) -> bool: ...
+    async def is_online(self, ocpp_id: OcppId) -> bool: ...
 
-    def check(self, protocol_version: str, operation: str, params: dict[str, Any]) -> None:
+    def check(self, protocol_version: str, params: CommandParams) -> None:
         """Raise InvalidInput when the command cannot become a valid CALL of that version."""
         ...
 
     async def execute(self, request: CommandRequest) -> Outcome:
         """Send the command and return its outcome. The node holding the socket records its
-        progress (sent, outcome) through RemoteControlService before this returns."""
+        progress (sent, outcome) through CommandService before this returns."""
         ...

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from kilowatt.domain.commands import Operation
+from kilowatt.domain.command_params import RemoteStop
 from kilowatt.domain.errors import InvalidInput, NotFound, StationOffline
 from kilowatt.domain.exports import (
     CURVES,
@@ -30,6 +30,7 @@ from kilowatt.domain.exports import (
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
+from kilowatt.domain.stations import OcppId
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.services.ports import TransactionFilter
 from kilowatt.web.context import Page, SessionsPage, WebError, page_for
@@ -276,9 +277,8 @@ async def session_stop(transaction_id: int, page: StopPage) -> Response:
     try:
         command = await services.commands.execute(
             page.principal,
-            row.station_ocpp_id,
-            Operation.REMOTE_STOP,
-            {"transaction_id": transaction_id},
+            OcppId(row.station_ocpp_id),
+            RemoteStop(transaction_id=transaction_id),
             f"web:{page.principal.name}",
             wait=20.0,
         )

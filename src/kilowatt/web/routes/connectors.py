@@ -11,6 +11,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from kilowatt.domain.command_params import (
+    ChangeAvailability,
+    CommandParams,
+    RemoteStop,
+    Reset,
+    UnlockConnector,
+)
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.connector_states import IN_USE
 from kilowatt.domain.curves import latest
@@ -18,6 +25,7 @@ from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationO
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
+from kilowatt.domain.stations import OcppId
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
 from kilowatt.web.context import AssetsPage, Page, WebError, page_for
 from kilowatt.web.remote_start import (
@@ -87,7 +95,7 @@ async def connector_command(
     except NotFound as error:
         raise WebError(404, _("There is no such connector.")) from error
     errors: dict[str, str] = {}
-    params: dict[str, Any] = {}
+    params: CommandParams | None = None
     id_tag = ""
     if operation is Operation.REMOTE_START:
         params, errors, id_tag = start_params(_, form, evse_id)
@@ -95,29 +103,30 @@ async def connector_command(
         if transaction is None or transaction.id is None:
             errors["stop"] = _("No session is running on this connector.")
         else:
-            params = {"transaction_id": transaction.id}
+            params = RemoteStop(transaction_id=transaction.id)
     elif operation is Operation.UNLOCK_CONNECTOR:
-        params = {"evse_id": evse_id, "connector_id": connector_id}
+        params = UnlockConnector(evse_id=evse_id, connector_id=connector_id)
     elif operation is Operation.RESET:
         kind = str(form.get("type") or "")
         if kind not in ("soft", "hard"):
             errors["type"] = _("Choose a soft or a hard reset.")
-        params = {"type": kind}
+        params = Reset(type="soft" if kind == "soft" else "hard")
     else:
         availability = str(form.get("operative") or "")
         if availability not in ("operative", "inoperative"):
             errors["operative"] = _("Choose operative or inoperative.")
-        params = {"operative": availability == "operative", "evse_id": evse_id}
-        if station.protocol_version == "2.0.1":
-            params["connector_id"] = connector_id
+        params = ChangeAvailability(
+            operative=availability == "operative",
+            evse_id=evse_id,
+            connector_id=connector_id if station.protocol_version == "2.0.1" else None,
+        )
     command: Command | None = None
     failure = ""
-    if not errors:
+    if not errors and params is not None:
         try:
             command = await page.web.services.commands.execute(
                 page.principal,
-                station.ocpp_id,
-                operation,
+                OcppId(station.ocpp_id),
                 params,
                 f"web:{page.principal.name}",
                 wait=COMMAND_WAIT,

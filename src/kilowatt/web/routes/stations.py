@@ -11,6 +11,13 @@ from fastapi import APIRouter
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from kilowatt.domain.command_params import (
+    ChangeAvailability,
+    ClearCache,
+    CommandParams,
+    Reset,
+    TriggerMessage,
+)
 from kilowatt.domain.commands import Command, CommandStatus, Operation
 from kilowatt.domain.connector_states import shown_state
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
@@ -20,7 +27,7 @@ from kilowatt.domain.faults import FaultFilter
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.sites import Site
-from kilowatt.domain.stations import Station
+from kilowatt.domain.stations import OcppId, Station
 from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail
 from kilowatt.web.context import AssetsPage, Page, WebError
@@ -328,15 +335,15 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def command_params(operation: Operation, form: FormData) -> dict[str, Any]:
+def command_params(operation: Operation, form: FormData) -> CommandParams:
     """The command's parameters from the form, as the API's bodies have them."""
     if operation is Operation.RESET:
         kind = _text(form, "type")
         if kind not in ("soft", "hard"):
             raise InvalidInput("type", "choose soft or hard")
-        return {"type": kind}
+        return Reset(type="soft" if kind == "soft" else "hard")
     if operation is Operation.CLEAR_CACHE:
-        return {}
+        return ClearCache()
     evse = _text(form, "evse_id")
     if evse and not (evse.isdigit() and len(evse) < 6):
         raise InvalidInput("evse_id", "choose an EVSE")
@@ -344,17 +351,13 @@ def command_params(operation: Operation, form: FormData) -> dict[str, Any]:
         message = _text(form, "message")
         if message not in TRIGGER_MESSAGES:
             raise InvalidInput("message", "choose a message")
-        params: dict[str, Any] = {"message": message}
-        if evse and int(evse) > 0:
-            params["evse_id"] = int(evse)
-        return params
+        return TriggerMessage(
+            message=message, evse_id=int(evse) if evse and int(evse) > 0 else None
+        )
     operative = _text(form, "operative")
     if operative not in ("yes", "no"):
         raise InvalidInput("operative", "choose operative or inoperative")
-    params = {"operative": operative == "yes"}
-    if evse:
-        params["evse_id"] = int(evse)
-    return params
+    return ChangeAvailability(operative=operative == "yes", evse_id=int(evse) if evse else None)
 
 
 @router.post("/stations/{ocpp_id}/commands/{name}")
@@ -374,8 +377,7 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
         params = command_params(operation, form)
         command = await page.web.services.commands.execute(
             page.principal,
-            ocpp_id,
-            operation,
+            OcppId(ocpp_id),
             params,
             f"web:{page.principal.name}",
             wait=COMMAND_WAIT,
