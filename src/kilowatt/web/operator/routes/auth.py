@@ -1,0 +1,182 @@
+"""Sign in (the password, then for operators with two-factor sign-in their code) and sign
+out."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter
+from starlette.responses import RedirectResponse, Response
+
+from kilowatt.domain.errors import Throttled
+from kilowatt.services.web_sessions import CodeExpired, LoginFailed, SessionView
+from kilowatt.web.kit.templating import SECURITY_HEADERS
+from kilowatt.web.operator.context import COOKIE, Web, WebDep, render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def set_session_cookie(web: Web, response: Response, view: SessionView) -> None:
+    response.set_cookie(
+        COOKIE,
+        view.token,
+        max_age=web.settings.session_max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=web.secure_cookie,
+    )
+
+
+def redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _form(
+    web: Web,
+    view: SessionView,
+    *,
+    email: str = "",
+    next_url: str = "/",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    response = render(
+        web.locale,
+        "login.html",
+        {
+            "csrf_token": view.csrf_token,
+            "email": email,
+            "next": next_url,
+            "errors": errors or {},
+        },
+        status_code,
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(web: WebDep, next: str | None = None, expired: str | None = None) -> Response:
+    _ = web.gettext
+    target = safe_next(next)
+    if web.session is not None and web.session.user is not None:
+        return redirect(target)
+    view = web.session or await web.services.web_sessions.start(web.address)
+    errors: dict[str, str] = {}
+    if expired is not None:
+        errors["email"] = _("The time to enter the code ran out. Sign in again.")
+    response = _form(web, view, next_url=target, errors=errors)
+    if view is not web.session:
+        set_session_cookie(web, response, view)
+    return response
+
+
+@router.post("/login")
+async def login(web: WebDep) -> Response:
+    _ = web.gettext
+    assert web.session is not None  # the CSRF check needs one
+    form = await web.request.form()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = _("Enter your email address.")
+    if not password:
+        errors["password"] = _("Enter your password.")
+    if errors:
+        return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=422)
+    try:
+        view = await web.services.web_sessions.login(web.cookie_token, email, password, web.address)
+    except LoginFailed:
+        errors["password"] = _("The email address or the password is not right.")
+        return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=401)
+    except Throttled as throttled:
+        errors["email"] = _(
+            "Too many failed attempts to sign in. Wait a few minutes and try again."
+        )
+        response = _form(
+            web, web.session, email=email, next_url=target, errors=errors, status_code=429
+        )
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
+    if view.awaiting_code:
+        response = redirect("/login/code?next=" + quote(target, safe="/"))
+    else:
+        response = redirect(target)
+    set_session_cookie(web, response, view)
+    return response
+
+
+def _code_form(
+    web: Web,
+    view: SessionView,
+    *,
+    next_url: str,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        web.locale,
+        "login_code.html",
+        {"csrf_token": view.csrf_token, "next": next_url, "error": error},
+        status_code,
+    )
+
+
+@router.get("/login/code")
+async def code_form(web: WebDep, next: str | None = None) -> Response:
+    """The second step of signing in: the code of the authenticator app."""
+    target = safe_next(next)
+    if web.session is not None and web.session.user is not None:
+        return redirect(target)
+    if web.session is None or not web.session.awaiting_code:
+        return redirect("/login?next=" + quote(target, safe="/"))
+    return _code_form(web, web.session, next_url=target)
+
+
+@router.post("/login/code")
+async def code(web: WebDep) -> Response:
+    _ = web.gettext
+    assert web.session is not None  # the CSRF check needs one
+    form = await web.request.form()
+    typed = str(form.get("code") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    if not typed.strip():
+        error = _("Enter the code your authenticator app shows, or a recovery code.")
+        return _code_form(web, web.session, next_url=target, error=error, status_code=422)
+    try:
+        view = await web.services.web_sessions.second_factor(web.cookie_token, typed, web.address)
+    except CodeExpired:
+        return redirect("/login?expired=1&next=" + quote(target, safe="/"))
+    except LoginFailed:
+        error = _("The code is not right. Enter the code the app shows now, or a recovery code.")
+        return _code_form(web, web.session, next_url=target, error=error, status_code=401)
+    except Throttled as throttled:
+        error = _("Too many failed attempts to sign in. Wait a few minutes and try again.")
+        response = _code_form(web, web.session, next_url=target, error=error, status_code=429)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
+    response = redirect(target)
+    set_session_cookie(web, response, view)
+    return response
+
+
+@router.post("/logout")
+async def logout(web: WebDep) -> Response:
+    await web.services.web_sessions.logout(web.cookie_token, web.address)
+    response = redirect("/login")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=web.secure_cookie
+    )
+    return response
