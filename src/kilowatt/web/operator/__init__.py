@@ -7,47 +7,30 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from kilowatt.web.kit.i18n import negotiate
-from kilowatt.web.kit.templating import SECURITY_HEADERS
+from kilowatt.web.kit.frame import navigate
 from kilowatt.web.operator.context import (
     ENROLMENT_PAGE,
+    TEMPLATES,
     EnrolmentRequired,
     SignInRequired,
-    WebError,
-    render,
 )
 from kilowatt.web.operator.routes import router
 
-__all__ = ["install", "router"]
+__all__ = ["TEMPLATES", "install", "router"]
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages and their error page (the static files: web/kit/assets.py)."""
+    """Mount the pages and send whoever is not signed in (or must enrol first) on their way.
+    The error page and the static files: web/__init__.py."""
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        target = "/login?next=" + quote(exc.next_url)
-        if request.headers.get("hx-request"):
-            # htmx follows a redirect inside the page; have it load the sign-in page instead
-            return Response(status_code=204, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+        return navigate(request, "/login?next=" + quote(exc.next_url))
 
     @app.exception_handler(EnrolmentRequired)
     async def _enrol(request: Request, exc: EnrolmentRequired) -> Response:
-        if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": ENROLMENT_PAGE})
-        return RedirectResponse(ENROLMENT_PAGE, status_code=303, headers=SECURITY_HEADERS)
-
-    @app.exception_handler(WebError)
-    async def _web_error(request: Request, exc: WebError) -> Response:
-        locale = negotiate(request.headers.get("accept-language"))
-        return render(
-            locale,
-            "error.html",
-            {"status": exc.status_code, "message": exc.message},
-            exc.status_code,
-        )
+        return navigate(request, ENROLMENT_PAGE)
 
     app.include_router(router)

@@ -15,8 +15,9 @@ from starlette.responses import Response
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, Throttled
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.two_factor import grouped
+from kilowatt.web.kit.frame import redirect
 from kilowatt.web.operator.context import ENROLMENT_PAGE, Page, page_for
-from kilowatt.web.operator.routes.assets.common import read_form, redirect
+from kilowatt.web.operator.routes.assets.common import read_form
 
 router = APIRouter()
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from kilowatt.domain.errors import Throttled
 from kilowatt.services.web_sessions import CodeExpired, LoginFailed, SessionView
-from kilowatt.web.kit.templating import SECURITY_HEADERS
-from kilowatt.web.operator.context import COOKIE, Web, WebDep, render
+from kilowatt.web.kit.frame import redirect
+from kilowatt.web.operator.context import COOKIE, OperatorWeb, WebDep, render
 
 router = APIRouter()
 
@@ -26,24 +26,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def set_session_cookie(web: Web, response: Response, view: SessionView) -> None:
-    response.set_cookie(
-        COOKIE,
-        view.token,
-        max_age=web.settings.session_max_age,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=web.secure_cookie,
-    )
-
-
-def redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+def set_session_cookie(web: OperatorWeb, response: Response, view: SessionView) -> None:
+    web.set_cookie(response, COOKIE, view.token)
 
 
 def _form(
-    web: Web,
+    web: OperatorWeb,
     view: SessionView,
     *,
     email: str = "",
@@ -119,7 +107,7 @@ async def login(web: WebDep) -> Response:
 
 
 def _code_form(
-    web: Web,
+    web: OperatorWeb,
     view: SessionView,
     *,
     next_url: str,
@@ -176,7 +164,5 @@ async def code(web: WebDep) -> Response:
 async def logout(web: WebDep) -> Response:
     await web.services.web_sessions.logout(web.cookie_token, web.address)
     response = redirect("/login")
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="lax", secure=web.secure_cookie
-    )
+    web.delete_cookie(response, COOKIE)
     return response

@@ -32,7 +32,8 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.services.ports import TransactionFilter
-from kilowatt.web.operator.context import Page, SessionsPage, WebError, page_for
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import Page, SessionsPage, page_for
 
 router = APIRouter()
 

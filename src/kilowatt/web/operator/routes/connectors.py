@@ -19,7 +19,8 @@ from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
-from kilowatt.web.operator.context import AssetsPage, Page, WebError, page_for
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import AssetsPage, Page, page_for
 from kilowatt.web.operator.remote_start import (
     MAX_TOKEN,
     choice_notes,

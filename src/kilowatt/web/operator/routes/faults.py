@@ -17,7 +17,8 @@ from kilowatt.domain.faults import FaultCode, FaultFilter, FaultView
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.services.faults import FaultCodeInput
-from kilowatt.web.operator.context import AssetsPage, Page, WebError, page_for
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import AssetsPage, Page, page_for
 
 router = APIRouter()
 

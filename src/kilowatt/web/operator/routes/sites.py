@@ -21,7 +21,8 @@ from kilowatt.domain.monitoring import (
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.services.monitoring import SiteOverview, Target, TargetResult
-from kilowatt.web.operator.context import AssetsPage, Page, WebError, page_for
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import AssetsPage, Page, page_for
 
 router = APIRouter()
 

@@ -23,7 +23,8 @@ from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Station
 from kilowatt.services.ports import DeviceModelFilter, MessageFilter, StationFilter
 from kilowatt.services.stations import StationDetail
-from kilowatt.web.operator.context import AssetsPage, Page, WebError
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.routes.faults import fault_row
 
 router = APIRouter()

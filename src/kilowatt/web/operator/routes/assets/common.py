@@ -11,20 +11,15 @@ from urllib.parse import quote
 
 from fastapi import Depends
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
 
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
-from kilowatt.web.kit.templating import SECURITY_HEADERS
-from kilowatt.web.operator.context import Page, WebError, page_for
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.operator.context import Page, page_for
 
 WritePage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.ASSETS_WRITE))]
-
-
-def redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
 
 def station_url(ocpp_id: str, tail: str = "") -> str:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.stations import ConnectorSpec, ConnectorStandard, CurrentType, Station
+from kilowatt.web.kit.frame import redirect
 from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.routes.assets.common import (
     Fields,
@@ -20,7 +21,6 @@ from kilowatt.web.operator.routes.assets.common import (
     kw,
     not_found,
     read_form,
-    redirect,
     station_url,
 )
 

@@ -16,7 +16,9 @@ from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Station
 from kilowatt.services.ports import StationFilter
 from kilowatt.services.sites import SiteInput
-from kilowatt.web.operator.context import Page, WebError
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.frame import redirect
+from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.routes.assets.common import (
     Fields,
     WritePage,
@@ -25,7 +27,6 @@ from kilowatt.web.operator.routes.assets.common import (
     kw,
     not_found,
     read_form,
-    redirect,
     station_url,
 )
 

@@ -15,7 +15,9 @@ from kilowatt.domain.station_security import authorization_key
 from kilowatt.domain.stations import RegistrationStatus as Registration
 from kilowatt.domain.stations import Station
 from kilowatt.services.stations import StationInput
-from kilowatt.web.operator.context import AssetsPage, Page, WebError
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.frame import redirect
+from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.routes.assets.common import (
     Fields,
     WritePage,
@@ -27,7 +29,6 @@ from kilowatt.web.operator.routes.assets.common import (
     not_found,
     notice_text,
     read_form,
-    redirect,
     station_url,
 )
 
