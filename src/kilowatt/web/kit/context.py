@@ -1,6 +1,7 @@
 """What every web route of every app needs from its request: services, settings, the client,
-the locale and its gettext, cookies by one policy, and the CSRF check. An app extends ``Web``
-with its own sign-in (web/operator/context.py)."""
+the locale and its gettext, its query string and form read by typed models (kit/forms.py),
+cookies by one policy, and the CSRF check. An app extends ``Web`` with its own sign-in
+(web/operator/context.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.responses import Response
 from kilowatt.clients import client_address, is_https
 from kilowatt.config import Settings
 from kilowatt.services.container import Services
+from kilowatt.web.kit.forms import F, Reading, read
 from kilowatt.web.kit.i18n import negotiate, translations
 
 CSRF_FIELD = "csrf_token"
@@ -85,6 +87,23 @@ class Web:
         response.delete_cookie(
             name, path="/", httponly=True, samesite="lax", secure=self.secure_cookie
         )
+
+    def query(self, model: type[F]) -> Reading[F]:
+        """The query string read by ``model`` (kit/forms.py); a broken LINK field: 400."""
+        return self._whole(read(model, self.request.query_params, self.gettext))
+
+    async def form(self, model: type[F]) -> Reading[F]:
+        """The form read by ``model`` (kit/forms.py); a broken LINK field: 400."""
+        return self._whole(read(model, await self.request.form(), self.gettext))
+
+    def _whole(self, reading: Reading[F]) -> Reading[F]:
+        for name, problem in reading.broken.items():
+            raise WebError(
+                400,
+                self.gettext("The address of this page is not right: “%(name)s”. %(problem)s")
+                % {"name": name, "problem": problem},
+            )
+        return reading
 
     async def check_csrf(self, expected: str | None) -> None:
         """A state-changing request carries its session's CSRF token ``expected``, as the form
