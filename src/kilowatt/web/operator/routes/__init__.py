@@ -6,13 +6,13 @@ from kilowatt.web.operator.routes import (
     account,
     assets,
     auth,
-    charging_sessions,
     connectors,
     faults,
     home,
     live,
     sites,
     stations,
+    transactions,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,7 @@ for area in (
     sites,
     connectors,
     stations,
-    charging_sessions,
+    transactions,
     faults,
     assets,
 ):

@@ -1,4 +1,5 @@
-"""Dashboard pages: charging sessions — the filtered list and its exports (XLSX, CSV), one
+"""Dashboard pages: transactions, which people read as charging sessions (the URLs are
+/sessions, the texts say "Sessions") — the filtered list and its exports (XLSX, CSV), one
 session with its meter curves, and the force stop of a running one."""
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ async def _list_page(page: Page, filters: Filters, status_code: int = 200) -> Re
     today = datetime.now(zone_of(filters.zone)).date().isoformat()
     query = filters.query()
     return page.render(
-        "sessions/list.html",
+        "transactions/list.html",
         {
             "rows": rows,
             "values": filters.values,
@@ -244,7 +245,7 @@ async def session_detail(transaction_id: int, page: SessionsPage) -> Response:
     view = _row(row)
     zone = row.zone
     return page.render(
-        "sessions/detail.html",
+        "transactions/detail.html",
         {
             "session": view,
             "started": local(row.transaction.start_time, zone),
