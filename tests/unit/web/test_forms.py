@@ -15,12 +15,15 @@ from starlette.datastructures import FormData, Headers, QueryParams, UploadFile
 
 from kilowatt.web.kit.forms import (
     BIGINT,
+    REQUIRED,
+    VERBATIM,
     Checkbox,
     Cursor,
     Day,
     Fields,
     Id,
     Number,
+    Required,
     Says,
     Search,
     Upload,
@@ -109,6 +112,15 @@ def test_a_problem_between_fields_is_told_once_each_is_valid() -> None:
     assert errors == {"until": "Enter a date as YYYY-MM-DD."}
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+def test_a_day_whose_bounds_are_no_time_in_some_zone_is_refused(day: str) -> None:
+    _data, errors, _broken = _filter(f"since={day}")
+    assert errors == {"since": "Enter a date from 1900-01-01 to 2999-12-31."}
+    data, errors, _broken = _filter("since=1900-01-01&until=2999-12-31")
+    assert errors == {}
+    assert (data.since, data.until) == (date(1900, 1, 1), date(2999, 12, 31))
+
+
 def test_the_query_of_a_reading_keeps_the_filter_and_drops_the_cursor() -> None:
     reading = read(Filter, QueryParams("q=a b&site=&colour=red&cursor=5"), _)
     assert reading.query() == "q=a+b&colour=red"
@@ -123,8 +135,9 @@ class Power(enum.StrEnum):
 
 
 class LimitForm(Fields):
-    name: Annotated[str, Field(min_length=1, max_length=20), Says(N_("Enter a name."))] = ""
+    name: Annotated[str, Field(max_length=20), REQUIRED, Says(N_("Enter a name."))] = ""
     action: Power = Power.SET
+    mode: Annotated[Power | None, REQUIRED] = Power.SET
     limit: Annotated[Number, Field(gt=0, le=1000)] = None
     evse: Annotated[int, Field(ge=1, le=99)] = 1
     connectors: list[Annotated[int, Field(ge=1, le=BIGINT)]] = []
@@ -161,11 +174,43 @@ def test_a_form_reads_repeated_fields_checkboxes_decimal_commas_and_files() -> N
     assert (data.file, data.agree, data.action, data.evse) == (None, False, Power.SET, 1)
 
 
-def test_a_required_text_left_empty_says_so_in_the_fields_own_words() -> None:
+def test_a_required_field_left_empty_says_so_in_its_own_words_or_the_kits() -> None:
     _data, errors = _form(("name", "   "))
     assert errors == {"name": "Enter a name."}
     _data, errors = _form()
     assert errors == {"name": "Enter a name."}
+    _data, errors = _form(("name", "x" * 21))
+    assert errors == {"name": "Enter a name."}
+    data, errors = _form(("name", "Bay"), ("mode", ""))
+    assert errors == {}
+    assert data.mode is Power.SET
+
+
+class SignIn(Fields):
+    email: Annotated[str, Field(max_length=50)] = ""
+    password: Annotated[str, Field(max_length=50), VERBATIM, REQUIRED] = ""
+
+
+def test_texts_are_trimmed_but_a_verbatim_one_is_kept_as_typed() -> None:
+    reading = read(SignIn, FormData([("email", " a@b.test "), ("password", " secret ")]), _)
+    assert (reading.data.email, reading.data.password) == ("a@b.test", " secret ")
+    blank = read(SignIn, FormData([("password", "")]), _)
+    assert blank.errors == {"password": "Fill in this field."}
+
+
+class Choice(Fields):
+    kind: Annotated[Power | None, REQUIRED] = None
+    title: Annotated[str, Field(max_length=5), Required(N_("Enter a title."))] = ""
+
+
+def test_a_required_field_has_its_own_word_for_empty_and_the_kits_for_the_rest() -> None:
+    assert read(Choice, FormData([]), _).errors == {
+        "kind": "Fill in this field.",
+        "title": "Enter a title.",
+    }
+    chosen = read(Choice, FormData([("kind", "set"), ("title", "Bay 12")]), _)
+    assert chosen.errors == {"title": "At most 5 characters."}
+    assert chosen.data.kind is Power.SET
 
 
 @pytest.mark.parametrize(
@@ -173,8 +218,8 @@ def test_a_required_text_left_empty_says_so_in_the_fields_own_words() -> None:
     [
         ((("limit", "0"),), "limit", "Enter a number above 0 and at most 1000."),
         ((("limit", "1001"),), "limit", "Enter a number above 0 and at most 1000."),
-        ((("limit", "nan"),), "limit", "Enter a number above 0 and at most 1000."),
-        ((("limit", "seven"),), "limit", "Enter a number above 0 and at most 1000."),
+        ((("limit", "nan"),), "limit", "Enter a number."),
+        ((("limit", "seven"),), "limit", "Enter a number."),
         ((("evse", "100"),), "evse", "Enter a whole number from 1 to 99."),
         ((("evse", "1.5"),), "evse", "Enter a whole number from 1 to 99."),
         (

@@ -6,7 +6,7 @@ cookies by one policy, and the CSRF check. An app extends ``Web`` with its own s
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Self
 
@@ -16,8 +16,8 @@ from starlette.responses import Response
 from kilowatt.clients import client_address, is_https
 from kilowatt.config import Settings
 from kilowatt.services.container import Services
-from kilowatt.web.kit.forms import F, Reading, read
-from kilowatt.web.kit.i18n import negotiate, translations
+from kilowatt.web.kit.forms import BIGINT, F, Reading, read
+from kilowatt.web.kit.i18n import N_, negotiate, translations
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -127,3 +127,24 @@ class Web:
                     "try again."
                 ),
             )
+
+
+def path_id(
+    name: str,
+    message: str = N_("There is no such page."),
+    *,
+    minimum: int = 1,
+    maximum: int = BIGINT,
+) -> Callable[[Request], Awaitable[int]]:
+    """A dependency: the path parameter ``name`` as a number from ``minimum`` to ``maximum``
+    (the column's range); anything else names nothing there is: the 404 page with ``message``
+    (a msgid marked with ``N_``). ``Annotated[int, Depends(path_id("site_id"))]``."""
+
+    async def dependency(request: Request) -> int:
+        text = str(request.path_params[name])
+        if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum:
+            return int(text)
+        gettext = translations(negotiate(request.headers.get("accept-language"))).gettext
+        raise WebError(404, gettext(message))
+
+    return dependency

@@ -9,7 +9,7 @@ the operator's typing but a broken address, answered with 400 naming the field.
 
     class Filter(Fields):
         q: Search = ""
-        state: Annotated[State | None, Says(N_("Choose open or ended."))] = None
+        state: Annotated[State | None, REQUIRED, Says(N_("Choose open or ended."))] = None
         cursor: Cursor = None
 """
 
@@ -36,17 +36,25 @@ Gettext = Callable[[str], str]
 
 BIGINT = 2**63 - 1
 """The largest id either database stores (a signed 64-bit integer)."""
+INTEGER = 2**31 - 1
+"""The largest number an INTEGER column stores (EVSE and connector numbers)."""
 
 SEARCH = 100
 """The longest search text a list takes."""
 
 
+OUT_OF_BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+"""The errors of a number of the right kind but beyond the field's bounds."""
+
+
 @dataclass(frozen=True, slots=True)
 class Says:
-    """The message (a msgid marked with ``N_``) for any bad value of the field, in place of
-    the kit's own for its type."""
+    """The message (a msgid marked with ``N_``) for a bad value of the field, in place of the
+    kit's own for its type; ``only``: for these kinds of error alone (pydantic's error types,
+    such as OUT_OF_BOUNDS)."""
 
     message: str
+    only: tuple[str, ...] = ()
 
 
 class Link:
@@ -59,14 +67,42 @@ class Link:
 LINK = Link()
 
 
+class Verbatim:
+    """Marks a text kept as typed (a password): not trimmed."""
+
+    def __repr__(self) -> str:
+        return "VERBATIM"
+
+
+VERBATIM = Verbatim()
+
+
+@dataclass(frozen=True, slots=True)
+class Required:
+    """Marks a field that must be filled in: left empty (or not sent), it gets ``message``
+    (a msgid marked with ``N_``), else its ``Says``, else "Fill in this field."."""
+
+    message: str = ""
+
+
+REQUIRED = Required()
+
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""The days a date field takes: a day's bounds in any time zone are still times."""
+
+
 def _day(value: Any) -> Any:
     if isinstance(value, str):
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise PydanticCustomError("words", N_("Enter a date as YYYY-MM-DD."))
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError("words", N_("Enter a date as YYYY-MM-DD.")) from None
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise PydanticCustomError("words", N_("Enter a date from 1900-01-01 to 2999-12-31."))
     return value
 
 
@@ -120,7 +156,7 @@ class Reading(Generic[F]):
     data: F
     """The values; a bad field has its default."""
     values: dict[str, str]
-    """Each text as sent (trimmed), for the form to show again."""
+    """Each field's text as sent (trimmed; "" when not sent), for the form to show again."""
     errors: dict[str, str]
     """Field → what is wrong, in words, for beside the field."""
     broken: dict[str, str]
@@ -129,6 +165,11 @@ class Reading(Generic[F]):
     @property
     def ok(self) -> bool:
         return not self.errors and not self.broken
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any field but the LINK ones was filled in."""
+        return bool(self.query())
 
     def query(self, **changes: str | int | None) -> str:
         """The query string of the same fields (not the LINK ones) with ``changes``; empty
@@ -148,7 +189,7 @@ class Reading(Generic[F]):
 def _adapters(model: type[Fields]) -> dict[str, TypeAdapter[Any]]:
     adapters: dict[str, TypeAdapter[Any]] = {}
     for name, field in model.model_fields.items():
-        kept = [m for m in field.metadata if not isinstance(m, Says | Link)]
+        kept = [m for m in field.metadata if not isinstance(m, Says | Link | Required | Verbatim)]
         annotation: Any = Annotated[(field.annotation, *kept)] if kept else field.annotation
         adapters[name] = TypeAdapter(annotation, config=ConfigDict(arbitrary_types_allowed=True))
     return adapters
@@ -160,6 +201,16 @@ def _links(model: type[Fields]) -> frozenset[str]:
         _key(name, field)
         for name, field in model.model_fields.items()
         if any(isinstance(m, Link) for m in field.metadata)
+    )
+
+
+def _is_required(field: FieldInfo) -> bool:
+    return any(isinstance(m, Required) for m in field.metadata)
+
+
+def _missing(key: str) -> ValidationError:
+    return ValidationError.from_exception_data(
+        key, [{"type": "missing", "loc": (key,), "input": None}]
     )
 
 
@@ -188,18 +239,21 @@ def read(model: type[F], source: Source, gettext: Gettext) -> Reading[F]:
     broken: dict[str, str] = {}
     for name, field in model.model_fields.items():
         key = _key(name, field)
-        sent = [v.strip() if isinstance(v, str) else v for v in source.getlist(key)]
+        sent = source.getlist(key)
+        if not any(isinstance(m, Verbatim) for m in field.metadata):
+            sent = [v.strip() if isinstance(v, str) else v for v in sent]
         value: Any
         if _is_list(field):
             value = [v for v in sent if not _blank(v)]
         else:
             value = sent[-1] if sent else None
-            if isinstance(value, str):
-                values[key] = value
+            values[key] = value if isinstance(value, str) else ""
             if _blank(value):
                 value = field.get_default(call_default_factory=True)
         try:
             good[name] = adapters[name].validate_python(value)
+            if _is_required(field) and good[name] in (None, "", []):
+                raise _missing(key)
         except ValidationError as error:
             message = _message(field, error.errors()[0], gettext)
             if any(isinstance(m, Link) for m in field.metadata):
@@ -213,7 +267,7 @@ def read(model: type[F], source: Source, gettext: Gettext) -> Reading[F]:
 
 
 _WHOLE = ("int_parsing", "int_type", "int_from_float")
-_BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+_BOUNDS = OUT_OF_BOUNDS
 _NUMBER = ("decimal_parsing", "decimal_type", "finite_number", "float_parsing", "float_type")
 
 
@@ -221,10 +275,13 @@ def _message(field: FieldInfo, error: ErrorDetails, gettext: Gettext) -> str:
     """A bad value's message in words: the field's own (``Says``), else the kit's for what
     went wrong."""
     _ = gettext
-    says = next((m for m in field.metadata if isinstance(m, Says)), None)
-    if says is not None:
-        return _(says.message)
     kind = error["type"]
+    required = next((m for m in field.metadata if isinstance(m, Required)), None)
+    if kind == "missing" and required is not None and required.message:
+        return _(required.message)
+    says = next((m for m in field.metadata if isinstance(m, Says)), None)
+    if says is not None and (not says.only or kind in says.only):
+        return _(says.message)
     context = error.get("ctx") or {}
     if kind == "words":
         return _(error["msg"])
@@ -236,8 +293,10 @@ def _message(field: FieldInfo, error: ErrorDetails, gettext: Gettext) -> str:
         return _("Choose one of the options.")
     base, constraints = _typed(field)
     whole = kind in _WHOLE or (kind in _BOUNDS and base in (int, int | None))
-    if whole or kind in _BOUNDS or kind in _NUMBER:
+    if whole or kind in _BOUNDS:
         return _range(constraints, gettext, whole=whole)
+    if kind in _NUMBER:
+        return _("Enter a number.")
     return _("Enter a valid value.")
 
 

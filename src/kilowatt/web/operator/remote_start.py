@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from kilowatt.domain.commands import Command, CommandStatus, StartOutcome
 from kilowatt.domain.remote_start import TokenRefused, window_of
 from kilowatt.domain.tokens import AuthorizationStatus
+from kilowatt.web.kit.forms import REQUIRED, Checkbox, Fields, Says
+from kilowatt.web.kit.i18n import N_
 
 Gettext = Callable[[str], str]
 MAX_TOKEN = 255
@@ -156,20 +160,33 @@ def start_view(words: Mapping[str, Any], command: Command | None) -> StartView |
     )
 
 
-def start_params(
-    _: Gettext, form: Mapping[str, Any], evse_id: int
-) -> tuple[dict[str, Any], dict[str, str], str]:
-    """The remote start's params from the form: the token picked (or typed), and whether the
-    operator chose to send a token Kilowatt does not know. Returns params, errors, token."""
-    id_tag = str(form.get("id_tag") or "").strip()
-    errors: dict[str, str] = {}
-    if not id_tag or len(id_tag) > MAX_TOKEN:
-        errors["id_tag"] = _("Choose or enter the token to charge with.")
-    # The picker offers a text nobody holds as an option of its own (``unknown_tag``); the
-    # plain field has a box to tick.
-    offered = str(form.get("unknown_tag") or "").strip()
-    allow_unknown = bool(form.get("allow_unknown")) or (bool(offered) and offered == id_tag)
-    params: dict[str, Any] = {"id_tag": id_tag, "evse_id": evse_id}
-    if allow_unknown:
+class CommandForm(Fields):
+    """What every command form of the connector page sends: the picker's search (to show it
+    again)."""
+
+    q: Annotated[str, Field(max_length=MAX_TOKEN)] = ""
+
+
+class StartForm(CommandForm):
+    """The remote start: the token picked (or typed); ``unknown_tag`` is the text nobody holds
+    that the picker offered as an option of its own, ``allow_unknown`` the plain field's box
+    to tick for it."""
+
+    id_tag: Annotated[
+        str,
+        Field(max_length=MAX_TOKEN),
+        REQUIRED,
+        Says(N_("Choose or enter the token to charge with.")),
+    ] = ""
+    unknown_tag: Annotated[str, Field(max_length=MAX_TOKEN)] = ""
+    allow_unknown: Checkbox = False
+
+
+def start_params(start: StartForm, evse_id: int) -> dict[str, Any]:
+    """The remote start's params: the token, and whether the operator chose to send a token
+    Kilowatt does not know."""
+    params: dict[str, Any] = {"id_tag": start.id_tag, "evse_id": evse_id}
+    offered = start.unknown_tag
+    if start.allow_unknown or (bool(offered) and offered == start.id_tag):
         params["allow_unknown"] = True
-    return params, errors, id_tag
+    return params

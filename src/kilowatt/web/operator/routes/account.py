@@ -5,26 +5,46 @@ operator to enrol (every other page sends them here)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import segno
 from fastapi import APIRouter, Depends
 from markupsafe import Markup
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, Throttled
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.two_factor import grouped
+from kilowatt.web.kit.forms import LINK, Checkbox, Fields
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.operator.context import ENROLMENT_PAGE, Page, page_for
-from kilowatt.web.operator.routes.assets.common import read_form
 
 router = APIRouter()
 
 AccountPage = Annotated[Page, Depends(page_for(enrolment=True))]
 ManagePage = Annotated[Page, Depends(page_for(Permission.USERS_MANAGE, enrolment=True))]
 
-NOTICES = ("enabled", "disabled", "required", "not-required")
+Code = Annotated[str, Field(max_length=64)]
+"""An authenticator app's code or a recovery code, as typed (the service reads it)."""
+
+
+class AccountQuery(Fields):
+    notice: Annotated[Literal["enabled", "disabled", "required", "not-required"] | None, LINK] = (
+        None
+    )
+
+
+class CodeForm(Fields):
+    code: Code = ""
+
+
+class EnableForm(CodeForm):
+    secret: Annotated[str, Field(max_length=128), LINK] = ""
+
+
+class RequirementForm(Fields):
+    require: Checkbox = False
 
 
 def _qr(uri: str, title: str) -> Markup:
@@ -55,7 +75,7 @@ async def _page(
     context: dict[str, Any] = {
         "status": current,
         "errors": errors or {},
-        "notice": _notice(page, page.web.request.query_params.get("notice", "")),
+        "notice": _notice(page, page.web.query(AccountQuery).data.notice or ""),
         "manages": page.may(Permission.USERS_MANAGE) and not page.principal.limited,
         "organization_requires": bool(
             page.view.organization and page.view.organization.require_two_factor
@@ -94,11 +114,10 @@ async def two_factor(page: AccountPage) -> Response:
 
 @router.post(f"{ENROLMENT_PAGE}/enable")
 async def enable(page: AccountPage) -> Response:
-    form = await read_form(page)
-    secret = str(form.get("secret") or "")
-    code = str(form.get("code") or "")
+    form = (await page.web.form(EnableForm)).data
+    secret = form.secret
     try:
-        codes = await page.web.services.two_factor.enable(page.principal, secret, code)
+        codes = await page.web.services.two_factor.enable(page.principal, secret, form.code)
     except (InvalidInput, Throttled, Conflict) as error:
         errors, status = _code_error(page, error)
         return await _page(page, secret=secret, errors=errors, status=status)
@@ -107,11 +126,9 @@ async def enable(page: AccountPage) -> Response:
 
 @router.post(f"{ENROLMENT_PAGE}/recovery-codes")
 async def recovery_codes(page: AccountPage) -> Response:
-    form = await read_form(page)
+    form = (await page.web.form(CodeForm)).data
     try:
-        codes = await page.web.services.two_factor.new_recovery_codes(
-            page.principal, str(form.get("code") or "")
-        )
+        codes = await page.web.services.two_factor.new_recovery_codes(page.principal, form.code)
     except (InvalidInput, Throttled, Conflict) as error:
         errors, status = _code_error(page, error)
         return await _page(page, errors={"recovery": errors["code"]}, status=status)
@@ -120,9 +137,9 @@ async def recovery_codes(page: AccountPage) -> Response:
 
 @router.post(f"{ENROLMENT_PAGE}/disable")
 async def disable(page: AccountPage) -> Response:
-    form = await read_form(page)
+    form = (await page.web.form(CodeForm)).data
     try:
-        await page.web.services.two_factor.disable(page.principal, str(form.get("code") or ""))
+        await page.web.services.two_factor.disable(page.principal, form.code)
     except (InvalidInput, Throttled, Conflict, Forbidden) as error:
         errors, status = _code_error(page, error)
         return await _page(page, errors={"disable": errors["code"]}, status=status)
@@ -131,7 +148,6 @@ async def disable(page: AccountPage) -> Response:
 
 @router.post("/account/organization/two-factor")
 async def organization_requirement(page: ManagePage) -> Response:
-    form = await read_form(page)
-    value = form.get("require") == "yes"
+    value = (await page.web.form(RequirementForm)).data.require
     await page.web.services.organizations.require_two_factor(page.principal, value)
     return redirect(f"{ENROLMENT_PAGE}?notice={'required' if value else 'not-required'}")

@@ -3,17 +3,47 @@ out."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Throttled
 from kilowatt.services.web_sessions import CodeExpired, LoginFailed, SessionView
+from kilowatt.web.kit.forms import LINK, VERBATIM, Checkbox, Fields, Required
 from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import COOKIE, OperatorWeb, WebDep, render
 
 router = APIRouter()
+
+Next = Annotated[str, Field(max_length=2000), LINK]
+"""The page to go to once signed in (only a path of this site: safe_next)."""
+
+
+class SignInQuery(Fields):
+    next: Next = "/"
+    expired: Checkbox = False
+    """The time to enter the code ran out: the password again."""
+
+
+class SignInForm(Fields):
+    email: Annotated[str, Field(max_length=320), Required(N_("Enter your email address."))] = ""
+    password: Annotated[
+        str, Field(max_length=1024), VERBATIM, Required(N_("Enter your password."))
+    ] = ""
+    next: Next = "/"
+
+
+class CodeForm(Fields):
+    code: Annotated[
+        str,
+        Field(max_length=64),
+        Required(N_("Enter the code your authenticator app shows, or a recovery code.")),
+    ] = ""
+    next: Next = "/"
 
 
 def safe_next(target: str | None) -> str:
@@ -54,14 +84,15 @@ def _form(
 
 
 @router.get("/login")
-async def login_form(web: WebDep, next: str | None = None, expired: str | None = None) -> Response:
+async def login_form(web: WebDep) -> Response:
     _ = web.gettext
-    target = safe_next(next)
+    query = web.query(SignInQuery).data
+    target = safe_next(query.next)
     if web.session is not None and web.session.user is not None:
         return redirect(target)
     view = web.session or await web.services.web_sessions.start(web.address)
     errors: dict[str, str] = {}
-    if expired is not None:
+    if query.expired:
         errors["email"] = _("The time to enter the code ran out. Sign in again.")
     response = _form(web, view, next_url=target, errors=errors)
     if view is not web.session:
@@ -73,15 +104,10 @@ async def login_form(web: WebDep, next: str | None = None, expired: str | None =
 async def login(web: WebDep) -> Response:
     _ = web.gettext
     assert web.session is not None  # the CSRF check needs one
-    form = await web.request.form()
-    email = str(form.get("email") or "").strip()
-    password = str(form.get("password") or "")
-    target = safe_next(str(form.get("next") or "/"))
-    errors: dict[str, str] = {}
-    if not email:
-        errors["email"] = _("Enter your email address.")
-    if not password:
-        errors["password"] = _("Enter your password.")
+    reading = await web.form(SignInForm)
+    email, password = reading.values["email"], reading.data.password
+    target = safe_next(reading.data.next)
+    errors = dict(reading.errors)
     if errors:
         return _form(web, web.session, email=email, next_url=target, errors=errors, status_code=422)
     try:
@@ -123,9 +149,9 @@ def _code_form(
 
 
 @router.get("/login/code")
-async def code_form(web: WebDep, next: str | None = None) -> Response:
+async def code_form(web: WebDep) -> Response:
     """The second step of signing in: the code of the authenticator app."""
-    target = safe_next(next)
+    target = safe_next(web.query(SignInQuery).data.next)
     if web.session is not None and web.session.user is not None:
         return redirect(target)
     if web.session is None or not web.session.awaiting_code:
@@ -137,11 +163,11 @@ async def code_form(web: WebDep, next: str | None = None) -> Response:
 async def code(web: WebDep) -> Response:
     _ = web.gettext
     assert web.session is not None  # the CSRF check needs one
-    form = await web.request.form()
-    typed = str(form.get("code") or "")
-    target = safe_next(str(form.get("next") or "/"))
-    if not typed.strip():
-        error = _("Enter the code your authenticator app shows, or a recovery code.")
+    reading = await web.form(CodeForm)
+    typed = reading.data.code
+    target = safe_next(reading.data.next)
+    if reading.errors:
+        error = next(iter(reading.errors.values()))
         return _code_form(web, web.session, next_url=target, error=error, status_code=422)
     try:
         view = await web.services.web_sessions.second_factor(web.cookie_token, typed, web.address)

@@ -5,10 +5,11 @@ drivers and tokens (web/remote_start.py) and shows what came of its session."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Command, Operation
@@ -19,10 +20,14 @@ from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
-from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Says
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
 from kilowatt.web.operator.remote_start import (
     MAX_TOKEN,
+    CommandForm,
+    StartForm,
     choice_notes,
     refusal,
     start_params,
@@ -31,6 +36,15 @@ from kilowatt.web.operator.remote_start import (
 from kilowatt.web.operator.remote_start import labels as start_labels
 
 router = APIRouter()
+
+EvseId = Annotated[
+    int,
+    Depends(path_id("evse_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
+]
+ConnectorNumber = Annotated[
+    int,
+    Depends(path_id("connector_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
+]
 
 CommandsPage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.COMMANDS_SEND))]
 PickerPage = Annotated[
@@ -49,28 +63,71 @@ PATH = "/connectors/{station_key}/{evse_id}/{connector_id}"
 """``station_key``: the station's OCPP identity (URL-encoded), as in the API's URLs."""
 
 
+class ConnectorQuery(Fields):
+    """``q``: a search of the token picker (the page without scripts searches this way)."""
+
+    q: Annotated[str, Field(max_length=MAX_TOKEN)] = ""
+
+
+class ResetForm(CommandForm):
+    type: Annotated[
+        Literal["soft", "hard"] | None, REQUIRED, Says(N_("Choose a soft or a hard reset."))
+    ] = None
+
+
+class AvailabilityForm(CommandForm):
+    operative: Annotated[
+        Literal["operative", "inoperative"] | None,
+        REQUIRED,
+        Says(N_("Choose operative or inoperative.")),
+    ] = None
+
+
+class PowerForm(Fields):
+    action: Annotated[
+        Literal["set", "clear"] | None,
+        REQUIRED,
+        Says(N_("Choose whether to set or remove the limit.")),
+    ] = None
+    limit_kw: Annotated[str, Field(max_length=20)] = ""
+    """In kW as typed; what it means is the domain's (parse_limit_kw)."""
+
+
 @router.get(PATH)
 async def connector_page(
-    page: AssetsPage, station_key: str, evse_id: int, connector_id: int, q: str = ""
+    page: AssetsPage, station_key: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
-    """``q``: a search of the token picker (the page without scripts searches this way)."""
+    reading = page.web.query(ConnectorQuery)
     station_id = await _station(page, station_key)
     overview = await _overview(page, station_id, evse_id, connector_id)
-    return await _render(page, overview, q=q)
+    status = 422 if reading.errors else 200
+    return await _render(page, overview, status, q=reading.data.q, errors=reading.errors)
 
 
 @router.get(PATH + "/tokens")
 async def token_choices(
-    page: PickerPage, station_key: str, evse_id: int, connector_id: int, q: str = ""
+    page: PickerPage, station_key: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     """The remote start's token picker: drivers and tokens matching ``q`` (htmx)."""
-    context = await _picker(page, station_key, q, {})
-    return page.render("connectors/_token_choices.html", {**context, "errors": {}})
+    reading = page.web.query(ConnectorQuery)
+    context = await _picker(page, station_key, reading.data.q, {})
+    return page.render(
+        "connectors/_token_choices.html",
+        {**context, "errors": reading.errors},
+        422 if reading.errors else 200,
+    )
+
+
+FORMS: dict[Operation, type[CommandForm]] = {
+    Operation.REMOTE_START: StartForm,
+    Operation.RESET: ResetForm,
+    Operation.CHANGE_AVAILABILITY: AvailabilityForm,
+}
 
 
 @router.post(PATH + "/commands/{name}")
 async def connector_command(
-    page: CommandsPage, station_key: str, evse_id: int, connector_id: int, name: str
+    page: CommandsPage, station_key: str, evse_id: EvseId, connector_id: ConnectorNumber, name: str
 ) -> Response:
     _ = page.web.gettext
     station_id = await _station(page, station_key)
@@ -79,7 +136,8 @@ async def connector_command(
         raise WebError(404, _("There is no such command."))
     if not all(page.may(p) for p in command_permissions(operation)):
         raise WebError(403, _("Your role does not allow this command."))
-    form = await page.web.request.form()
+    reading = await page.web.form(FORMS.get(operation, CommandForm))
+    form = reading.data
     monitoring = page.web.services.monitoring
     try:
         station, transaction = await monitoring.running_transaction(
@@ -87,11 +145,10 @@ async def connector_command(
         )
     except NotFound as error:
         raise WebError(404, _("There is no such connector.")) from error
-    errors: dict[str, str] = {}
+    errors = dict(reading.errors)
     params: dict[str, Any] = {}
-    id_tag = ""
-    if operation is Operation.REMOTE_START:
-        params, errors, id_tag = start_params(_, form, evse_id)
+    if isinstance(form, StartForm):
+        params = start_params(form, evse_id)
     elif operation is Operation.REMOTE_STOP:
         if transaction is None or transaction.id is None:
             errors["stop"] = _("No session is running on this connector.")
@@ -99,16 +156,10 @@ async def connector_command(
             params = {"transaction_id": transaction.id}
     elif operation is Operation.UNLOCK_CONNECTOR:
         params = {"evse_id": evse_id, "connector_id": connector_id}
-    elif operation is Operation.RESET:
-        kind = str(form.get("type") or "")
-        if kind not in ("soft", "hard"):
-            errors["type"] = _("Choose a soft or a hard reset.")
-        params = {"type": kind}
-    else:
-        availability = str(form.get("operative") or "")
-        if availability not in ("operative", "inoperative"):
-            errors["operative"] = _("Choose operative or inoperative.")
-        params = {"operative": availability == "operative", "evse_id": evse_id}
+    elif isinstance(form, ResetForm):
+        params = {"type": form.type}
+    elif isinstance(form, AvailabilityForm):
+        params = {"operative": form.operative == "operative", "evse_id": evse_id}
         if station.protocol_version == "2.0.1":
             params["connector_id"] = connector_id
     command: Command | None = None
@@ -138,35 +189,36 @@ async def connector_command(
         command=command,
         command_name=name,
         failure=failure,
-        id_tag=id_tag,
-        q=str(form.get("q") or ""),
+        id_tag=reading.values.get("id_tag", ""),
+        q=reading.values["q"],
     )
 
 
 @router.post(PATH + "/power")
 async def connector_power(
-    page: CommandsPage, station_key: str, evse_id: int, connector_id: int
+    page: CommandsPage, station_key: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     _ = page.web.gettext
     station_id = await _station(page, station_key)
-    form = await page.web.request.form()
-    action = str(form.get("action") or "")
-    limit_text = str(form.get("limit_kw") or "")
+    reading = await page.web.form(PowerForm)
+    power = reading.data
     errors: dict[str, str] = {}
     monitoring = page.web.services.monitoring
     target = Target(station_id, evse_id, connector_id)
     requested_by = f"web:{page.principal.name}"
     results: list[TargetResult] = []
-    if action == "set":
+    if reading.errors.get("limit_kw"):
+        errors["limit_kw"] = reading.errors["limit_kw"]
+    elif power.action == "set":
         try:
-            limit_w = parse_limit_kw(limit_text)
+            limit_w = parse_limit_kw(power.limit_kw)
         except InvalidInput:
             errors["limit_kw"] = _("Enter a limit in kW above 0 and at most 1000, such as 7.4.")
         else:
             results = await _limit(
                 page, monitoring.set_power_limit, [target], limit_w, requested_by
             )
-    elif action == "clear":
+    elif power.action == "clear":
         results = await _limit(page, monitoring.clear_power_limit, [target], requested_by)
     else:
         errors["limit_kw"] = _("Choose whether to set or remove the limit.")
@@ -177,7 +229,7 @@ async def connector_power(
         422 if errors else 200,
         errors=errors,
         power_results=results,
-        limit_kw=limit_text,
+        limit_kw=reading.values["limit_kw"],
     )
 
 
@@ -278,7 +330,6 @@ async def _render(
 async def _picker(page: Page, station_key: str, q: str, extra: dict[str, Any]) -> dict[str, Any]:
     """What the token picker shows: the tokens matching ``q`` or, when none does, ``q`` as a
     token Kilowatt does not know (sent only if picked)."""
-    q = q.strip()[:MAX_TOKEN]
     try:
         choices = await page.web.services.remote_start.choices(page.principal, station_key, q)
     except NotFound as error:

@@ -3,14 +3,15 @@ power limits and open faults. Live changes arrive through /live (static/site.js)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.commands import Operation
-from kilowatt.domain.connector_states import IN_USE
+from kilowatt.domain.connector_states import IN_USE, ConnectorState
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.monitoring import (
     STATE_ORDER,
@@ -21,10 +22,15 @@ from kilowatt.domain.monitoring import (
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.services.monitoring import SiteOverview, Target, TargetResult
-from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import REQUIRED, Fields, Says, Search
+from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.states import state_words
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
 
 router = APIRouter()
+
+SiteId = Annotated[int, Depends(path_id("site_id", N_("There is no such site.")))]
 
 PowerPage = Annotated[
     Page,
@@ -40,53 +46,83 @@ PowerPage = Annotated[
 ]
 
 
+KwText = Annotated[str, Field(max_length=20)]
+"""A power in kW as typed; its meaning is the domain's (parse_power_bound, parse_limit_kw)."""
+
+
+class SiteSearch(Fields):
+    q: Search = ""
+
+
+class ConnectorSearch(Fields):
+    """The site page's connector filter."""
+
+    q: Search = ""
+    state: ConnectorState | None = None
+    min_kw: KwText = ""
+    max_kw: KwText = ""
+
+
+class PowerForm(Fields):
+    """A power limit for the connectors ticked (``<station id>/<evse>/<connector>`` each)."""
+
+    action: Annotated[
+        Literal["set", "clear"] | None,
+        REQUIRED,
+        Says(N_("Choose whether to set or remove the limit.")),
+    ] = None
+    connector: Annotated[
+        list[Annotated[str, Field(max_length=64)]], Says(N_("Select connectors of this site."))
+    ] = []
+    limit_kw: KwText = ""
+
+
 @router.get("/sites")
-async def site_list(page: AssetsPage, q: str = "") -> Response:
-    cards = await page.web.services.monitoring.sites(page.principal, q[:100])
-    return page.render("sites/list.html", {"cards": cards, "q": q})
+async def site_list(page: AssetsPage) -> Response:
+    reading = page.web.query(SiteSearch)
+    cards = await page.web.services.monitoring.sites(page.principal, reading.data.q)
+    return page.render(
+        "sites/list.html",
+        {"cards": cards, "q": reading.values["q"], "errors": reading.errors},
+        422 if reading.errors else 200,
+    )
 
 
 @router.get("/sites/{site_id}")
-async def site_page(
-    page: AssetsPage,
-    site_id: int,
-    q: str = "",
-    state: str = "",
-    min_kw: str = "",
-    max_kw: str = "",
-) -> Response:
+async def site_page(page: AssetsPage, site_id: SiteId) -> Response:
     _ = page.web.gettext
-    errors: dict[str, str] = {}
+    reading = page.web.query(ConnectorSearch)
+    search = reading.data
+    errors = dict(reading.errors)
     bounds: dict[str, float | None] = {}
-    for name, text in (("min_kw", min_kw), ("max_kw", max_kw)):
+    for name, text in (("min_kw", search.min_kw), ("max_kw", search.max_kw)):
         try:
             bounds[name] = parse_power_bound(name, text)
         except InvalidInput:
             bounds[name] = None
             errors[name] = _("Enter a number of kW between 0 and 10000.")
     where = ConnectorFilter(
-        text=q[:100],
-        state=state if state in STATE_ORDER else "",
+        text=search.q,
+        state=search.state.value if search.state else "",
         min_power_kw=bounds["min_kw"],
         max_power_kw=bounds["max_kw"],
     )
     overview = await _overview(page, site_id, where)
-    filters = {"q": q, "state": where.state, "min_kw": min_kw, "max_kw": max_kw}
+    filters = {**reading.values, "state": where.state}
     return await _render(page, overview, filters, errors, 422 if errors else 200)
 
 
 @router.post("/sites/{site_id}/power")
-async def site_power(page: PowerPage, site_id: int) -> Response:
+async def site_power(page: PowerPage, site_id: SiteId) -> Response:
     """Set (or remove) a power limit on the selected connectors of the site."""
     _ = page.web.gettext
-    form = await page.web.request.form()
-    action = str(form.get("action") or "")
-    keys = [str(v) for v in form.getlist("connector")]
+    reading = await page.web.form(PowerForm)
+    power = reading.data
     overview = await _overview(page, site_id, ConnectorFilter())
     of_site = {row.key for row in overview.all_rows}
-    errors: dict[str, str] = {}
+    errors = {"connectors" if k == "connector" else k: v for k, v in reading.errors.items()}
     targets: list[Target] = []
-    for key in keys:
+    for key in power.connector:
         try:
             station_id, evse_id, connector_id = parse_connector_key(key)
         except InvalidInput:
@@ -96,27 +132,26 @@ async def site_power(page: PowerPage, site_id: int) -> Response:
             errors["connectors"] = _("Select connectors of this site.")
             break
         targets.append(Target(station_id, evse_id, connector_id))
-    if not keys:
+    if not power.connector and "connectors" not in errors:
         errors["connectors"] = _("Select at least one connector.")
     limit_w = 0
-    limit_text = str(form.get("limit_kw") or "")
-    if action == "set":
+    if power.action == "set":
         try:
-            limit_w = parse_limit_kw(limit_text)
+            limit_w = parse_limit_kw(power.limit_kw)
         except InvalidInput:
             errors["limit_kw"] = _("Enter a limit in kW above 0 and at most 1000, such as 7.4.")
-    elif action != "clear":
-        errors["action"] = _("Choose whether to set or remove the limit.")
-    filters = {"q": "", "state": "", "min_kw": "", "max_kw": "", "limit_kw": limit_text}
+    filters = {"q": "", "state": "", "min_kw": "", "max_kw": "", "limit_kw": power.limit_kw}
     if errors:
-        return await _render(page, overview, filters, errors, 422, selected=set(keys))
+        selected = set(power.connector)
+        return await _render(page, overview, filters, errors, 422, selected=selected)
     monitoring = page.web.services.monitoring
     requested_by = f"web:{page.principal.name}"
-    if action == "set":
+    if power.action == "set":
         results = await monitoring.set_power_limit(page.principal, targets, limit_w, requested_by)
     else:
         results = await monitoring.clear_power_limit(page.principal, targets, requested_by)
     overview = await _overview(page, site_id, ConnectorFilter())
+    action = power.action or ""
     return await _render(page, overview, filters, {}, 200, results=results, action=action)
 
 
@@ -139,6 +174,7 @@ async def _render(
     action: str = "",
 ) -> Response:
     faults = await page.web.services.faults.open_faults(page.principal, site_id=overview.site.id)
+    words = state_words(page.web.gettext)
     live: dict[str, Any] = {
         "in_use": sorted(s.value for s in IN_USE),
         "states": list(STATE_ORDER),
@@ -165,7 +201,7 @@ async def _render(
             "action": action,
             "faults": faults,
             "live": live,
-            "states": STATE_ORDER,
+            "state_options": [(state, words[state]) for state in STATE_ORDER],
             "zone": ZoneInfo(overview.site.timezone),
         },
         status_code,

@@ -4,12 +4,12 @@ session with its meter curves, and the force stop of a running one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
+from pydantic import Field
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from kilowatt.domain.commands import Operation
@@ -18,12 +18,8 @@ from kilowatt.domain.exports import (
     CURVES,
     MAX_EXPORT_ROWS,
     SCALE,
-    SessionRow,
     curves,
     day_bounds,
-    duration,
-    format_duration,
-    format_kwh,
     local,
     point_count,
     zone_of,
@@ -33,140 +29,120 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.services.ports import TransactionFilter
-from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import LINK, Cursor, Day, Fields, Id, Reading, Says, Search
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, SessionsPage, page_for
+from kilowatt.web.operator.rows.transactions import TransactionRow
 
 router = APIRouter()
 
+TransactionId = Annotated[int, Depends(path_id("transaction_id", N_("There is no such session.")))]
+
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FIELDS = ("site", "station", "token", "driver", "state", "from", "to")
-STOP_OUTCOMES = frozenset(
-    {"accepted", "rejected", "offline", "failed", "timed_out", "queued", "sent", "ended"}
-)
+StopOutcome = Literal[
+    "accepted", "rejected", "offline", "failed", "timed_out", "queued", "sent", "ended"
+]
 StopPage = Annotated[Page, Depends(page_for(Permission.SESSIONS_READ, Permission.COMMANDS_SEND))]
+
+
+class SessionFilter(Fields):
+    """The list's filter, as its form sends it."""
+
+    site: Annotated[Id, Says(N_("Choose one of the sites."))] = None
+    station: Search = ""
+    token: Search = ""
+    driver: Search = ""
+    state: Annotated[TransactionState | None, Says(N_("Choose running, refused or completed."))] = (
+        None
+    )
+    first: Annotated[Day, Field(alias="from")] = None
+    last: Annotated[Day, Field(alias="to")] = None
+    cursor: Cursor = None
+
+    def problems(self) -> dict[str, str]:
+        if self.first and self.last and self.last < self.first:
+            return {"to": N_("The end date is before the start date.")}
+        return {}
+
+
+class SessionQuery(Fields):
+    """One session's page: what came of the force stop that led here."""
+
+    stop: Annotated[StopOutcome | None, LINK] = None
 
 
 @dataclass
 class Filters:
     """The list's filters as the operator typed them, what they mean, and what is wrong."""
 
-    values: dict[str, str]
+    reading: Reading[SessionFilter]
     where: TransactionFilter
-    station: str | None
     zone: str
     sites: list[Site]
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str]
 
-    def query(self, **changes: str) -> str:
-        """The filters as a query string, with ``changes``; empty values left out."""
-        merged = {**self.values, **changes}
-        return urlencode({k: v for k, v in merged.items() if v})
+    @property
+    def station(self) -> str | None:
+        return self.reading.data.station or None
 
 
 async def _filters(page: Page) -> Filters:
-    _ = page.web.gettext
-    params = page.web.request.query_params
-    values = {name: (params.get(name) or "").strip() for name in FIELDS}
+    reading = page.web.query(SessionFilter)
+    data = reading.data
+    errors = dict(reading.errors)
     sites = (await page.web.services.sites.search(page.principal, PageRequest(MAX_PAGE))).items
-    errors: dict[str, str] = {}
     site: Site | None = None
-    if values["site"]:
-        site = next((s for s in sites if str(s.id) == values["site"]), None)
+    if data.site is not None:
+        site = next((s for s in sites if s.id == data.site), None)
         if site is None:
-            errors["site"] = _("Choose one of the sites.")
-    state: TransactionState | None = None
-    if values["state"]:
-        try:
-            state = TransactionState(values["state"])
-        except ValueError:
-            errors["state"] = _("Choose running, refused or completed.")
-    days: dict[str, date | None] = {"from": None, "to": None}
-    for name in days:
-        if values[name]:
-            try:
-                days[name] = date.fromisoformat(values[name])
-            except ValueError:
-                errors[name] = _("Enter a date as YYYY-MM-DD.")
-    first, last = days["from"], days["to"]
-    if first and last and last < first:
-        errors["to"] = _("The end date is before the start date.")
+            errors["site"] = page.web.gettext("Choose one of the sites.")
     zones = {s.timezone for s in sites}
     zone = site.timezone if site else (zones.pop() if len(zones) == 1 else "UTC")
-    started_from, started_until = day_bounds(first, last, zone_of(zone))
+    started_from, started_until = day_bounds(data.first, data.last, zone_of(zone))
     where = TransactionFilter(
         site_id=site.id if site else None,
-        id_tag=values["token"] or None,
-        driver=values["driver"] or None,
-        state=state,
+        id_tag=data.token or None,
+        driver=data.driver or None,
+        state=data.state,
         started_from=started_from,
         started_until=started_until,
     )
-    return Filters(values, where, values["station"] or None, zone, sites, errors)
-
-
-def _row(row: SessionRow) -> dict[str, Any]:
-    tx = row.transaction
-    zone = row.zone
-    start = local(tx.start_time, zone)
-    stop = local(tx.stop_time, zone)
-    return {
-        "id": row.id,
-        "station": row.station_ocpp_id,
-        "station_name": row.station_name,
-        "site": row.site_name,
-        "timezone": row.timezone,
-        "evse_id": tx.evse_id,
-        "connector_id": tx.connector_id,
-        "token": tx.id_tag,
-        "driver": row.driver_name,
-        "start": start.strftime("%Y-%m-%d %H:%M") if start else "",
-        "stop": stop.strftime("%Y-%m-%d %H:%M") if stop else "",
-        "duration": format_duration(duration(tx.start_time, tx.stop_time)),
-        "energy": format_kwh(row.energy_wh),
-        "energy_wh": row.energy_wh,
-        "state": tx.state.value,
-        "active": tx.is_active,
-        "stop_reason": tx.stop_reason or "",
-        "flags": list(tx.flags),
-        "connector_url": (
-            f"/connectors/{quote(row.station_ocpp_id, safe='')}/{tx.evse_id}/{tx.connector_id}"
-        ),
-    }
+    return Filters(reading, where, zone, sites, errors)
 
 
 async def _list_page(page: Page, filters: Filters, status_code: int = 200) -> Response:
-    services = page.web.services
-    rows: list[dict[str, Any]] = []
+    reading = filters.reading
+    rows: list[TransactionRow] = []
     next_url = None
     if not filters.errors:
-        cursor = page.web.request.query_params.get("cursor", "")
-        found = await services.exports.sessions(
+        found = await page.web.services.exports.sessions(
             page.principal,
-            PageRequest(PAGE_SIZE, int(cursor) if cursor.isdigit() else None),
+            PageRequest(PAGE_SIZE, reading.data.cursor),
             filters.where,
             filters.station,
         )
-        rows = [_row(r) for r in found.items]
+        rows = [TransactionRow.of(r, page.web.gettext) for r in found.items]
         if found.next_cursor is not None:
-            next_url = f"/sessions?{filters.query(cursor=str(found.next_cursor))}"
+            next_url = reading.link("/sessions", cursor=found.next_cursor)
     today = datetime.now(zone_of(filters.zone)).date().isoformat()
-    query = filters.query()
+    values = reading.values
     return page.render(
         "transactions/list.html",
         {
             "rows": rows,
-            "values": filters.values,
+            "values": values,
             "errors": filters.errors,
             "sites": [(str(s.id), s.name) for s in filters.sites],
             "zone": filters.zone,
             "today": today,
-            "today_url": f"/sessions?{filters.query(**{'from': today, 'to': today})}",
-            "is_today": filters.values["from"] == today == filters.values["to"],
-            "xlsx_url": "/sessions/export.xlsx" + (f"?{query}" if query else ""),
-            "csv_url": "/sessions/export.csv" + (f"?{query}" if query else ""),
+            "today_url": reading.link("/sessions", **{"from": today, "to": today}),
+            "is_today": values["from"] == today == values["to"],
+            "xlsx_url": reading.link("/sessions/export.xlsx"),
+            "csv_url": reading.link("/sessions/export.csv"),
             "next_url": next_url,
-            "filtered": any(filters.values.values()),
+            "filtered": reading.filtered,
         },
         status_code,
     )
@@ -233,23 +209,22 @@ def _notice(page: Page, outcome: str) -> tuple[str, str] | None:
 
 
 @router.get("/sessions/{transaction_id}")
-async def session_detail(transaction_id: int, page: SessionsPage) -> Response:
+async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> Response:
     services = page.web.services
+    outcome = page.web.query(SessionQuery).data.stop or ""
     try:
         row = await services.exports.session(page.principal, transaction_id)
         detail = await services.transactions.get(page.principal, transaction_id)
     except NotFound as error:
         raise WebError(404, page.web.gettext("There is no such session.")) from error
     series = curves(detail.meter_values)
-    outcome = page.web.request.query_params.get("stop", "")
-    view = _row(row)
     zone = row.zone
     return page.render(
         "transactions/detail.html",
         {
-            "session": view,
+            "session": TransactionRow.of(row, page.web.gettext),
             "started": local(row.transaction.start_time, zone),
-            "notice": _notice(page, outcome) if outcome in STOP_OUTCOMES else None,
+            "notice": _notice(page, outcome),
             "may_stop": row.transaction.is_active and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
             "chart_data": {
@@ -266,7 +241,7 @@ async def session_detail(transaction_id: int, page: SessionsPage) -> Response:
 
 
 @router.post("/sessions/{transaction_id}/stop")
-async def session_stop(transaction_id: int, page: StopPage) -> Response:
+async def session_stop(transaction_id: TransactionId, page: StopPage) -> Response:
     """Remote stop through the same service (and checks) as the API's remote-stop command."""
     services = page.web.services
     try:

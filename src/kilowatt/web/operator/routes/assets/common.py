@@ -1,22 +1,22 @@
-"""What the asset pages share: the write permission, form reading and parsing (a bad value
-leaves its message beside its field), the mapping of domain errors to pages, the notices after
-a change, and small formatters."""
+"""What the asset pages share: the write permission, powers typed in kW, the mapping of domain
+errors to pages, the notices after a change, and small formatters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends
-from starlette.datastructures import FormData
+from pydantic import Field
 
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
 from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.forms import OUT_OF_BOUNDS, Fields, Number, Says
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, page_for
 
 WritePage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.ASSETS_WRITE))]
@@ -39,76 +39,23 @@ def error_message(page: Page, error: InvalidInput) -> str:
     return page.web.gettext(error.message)
 
 
-async def read_form(page: Page) -> FormData:
-    return await page.web.request.form()
+Kilowatts = Annotated[
+    Number,
+    Field(gt=0, le=10**9, decimal_places=3),
+    Says(N_("Enter a positive power in kW."), only=(*OUT_OF_BOUNDS, "decimal_max_places")),
+]
+"""A power typed in kW (to the watt)."""
 
 
-def form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name in names:
-        value = form.get(name)
-        values[name] = value.strip() if isinstance(value, str) else ""
-    return values
+def watts(kilowatts: Decimal | None) -> int | None:
+    """A power typed in kW, kept in W."""
+    return None if kilowatts is None else int(kilowatts * 1000)
 
 
-class Fields:
-    """Form values parsed one by one; a bad one leaves its message beside its field."""
+class NoticeQuery(Fields):
+    """The notice after a change (``notice_text``); an unknown one says nothing."""
 
-    def __init__(self, page: Page, values: Mapping[str, str]) -> None:
-        self.page = page
-        self.values = values
-        self.errors: dict[str, str] = {}
-
-    def text(self, name: str, limit: int) -> str:
-        value = self.values.get(name, "")
-        if len(value) > limit:
-            self.errors[name] = self.page.web.gettext("At most %(limit)s characters.") % {
-                "limit": limit
-            }
-        return value
-
-    def number(self, name: str) -> Decimal | None:
-        raw = self.values.get(name, "").replace(",", ".")
-        if not raw:
-            return None
-        try:
-            number = Decimal(raw)
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite():
-            self.errors[name] = self.page.web.gettext("Enter a number.")
-            return None
-        return number
-
-    def whole(self, name: str, *, minimum: int = 1) -> int | None:
-        number = self.number(name)
-        if number is None:
-            return None
-        if number != number.to_integral_value() or number < minimum:
-            self.errors[name] = self.page.web.gettext(
-                "Enter a whole number of at least %(minimum)s."
-            ) % {"minimum": minimum}
-            return None
-        return int(number)
-
-    def watts(self, name: str) -> int | None:
-        """A power typed in kW, kept in W."""
-        number = self.number(name)
-        if number is None:
-            return None
-        watts = int((number * 1000).to_integral_value())
-        if watts <= 0 or watts > 10**12:
-            self.errors[name] = self.page.web.gettext("Enter a positive power in kW.")
-            return None
-        return watts
-
-    def choice(self, name: str, options: Callable[[str], Any]) -> Any:
-        raw = self.values.get(name, "")
-        try:
-            return options(raw)
-        except ValueError:
-            self.errors[name] = self.page.web.gettext("Choose one of the options.")
-            return None
+    notice: Annotated[str, Field(max_length=40)] = ""
 
 
 def kw(watts: int | None) -> str:

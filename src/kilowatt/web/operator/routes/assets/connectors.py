@@ -3,30 +3,69 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.stations import ConnectorSpec, ConnectorStandard, CurrentType, Station
+from kilowatt.web.kit.context import path_id
+from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Required, Says
 from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.routes.assets.common import (
-    Fields,
+    Kilowatts,
     WritePage,
     error_message,
     find_station,
-    form_values,
     kw,
     not_found,
-    read_form,
     station_url,
+    watts,
 )
 
 router = APIRouter()
 
-CONNECTOR_FORM = ("evse_id", "connector_id", "current_type", "standard", "max_power_kw")
+EvseId = Annotated[
+    int,
+    Depends(path_id("evse_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
+]
+ConnectorNumber = Annotated[
+    int,
+    Depends(path_id("connector_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
+]
+
+MAX_NUMBER = 99_999
+Index = Annotated[
+    int | None, Field(ge=1, le=MAX_NUMBER), Required(N_("Enter a whole number of at least 1."))
+]
+"""An EVSE or connector number."""
+
+
+class ConnectorForm(Fields):
+    """A connector as its edit form sends it."""
+
+    current_type: Annotated[
+        CurrentType | None, REQUIRED, Says(N_("Choose one of the options."))
+    ] = None
+    standard: Annotated[str, Field(max_length=20), Required(N_("Choose one of the options."))] = ""
+    max_power_kw: Kilowatts = None
+
+    def data(self) -> dict[str, Any]:
+        """What the station service takes."""
+        return {
+            "current_type": self.current_type,
+            "standard": self.standard,
+            "max_power_w": watts(self.max_power_kw),
+        }
+
+
+class NewConnectorForm(ConnectorForm):
+    evse_id: Index = None
+    connector_id: Index = None
 
 
 def _connector_values(connector: Any) -> dict[str, str]:
@@ -71,20 +110,6 @@ def _connector_form(
     )
 
 
-def _parse_connector(
-    page: Page, values: Mapping[str, str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    fields = Fields(page, values)
-    data: dict[str, Any] = {
-        "current_type": fields.choice("current_type", CurrentType),
-        "standard": fields.text("standard", 20),
-        "max_power_w": fields.watts("max_power_kw"),
-    }
-    if not data["standard"] and "standard" not in fields.errors:
-        fields.errors["standard"] = page.web.gettext("Choose one of the options.")
-    return data, fields.errors
-
-
 def _connector_of(detail: Any, evse_id: int, connector_id: int) -> Any:
     for connector in detail.connectors:
         if connector.evse_id == evse_id and connector.connector_id == connector_id:
@@ -104,24 +129,12 @@ async def new_connector(page: WritePage, ocpp_id: str) -> Response:
 async def create_connector(page: WritePage, ocpp_id: str) -> Response:
     _ = page.web.gettext
     detail = await find_station(page, ocpp_id)
-    values = form_values(await read_form(page), CONNECTOR_FORM)
-    data, errors = _parse_connector(page, values)
-    fields = Fields(page, values)
-    evse_id = fields.whole("evse_id")
-    connector_id = fields.whole("connector_id")
-    if evse_id is None and "evse_id" not in fields.errors:
-        fields.errors["evse_id"] = _("Enter a whole number of at least %(minimum)s.") % {
-            "minimum": 1
-        }
-    if connector_id is None and "connector_id" not in fields.errors:
-        fields.errors["connector_id"] = _("Enter a whole number of at least %(minimum)s.") % {
-            "minimum": 1
-        }
-    errors = {**errors, **fields.errors}
-    if errors or evse_id is None or connector_id is None:
-        return _connector_form(page, detail.station, None, values, errors, 422)
+    reading = await page.web.form(NewConnectorForm)
+    values, form = reading.values, reading.data
+    if reading.errors or form.evse_id is None or form.connector_id is None:
+        return _connector_form(page, detail.station, None, values, reading.errors, 422)
     try:
-        spec = ConnectorSpec(evse_id=evse_id, connector_id=connector_id, **data)
+        spec = ConnectorSpec(evse_id=form.evse_id, connector_id=form.connector_id, **form.data())
         await page.web.services.stations.add_connector(page.principal, ocpp_id, spec)
     except InvalidInput as error:
         return _connector_form(
@@ -143,7 +156,7 @@ async def _connector(page: Page, ocpp_id: str, evse_id: int, connector_id: int) 
 
 @router.get("/assets/stations/{ocpp_id}/connectors/{evse_id}/{connector_id}/edit")
 async def edit_connector(
-    page: WritePage, ocpp_id: str, evse_id: int, connector_id: int
+    page: WritePage, ocpp_id: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     detail, connector = await _connector(page, ocpp_id, evse_id, connector_id)
     return _connector_form(page, detail.station, connector, _connector_values(connector), {})
@@ -151,17 +164,16 @@ async def edit_connector(
 
 @router.post("/assets/stations/{ocpp_id}/connectors/{evse_id}/{connector_id}/edit")
 async def update_connector(
-    page: WritePage, ocpp_id: str, evse_id: int, connector_id: int
+    page: WritePage, ocpp_id: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     detail, connector = await _connector(page, ocpp_id, evse_id, connector_id)
-    values = form_values(await read_form(page), CONNECTOR_FORM)
-    values["evse_id"], values["connector_id"] = str(evse_id), str(connector_id)
-    data, errors = _parse_connector(page, values)
-    if errors:
-        return _connector_form(page, detail.station, connector, values, errors, 422)
+    reading = await page.web.form(ConnectorForm)
+    values = {**reading.values, "evse_id": str(evse_id), "connector_id": str(connector_id)}
+    if reading.errors:
+        return _connector_form(page, detail.station, connector, values, reading.errors, 422)
     try:
         await page.web.services.stations.update_connector(
-            page.principal, ocpp_id, evse_id, connector_id, data
+            page.principal, ocpp_id, evse_id, connector_id, reading.data.data()
         )
     except InvalidInput as error:
         return _connector_form(
@@ -174,7 +186,7 @@ async def update_connector(
 
 @router.get("/assets/stations/{ocpp_id}/connectors/{evse_id}/{connector_id}/delete")
 async def confirm_connector_deletion(
-    page: WritePage, ocpp_id: str, evse_id: int, connector_id: int
+    page: WritePage, ocpp_id: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     detail, connector = await _connector(page, ocpp_id, evse_id, connector_id)
     return page.render(
@@ -185,7 +197,7 @@ async def confirm_connector_deletion(
 
 @router.post("/assets/stations/{ocpp_id}/connectors/{evse_id}/{connector_id}/delete")
 async def delete_connector(
-    page: WritePage, ocpp_id: str, evse_id: int, connector_id: int
+    page: WritePage, ocpp_id: str, evse_id: EvseId, connector_id: ConnectorNumber
 ) -> Response:
     try:
         await page.web.services.stations.delete_connector(

@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.imports import MAX_BYTES, MAX_ROWS, ImportRefused, ordered
 from kilowatt.services.imports import XLSX, template_workbook
+from kilowatt.web.kit.forms import REQUIRED, Fields, Says, Upload
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.kit.templating import SECURITY_HEADERS
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.assets.common import WritePage, read_form
+from kilowatt.web.operator.routes.assets.common import WritePage
 
 router = APIRouter()
 
@@ -53,13 +54,17 @@ async def import_template(page: AssetsPage) -> Response:
     return Response(template_workbook(), media_type=XLSX, headers=headers)
 
 
+class ImportForm(Fields):
+    file: Annotated[Upload, REQUIRED, Says(N_("Choose an .xlsx file to import."))] = None
+
+
 @router.post("/assets/import")
 async def import_workbook(page: WritePage) -> Response:
     _ = page.web.gettext
-    form = await read_form(page)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _import_page(page, error=_("Choose an .xlsx file to import."), status=422)
+    reading = await page.web.form(ImportForm)
+    upload = reading.data.file
+    if upload is None:
+        return _import_page(page, error=reading.errors["file"], status=422)
     content = await upload.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         message = _("The file is larger than %(mb)s MB: split it into several imports.") % {

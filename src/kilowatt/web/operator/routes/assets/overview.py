@@ -7,30 +7,35 @@ from starlette.responses import Response
 
 from kilowatt.domain.paging import PageRequest
 from kilowatt.services.ports import StationFilter
-from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.assets.common import all_sites, notice_text, station_url
+from kilowatt.web.kit.forms import Cursor
+from kilowatt.web.operator.context import AssetsPage
+from kilowatt.web.operator.routes.assets.common import (
+    NoticeQuery,
+    all_sites,
+    notice_text,
+    station_url,
+)
 
 router = APIRouter()
 
 LIST_LIMIT = 200
 
 
-def _int_param(page: Page, name: str) -> int | None:
-    value = page.web.request.query_params.get(name, "")
-    return int(value) if value.isdigit() else None
+class OverviewQuery(NoticeQuery):
+    sites_after: Cursor = None
+    stations_after: Cursor = None
 
 
 @router.get("/assets")
 async def overview(page: AssetsPage) -> Response:
     services = page.web.services
-    site_cursor = _int_param(page, "sites_after")
-    station_cursor = _int_param(page, "stations_after")
-    sites = await services.sites.search(page.principal, PageRequest(LIST_LIMIT, site_cursor))
+    query = page.web.query(OverviewQuery).data
+    sites = await services.sites.search(page.principal, PageRequest(LIST_LIMIT, query.sites_after))
     stations = await services.stations.search(
-        page.principal, PageRequest(LIST_LIMIT, station_cursor), StationFilter()
+        page.principal, PageRequest(LIST_LIMIT, query.stations_after), StationFilter()
     )
     site_names = {s.id: s.name for s in await all_sites(page)}
-    notice = page.web.request.query_params.get("notice", "")
+    notice = query.notice
     return page.render(
         "assets/index.html",
         {

@@ -4,9 +4,10 @@ stations it still has."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.access import AccessMode
@@ -16,41 +17,61 @@ from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Station
 from kilowatt.services.ports import StationFilter
 from kilowatt.services.sites import SiteInput
-from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import REQUIRED, Fields, Number, Required, Says
 from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.routes.assets.common import (
-    Fields,
+    Kilowatts,
     WritePage,
     error_message,
-    form_values,
     kw,
     not_found,
-    read_form,
     station_url,
+    watts,
 )
 
 router = APIRouter()
 
-SITE_TEXT = {"name": 200, "address": 300, "city": 120, "postal_code": 20, "country": 2}
+SiteId = Annotated[
+    int,
+    Depends(path_id("site_id", N_("There is no such site, or it is not yours to see."))),
+]
+
+
+class SiteForm(Fields):
+    """A site as its form sends it."""
+
+    name: Annotated[str, Field(max_length=200), Required(N_("Enter a name."))] = ""
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    address: Annotated[str, Field(max_length=300)] = ""
+    city: Annotated[str, Field(max_length=120)] = ""
+    postal_code: Annotated[str, Field(max_length=20)] = ""
+    country: Annotated[str, Field(max_length=2)] = ""
+    latitude: Number = None
+    longitude: Number = None
+    grid_capacity_kw: Kilowatts = None
+    access: Annotated[AccessMode | None, REQUIRED, Says(N_("Choose one of the options."))] = None
+
+    def data(self) -> dict[str, Any]:
+        """What the site service takes."""
+        return {
+            "name": self.name,
+            "timezone": self.timezone,
+            "address": self.address,
+            "city": self.city,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "latitude": None if self.latitude is None else float(self.latitude),
+            "longitude": None if self.longitude is None else float(self.longitude),
+            "grid_capacity_w": watts(self.grid_capacity_kw),
+            "access": self.access,
+        }
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else repr(value)
-
-
-SITE_FORM = (
-    "name",
-    "timezone",
-    "address",
-    "city",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "grid_capacity_kw",
-    "access",
-)
 
 
 def _site_values(site: Site | None) -> dict[str, str]:
@@ -93,21 +114,6 @@ def _site_form(
     )
 
 
-def _parse_site(page: Page, values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    fields = Fields(page, values)
-    data: dict[str, Any] = {name: fields.text(name, limit) for name, limit in SITE_TEXT.items()}
-    data["timezone"] = values.get("timezone") or "UTC"
-    latitude = fields.number("latitude")
-    longitude = fields.number("longitude")
-    data["latitude"] = None if latitude is None else float(latitude)
-    data["longitude"] = None if longitude is None else float(longitude)
-    data["grid_capacity_w"] = fields.watts("grid_capacity_kw")
-    data["access"] = fields.choice("access", AccessMode)
-    if not data["name"] and "name" not in fields.errors:
-        fields.errors["name"] = page.web.gettext("Enter a name.")
-    return data, fields.errors
-
-
 def _site_field(field: str) -> str:
     return {"grid_capacity_w": "grid_capacity_kw"}.get(field, field)
 
@@ -119,12 +125,12 @@ async def new_site(page: WritePage) -> Response:
 
 @router.post("/assets/sites/new")
 async def create_site(page: WritePage) -> Response:
-    values = form_values(await read_form(page), SITE_FORM)
-    data, errors = _parse_site(page, values)
-    if errors:
-        return _site_form(page, None, values, errors, 422)
+    reading = await page.web.form(SiteForm)
+    values = reading.values
+    if reading.errors:
+        return _site_form(page, None, values, reading.errors, 422)
     try:
-        await page.web.services.sites.create(page.principal, SiteInput(**data))
+        await page.web.services.sites.create(page.principal, SiteInput(**reading.data.data()))
     except InvalidInput as error:
         return _site_form(
             page, None, values, {_site_field(error.field): error_message(page, error)}, 422
@@ -142,20 +148,20 @@ async def _site(page: Page, site_id: int) -> Site:
 
 
 @router.get("/assets/sites/{site_id}/edit")
-async def edit_site(page: WritePage, site_id: int) -> Response:
+async def edit_site(page: WritePage, site_id: SiteId) -> Response:
     site = await _site(page, site_id)
     return _site_form(page, site, _site_values(site), {})
 
 
 @router.post("/assets/sites/{site_id}/edit")
-async def update_site(page: WritePage, site_id: int) -> Response:
+async def update_site(page: WritePage, site_id: SiteId) -> Response:
     site = await _site(page, site_id)
-    values = form_values(await read_form(page), SITE_FORM)
-    data, errors = _parse_site(page, values)
-    if errors:
-        return _site_form(page, site, values, errors, 422)
+    reading = await page.web.form(SiteForm)
+    values = reading.values
+    if reading.errors:
+        return _site_form(page, site, values, reading.errors, 422)
     try:
-        await page.web.services.sites.update(page.principal, site_id, data)
+        await page.web.services.sites.update(page.principal, site_id, reading.data.data())
     except InvalidInput as error:
         return _site_form(
             page, site, values, {_site_field(error.field): error_message(page, error)}, 422
@@ -189,12 +195,12 @@ async def _delete_site_page(page: Page, site: Site, error: str = "", status: int
 
 
 @router.get("/assets/sites/{site_id}/delete")
-async def confirm_site_deletion(page: WritePage, site_id: int) -> Response:
+async def confirm_site_deletion(page: WritePage, site_id: SiteId) -> Response:
     return await _delete_site_page(page, await _site(page, site_id))
 
 
 @router.post("/assets/sites/{site_id}/delete")
-async def delete_site(page: WritePage, site_id: int) -> Response:
+async def delete_site(page: WritePage, site_id: SiteId) -> Response:
     site = await _site(page, site_id)
     try:
         await page.web.services.sites.delete(page.principal, site_id)

@@ -4,9 +4,10 @@ confirmation page that lists its connectors."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
+from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.access import AccessMode
@@ -16,35 +17,72 @@ from kilowatt.domain.stations import RegistrationStatus as Registration
 from kilowatt.domain.stations import Station
 from kilowatt.services.stations import StationInput
 from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.forms import REQUIRED, Checkbox, Fields, Id, Required, Says
 from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.routes.assets.common import (
-    Fields,
+    NoticeQuery,
     WritePage,
     all_sites,
     error_message,
     find_station,
-    form_values,
     kw,
     not_found,
     notice_text,
-    read_form,
     station_url,
 )
 
 router = APIRouter()
 
-STATION_TEXT = {"name": 200}
 
-STATION_FORM = (
-    "ocpp_id",
-    "name",
-    "site_id",
-    "registration_status",
-    "access",
-    "security_profile",
-    "insecure_ok",
-)
+class StationForm(Fields):
+    """A station as its edit form sends it."""
+
+    name: Annotated[str, Field(max_length=200)] = ""
+    site_id: Id = None
+    registration_status: Annotated[Registration, Says(N_("Choose one of the options."))] = (
+        Registration.ACCEPTED
+    )
+    access: Annotated[AccessMode | None, Says(N_("Choose one of the options."))] = None
+
+    def data(self) -> dict[str, Any]:
+        """What the station service takes."""
+        return {
+            "name": self.name,
+            "site_id": self.site_id,
+            "registration_status": self.registration_status,
+            "access": self.access,
+        }
+
+
+class NewStationForm(StationForm):
+    """A new station: its identity and security profile too; profile 0 only with its risk
+    acknowledged (``insecure_ok``)."""
+
+    ocpp_id: Annotated[
+        str,
+        Field(max_length=48),
+        Required(N_("Enter the OCPP identity the station connects with.")),
+    ] = ""
+    security_profile: Annotated[int, Field(ge=0, le=3), Says(N_("Choose one of the options."))] = 1
+    insecure_ok: Checkbox = False
+
+    def problems(self) -> dict[str, str]:
+        if self.security_profile == 0 and not self.insecure_ok:
+            return {
+                "insecure_ok": N_(
+                    "Tick the box to confirm that this station may connect without "
+                    "authentication, or choose a profile with a password."
+                )
+            }
+        return {}
+
+
+class CredentialsForm(Fields):
+    security_profile: Annotated[
+        int | None, Field(ge=1, le=2), REQUIRED, Says(N_("Choose security profile 1 or 2."))
+    ] = None
 
 
 def security_options(page: Page) -> list[tuple[str, str]]:
@@ -105,55 +143,24 @@ async def _station_form(
     )
 
 
-def _parse_station(page: Page, values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    fields = Fields(page, values)
-    data: dict[str, Any] = {"name": fields.text("name", STATION_TEXT["name"])}
-    site = values.get("site_id", "")
-    data["site_id"] = fields.whole("site_id") if site else None
-    data["registration_status"] = (
-        fields.choice("registration_status", Registration)
-        if values.get("registration_status")
-        else Registration.ACCEPTED
-    )
-    access = values.get("access", "")
-    data["access"] = fields.choice("access", AccessMode) if access else None
-    return data, fields.errors
-
-
 @router.get("/assets/stations/new")
 async def new_station(page: WritePage) -> Response:
     return await _station_form(page, None, _station_values(None), {})
 
 
-def _parse_security(page: Page, values: Mapping[str, str], errors: dict[str, str]) -> int:
-    """The new station's profile: 1 unless chosen; 0 only with its risk acknowledged."""
-    _ = page.web.gettext
-    raw = values.get("security_profile") or "1"
-    if raw not in {value for value, _label in security_options(page)}:
-        errors["security_profile"] = _("Choose one of the options.")
-        return 1
-    if raw == "0" and values.get("insecure_ok") != "yes":
-        errors["insecure_ok"] = _(
-            "Tick the box to confirm that this station may connect without authentication, "
-            "or choose a profile with a password."
-        )
-    return int(raw)
-
-
 @router.post("/assets/stations/new")
 async def create_station(page: WritePage) -> Response:
     _ = page.web.gettext
-    values = form_values(await read_form(page), STATION_FORM)
-    data, errors = _parse_station(page, values)
-    profile = _parse_security(page, values, errors)
-    if not values["ocpp_id"]:
-        errors["ocpp_id"] = _("Enter the OCPP identity the station connects with.")
-    if errors:
-        return await _station_form(page, None, values, errors, 422)
+    reading = await page.web.form(NewStationForm)
+    values, form = reading.values, reading.data
+    if reading.errors:
+        return await _station_form(page, None, values, reading.errors, 422)
     try:
         created = await page.web.services.stations.create(
             page.principal,
-            StationInput(ocpp_id=values["ocpp_id"], security_profile=profile, **data),
+            StationInput(
+                ocpp_id=form.ocpp_id, security_profile=form.security_profile, **form.data()
+            ),
         )
     except InvalidInput as error:
         return await _station_form(
@@ -163,7 +170,7 @@ async def create_station(page: WritePage) -> Response:
         message = _("Another station already uses this OCPP identity.")
         return await _station_form(page, None, values, {"ocpp_id": message}, 422)
     if created.password is None:
-        return redirect(station_url(values["ocpp_id"], "?notice=station-created"))
+        return redirect(station_url(form.ocpp_id, "?notice=station-created"))
     return credentials_page(page, created.station, created.password, created=True)
 
 
@@ -171,13 +178,13 @@ async def create_station(page: WritePage) -> Response:
 async def issue_password(page: WritePage, ocpp_id: str) -> Response:
     """A new password for the station (profile 1 or 2), replacing its old one at once."""
     detail = await find_station(page, ocpp_id)
-    values = form_values(await read_form(page), ("security_profile",))
-    profile = values["security_profile"]
-    if profile not in ("1", "2"):
-        raise WebError(422, page.web.gettext("Choose security profile 1 or 2."))
+    reading = await page.web.form(CredentialsForm)
+    profile = reading.data.security_profile
+    if profile is None:
+        raise WebError(422, reading.errors["security_profile"])
     try:
         issued = await page.web.services.station_security.set_credentials(
-            page.principal, detail.station.ocpp_id, security_profile=int(profile), password=True
+            page.principal, detail.station.ocpp_id, security_profile=profile, password=True
         )
     except NotFound as error:
         raise not_found(page, error) from error
@@ -208,7 +215,7 @@ async def station_detail(page: AssetsPage, ocpp_id: str) -> Response:
             site = await page.web.services.sites.get(page.principal, detail.station.site_id)
         except NotFound:
             site = None
-    notice = page.web.request.query_params.get("notice", "")
+    notice = page.web.query(NoticeQuery).data.notice
     return page.render(
         "assets/station.html",
         {
@@ -231,13 +238,12 @@ async def edit_station(page: WritePage, ocpp_id: str) -> Response:
 @router.post("/assets/stations/{ocpp_id}/edit")
 async def update_station(page: WritePage, ocpp_id: str) -> Response:
     detail = await find_station(page, ocpp_id)
-    values = form_values(await read_form(page), STATION_FORM)
-    values["ocpp_id"] = detail.station.ocpp_id
-    data, errors = _parse_station(page, values)
-    if errors:
-        return await _station_form(page, detail.station, values, errors, 422)
+    reading = await page.web.form(StationForm)
+    values = {**reading.values, "ocpp_id": detail.station.ocpp_id}
+    if reading.errors:
+        return await _station_form(page, detail.station, values, reading.errors, 422)
     try:
-        await page.web.services.stations.update(page.principal, ocpp_id, data)
+        await page.web.services.stations.update(page.principal, ocpp_id, reading.data.data())
     except InvalidInput as error:
         return await _station_form(
             page, detail.station, values, {error.field: error_message(page, error)}, 422
