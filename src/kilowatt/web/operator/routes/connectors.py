@@ -20,10 +20,12 @@ from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
-from kilowatt.web.kit.context import WebError, path_id
-from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Says
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.forms import REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
+from kilowatt.web.operator.paths import ConnectorNumber, EvseId
+from kilowatt.web.operator.power import PowerForm
 from kilowatt.web.operator.remote_start import (
     MAX_TOKEN,
     CommandForm,
@@ -34,17 +36,10 @@ from kilowatt.web.operator.remote_start import (
     start_view,
 )
 from kilowatt.web.operator.remote_start import labels as start_labels
+from kilowatt.web.operator.rows.commands import status_words
 
 router = APIRouter()
 
-EvseId = Annotated[
-    int,
-    Depends(path_id("evse_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
-]
-ConnectorNumber = Annotated[
-    int,
-    Depends(path_id("connector_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
-]
 
 CommandsPage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.COMMANDS_SEND))]
 PickerPage = Annotated[
@@ -81,16 +76,6 @@ class AvailabilityForm(CommandForm):
         REQUIRED,
         Says(N_("Choose operative or inoperative.")),
     ] = None
-
-
-class PowerForm(Fields):
-    action: Annotated[
-        Literal["set", "clear"] | None,
-        REQUIRED,
-        Says(N_("Choose whether to set or remove the limit.")),
-    ] = None
-    limit_kw: Annotated[str, Field(max_length=20)] = ""
-    """In kW as typed; what it means is the domain's (parse_limit_kw)."""
 
 
 @router.get(PATH)
@@ -190,7 +175,7 @@ async def connector_command(
         command_name=name,
         failure=failure,
         id_tag=reading.values.get("id_tag", ""),
-        q=reading.values["q"],
+        q=form.q,
     )
 
 
@@ -288,12 +273,7 @@ async def _render(
             "running": page.web.gettext("Charging session running"),
             "idle": page.web.gettext("No session is running."),
             "session": page.web.gettext("Session %(id)s"),
-            "outcomes": {
-                "accepted": page.web.gettext("Accepted by the station"),
-                "rejected": page.web.gettext("Rejected by the station"),
-                "failed": page.web.gettext("Failed"),
-                "timed_out": page.web.gettext("The station did not answer in time"),
-            },
+            "outcomes": status_words(page.web.gettext),
             "start": start_labels(page.web.gettext),
         },
     }

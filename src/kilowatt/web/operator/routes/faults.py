@@ -17,16 +17,16 @@ from kilowatt.domain.faults import FaultCode, FaultFilter
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.services.faults import FaultCodeInput
-from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import BIGINT, LINK, Cursor, Day, Fields, Id, Says, Search
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
+from kilowatt.web.operator.paths import CodeId
 from kilowatt.web.operator.rows.faults import FaultCodeRow, FaultRow
 
 router = APIRouter()
 
-CodeId = Annotated[int, Depends(path_id("code_id", N_("No such entry in the dictionary.")))]
 
 EditPage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.ASSETS_WRITE))]
 PAGE_SIZE = 50

@@ -3,7 +3,7 @@ power limits and open faults. Live changes arrive through /live (static/site.js)
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
@@ -22,15 +22,16 @@ from kilowatt.domain.monitoring import (
 from kilowatt.domain.permissions import Permission, command_permissions
 from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.services.monitoring import SiteOverview, Target, TargetResult
-from kilowatt.web.kit.context import WebError, path_id
-from kilowatt.web.kit.forms import REQUIRED, Fields, Says, Search
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.forms import Fields, Says, Search
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.kit.states import state_words
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
+from kilowatt.web.operator.paths import SiteId
+from kilowatt.web.operator.power import KwText, PowerForm
 
 router = APIRouter()
 
-SiteId = Annotated[int, Depends(path_id("site_id", N_("There is no such site.")))]
 
 PowerPage = Annotated[
     Page,
@@ -46,10 +47,6 @@ PowerPage = Annotated[
 ]
 
 
-KwText = Annotated[str, Field(max_length=20)]
-"""A power in kW as typed; its meaning is the domain's (parse_power_bound, parse_limit_kw)."""
-
-
 class SiteSearch(Fields):
     q: Search = ""
 
@@ -63,18 +60,12 @@ class ConnectorSearch(Fields):
     max_kw: KwText = ""
 
 
-class PowerForm(Fields):
+class SitePowerForm(PowerForm):
     """A power limit for the connectors ticked (``<station id>/<evse>/<connector>`` each)."""
 
-    action: Annotated[
-        Literal["set", "clear"] | None,
-        REQUIRED,
-        Says(N_("Choose whether to set or remove the limit.")),
-    ] = None
     connector: Annotated[
         list[Annotated[str, Field(max_length=64)]], Says(N_("Select connectors of this site."))
     ] = []
-    limit_kw: KwText = ""
 
 
 @router.get("/sites")
@@ -116,7 +107,7 @@ async def site_page(page: AssetsPage, site_id: SiteId) -> Response:
 async def site_power(page: PowerPage, site_id: SiteId) -> Response:
     """Set (or remove) a power limit on the selected connectors of the site."""
     _ = page.web.gettext
-    reading = await page.web.form(PowerForm)
+    reading = await page.web.form(SitePowerForm)
     power = reading.data
     overview = await _overview(page, site_id, ConnectorFilter())
     of_site = {row.key for row in overview.all_rows}

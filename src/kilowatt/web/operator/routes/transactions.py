@@ -29,15 +29,15 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.services.ports import TransactionFilter
-from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import LINK, Cursor, Day, Fields, Id, Reading, Says, Search
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, SessionsPage, page_for
+from kilowatt.web.operator.paths import TransactionId
 from kilowatt.web.operator.rows.transactions import TransactionRow
 
 router = APIRouter()
 
-TransactionId = Annotated[int, Depends(path_id("transaction_id", N_("There is no such session.")))]
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

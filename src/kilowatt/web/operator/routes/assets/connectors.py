@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.stations import ConnectorSpec, ConnectorStandard, CurrentType, Station
-from kilowatt.web.kit.context import path_id
-from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Required, Says
+from kilowatt.web.kit.forms import REQUIRED, Fields, Required, Says
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page
+from kilowatt.web.operator.paths import ConnectorNumber, EvseId
 from kilowatt.web.operator.routes.assets.common import (
     Kilowatts,
     WritePage,
@@ -29,14 +29,6 @@ from kilowatt.web.operator.routes.assets.common import (
 
 router = APIRouter()
 
-EvseId = Annotated[
-    int,
-    Depends(path_id("evse_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
-]
-ConnectorNumber = Annotated[
-    int,
-    Depends(path_id("connector_id", N_("There is no such connector."), minimum=0, maximum=INTEGER)),
-]
 
 MAX_NUMBER = 99_999
 Index = Annotated[

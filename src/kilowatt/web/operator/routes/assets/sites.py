@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
@@ -17,11 +17,12 @@ from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Station
 from kilowatt.services.ports import StationFilter
 from kilowatt.services.sites import SiteInput
-from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Number, Required, Says
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page
+from kilowatt.web.operator.paths import SiteId
 from kilowatt.web.operator.routes.assets.common import (
     Kilowatts,
     WritePage,
@@ -33,11 +34,6 @@ from kilowatt.web.operator.routes.assets.common import (
 )
 
 router = APIRouter()
-
-SiteId = Annotated[
-    int,
-    Depends(path_id("site_id", N_("There is no such site, or it is not yours to see."))),
-]
 
 
 class SiteForm(Fields):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 from starlette.responses import Response
 
@@ -14,16 +14,16 @@ from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
 from kilowatt.domain.exports import zone_of
 from kilowatt.domain.permissions import command_permissions
-from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, F, Fields, Reading, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page
+from kilowatt.web.operator.paths import CommandId
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.stations import station_url
 
 router = APIRouter()
 
-CommandId = Annotated[int, Depends(path_id("command_id", N_("No such command.")))]
 
 COMMAND_WAIT = 10.0
 TriggerMessage = Literal[
