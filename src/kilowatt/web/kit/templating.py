@@ -4,6 +4,7 @@ every app as ``kit/<name>`` (``{% import "kit/_macros.html" as ui with context %
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,11 +28,17 @@ SECURITY_HEADERS = {
 }
 
 
-class Templates:
-    """The templates of one web app: its folder, and the kit's under ``kit/``."""
+Words = Callable[[Callable[[str], str]], Mapping[str, Any]]
+"""An app's globals of its templates in the page's language (given the locale's gettext)."""
 
-    def __init__(self, folder: Path) -> None:
+
+class Templates:
+    """The templates of one web app: its folder, and the kit's under ``kit/``; ``words``: the
+    app's own globals in words (the kit gives every app ``state_words``)."""
+
+    def __init__(self, folder: Path, words: Words | None = None) -> None:
         self.folder = folder
+        self.words = words
         self._environments: dict[str, Environment] = {}
 
     def environment(self, locale: str) -> Environment:
@@ -50,7 +57,10 @@ class Templates:
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-            env.globals["state_words"] = state_words(translations(locale).gettext)
+            gettext = translations(locale).gettext
+            env.globals["state_words"] = state_words(gettext)
+            if self.words is not None:
+                env.globals.update(self.words(gettext))
             self._environments[locale] = env
         return env
 

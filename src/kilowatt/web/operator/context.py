@@ -16,8 +16,12 @@ from kilowatt.domain.users import Principal
 from kilowatt.services.web_sessions import SessionView
 from kilowatt.web.kit.context import Web, WebError
 from kilowatt.web.kit.templating import Templates, with_map_tiles
+from kilowatt.web.operator.rows.commands import status_words
 
-TEMPLATES = Templates(Path(__file__).parent / "templates")
+TEMPLATES = Templates(
+    Path(__file__).parent / "templates",
+    lambda gettext: {"command_words": status_words(gettext)},
+)
 render = TEMPLATES.render
 
 COOKIE = "kilowatt_session"

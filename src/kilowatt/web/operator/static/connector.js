@@ -10,7 +10,6 @@
   let transactionId = data.transaction_id;
   let online = data.online;
   let state = data.state;
-  const words = Kilowatt.data("state-words") || {};
 
   function mine(event) {
     return (
@@ -28,13 +27,7 @@
   function paintStatus() {
     const holder = document.getElementById("connector-status");
     if (!holder) return;
-    let shown = online ? state : "offline";
-    if (!Object.prototype.hasOwnProperty.call(words, shown)) shown = "unknown";
-    const span = document.createElement("span");
-    span.className = "badge status-" + shown;
-    span.dataset.state = shown;
-    span.textContent = words[shown] || shown;
-    holder.replaceChildren(span);
+    holder.replaceChildren(Kilowatt.stateBadge(online ? state : "offline"));
   }
 
   // The curve ---------------------------------------------------------------------------
@@ -265,13 +258,6 @@
     if (event.station !== data.station) return;
     starts[event.command_id] = event;
     paintStart(event);
-  });
-
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr && event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 
   // A swapped-in commands panel renders the stop button from the server's view; keep it in

@@ -56,6 +56,26 @@ window.Kilowatt = (function () {
     return element ? JSON.parse(element.textContent) : null;
   }
 
+  // A connector state as a badge, as the templates' ui.state draws it: its word from the
+  // page's "state-words" block; a state the block does not know is "unknown".
+  function stateBadge(state) {
+    const words = data("state-words") || {};
+    const known = Object.prototype.hasOwnProperty.call(words, state) ? state : "unknown";
+    const badge = document.createElement("span");
+    badge.className = "badge status-" + known;
+    badge.dataset.state = known;
+    badge.textContent = words[known] || known;
+    return badge;
+  }
+
+  // A form answered 422 (its error beside a field) is swapped in like any other answer.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   function formatNumber(value, digits) {
     if (value === null || value === undefined || Number.isNaN(value)) return "—";
     return Number(value).toLocaleString(document.documentElement.lang || undefined, {
@@ -64,5 +84,5 @@ window.Kilowatt = (function () {
     });
   }
 
-  return { on, data, formatNumber };
+  return { on, data, stateBadge, formatNumber };
 })();

@@ -1,5 +1,4 @@
-// The site page: connector badges, counts and "in use" follow the live events (/live);
-// forms answered 422 (an error beside a field) are swapped in like any other answer.
+// The site page: connector badges, counts and "in use" follow the live events (/live).
 "use strict";
 
 (function () {
@@ -23,13 +22,7 @@
     return Object.prototype.hasOwnProperty.call(words, item.state) ? item.state : "unknown";
   }
 
-  function badge(state) {
-    const span = document.createElement("span");
-    span.className = "badge status-" + state;
-    span.dataset.state = state;
-    span.textContent = words[state] || state;
-    return span;
-  }
+  const badge = Kilowatt.stateBadge;
 
   function rowOf(item) {
     const selector =
@@ -106,12 +99,5 @@
   // what the live events said since the page opened.
   document.body.addEventListener("htmx:afterSwap", () => {
     for (const item of connectors.values()) paintRow(item);
-  });
-
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr && event.detail.xhr.status === 422) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 })();

@@ -10,15 +10,9 @@
 
   // Connector badges: the state the station last reported, offline while it is not
   // connected (words from the page's "state-words" block).
-  const words = Kilowatt.data("state-words") || {};
   function paintConnector(holder, online) {
-    let state = online ? holder.getAttribute("data-connector-state") || "unknown" : "offline";
-    if (!Object.prototype.hasOwnProperty.call(words, state)) state = "unknown";
-    const badge = document.createElement("span");
-    badge.className = "badge status-" + state;
-    badge.dataset.state = state;
-    badge.textContent = words[state] || state;
-    holder.replaceChildren(badge);
+    const state = online ? holder.getAttribute("data-connector-state") || "unknown" : "offline";
+    holder.replaceChildren(Kilowatt.stateBadge(state));
   }
 
   if (document.querySelector("[data-online-station]")) {
