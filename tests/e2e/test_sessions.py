@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Dialog, Page, expect
 
+from tests.conftest import create_token
 from tests.e2e.conftest import LAPTOP, create_operator, open_page
 from tests.support.ocpp16 import charge_point, iso
 from tests.support.server import RunningServer
@@ -29,6 +30,14 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
     """Run ``work`` in a thread of its own (Playwright's sync API holds this thread's loop)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, work).result(timeout=60)
+
+
+def _card(server: RunningServer, name: str = "T") -> str:
+    """A card Kilowatt knows: its sessions run (an unknown card's start is refused)."""
+    tag = f"{name}{uuid.uuid4().hex[:8]}"[:20]
+    with server.api() as api:
+        create_token(api, tag)
+    return tag
 
 
 def _station(name: str = "SES") -> str:
@@ -152,7 +161,7 @@ class RunningStation:
     async def _drive(self) -> None:
         async with charge_point(self.server.ocpp_url, self.station) as cp:
             assert (await cp.boot()).status == "Accepted"
-            started = await cp.start_tx(1, f"T{uuid.uuid4().hex[:8]}", 5_000)
+            started = await cp.start_tx(1, _card(self.server), 5_000)
             self.transaction = int(started.transaction_id)
             await cp.meter(1, self.transaction, 5_400)
             self.ready.set()
@@ -201,7 +210,7 @@ def test_force_stop_is_a_notice_when_the_station_is_offline(
     async def leave_running() -> int:
         async with charge_point(dashboard.ocpp_url, station) as cp:
             assert (await cp.boot()).status == "Accepted"
-            started = await cp.start_tx(1, f"T{uuid.uuid4().hex[:8]}", 100)
+            started = await cp.start_tx(1, _card(dashboard), 100)
             return int(started.transaction_id)
 
     transaction = _run(leave_running())
@@ -218,7 +227,7 @@ def test_cancelling_the_confirmation_sends_nothing(page: Page, dashboard: Runnin
     async def leave_running() -> int:
         async with charge_point(dashboard.ocpp_url, station) as cp:
             assert (await cp.boot()).status == "Accepted"
-            return int((await cp.start_tx(1, "CANCEL", 100)).transaction_id)
+            return int((await cp.start_tx(1, _card(dashboard, "CANCEL"), 100)).transaction_id)
 
     transaction = _run(leave_running())
     page.goto(f"/sessions/{transaction}")
@@ -248,7 +257,7 @@ def test_a_viewer_sees_sessions_but_no_force_stop(
     async def leave_running() -> int:
         async with charge_point(dashboard.ocpp_url, station) as cp:
             assert (await cp.boot()).status == "Accepted"
-            return int((await cp.start_tx(1, "VIEWER", 100)).transaction_id)
+            return int((await cp.start_tx(1, _card(dashboard, "VIEWER"), 100)).transaction_id)
 
     transaction = _run(leave_running())
     viewer_page.goto(f"/sessions/{transaction}")

@@ -225,7 +225,8 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
             "session": TransactionRow.of(row, page.web.gettext),
             "started": local(row.transaction.start_time, zone),
             "notice": _notice(page, outcome),
-            "may_stop": row.transaction.is_active and page.may(Permission.COMMANDS_SEND),
+            # A refused session is open too: a station that ignored the refusal can be stopped.
+            "may_stop": row.transaction.is_open and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
             "chart_data": {
                 "transaction_id": row.id,

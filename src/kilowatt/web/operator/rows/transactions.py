@@ -69,7 +69,8 @@ class TransactionRow:
     duration: str
     energy: str
     """kWh, three decimals."""
-    active: bool
+    open: bool
+    """Running or refused: a station that ignored the refusal still owes its stop."""
     state: Badge
     stop_reason: str
     flags: tuple[str, ...]
@@ -95,7 +96,7 @@ class TransactionRow:
             stop=minute(tx.stop_time, row.zone),
             duration=format_duration(duration(tx.start_time, tx.stop_time)),
             energy=format_kwh(row.energy_wh),
-            active=tx.is_active,
+            open=tx.is_open,
             state=state_badge(tx.state, gettext),
             stop_reason=tx.stop_reason or "",
             flags=tuple(words.get(flag, flag) for flag in tx.flags),
