@@ -1,4 +1,4 @@
-"""Bring the dashboard's gettext catalogs up to date with the templates and code
+"""Bring the web apps' gettext catalog up to date with the templates and code
 (`make messages`): extract every message into messages.pot, merge it into each language's
 messages.po, and, English being the source language, give every English message itself as
 its translation."""
@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATIONS = ROOT / "src" / "kilowatt" / "web" / "translations"
+TRANSLATIONS = ROOT / "src" / "kilowatt" / "web" / "kit" / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 
 

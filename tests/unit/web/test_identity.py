@@ -25,7 +25,7 @@ from kilowatt.domain.permissions import (
 )
 from kilowatt.domain.users import Principal, Role, Scope
 from kilowatt.domain.web_sessions import WebSession, new_token, session_key
-from kilowatt.web.i18n import negotiate, translations
+from kilowatt.web.kit.i18n import negotiate, translations
 
 WEB = Path(__file__).resolve().parents[3] / "src" / "kilowatt" / "web"
 
@@ -158,12 +158,12 @@ def test_every_text_of_the_dashboard_is_in_the_english_catalog() -> None:
         message[2] if isinstance(message[2], str) else message[2][0]
         for message in extract_from_dir(
             str(WEB),
-            method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
-            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+            method_map=[("**/templates/**.html", "jinja2"), ("**.py", "python")],
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
         )
     }
     assert "Sign in" in found
-    with (WEB / "translations" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+    with (WEB / "kit" / "translations" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale="en")
     assert sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string)) == []
     english = translations("en")

@@ -1,0 +1,60 @@
+"""Every text a person reads goes through gettext. One catalog serves every web app: the .po
+files under translations/ (English first; more languages are more folders), read with Babel
+when first needed, so that no compiled .mo file lives in the repository.
+
+``make messages`` (scripts/update_catalogs.py) extracts the messages of the kit and every app
+(babel.cfg) and merges them into each language's catalog.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+DEFAULT_LOCALE = "en"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog where it is declared; it is translated where shown."""
+    return message
+
+
+def available() -> list[str]:
+    return sorted(
+        path.name
+        for path in TRANSLATIONS.iterdir()
+        if (path / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+    )
+
+
+@cache
+def translations(locale: str) -> Translations:
+    path = TRANSLATIONS / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best available locale for an Accept-Language header."""
+    wanted = []
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().replace("-", "_")
+        if tag and tag != "*":
+            wanted.append(tag)
+    try:
+        chosen = Locale.negotiate(wanted, available(), sep="_")
+    except (UnknownLocaleError, ValueError):
+        chosen = None
+    return str(chosen) if chosen is not None else DEFAULT_LOCALE

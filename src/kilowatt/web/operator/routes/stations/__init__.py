@@ -1,0 +1,11 @@
+"""Dashboard pages: the stations list (/stations) and a station's page (/stations/{id}) with
+its connectors, faults, device model (model.py), message log (log.py) and commands
+(commands.py)."""
+
+from fastapi import APIRouter
+
+from kilowatt.web.operator.routes.stations import commands, log, model, pages
+
+router = APIRouter()
+for part in (pages, log, model, commands):
+    router.include_router(part.router)

@@ -1,0 +1,155 @@
+"""The station's page's commands: reset, clear the cache, trigger a message, change the
+availability; sent through the same service (and checks) as the API's commands, answered with
+an htmx fragment that polls until the station answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from fastapi import APIRouter
+from pydantic import Field
+from starlette.responses import Response
+
+from kilowatt.domain.command_params import (
+    ChangeAvailability,
+    ClearCache,
+    CommandParams,
+    Reset,
+)
+from kilowatt.domain.command_params import (
+    TriggerMessage as Trigger,
+)
+from kilowatt.domain.commands import Command, Operation
+from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
+from kilowatt.domain.exports import zone_of
+from kilowatt.domain.permissions import command_permissions
+from kilowatt.domain.stations import OcppId
+from kilowatt.web.kit.context import WebError
+from kilowatt.web.kit.forms import REQUIRED, F, Fields, Reading, Says
+from kilowatt.web.kit.i18n import N_
+from kilowatt.web.operator.context import AssetsPage, Page
+from kilowatt.web.operator.paths import CommandId
+from kilowatt.web.operator.rows.commands import CommandRow
+from kilowatt.web.operator.rows.stations import station_url
+
+router = APIRouter()
+
+
+COMMAND_WAIT = 10.0
+TriggerMessage = Literal[
+    "BootNotification",
+    "Heartbeat",
+    "StatusNotification",
+    "MeterValues",
+    "FirmwareStatusNotification",
+    "DiagnosticsStatusNotification",
+]
+TRIGGER_MESSAGES: tuple[str, ...] = get_args(TriggerMessage)
+WEB_OPERATIONS = {
+    "reset": Operation.RESET,
+    "clear-cache": Operation.CLEAR_CACHE,
+    "trigger-message": Operation.TRIGGER_MESSAGE,
+    "change-availability": Operation.CHANGE_AVAILABILITY,
+}
+Evse = Annotated[int | None, Field(ge=0, le=99_999), Says(N_("choose an EVSE"))]
+
+
+class ResetForm(Fields):
+    type: Annotated[Literal["soft", "hard"] | None, REQUIRED, Says(N_("choose soft or hard"))] = (
+        None
+    )
+
+
+class TriggerForm(Fields):
+    message: Annotated[TriggerMessage | None, REQUIRED, Says(N_("choose a message"))] = None
+    evse_id: Evse = None
+
+
+class AvailabilityForm(Fields):
+    operative: Annotated[
+        Literal["yes", "no"] | None, REQUIRED, Says(N_("choose operative or inoperative"))
+    ] = None
+    evse_id: Evse = None
+
+
+async def command_params(page: Page, operation: Operation) -> CommandParams:
+    """The command's parameters from the form; a bad or missing one raises InvalidInput with
+    its reason in words."""
+    if operation is Operation.CLEAR_CACHE:
+        return ClearCache()
+    if operation is Operation.RESET:
+        reset = _valid(await page.web.form(ResetForm))
+        return Reset(type="soft" if reset.type == "soft" else "hard")
+    if operation is Operation.TRIGGER_MESSAGE:
+        trigger = _valid(await page.web.form(TriggerForm))
+        return Trigger(message=str(trigger.message), evse_id=trigger.evse_id or None)
+    change = _valid(await page.web.form(AvailabilityForm))
+    return ChangeAvailability(operative=change.operative == "yes", evse_id=change.evse_id)
+
+
+def _valid(reading: Reading[F]) -> F:
+    for field, message in reading.errors.items():
+        raise InvalidInput(field, message)
+    return reading.data
+
+
+@router.post("/stations/{ocpp_id}/commands/{name}")
+async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response:
+    """Send a command and answer with its result (an htmx fragment); a command still running
+    polls /stations/{id}/commands/{command id} until it is done."""
+    _ = page.web.gettext
+    operation = WEB_OPERATIONS.get(name)
+    if operation is None:
+        raise WebError(404, _("No such command."))
+    if not all(page.may(p) for p in command_permissions(operation)):
+        raise WebError(403, _("Your role does not allow this command."))
+    error = ""
+    command: Command | None = None
+    try:
+        params = await command_params(page, operation)
+        command = await page.web.services.commands.execute(
+            page.principal,
+            OcppId(ocpp_id),
+            params,
+            f"web:{page.principal.name}",
+            wait=COMMAND_WAIT,
+        )
+    except StationOffline:
+        error = _("The station is not connected: the command was not sent.")
+    except InvalidInput as invalid:
+        error = _("The command was not sent: %(reason)s.") % {"reason": invalid.message}
+    except NotFound:
+        raise WebError(404, _("No such station.")) from None
+    except DomainError as failed:
+        error = _("The command was not sent: %(reason)s.") % {"reason": str(failed)}
+    return _command_result(page, ocpp_id, command, error)
+
+
+@router.get("/stations/{ocpp_id}/commands/{command_id}")
+async def station_command_result(ocpp_id: str, command_id: CommandId, page: AssetsPage) -> Response:
+    try:
+        command = await page.web.services.commands.get(page.principal, command_id)
+    except NotFound:
+        raise WebError(404, page.web.gettext("No such command.")) from None
+    if command.station_ocpp_id != ocpp_id:
+        raise WebError(404, page.web.gettext("No such command."))
+    return _command_result(page, ocpp_id, command, "")
+
+
+def _command_result(page: Page, ocpp_id: str, command: Command | None, error: str) -> Response:
+    return page.render(
+        "stations/_command_result.html",
+        {
+            "command": (
+                CommandRow.of(command, zone_of("UTC"), page.web.gettext)
+                if command is not None
+                else None
+            ),
+            "error": error,
+            "poll_url": (
+                f"{station_url(ocpp_id)}/commands/{command.id}"
+                if command is not None and not command.done
+                else ""
+            ),
+        },
+    )
