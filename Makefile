@@ -6,11 +6,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install demo serve test lint typecheck unit integration e2e bench clean browser messages
 
-$(STAMP): pyproject.toml package.json package-lock.json
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
