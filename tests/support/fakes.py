@@ -81,12 +81,14 @@ class RecordingGateway:
     async def is_online(self, ocpp_id: str) -> bool:
         return ocpp_id not in self.offline
 
-    def check(self, protocol_version: str, operation: str, params: Any) -> None:
+    def check(self, protocol_version: str, params: Any) -> None:
         return None
 
     async def execute(self, request: CommandRequest) -> Outcome:
         self.sent.append(request)
-        answer = self.answers.get(str(request.operation), Outcome(CommandStatus.ACCEPTED, {}))
+        answer = self.answers.get(
+            request.params.operation.value, Outcome(CommandStatus.ACCEPTED, {})
+        )
         return answer(request) if callable(answer) else answer
 
 
@@ -109,6 +111,7 @@ class Store:
     commands: list[Command] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
     station_events: list[StationEvent] = field(default_factory=list)
+    audit: list[Any] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self) -> int:
@@ -390,6 +393,11 @@ class FakeStationEvents(_Repository):
         self.store.station_events += list(events)
 
 
+class FakeAudit(_Repository):
+    async def add(self, entry: Any) -> None:
+        self.store.audit.append(entry)
+
+
 _REPOSITORIES: dict[str, type[_Repository]] = {
     "stations": FakeStations,
     "connectors": FakeConnectors,
@@ -400,6 +408,7 @@ _REPOSITORIES: dict[str, type[_Repository]] = {
     "reservations": FakeReservations,
     "commands": FakeCommands,
     "events": FakeStationEvents,
+    "audit": FakeAudit,
 }
 
 
