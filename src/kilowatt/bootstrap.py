@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
+from kilowatt.domain.live import TransactionEnded
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -25,6 +26,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
@@ -45,11 +47,13 @@ from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import SessionPolicy, WebSessionService
 
 
@@ -164,7 +168,12 @@ def build_services(settings: Settings, database: Database) -> Services:
             meter_values_days=settings.meter_values_retention_days,
             batch=settings.retention_batch,
         ),
+        tariffs=TariffService(uow, clock, bus),
+        wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
+        cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
     )
+    # Billing follows the sessions that end on this node (each node bills its own).
+    bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
     remote = services.commands
     for area in (
         services.transactions,

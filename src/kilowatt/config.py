@@ -162,6 +162,16 @@ class Settings(BaseSettings):
     diagnostics_upload_ttl: int = Field(
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
+    billing_currency: str = Field(
+        default="EUR",
+        description="The ISO 4217 currency of wallets and of sessions no tariff prices.",
+    )
+    billing_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between runs of the job that bills sessions left unbilled "
+        "(a node stopped between a session's end and its bill).",
+    )
     firmware_campaign_interval: float = Field(
         default=10.0,
         ge=0.5,

@@ -8,6 +8,7 @@ from kilowatt.services.access import AccessService
 from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -31,11 +32,13 @@ from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import WebSessionService
 
 
@@ -71,6 +74,9 @@ class Services:
     two_factor: TwoFactorService
     jobs: JobService
     retention: RetentionService
+    tariffs: TariffService
+    wallets: WalletService
+    cdrs: CdrService
 
     @property
     def exports(self) -> ExportService:
@@ -94,6 +100,7 @@ class Services:
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.cdrs.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()
