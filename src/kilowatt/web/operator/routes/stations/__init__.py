@@ -4,8 +4,8 @@ its connectors, faults, device model (model.py), message log (log.py) and comman
 
 from fastapi import APIRouter
 
-from kilowatt.web.operator.routes.stations import commands, log, model, pages
+from kilowatt.web.operator.routes.stations import commands, log, model, pages, tools
 
 router = APIRouter()
-for part in (pages, log, model, commands):
+for part in (pages, log, model, commands, tools):
     router.include_router(part.router)

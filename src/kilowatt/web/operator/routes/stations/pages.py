@@ -21,6 +21,7 @@ from kilowatt.web.operator.routes.stations.commands import TRIGGER_MESSAGES
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
 from kilowatt.web.operator.routes.stations.log import COMMON_ACTIONS, log_of
 from kilowatt.web.operator.routes.stations.model import model_of
+from kilowatt.web.operator.routes.stations.tools import tool_context
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.faults import FaultRow
 from kilowatt.web.operator.rows.stations import ConnectorRow, StationRow
@@ -118,4 +119,5 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         context["log"] = log = await log_of(page, station.ocpp_id, row.timezone)
         status = 422 if log.errors else 200
     context["model"] = await model_of(page, station.ocpp_id, row.timezone)
+    context["tools"] = tool_context(station.ocpp_id)
     return page.render("stations/detail.html", context, status)
