@@ -4,8 +4,16 @@ its connectors, faults, device model (model.py), message log (log.py) and comman
 
 from fastapi import APIRouter
 
-from kilowatt.web.operator.routes.stations import commands, firmware, log, model, pages, tools
+from kilowatt.web.operator.routes.stations import (
+    commands,
+    diagnostics,
+    firmware,
+    log,
+    model,
+    pages,
+    tools,
+)
 
 router = APIRouter()
-for part in (pages, log, model, commands, tools, firmware):
+for part in (pages, log, model, commands, tools, firmware, diagnostics):
     router.include_router(part.router)
