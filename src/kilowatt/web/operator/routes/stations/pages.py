@@ -23,6 +23,7 @@ from kilowatt.web.operator.routes.stations.diagnostics import diagnostics_contex
 from kilowatt.web.operator.routes.stations.firmware import firmware_context
 from kilowatt.web.operator.routes.stations.log import COMMON_ACTIONS, log_of
 from kilowatt.web.operator.routes.stations.model import model_of
+from kilowatt.web.operator.routes.stations.operations import operations_context
 from kilowatt.web.operator.routes.stations.tools import tool_context
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.faults import FaultRow
@@ -122,6 +123,8 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         status = 422 if log.errors else 200
     context["model"] = await model_of(page, station.ocpp_id, row.timezone)
     context["tools"] = tool_context(station.ocpp_id)
+    if page.may(Permission.COMMANDS_SEND):
+        context["operations"] = await operations_context(page, station)
     if page.may(Permission.FIRMWARE_MANAGE) and page.may(Permission.COMMANDS_SEND):
         context["firmware_tool"] = await firmware_context(page, station.ocpp_id)
         context["diagnostics_tool"] = await diagnostics_context(

@@ -5,7 +5,7 @@ answers). The commands go through the commands service, as the API's do."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -125,6 +125,8 @@ class Outcome:
     command: CommandRow | None = None
     error: str = ""
     poll_url: str = ""
+    answer: Any = None
+    """What the station's answer says (the outcome's data), once it answered."""
 
 
 def tool_context(ocpp_id: str, **extra: Any) -> dict[str, Any]:
@@ -141,8 +143,19 @@ def tool_context(ocpp_id: str, **extra: Any) -> dict[str, Any]:
 
 @router.post("/stations/{ocpp_id}/tools/{name}")
 async def station_tool(ocpp_id: str, name: str, page: AssetsPage) -> Response:
+    return await run_tool(page, ocpp_id, TOOLS.get(name))
+
+
+More = Callable[[Page, Station], Awaitable[dict[str, Any]]]
+"""What else a tool's template shows (the station's reservations...), after the command."""
+
+
+async def run_tool(
+    page: Page, ocpp_id: str, tool: Tool | None, more: More | None = None
+) -> Response:
+    """Read the tool's form, send its command, and answer with its template: the form again,
+    with its errors (422, nothing sent) or the command's outcome."""
     _ = page.web.gettext
-    tool = TOOLS.get(name)
     if tool is None:
         raise WebError(404, _("No such command."))
     if not all(page.may(p) for p in command_permissions(tool.operation)):
@@ -152,10 +165,17 @@ async def station_tool(ocpp_id: str, name: str, page: AssetsPage) -> Response:
     errors = dict(reading.errors)
     outcome = None
     if not errors:
-        outcome = await _send(page, station, tool.params(reading.data, station), errors)
+        try:
+            params = tool.params(reading.data, station)
+        except InvalidInput as invalid:
+            errors[invalid.field] = invalid.message
+        else:
+            outcome = await _send(page, station, params, errors)
     context = tool_context(
         ocpp_id, values=reading.values, errors=errors, outcome=outcome, station=station
     )
+    if more is not None:
+        context.update(await more(page, station))
     answer = page.render(f"stations/tools/{tool.template}.html", context, 422 if errors else 200)
     command = outcome.command if outcome is not None else None
     if command is not None and command.done and tool.operation.value in CONFIGURATION_OPERATIONS:
@@ -196,4 +216,5 @@ def outcome_of(page: Page, ocpp_id: str, command: Command) -> Outcome:
     return Outcome(
         command=CommandRow.of(command, zone_of("UTC"), page.web.gettext),
         poll_url=(f"{station_url(ocpp_id)}/commands/{command.id}" if not command.done else ""),
+        answer=command.result if command.done else None,
     )
