@@ -315,11 +315,16 @@ async def test_remote_commands_from_the_connector_page(
         assert (await cp.next_call("UnlockConnector")) == {"connectorId": 1}
         assert 'data-outcome="rejected"' in unlocked.text
 
-        reset = await technician.post(f"{base}/reset", {"type": "hard"})
+        asked = await technician.post(f"{base}/reset", {"type": "hard"})
+        assert 'id="confirm-command"' in asked.text
+        assert not [c for c in cp.calls if c[0] == "Reset"]
+        reset = await technician.post(f"{base}/reset", {"type": "hard", "confirm": "yes"})
         assert (await cp.next_call("Reset")) == {"type": "Hard"}
         assert 'data-outcome="accepted"' in reset.text
 
-        off = await technician.post(f"{base}/availability", {"operative": "inoperative"})
+        off = await technician.post(
+            f"{base}/availability", {"operative": "inoperative", "confirm": "yes"}
+        )
         assert (await cp.next_call("ChangeAvailability")) == {
             "connectorId": 1,
             "type": "Inoperative",

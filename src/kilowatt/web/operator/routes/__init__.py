@@ -8,6 +8,7 @@ from kilowatt.web.operator.routes import (
     auth,
     connectors,
     faults,
+    firmware,
     home,
     live,
     sites,
@@ -27,5 +28,6 @@ for area in (
     transactions,
     faults,
     assets,
+    firmware,
 ):
     router.include_router(area.router)
