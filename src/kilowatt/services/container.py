@@ -16,6 +16,7 @@ from kilowatt.services.exports import ExportService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
+from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -71,6 +72,7 @@ class Services:
     two_factor: TwoFactorService
     jobs: JobService
     retention: RetentionService
+    invitations: InvitationService
 
     @property
     def exports(self) -> ExportService:

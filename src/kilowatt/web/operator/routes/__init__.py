@@ -4,12 +4,15 @@ from fastapi import APIRouter
 
 from kilowatt.web.operator.routes import (
     account,
+    admin,
     assets,
     auth,
     connectors,
     faults,
     home,
+    invitations,
     live,
+    operators,
     sites,
     stations,
     transactions,
@@ -27,5 +30,8 @@ for area in (
     transactions,
     faults,
     assets,
+    admin,
+    operators,
+    invitations,
 ):
     router.include_router(area.router)
