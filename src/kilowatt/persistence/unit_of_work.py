@@ -32,6 +32,7 @@ from kilowatt.persistence.repositories.firmware import (
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
+from kilowatt.persistence.repositories.removals import SqlRemovalStore
 from kilowatt.persistence.repositories.retention import SqlRetentionStore
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
@@ -63,6 +64,7 @@ from kilowatt.services.ports import (
     MessageLogRepository,
     MonitoringRepository,
     OrganizationRepository,
+    RemovalStore,
     ReportingStore,
     ReservationRepository,
     RetentionStore,
@@ -225,6 +227,10 @@ class SqlUnitOfWork:
     @cached_property
     def retention(self) -> RetentionStore:
         return SqlRetentionStore(self.session)
+
+    @cached_property
+    def removals(self) -> RemovalStore:
+        return SqlRemovalStore(self.session)
 
     async def __aexit__(
         self,

@@ -26,6 +26,7 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
+from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
@@ -83,6 +84,11 @@ class Services:
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
         return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
+
+    @property
+    def removals(self) -> RemovalService:
+        """Sites and stations deleted with what they hold: stateless, no accounting yet."""
+        return RemovalService(self.sites.uow, self.clock, self.bus)
 
     @property
     def monitoring(self) -> MonitoringService:
