@@ -175,7 +175,7 @@ def test_the_invitation_form_says_what_is_wrong_beside_each_field(
     assert field_error(no_role.text, "role") == "Choose one of the roles."
     no_sites = invite(visitor, address(), scope="some")
     assert no_sites.status_code == 422
-    assert field_error(no_sites.text, "site") == "Tick the sites this person may see."
+    assert field_error(no_sites.text, "site") == "Tick at least one site, or choose every site."
     with server.api() as api:
         site = created(api.post("/sites", json={"name": f"Scope {uuid.uuid4().hex[:6]}"}))
     owner_limited = invite(visitor, address(), role="owner", scope="some", site=str(site["id"]))

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from kilowatt.web.operator.routes import (
     account,
     admin,
+    api_keys,
     assets,
     auth,
     connectors,
@@ -32,6 +33,7 @@ for area in (
     assets,
     admin,
     operators,
+    api_keys,
     invitations,
 ):
     router.include_router(area.router)

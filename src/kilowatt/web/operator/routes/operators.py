@@ -6,7 +6,7 @@ account. Only those who may manage accounts (users:manage) see these pages."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import Field
@@ -15,18 +15,19 @@ from starlette.responses import Response
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kilowatt.domain.invitations import is_invited
 from kilowatt.domain.paging import PageRequest
-from kilowatt.domain.permissions import Permission, may_grant, may_manage
+from kilowatt.domain.permissions import Permission, may_manage
 from kilowatt.domain.users import ActorKind, Role
 from kilowatt.services.invitations import InvitationInput, Letter
 from kilowatt.services.ports import UserFilter
 from kilowatt.services.ports.email import EmailNotSent, OutgoingEmail
 from kilowatt.web.kit.context import WebError, path_id
-from kilowatt.web.kit.forms import BIGINT, REQUIRED, Cursor, Fields, Required, Says
+from kilowatt.web.kit.forms import Cursor, Required
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
-from kilowatt.web.operator.rows.admin import account_state, role_hints, role_words, scope_words
+from kilowatt.web.operator.routes.grants import GrantForm, grant_choices
+from kilowatt.web.operator.rows.admin import account_state, role_words, scope_words
 
 router = APIRouter()
 
@@ -40,23 +41,11 @@ class ListQuery(NoticeQuery):
     after: Cursor = None
 
 
-class InviteForm(Fields):
+class InviteForm(GrantForm):
     email: Annotated[
         str, Field(max_length=254), Required(N_("Enter the email address of the person."))
     ] = ""
     name: Annotated[str, Field(max_length=200)] = ""
-    role: Annotated[Role | None, REQUIRED, Says(N_("Choose one of the roles."))] = None
-    scope: Annotated[Literal["all", "some"], Says(N_("Choose one of the options."))] = "all"
-    site: Annotated[
-        list[Annotated[int, Field(ge=1, le=BIGINT)]], Says(N_("Choose sites from the list."))
-    ] = []
-
-    def problems(self) -> dict[str, str]:
-        if self.scope == "some" and not self.site:
-            return {"site": N_("Tick the sites this person may see.")}
-        if self.scope == "some" and self.role is Role.OWNER:
-            return {"scope": N_("An owner sees every site: choose every site, or another role.")}
-        return {}
 
 
 def _notice(page: Page, key: str) -> tuple[str, str]:
@@ -151,22 +140,9 @@ async def _invite_form(
     status: int = 200,
 ) -> Response:
     _ = page.web.gettext
-    words = role_words(_)
-    hints = role_hints(_)
-    sites = await all_sites(page)
     return page.render(
         "admin/invite.html",
-        {
-            "values": values,
-            "errors": errors,
-            "roles": [
-                (role.value, words[role.value], hints[role.value])
-                for role in Role
-                if may_grant(page.principal.role, role)
-            ],
-            "sites": sites,
-            "ticked": set(ticked),
-        },
+        {**await grant_choices(page, ticked), "values": values, "errors": errors},
         status,
     )
 
@@ -188,7 +164,7 @@ async def invite(page: UsersPage) -> Response:
         email=form.email,
         role=form.role,
         name=form.name,
-        site_ids=form.site if form.scope == "some" else None,
+        site_ids=form.site_ids,
     )
     try:
         await page.web.services.invitations.invite(page.principal, data, compose(page))
