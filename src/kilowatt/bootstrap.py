@@ -6,6 +6,7 @@ import gc
 from dataclasses import dataclass
 from datetime import timedelta
 
+from kilowatt.adapters import email
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
 from kilowatt.domain.live import TransactionEnded
@@ -35,6 +36,7 @@ from kilowatt.services.drivers import DriverService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
+from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -79,9 +81,8 @@ def build_services(settings: Settings, database: Database) -> Services:
     clock = SystemClock()
     bus = InProcessBus()
     store = LocalFileStore(settings.effective_files_dir)
-    links = FileLinks(
-        secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
-    )
+    secret = secret_key(settings.secret_key, settings.data_dir)
+    links = FileLinks(secret, settings.effective_public_url)
     users = UserService(uow, clock, bus)
     station_security = StationSecurityService(
         uow,
@@ -171,6 +172,14 @@ def build_services(settings: Settings, database: Database) -> Services:
         tariffs=TariffService(uow, clock, bus),
         wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
         cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
+        invitations=InvitationService(
+            uow,
+            clock,
+            bus,
+            mailer=email.mailer(settings),
+            secret=secret,
+            public_url=settings.effective_public_url,
+        ),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
     bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)

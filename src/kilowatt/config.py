@@ -217,6 +217,18 @@ class Settings(BaseSettings):
         default=5_000, ge=1, le=100_000, description="Rows one retention statement removes."
     )
 
+    # Outbound email (invitations) ------------------------------------------------------------
+    smtp_host: str = Field(
+        default="", description="Mail server for outbound email; empty: emails go to the log."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The mail server's port.")
+    smtp_from: str = Field(
+        default="kilowatt@localhost", description="The sender address of outbound email."
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: none.")
+    smtp_password: str = Field(default="", description="The SMTP login's password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection to TLS.")
+
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses or networks of reverse proxies whose "

@@ -33,6 +33,7 @@ from kilowatt.persistence.repositories.firmware import (
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
+from kilowatt.persistence.repositories.removals import SqlRemovalStore
 from kilowatt.persistence.repositories.retention import SqlRetentionStore
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
@@ -67,6 +68,7 @@ from kilowatt.services.ports import (
     MessageLogRepository,
     MonitoringRepository,
     OrganizationRepository,
+    RemovalStore,
     ReportingStore,
     ReservationRepository,
     RetentionStore,
@@ -243,6 +245,10 @@ class SqlUnitOfWork:
     @cached_property
     def cdrs(self) -> CdrRepository:
         return SqlCdrRepository(self.session)
+
+    @cached_property
+    def removals(self) -> RemovalStore:
+        return SqlRemovalStore(self.session)
 
     async def __aexit__(
         self,

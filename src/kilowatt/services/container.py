@@ -17,6 +17,7 @@ from kilowatt.services.exports import ExportService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
+from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -26,6 +27,7 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
+from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
@@ -77,6 +79,7 @@ class Services:
     tariffs: TariffService
     wallets: WalletService
     cdrs: CdrService
+    invitations: InvitationService
 
     @property
     def exports(self) -> ExportService:
@@ -87,6 +90,11 @@ class Services:
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
         return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
+
+    @property
+    def removals(self) -> RemovalService:
+        """Sites and stations deleted with what they hold: stateless, no accounting yet."""
+        return RemovalService(self.sites.uow, self.clock, self.bus)
 
     @property
     def monitoring(self) -> MonitoringService:

@@ -32,6 +32,7 @@ from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
 from kilowatt.services.ports.monitoring import MonitoringRepository
 from kilowatt.services.ports.organizations import OrganizationRepository
+from kilowatt.services.ports.removals import RemovalStore
 from kilowatt.services.ports.reporting import ReportingStore
 from kilowatt.services.ports.reservations import ReservationRepository
 from kilowatt.services.ports.retention import RetentionStore
@@ -88,6 +89,7 @@ __all__ = [
     "MessageLogRepository",
     "MonitoringRepository",
     "OrganizationRepository",
+    "RemovalStore",
     "ReportingStore",
     "ReservationRepository",
     "RetentionStore",

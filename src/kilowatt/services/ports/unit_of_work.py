@@ -25,6 +25,7 @@ from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageLogRepository
 from kilowatt.services.ports.monitoring import MonitoringRepository
 from kilowatt.services.ports.organizations import OrganizationRepository
+from kilowatt.services.ports.removals import RemovalStore
 from kilowatt.services.ports.reporting import ReportingStore
 from kilowatt.services.ports.reservations import ReservationRepository
 from kilowatt.services.ports.retention import RetentionStore
@@ -109,6 +110,8 @@ class UnitOfWork(Protocol):
     def jobs(self) -> JobRepository: ...
     @property
     def retention(self) -> RetentionStore: ...
+    @property
+    def removals(self) -> RemovalStore: ...
 
     async def __aenter__(self) -> Self: ...
 

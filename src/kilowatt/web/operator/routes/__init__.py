@@ -4,13 +4,17 @@ from fastapi import APIRouter
 
 from kilowatt.web.operator.routes import (
     account,
+    admin,
+    api_keys,
     assets,
     auth,
     connectors,
     faults,
     firmware,
     home,
+    invitations,
     live,
+    operators,
     sites,
     stations,
     transactions,
@@ -29,5 +33,9 @@ for area in (
     faults,
     assets,
     firmware,
+    admin,
+    operators,
+    api_keys,
+    invitations,
 ):
     router.include_router(area.router)
