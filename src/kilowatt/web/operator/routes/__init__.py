@@ -9,6 +9,7 @@ from kilowatt.web.operator.routes import (
     connectors,
     faults,
     home,
+    jump,
     live,
     sites,
     stations,
@@ -27,5 +28,6 @@ for area in (
     transactions,
     faults,
     assets,
+    jump,
 ):
     router.include_router(area.router)
