@@ -57,7 +57,7 @@ async def jump(page: SignedIn) -> Response:
                 hits.append(
                     Hit(
                         _("Session"),
-                        _("Session %(id)s", id=tx.id),
+                        _("Session %(id)s") % {"id": tx.id},
                         session.station_ocpp_id,
                         f"/sessions/{tx.id}",
                     )
