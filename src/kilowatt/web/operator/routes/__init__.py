@@ -13,6 +13,7 @@ from kilowatt.web.operator.routes import (
     firmware,
     home,
     invitations,
+    jump,
     live,
     operators,
     sites,
@@ -37,5 +38,6 @@ for area in (
     operators,
     api_keys,
     invitations,
+    jump,
 ):
     router.include_router(area.router)
