@@ -34,6 +34,7 @@ from kilowatt.services.faults import FaultService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -164,6 +165,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             meter_values_days=settings.meter_values_retention_days,
             batch=settings.retention_batch,
         ),
+        loads=LoadService(uow, clock, bus),
     )
     remote = services.commands
     for area in (
@@ -174,6 +176,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     ):
         area.install(remote)
     services.device_model.install(remote)
+    services.loads.install(remote, bus)
     services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)

@@ -19,6 +19,7 @@ amounts are counted in whole tenths of an ampere, so the sum never exceeds the b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,6 +89,9 @@ class LoadSettings:
     hysteresis_pct: int = 5
     voltage: int = DEFAULT_VOLTAGE
     min_current_a: float = DEFAULT_MIN_CURRENT_A
+    reserve_pct: int = 2
+    """Share of the capacity kept out of what the sessions share, so that a load that wobbles
+    by less does not force limits down (never more than the capacity is allowed)."""
     fallback_load_w: int = 0
     """The load assumed when no reading is newer than ``reading_max_age_s``."""
     reading_max_age_s: int = 300
@@ -105,6 +109,8 @@ class LoadSettings:
             raise InvalidInput("voltage", "between 100 V and 400 V")
         if not 0 < self.min_current_a <= 32:
             raise InvalidInput("min_current_a", "above 0 A and at most 32 A")
+        if not 0 <= self.reserve_pct <= 20:
+            raise InvalidInput("reserve_pct", "between 0 % and 20 %")
         if self.fallback_load_w < 0:
             raise InvalidInput("fallback_load_w", "0 W or more")
         if not 10 <= self.reading_max_age_s <= 86_400:
@@ -275,7 +281,13 @@ def base_load_w(measured_w: int, drawn_w: int) -> int:
 
 
 def budget_w(capacity_w: int, base_w: int) -> int:
+    """What the sessions may draw together: never more than this is in force."""
     return max(0, capacity_w - base_w)
+
+
+def share_w(capacity_w: int, base_w: int, settings: LoadSettings) -> int:
+    """What the allocator shares: the budget less the reserve."""
+    return max(0, budget_w(capacity_w, base_w) - capacity_w * settings.reserve_pct // 100)
 
 
 def meaningful(old: float | None, new: float) -> bool:
@@ -317,3 +329,132 @@ def changes(
             break
         send[key] = target[key].limit_a
     return send
+
+
+def drawn_current_a(
+    values: Mapping[str, float], phases: int, voltage: int
+) -> tuple[float, int] | None:
+    """What a car draws per phase, and on how many phases, from a meter report's readings
+    (``Current.Import`` per phase or in all, else ``Power.Active.Import``); None when the
+    report says neither."""
+    per_phase = [v for k, v in values.items() if k.startswith("Current.Import.L")]
+    if per_phase:
+        drawing = [v for v in per_phase if v > 0.5]
+        return round(max(per_phase), 1), max(1, len(drawing)) if drawing else phases
+    if "Current.Import" in values:
+        return round(values["Current.Import"], 1), phases
+    if "Power.Active.Import" in values:
+        return round(values["Power.Active.Import"] / (phases * voltage), 1), phases
+    return None
+
+
+_UNITS = {"w": 1.0, "kw": 1000.0, "mw": 1_000_000.0}
+MAX_READING_W = 10**10
+
+
+def parse_reading(text: str) -> int:
+    """A meter's reading as IoT meters publish it, in W: a number (W), a number and its unit
+    ("12.5 kW"), or a JSON object with ``power`` (or ``load_w``) and an optional ``unit``."""
+    text = text.strip()
+    value: object = text
+    unit = "W"
+    if text.startswith("{"):
+        try:
+            body = json.loads(text)
+        except ValueError as error:
+            raise InvalidInput("payload", "not JSON") from error
+        if not isinstance(body, dict):
+            raise InvalidInput("payload", "a JSON object")
+        value = body.get("power", body.get("load_w"))
+        unit = str(body.get("unit", "W"))
+    elif " " in text:
+        value, unit = text.rsplit(" ", 1)
+    factor = _UNITS.get(unit.strip().lower())
+    if factor is None:
+        raise InvalidInput("unit", "W, kW or MW")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput("power", "a number")
+    try:
+        watts = float(value) * factor
+    except ValueError as error:
+        raise InvalidInput("power", "a number") from error
+    if not 0 <= watts <= MAX_READING_W or watts != watts:
+        raise InvalidInput("power", "0 or more, and plausible")
+    return round(watts)
+
+
+# Records -----------------------------------------------------------------------------------
+
+
+class DecisionKind(StrEnum):
+    RULE = "rule"
+    """The site's load crossed a line: the rule state changed."""
+    LIMIT = "limit"
+    """A session was given a new limit (sent to its station)."""
+
+
+@dataclass(eq=False, kw_only=True)
+class SiteLoad:
+    """A site's load management: its settings and where its load stands."""
+
+    site_id: int
+    organization_id: int
+    settings: LoadSettings
+    state: RuleState = RuleState.NORMAL
+    load_w: int | None = None
+    """The last measured load of the transformer."""
+    load_at: datetime | None = None
+    load_source: str = ""
+    updated_at: datetime
+
+    def load_now(self, now: datetime) -> tuple[int, bool]:
+        """The load to go by, and whether it was measured (else the fallback, for want of
+        a fresh reading)."""
+        if (
+            self.load_w is not None
+            and self.load_at is not None
+            and (now - self.load_at).total_seconds() <= self.settings.reading_max_age_s
+        ):
+            return self.load_w, True
+        return self.settings.fallback_load_w, False
+
+
+@dataclass(eq=False, kw_only=True)
+class SessionLoad:
+    """What load management knows of one running session."""
+
+    transaction_id: int
+    site_id: int
+    rule: StartRule
+    limit_a: float | None = None
+    """The limit in force (sent and not refused); None: none sent."""
+    drawn_a: float | None = None
+    phases: int | None = None
+    reason: Reason | None = None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadDecision:
+    """What load management did, for the operator to read."""
+
+    site_id: int
+    at: datetime
+    kind: DecisionKind
+    state: RuleState
+    load_w: int
+    transaction_id: int | None = None
+    station: str = ""
+    evse_id: int | None = None
+    limit_a: float | None = None
+    reason: Reason | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReading:
+    site_id: int
+    measured_at: datetime
+    load_w: int
+    source: str
+    """"api", "mqtt" or "ocpp"."""

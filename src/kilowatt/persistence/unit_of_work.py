@@ -30,6 +30,7 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareUpdateRepository,
 )
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
+from kilowatt.persistence.repositories.loads import SqlLoadRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.retention import SqlRetentionStore
@@ -59,6 +60,7 @@ from kilowatt.services.ports import (
     FirmwareRepository,
     FirmwareUpdateRepository,
     JobRepository,
+    LoadRepository,
     LocalListRepository,
     MessageLogRepository,
     MonitoringRepository,
@@ -225,6 +227,10 @@ class SqlUnitOfWork:
     @cached_property
     def retention(self) -> RetentionStore:
         return SqlRetentionStore(self.session)
+
+    @cached_property
+    def loads(self) -> LoadRepository:
+        return SqlLoadRepository(self.session)
 
     async def __aexit__(
         self,

@@ -17,6 +17,7 @@ from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -71,6 +72,7 @@ class Services:
     two_factor: TwoFactorService
     jobs: JobService
     retention: RetentionService
+    loads: LoadService
 
     @property
     def exports(self) -> ExportService:
@@ -94,6 +96,7 @@ class Services:
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.loads.close()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

@@ -25,7 +25,9 @@ from kilowatt.domain.loads import (
     budget_w,
     carry_rule,
     changes,
+    drawn_current_a,
     meaningful,
+    parse_reading,
     queue_order,
     rule_state,
     start_rule,
@@ -285,3 +287,38 @@ def test_the_base_load_is_the_measured_total_less_the_cars() -> None:
     assert base_load_w(10_000, 22_000) == 0
     assert budget_w(100_000, 38_000) == 62_000
     assert budget_w(100_000, 130_000) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "watts"),
+    [
+        ("12000", 12000),
+        ("12.5 kW", 12500),
+        ('{"power": 40.2, "unit": "kW"}', 40200),
+        ('{"load_w": 900}', 900),
+        ("0.1 MW", 100_000),
+    ],
+)
+def test_meter_readings_are_normalised_to_watts(payload: str, watts: int) -> None:
+    assert parse_reading(payload) == watts
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [("12 GW", "unit"), ("lots", "power"), ("-5", "power"), ("{x", "payload"),
+     ('{"power": true}', "power"), ("nan", "power")],
+)  # fmt: skip
+def test_bad_readings_are_refused_naming_what_is_wrong(payload: str, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_reading(payload)
+    assert refused.value.field == field
+
+
+def test_what_a_car_draws_from_its_meter_report() -> None:
+    assert drawn_current_a({"Current.Import.L1": 15.96, "Current.Import.L2": 16.0}, 3, V) == (
+        16.0,
+        2,
+    )
+    assert drawn_current_a({"Current.Import": 10.0}, 3, V) == (10.0, 3)
+    assert drawn_current_a({"Power.Active.Import": 6900.0}, 3, V) == (10.0, 3)
+    assert drawn_current_a({"Energy.Active.Import.Register": 1.0}, 3, V) is None

@@ -11,6 +11,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     jobs,
+    loads,
     organizations,
     stations,
     tokens,
