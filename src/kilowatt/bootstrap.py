@@ -38,6 +38,7 @@ from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -180,6 +181,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             secret=secret,
             public_url=settings.effective_public_url,
         ),
+        loads=LoadService(uow, clock, bus),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
     bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
@@ -192,6 +194,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     ):
         area.install(remote)
     services.device_model.install(remote)
+    services.loads.install(remote, bus)
     services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)

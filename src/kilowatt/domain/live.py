@@ -35,6 +35,7 @@ from kilowatt.domain.live_base import (
     StationLiveEvent,
 )
 from kilowatt.domain.live_money import SessionBilled, SessionCostUpdated, WalletChanged
+from kilowatt.domain.loads import Reason, RuleState
 from kilowatt.domain.metering import SampledValue
 from kilowatt.domain.stations import Connector, RegistrationStatus
 from kilowatt.domain.transactions import Transaction, TransactionState, live_energy_wh
@@ -373,6 +374,34 @@ class FaultClosed(StationLiveEvent):
         )
 
 
+# Load management ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLoadChanged(OrganizationLiveEvent):
+    """Load management looked at a site again: a load reading arrived, a session began or
+    ended, a car's draw changed. Says where the transformer's load stands."""
+
+    topic = "site.load"
+    site_id: Annotated[int, "the site (as in /api/v1/sites/{id}/load)"]
+    state: Annotated[RuleState, "normal, half_power (above the first line) or hold"]
+    load_w: Annotated[int, "the transformer's load in W (measured, or the fallback)"]
+    measured: Annotated[bool, "false when no fresh reading: the fallback load is assumed"]
+    capacity_w: Annotated[int, "the transformer's capacity in W"]
+    budget_w: Annotated[int, "what the sessions may share, in W"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimited(StationLiveEvent):
+    """Load management gave a session a new limit and sent it to the station."""
+
+    topic = "session.limit"
+    transaction_id: Annotated[int, TRANSACTION]
+    evse_id: Annotated[int, EVSE]
+    limit_a: Annotated[float, "amperes per phase (0: paused)"]
+    reason: Annotated[Reason, "why: shared, at_max, car_draws_less, half_power, held, no_room"]
+
+
 CATALOGUE: tuple[type[LiveEvent], ...] = (
     StationOnlineChanged,
     StationBooted,
@@ -396,6 +425,8 @@ CATALOGUE: tuple[type[LiveEvent], ...] = (
     SessionCostUpdated,
     SessionBilled,
     WalletChanged,
+    SiteLoadChanged,
+    SessionLimited,
 )
 """Every event type, in the order docs/events.md lists them."""
 

@@ -31,6 +31,7 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareUpdateRepository,
 )
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
+from kilowatt.persistence.repositories.loads import SqlLoadRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.removals import SqlRemovalStore
@@ -64,6 +65,7 @@ from kilowatt.services.ports import (
     FirmwareRepository,
     FirmwareUpdateRepository,
     JobRepository,
+    LoadRepository,
     LocalListRepository,
     MessageLogRepository,
     MonitoringRepository,
@@ -249,6 +251,10 @@ class SqlUnitOfWork:
     @cached_property
     def removals(self) -> RemovalStore:
         return SqlRemovalStore(self.session)
+
+    @cached_property
+    def loads(self) -> LoadRepository:
+        return SqlLoadRepository(self.session)
 
     async def __aexit__(
         self,

@@ -19,6 +19,7 @@ from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -80,6 +81,7 @@ class Services:
     wallets: WalletService
     cdrs: CdrService
     invitations: InvitationService
+    loads: LoadService
 
     @property
     def exports(self) -> ExportService:
@@ -109,6 +111,7 @@ class Services:
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
+        await self.loads.close()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

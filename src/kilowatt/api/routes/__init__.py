@@ -13,6 +13,7 @@ from kilowatt.api.routes import (
     firmware,
     jobs,
     live,
+    loads,
     organizations,
     reports,
     reservations,
@@ -29,6 +30,7 @@ from kilowatt.api.routes import (
 
 api_v1 = APIRouter(prefix="/api/v1")
 api_v1.include_router(sites.router)
+api_v1.include_router(loads.router)
 api_v1.include_router(stations.router)
 api_v1.include_router(station_security.router)
 api_v1.include_router(tokens.router)

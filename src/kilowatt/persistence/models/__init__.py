@@ -12,6 +12,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     jobs,
+    loads,
     organizations,
     stations,
     tariffs,

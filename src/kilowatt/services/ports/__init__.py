@@ -28,6 +28,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareVersionCount,
 )
 from kilowatt.services.ports.jobs import JobLauncher, JobRepository
+from kilowatt.services.ports.loads import ChargingSession, LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
 from kilowatt.services.ports.monitoring import MonitoringRepository
@@ -62,6 +63,7 @@ __all__ = [
     "BillingContext",
     "CdrRepository",
     "CertificateAuthority",
+    "ChargingSession",
     "Clock",
     "CommandRepository",
     "ConnectorRepository",
@@ -84,6 +86,7 @@ __all__ = [
     "FirmwareVersionCount",
     "JobLauncher",
     "JobRepository",
+    "LoadRepository",
     "LocalListRepository",
     "MessageFilter",
     "MessageLogRepository",

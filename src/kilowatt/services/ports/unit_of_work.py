@@ -21,6 +21,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareUpdateRepository,
 )
 from kilowatt.services.ports.jobs import JobRepository
+from kilowatt.services.ports.loads import LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageLogRepository
 from kilowatt.services.ports.monitoring import MonitoringRepository
@@ -112,6 +113,8 @@ class UnitOfWork(Protocol):
     def retention(self) -> RetentionStore: ...
     @property
     def removals(self) -> RemovalStore: ...
+    @property
+    def loads(self) -> LoadRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
