@@ -14,6 +14,7 @@ from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
+from kilowatt.persistence import statement_counter
 from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
@@ -182,6 +183,7 @@ def build_services(settings: Settings, database: Database) -> Services:
 
 def build(settings: Settings) -> Container:
     database = Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    statement_counter.install_from_environment(database.engine)
     services = build_services(settings, database)
     ocpp = OcppServer(
         services,
