@@ -16,6 +16,7 @@ from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
+from kilowatt.persistence import change_watch, statement_counter
 from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
@@ -105,7 +106,10 @@ def build_services(settings: Settings, database: Database) -> Services:
             heartbeat_interval=settings.heartbeat_interval,
             pending_interval=settings.pending_retry_interval,
         ),
-        authorization=AuthorizationService(uow, clock, bus),
+        # With several nodes another node's token change reaches this one's cache in 5 s.
+        authorization=AuthorizationService(
+            uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
+        ),
         transactions=TransactionService(uow, clock, bus),
         metering=MeteringService(uow, clock, bus),
         stations=StationService(uow, clock, bus, security=station_security),
@@ -203,7 +207,11 @@ def build_services(settings: Settings, database: Database) -> Services:
 
 def build(settings: Settings) -> Container:
     database = Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    statement_counter.install_from_environment(database.engine)
     services = build_services(settings, database)
+    change_watch.watch(
+        database.engine, change_watch.AUTHORIZATION_TABLES, services.authorization.invalidate
+    )
     ocpp = OcppServer(
         services,
         message_log=MessageLog(
