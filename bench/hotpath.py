@@ -131,7 +131,14 @@ async def run_ladder(
     database: DatabaseMeter | None,
     counts: Path | None,
 ) -> ServerRun:
-    config = BenchConfig(url=url, stations=args.stations, rate=1.0, duration=args.step, quiet=True)
+    config = BenchConfig(
+        url=url,
+        stations=args.stations,
+        rate=1.0,
+        duration=args.step,
+        quiet=True,
+        call_timeout=args.call_timeout,
+    )
     identities = [f"{config.prefix}{n:05d}" for n in range(1, args.stations + 1)]
     tags = [f"{config.prefix}-TAG-{n:05d}" for n in range(1, args.stations + 1)]
     began = time.perf_counter()
@@ -564,6 +571,9 @@ def main() -> int:
     parser.add_argument("--max-rate", type=float, default=20_000.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--step", type=float, default=8.0, help="Measured seconds per step.")
+    parser.add_argument(
+        "--call-timeout", type=float, default=10.0, help="Seconds for a CALL or a handshake."
+    )
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument(
         "--before",

@@ -3,8 +3,9 @@
 A station message that writes (a StatusNotification, a StartTransaction...) used to be one
 database transaction of its own: pool checkout, BEGIN, its statements, COMMIT (a WAL flush),
 each message paying for all of it. Here the writing units of work that arrive together join
-one *batch*: they run one after the other in the batch's session, each inside a SAVEPOINT of
-its own, and the batch commits once when the last of them has finished. ``commit()`` of each
+one *batch*: they run one after the other in the batch's session, each after the first
+inside a SAVEPOINT of its own (the first has the transaction to itself), and the batch
+commits once when the last of them has finished. ``commit()`` of each
 unit of work returns only once the batch's COMMIT has succeeded, so the station is still
 answered after its data is committed (ack after commit). When the COMMIT fails, every unit of
 work of the batch raises from ``commit()`` (the stations get InternalError and send again):
@@ -49,9 +50,10 @@ class _Batch:
         self.turn = asyncio.Lock()
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.session: AsyncSession | None = None
+        self.kept = 0
+        """Members whose work is in the transaction (from then on, each needs a savepoint)."""
         self._locked = False
         self._gated = False
-        self.commits = 0
 
     async def ensure_session(self) -> AsyncSession:
         if self.session is None:
@@ -134,7 +136,10 @@ class GroupedUnitOfWork(SqlUnitOfWork):
         self._token = _inside.set(True)
         try:
             self.session = await batch.ensure_session()
-            self._savepoint = await self.session.begin_nested()
+            if batch.kept:
+                self._savepoint = await self.session.begin_nested()
+            # else: the first to work in this transaction needs no savepoint (two statements
+            # less): should it fail, the whole transaction, its alone, is rolled back.
         except BaseException:
             await self._end(rollback=False)
             raise
@@ -142,11 +147,11 @@ class GroupedUnitOfWork(SqlUnitOfWork):
 
     async def commit(self) -> None:
         assert self._batch is not None
-        assert self._savepoint is not None
         try:
             # Flushed inside the savepoint, so that a failing statement rolls back to it.
             await self.session.flush()
-            await self._savepoint.commit()
+            if self._savepoint is not None:
+                await self._savepoint.commit()
         except IntegrityError as error:
             await self._end(rollback=True)
             raise Conflict(f"conflicts with an existing record: {error.orig}") from error
@@ -154,6 +159,7 @@ class GroupedUnitOfWork(SqlUnitOfWork):
             await self._end(rollback=True)
             raise
         batch = self._batch
+        batch.kept += 1
         await self._end(rollback=False)
         # Answered only once the whole batch is committed.
         await asyncio.shield(batch.done)
@@ -180,6 +186,9 @@ class GroupedUnitOfWork(SqlUnitOfWork):
                 # with the batch's transaction only once the savepoint is rolled back.
                 with contextlib.suppress(InvalidRequestError):
                     await savepoint.rollback()
+            elif rollback and self._batch is not None and self._batch.session is not None:
+                # The first member, without a savepoint: nothing else is in the transaction.
+                await self._batch.session.rollback()
         finally:
             if self._token is not None:
                 _inside.reset(self._token)
