@@ -61,6 +61,7 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/hotpath.py
+	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py
 

@@ -20,6 +20,7 @@ from kilowatt.persistence import change_watch, statement_counter
 from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
+from kilowatt.persistence.group_unit_of_work import GroupedUnitOfWorkFactory
 from kilowatt.persistence.migrate import is_current, upgrade_connection
 from kilowatt.persistence.models import start_mappers
 from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -80,6 +81,8 @@ class Container:
 def build_services(settings: Settings, database: Database) -> Services:
     start_mappers()
     uow = SqlUnitOfWorkFactory(database)
+    # The hot path's writes share transactions (persistence/group_unit_of_work.py).
+    grouped = GroupedUnitOfWorkFactory(database)
     clock = SystemClock()
     bus = InProcessBus()
     store = LocalFileStore(settings.effective_files_dir)
@@ -99,7 +102,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         bus=bus,
         organizations=OrganizationService(uow, clock, bus),
         provisioning=ProvisioningService(
-            uow,
+            grouped,
             clock,
             bus,
             unknown_station_policy=settings.unknown_station_policy,
@@ -110,7 +113,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         authorization=AuthorizationService(
             uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
         ),
-        transactions=TransactionService(uow, clock, bus),
+        transactions=TransactionService(grouped, clock, bus),
         metering=MeteringService(uow, clock, bus),
         stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
@@ -229,6 +232,8 @@ def build(settings: Settings) -> Container:
             block=settings.ocpp_auth_block_seconds,
             max_block=settings.ocpp_auth_max_block_seconds,
             max_handshakes=settings.ocpp_max_handshakes,
+            max_waiting=settings.ocpp_handshake_queue,
+            queue_timeout=settings.ocpp_handshake_queue_timeout,
             timeout=settings.ocpp_handshake_timeout,
             max_connects=settings.ocpp_max_connects,
             connect_window=settings.ocpp_connect_window,
