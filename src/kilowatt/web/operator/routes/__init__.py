@@ -4,13 +4,18 @@ from fastapi import APIRouter
 
 from kilowatt.web.operator.routes import (
     account,
+    admin,
+    api_keys,
     assets,
     auth,
     connectors,
     faults,
     firmware,
     home,
+    invitations,
+    jump,
     live,
+    operators,
     sites,
     stations,
     transactions,
@@ -29,5 +34,10 @@ for area in (
     faults,
     assets,
     firmware,
+    admin,
+    operators,
+    api_keys,
+    invitations,
+    jump,
 ):
     router.include_router(area.router)
