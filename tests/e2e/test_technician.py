@@ -220,3 +220,28 @@ def test_the_station_tools_answer_in_place(
             "data-status", "accepted"
         )
         expect(page.locator("#device-variables")).to_contain_text("HeartbeatInterval")
+
+
+def _no_page_scroll(page: Page) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page.url} scrolls {wide} px sideways"
+
+
+def test_the_technicians_pages_fit_a_phone(
+    browser: Browser, dashboard: RunningServer, technician: Operator, api: httpx.Client
+) -> None:
+    """At 390x844: the station page with its tools, the firmware page and the vendor
+    operations page scroll only downwards."""
+    station = _station("PHN")
+    phone = {"width": 390, "height": 844}
+    for page in open_page(browser, dashboard, technician, phone):
+        with Station(dashboard, station):
+            page.goto(f"/stations/{station}")
+            expect(page.locator("#tool-update-firmware")).to_be_visible()
+            _no_page_scroll(page)
+            page.goto("/firmware")
+            expect(page.locator("#upload-form")).to_be_visible()
+            _no_page_scroll(page)
+            page.goto("/vendor-operations")
+            expect(page.locator("#vendor-form")).to_be_visible()
+            _no_page_scroll(page)
