@@ -175,3 +175,73 @@ def test_a_hard_reset_asks_first_naming_the_running_session(
         outcome = page.locator("#command-result .command-status")
         expect(outcome).to_have_attribute("data-status", "accepted")
         assert running.resets == ["Hard"]
+
+
+def test_the_station_tools_answer_in_place(
+    tech_page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    """A vendor operation chosen badly gets its error beside the field, then runs and shows
+    the station's answer; a reservation is made and cancelled; the configuration is read
+    into the table below; all without leaving the page."""
+    page = tech_page
+    name = f"rcd-{uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/vendor-templates",
+        json={"name": name, "vendor_id": "com.example", "message_id": "RcdSelfTest"},
+    )
+    assert created.status_code == 201, created.text
+    tag = f"R{uuid.uuid4().hex[:10].upper()}"
+    assert api.post("/id-tokens", json={"value": tag}).status_code == 201
+    station = _station("TLS")
+    with Station(dashboard, station):
+        page.goto(f"/stations/{station}")
+        tools = page.locator("#tools")
+        expect(tools.get_by_role("heading", name="Tools")).to_be_visible()
+
+        vendor = page.locator("#tool-vendor")
+        vendor.get_by_role("button", name="Run").click()
+        expect(page.locator("#vendor-template-error")).to_have_text("Choose a vendor operation.")
+        page.locator("#tool-vendor").get_by_label("Operation").select_option(name)
+        page.locator("#tool-vendor").get_by_role("button", name="Run").click()
+        expect(page.locator("#tool-vendor .command-status")).to_have_text("Accepted by the station")
+
+        reservations = page.locator("#tool-reservations")
+        reservations.get_by_label("Token").fill(tag)
+        reservations.get_by_role("button", name="Reserve").click()
+        row = page.locator("#station-reservations tbody tr").first
+        expect(row).to_contain_text("Reserved")
+        row.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#station-reservations tbody tr").first).to_contain_text("Cancelled")
+
+        page.locator("#tool-read-configuration").get_by_role(
+            "button", name="Get configuration"
+        ).click()
+        expect(page.locator("#tool-read-configuration .command-status")).to_have_attribute(
+            "data-status", "accepted"
+        )
+        expect(page.locator("#device-variables")).to_contain_text("HeartbeatInterval")
+
+
+def _no_page_scroll(page: Page) -> None:
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page.url} scrolls {wide} px sideways"
+
+
+def test_the_technicians_pages_fit_a_phone(
+    browser: Browser, dashboard: RunningServer, technician: Operator, api: httpx.Client
+) -> None:
+    """At 390x844: the station page with its tools, the firmware page and the vendor
+    operations page scroll only downwards."""
+    station = _station("PHN")
+    phone = {"width": 390, "height": 844}
+    for page in open_page(browser, dashboard, technician, phone):
+        with Station(dashboard, station):
+            page.goto(f"/stations/{station}")
+            expect(page.locator("#tool-update-firmware")).to_be_visible()
+            _no_page_scroll(page)
+            page.goto("/firmware")
+            expect(page.locator("#upload-form")).to_be_visible()
+            _no_page_scroll(page)
+            page.goto("/vendor-operations")
+            expect(page.locator("#vendor-form")).to_be_visible()
+            _no_page_scroll(page)

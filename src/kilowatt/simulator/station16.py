@@ -37,6 +37,7 @@ from ocpp.v16.enums import (
     UpdateStatus,
 )
 
+from kilowatt.simulator.maintenance16 import Maintenance16
 from kilowatt.simulator.physics import ChargingSession
 
 log = structlog.get_logger("kilowatt.simulator")
@@ -308,7 +309,7 @@ class StationProfile:
     """Start and stop sessions by itself; otherwise only on remote commands."""
 
 
-class SimulatedStation16(ChargePoint):  # type: ignore[misc]
+class SimulatedStation16(Maintenance16, ChargePoint):  # type: ignore[misc]
     def __init__(self, station_id: str, connection: Any, profile: StationProfile) -> None:
         super().__init__(station_id, connection, response_timeout=30)
         self.profile = profile

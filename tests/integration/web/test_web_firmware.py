@@ -212,3 +212,35 @@ async def test_one_station_is_updated_after_a_confirmation(
     assert refused.status_code == 403
     await operator.client.aclose()
     await technician.client.aclose()
+
+
+async def test_a_campaign_cancelled_from_its_page_spares_the_stations_not_yet_sent(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    first, second = ids.station("CX1"), ids.station("CX2")
+    technician = await visitor(server, aapi, "technician")
+    version = f"6.{ids.suffix}"
+    assert (await upload(technician, b"firmware", version=version)).status_code == 200
+    chosen = await image_id(technician, version)
+    async with online16(server, aapi, first) as one, online16(server, aapi, second) as two:
+        started = await technician.post(
+            "/firmware/campaigns",
+            [("firmware_id", chosen), ("station", first), ("station", second)],
+        )
+        assert started.status_code == 303, started.text
+        url = started.headers["location"]
+        got = await _first_to_get_it({first: one, second: two})
+        page = await technician.get(url)
+        assert 'id="cancel-campaign"' in page.text
+        cancelled = await technician.post(url + "/cancel", {})
+        assert cancelled.status_code == 303
+        page = await technician.get(url)
+        assert 'data-status="cancelled"' in page.text
+        assert "Not sent (cancelled)" in page.text
+        assert 'id="cancel-campaign"' not in page.text
+        assert 'hx-trigger="every' not in page.text
+        waiting = two if got == first else one
+        assert "UpdateFirmware" not in waiting.actions()
+        again = await technician.post(url + "/cancel", {})
+        assert again.status_code == 303  # already over: the page says how
+    await technician.client.aclose()

@@ -194,3 +194,47 @@ async def test_certificates_are_for_the_roles_that_manage_security(
         assert "InstallCertificate" not in cp.actions()
     await technician.client.aclose()
     await admin.client.aclose()
+
+
+async def test_vendor_operations_are_added_and_deleted_from_their_page(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    technician = await visitor(server, aapi, "technician")
+    assert (await technician.get("/vendor-operations")).status_code == 200
+    empty = await technician.post("/vendor-operations", {"name": "", "vendor_id": ""})
+    assert empty.status_code == 422
+    assert 'id="f-name-error"' in empty.text
+    assert 'id="f-vendor_id-error"' in empty.text
+
+    name = f"rcd-{ids.suffix.lower()}"
+    fields = {
+        "name": name,
+        "vendor_id": "com.example",
+        "message_id": "RcdSelfTest",
+        "data": '{"trip_current_ma": 30}',
+        "description": "Trips the RCD",
+    }
+    added = await technician.post("/vendor-operations", fields)
+    assert added.status_code == 303, added.text
+    listed = await technician.get("/vendor-operations")
+    assert name in listed.text
+    assert "Trips the RCD" in listed.text
+    [stored] = [
+        t for t in (await aapi.get("/vendor-templates")).json()["items"] if t["name"] == name
+    ]
+    assert stored["data"] == {"trip_current_ma": 30}  # JSON typed is kept as JSON
+    again = await technician.post("/vendor-operations", fields)
+    assert again.status_code == 422
+    assert "A vendor operation of this name exists already." in again.text
+
+    deleted = await technician.post(f"/vendor-operations/{stored['id']}/delete", {})
+    assert deleted.status_code == 303
+    assert name not in (await technician.get("/vendor-operations")).text
+    gone = await technician.post(f"/vendor-operations/{stored['id']}/delete", {})
+    assert gone.status_code == 404
+
+    viewer = await visitor(server, aapi, "viewer")
+    assert (await viewer.get("/vendor-operations")).status_code == 403
+    assert (await viewer.post("/vendor-operations", fields)).status_code == 403
+    await viewer.client.aclose()
+    await technician.client.aclose()

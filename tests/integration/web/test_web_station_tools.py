@@ -37,6 +37,10 @@ async def test_a_technician_reads_and_changes_a_16_configuration(
         assert 'id="tool-read-configuration"' in page.text
         assert 'id="tool-change-configuration"' in page.text
         assert 'id="tool-base-report"' not in page.text  # a 2.0.1 tool
+        assert ">A heartbeat</option>" in page.text  # trigger messages in words
+        assert ">Heartbeat</option>" not in page.text
+        connector = await technician.get(f"/connectors/{station}/1/1")
+        assert f'href="/stations/{station}#tools"' in connector.text
 
         read = await technician.post(f"{tools(station)}/read-configuration", {"keys": ""})
         assert read.status_code == 200, read.text

@@ -19,6 +19,7 @@ from kilowatt.web.operator.routes import (
     sites,
     stations,
     transactions,
+    vendor,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +35,7 @@ for area in (
     faults,
     assets,
     firmware,
+    vendor,
     admin,
     operators,
     api_keys,

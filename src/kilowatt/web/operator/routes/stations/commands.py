@@ -4,6 +4,7 @@ an htmx fragment that polls until the station answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter
@@ -54,6 +55,22 @@ TriggerMessage = Literal[
     "DiagnosticsStatusNotification",
 ]
 TRIGGER_MESSAGES: tuple[str, ...] = get_args(TriggerMessage)
+
+
+def trigger_words(gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The messages a station can be asked to send, in words."""
+    _ = gettext
+    words = {
+        "BootNotification": _("Its boot notification (identity and firmware)"),
+        "Heartbeat": _("A heartbeat"),
+        "StatusNotification": _("The status of its connectors"),
+        "MeterValues": _("Its meter readings"),
+        "FirmwareStatusNotification": _("Where its firmware update stands"),
+        "DiagnosticsStatusNotification": _("Where its diagnostics upload stands"),
+    }
+    return [(message, words[message]) for message in TRIGGER_MESSAGES]
+
+
 WEB_OPERATIONS = {
     "reset": Operation.RESET,
     "clear-cache": Operation.CLEAR_CACHE,

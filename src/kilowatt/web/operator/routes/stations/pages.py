@@ -17,7 +17,7 @@ from kilowatt.domain.sites import Site
 from kilowatt.services.ports import StationFilter
 from kilowatt.web.kit.forms import Cursor, Fields, Id, Search
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.stations.commands import TRIGGER_MESSAGES
+from kilowatt.web.operator.routes.stations.commands import trigger_words
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
 from kilowatt.web.operator.routes.stations.diagnostics import diagnostics_context
 from kilowatt.web.operator.routes.stations.firmware import firmware_context
@@ -109,7 +109,7 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         "open_faults": [FaultRow.of(v, now, _) for v in open_faults],
         "past_faults": [FaultRow.of(v, now, _) for v in past.items],
         "commands": [CommandRow.of(c, zone, _) for c in commands.items],
-        "trigger_messages": TRIGGER_MESSAGES,
+        "trigger_messages": trigger_words(_),
         "actions": COMMON_ACTIONS,
         "evses": sorted({c.evse_id for c in connectors}),
         "facts": [
