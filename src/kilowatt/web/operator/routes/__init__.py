@@ -7,6 +7,7 @@ from kilowatt.web.operator.routes import (
     admin,
     api_keys,
     assets,
+    audit,
     auth,
     connectors,
     faults,
@@ -34,6 +35,7 @@ for area in (
     admin,
     operators,
     api_keys,
+    audit,
     invitations,
 ):
     router.include_router(area.router)
