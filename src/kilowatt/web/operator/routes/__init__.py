@@ -17,6 +17,7 @@ from kilowatt.web.operator.routes import (
     operators,
     sites,
     stations,
+    tokens,
     transactions,
 )
 
@@ -36,6 +37,7 @@ for area in (
     operators,
     api_keys,
     audit,
+    tokens,
     invitations,
 ):
     router.include_router(area.router)

@@ -53,6 +53,7 @@ def action_words(gettext: Gettext) -> dict[str, str]:
         "id_token.create": _("ID token created"),
         "id_token.update": _("ID token changed"),
         "id_token.delete": _("ID token deleted"),
+        "id_token.import": _("ID tokens imported"),
         "token_group.create": _("Token group created"),
         "token_group.update": _("Token group changed"),
         "token_group.delete": _("Token group deleted"),
