@@ -10,6 +10,7 @@ from kilowatt.web.operator.routes import (
     audit,
     auth,
     connectors,
+    drivers,
     faults,
     home,
     invitations,
@@ -17,6 +18,7 @@ from kilowatt.web.operator.routes import (
     operators,
     sites,
     stations,
+    token_groups,
     tokens,
     transactions,
 )
@@ -38,6 +40,8 @@ for area in (
     api_keys,
     audit,
     tokens,
+    token_groups,
+    drivers,
     invitations,
 ):
     router.include_router(area.router)
