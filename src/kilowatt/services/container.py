@@ -36,6 +36,7 @@ from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tariffs import TariffService
+from kilowatt.services.token_imports import TokenImportService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
@@ -92,6 +93,11 @@ class Services:
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
         return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
+
+    @property
+    def token_imports(self) -> TokenImportService:
+        """Id tokens (RFID cards) imported and exported in bulk: stateless."""
+        return TokenImportService(self.tokens.uow, self.clock, self.bus)
 
     @property
     def removals(self) -> RemovalService:
