@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 
 install: $(STAMP)
 
+# make demo PORT=8080 SPEED=60 (or KILOWATT_PORT / KILOWATT_DEMO_SPEED in the environment)
 demo: install
-	$(BIN)/kilowatt demo
+	$(BIN)/kilowatt demo $(if $(PORT),--port $(PORT)) $(if $(SPEED),--speed $(SPEED))
 
 serve: install
 	$(BIN)/kilowatt serve

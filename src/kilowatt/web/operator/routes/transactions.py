@@ -19,12 +19,12 @@ from kilowatt.domain.exports import (
     MAX_EXPORT_ROWS,
     SCALE,
     curves,
-    day_bounds,
     energy_base,
     local,
     point_count,
     zone_of,
 )
+from kilowatt.domain.local_days import LocalDays
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
@@ -102,14 +102,16 @@ async def _filters(page: Page) -> Filters:
             errors["site"] = page.web.gettext("Choose one of the sites.")
     zones = {s.timezone for s in sites}
     zone = site.timezone if site else (zones.pop() if len(zones) == 1 else "UTC")
-    started_from, started_until = day_bounds(data.first, data.last, zone_of(zone))
+    # each session's days in its own site's zone, as the home page counts them
+    days = LocalDays.of(
+        data.first, data.last, [(s.id, s.timezone) for s in sites if s.id is not None]
+    )
     where = TransactionFilter(
         site_id=site.id if site else None,
         id_tag=data.token or None,
         driver=data.driver or None,
         state=data.state,
-        started_from=started_from,
-        started_until=started_until,
+        days=days,
     )
     return Filters(reading, where, zone, sites, errors)
 
