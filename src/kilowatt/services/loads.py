@@ -237,17 +237,17 @@ class LoadService(Service):
         load_w: int,
         measured_at: datetime | None = None,
         source: str = "api",
-    ) -> SiteLoad:
+    ) -> None:
         """A reading of the site's transformer load (a building's energy system, the API)."""
         if load_w < 0:
             raise InvalidInput("load_w", "0 or more")
         async with self.uow(readonly=True) as uow:
             site = await self._site(uow, principal.scope, site_id)
-        return await self._record(site, load_w, measured_at or self.clock.now(), source)
+        await self._record(site, load_w, measured_at or self.clock.now(), source)
 
-    async def report_topic(self, topic: str, payload: str) -> SiteLoad | None:
-        """A reading an MQTT meter published; None when no site's meter publishes on the
-        topic. A payload that cannot be read raises InvalidInput."""
+    async def report_topic(self, topic: str, payload: str) -> int | None:
+        """A reading an MQTT meter published: the site it is about, None when no site's meter
+        publishes on the topic. A payload that cannot be read raises InvalidInput."""
         watts = parse_reading(payload)
         async with self.uow(readonly=True) as uow:
             load = await uow.loads.by_topic(topic)
@@ -258,20 +258,20 @@ class LoadService(Service):
             )
         if site is None:
             return None
-        return await self._record(site, watts, self.clock.now(), "mqtt")
+        await self._record(site, watts, self.clock.now(), "mqtt")
+        return site.id
 
-    async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> SiteLoad:
+    async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
         assert site.id is not None
         async with self.uow() as uow:
-            load = await uow.loads.get(site.id) or self._default(site)
+            load = await uow.loads.get(site.id)
+            if load is None:
+                load = self._default(site)
+                await uow.loads.save(load)
             await uow.loads.add_reading(LoadReading(site.id, at, load_w, source))
-            if load.load_at is None or at >= load.load_at:
-                load.load_w, load.load_at, load.load_source = load_w, at, source
-            load.updated_at = self.clock.now()
-            await uow.loads.save(load)
+            await uow.loads.set_load(site.id, load_w, at, source)
             await uow.commit()
         await self.rebalance(site.id)
-        return load
 
     # Reacting to sessions and meters --------------------------------------------------------
 
@@ -437,8 +437,7 @@ class LoadService(Service):
                         )
                     )
                 await uow.loads.save_session_load(held)
-            load.updated_at = now
-            await uow.loads.save(load)
+            await uow.loads.set_state(site_id, state, now)
             await uow.commit()
         event = SiteLoadChanged(
             organization_id=load.organization_id,
