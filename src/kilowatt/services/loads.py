@@ -20,14 +20,6 @@ from typing import Any
 
 import structlog
 
-from kilowatt.domain.charging_profiles import (
-    ChargingProfile,
-    ChargingSchedule,
-    ChargingSchedulePeriod,
-    ProfileKind,
-    ProfilePurpose,
-    RateUnit,
-)
 from kilowatt.domain.command_params import SetChargingProfile
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
 from kilowatt.domain.live import (
@@ -37,8 +29,9 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
+from kilowatt.domain.load_profiles import max_current_a, tx_profile
+from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
-    DEFAULT_MAX_CURRENT_A,
     MIN_STEP_A,
     Allocation,
     DecisionKind,
@@ -53,8 +46,6 @@ from kilowatt.domain.loads import (
     budget_w,
     carry_rule,
     changes,
-    drawn_current_a,
-    parse_reading,
     rule_state,
     share_w,
     start_rule,
@@ -76,12 +67,7 @@ from kilowatt.services.ports import (
 
 log = structlog.get_logger(__name__)
 
-PROFILE_ID_BASE = 7200
-"""Load management's transaction profiles use id PROFILE_ID_BASE + EVSE id (each replaces
-the one before on its EVSE); the dashboard's power limits use 7100 + EVSE id."""
-STACK_LEVEL = 2
 REQUESTED_BY = "load management"
-MAX_CURRENT_A = 63.0
 RECENT = 20
 
 
@@ -105,47 +91,6 @@ class _Send:
     allocation: Allocation
     limit_a: float
     voltage: int
-
-
-def tx_profile(
-    session: ChargingSession, limit_a: float, phases: int, voltage: int
-) -> ChargingProfile:
-    """The transaction profile that puts ``limit_a`` per phase on the session: in amperes for
-    AC, in watts for DC."""
-    profile_id = PROFILE_ID_BASE + session.evse_id
-    dc = session.current_type == "DC"
-    transaction_id = (
-        str(session.transaction_id)
-        if session.protocol_version == "1.6"
-        else session.ocpp_transaction_id
-    )
-    return ChargingProfile(
-        id=profile_id,
-        stack_level=STACK_LEVEL,
-        purpose=ProfilePurpose.TX,
-        kind=ProfileKind.RELATIVE,
-        transaction_id=transaction_id,
-        schedules=(
-            ChargingSchedule(
-                id=profile_id,
-                rate_unit=RateUnit.WATTS if dc else RateUnit.AMPERES,
-                periods=(
-                    ChargingSchedulePeriod(
-                        start_period=0,
-                        limit=float(round(limit_a * phases * voltage)) if dc else limit_a,
-                        number_phases=None if dc else phases,
-                    ),
-                ),
-            ),
-        ),
-    )
-
-
-def _max_current_a(session: ChargingSession, phases: int, settings: LoadSettings) -> float:
-    if not session.max_power_w:
-        return DEFAULT_MAX_CURRENT_A
-    amps = session.max_power_w / (phases * settings.voltage)
-    return round(min(MAX_CURRENT_A, max(settings.min_current_a, amps)), 1)
 
 
 class LoadService(Service):
@@ -397,7 +342,7 @@ class LoadService(Service):
                         key=session.transaction_id,
                         phases=phases,
                         min_a=settings.min_current_a,
-                        max_a=_max_current_a(session, phases, settings),
+                        max_a=max_current_a(session.max_power_w, phases, settings),
                         arrival=session.start_time,
                         rule=held.rule,
                         drawn_a=held.drawn_a,
@@ -453,7 +398,16 @@ class LoadService(Service):
     async def _send(self, send: _Send) -> None:
         assert self.commands is not None, "bootstrap installs the command service"
         session = send.session
-        profile = tx_profile(session, send.limit_a, send.allocation.phases, send.voltage)
+        profile = tx_profile(
+            session.evse_id,
+            str(session.transaction_id)
+            if session.protocol_version == "1.6"
+            else session.ocpp_transaction_id,
+            dc=session.current_type == "DC",
+            limit_a=send.limit_a,
+            phases=send.allocation.phases,
+            voltage=send.voltage,
+        )
         params = SetChargingProfile(charging_profile=profile, evse_id=session.evse_id)
         principal = Principal.system(session.organization_id, REQUESTED_BY)
         try:
