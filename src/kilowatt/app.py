@@ -38,6 +38,8 @@ def create_app(container: Container) -> FastAPI:
         await container.ocpp.start()
         await container.services.remote_start.resume()
         await container.jobs.start()
+        if container.meters is not None:
+            await container.meters.start()
         if container.settings.gc_tuning:
             tune_gc()
         settings = container.settings
@@ -52,6 +54,8 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
+            if container.meters is not None:
+                await container.meters.stop()
             await container.jobs.stop()
             await container.ocpp.stop()
             if container.cluster is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from kilowatt.adapters import email
+from kilowatt.adapters.mqtt_meters import MqttMeters
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
 from kilowatt.domain.live import TransactionEnded
@@ -72,6 +73,8 @@ class Container:
     """Scheduled and background work (started and stopped by the app)."""
     cluster: Cluster | None = None
     """Set with KILOWATT_REDIS_URL: this node is one of several (started by the app)."""
+    meters: MqttMeters | None = None
+    """Set with KILOWATT_MQTT_URL: site meters read over MQTT (started by the app)."""
 
     async def close(self) -> None:
         await self.services.close()
@@ -256,6 +259,14 @@ def build(settings: Settings) -> Container:
         lease_ttl=settings.jobs_lease_ttl,
         schedule=settings.jobs_enabled,
     )
+    meters = None
+    if settings.mqtt_url:
+        meters = MqttMeters(
+            services.loads,
+            settings.mqtt_url,
+            settings.mqtt_topics,
+            share_group=settings.redis_prefix if settings.redis_url else None,
+        )
     return Container(
         settings=settings,
         database=database,
@@ -263,6 +274,7 @@ def build(settings: Settings) -> Container:
         ocpp=ocpp,
         jobs=jobs,
         cluster=cluster,
+        meters=meters,
     )
 
 

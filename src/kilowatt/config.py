@@ -138,6 +138,16 @@ class Settings(BaseSettings):
         default="",
         description="redis://host:port/db: several nodes share one database; empty: one node.",
     )
+    mqtt_url: str = Field(
+        default="",
+        description="mqtt://[user:password@]host[:port] of the broker site meters publish to; "
+        "empty: no MQTT meters.",
+    )
+    mqtt_topics: str = Field(
+        default="kilowatt/meters/#",
+        min_length=1,
+        description="The topic filter Kilowatt subscribes to; each site names its meter's topic.",
+    )
     redis_prefix: str = Field(
         default="kilowatt",
         min_length=1,

@@ -25,6 +25,7 @@ from kilowatt.app import create_app, uvicorn_config
 from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
 from kilowatt.domain.errors import Conflict, InvalidInput
+from kilowatt.domain.loads import LoadSettings
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import ConnectorSpec, CurrentType
@@ -229,6 +230,34 @@ def history_days(now: datetime) -> int:
     return (today - today.replace(year=today.year - 1, month=1, day=1)).days
 
 
+LOAD_CAPACITY_W = 100_000
+"""The demo's managed site: a 100 kW transformer with a base load that rises and falls."""
+
+
+async def managed_site(services: Services, org: Principal) -> int | None:
+    """Load management on the first demo site (docs/load-management.md)."""
+    found = await services.sites.search(org, PageRequest(limit=1))
+    if not found.items or found.items[0].id is None:
+        return None
+    site_id = found.items[0].id
+    await services.loads.configure(
+        org, site_id, LoadSettings(meter_topic="kilowatt/meters/demo"), LOAD_CAPACITY_W
+    )
+    return site_id
+
+
+async def base_load(services: Services, org: Principal, site_id: int) -> None:
+    """The demo's site meter: a base load going from 30 % to 90 % of the transformer and back
+    every ten minutes, read every 10 s, so that the 50 % and 80 % rules are seen at work."""
+    step = 0
+    while True:
+        phase = (step % 60) / 60
+        share = 0.30 + 0.60 * (1 - abs(2 * phase - 1))
+        await services.loads.report(org, site_id, int(LOAD_CAPACITY_W * share), source="demo")
+        step += 1
+        await asyncio.sleep(10)
+
+
 async def add_history(services: Services, org: Principal, now: datetime) -> int:
     """Completed sessions from the 1st of January of last year to yesterday (growing from
     about 4 to 12 a day) and some driver accounts, so that the home page's charts and
@@ -321,6 +350,8 @@ async def run_demo(port: int, speed: float = 1.0) -> None:
     except Conflict:
         await services.users.set_password(ADMIN_EMAIL, password)
     issued = await services.users.create_api_key("demo")
+    demo_org = Principal.system(organization.id, "demo")
+    load_site = await managed_site(services, demo_org)
 
     server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
     serving = asyncio.create_task(server.serve())
@@ -362,9 +393,15 @@ Press Ctrl-C to stop.
         flush=True,
     )
     fleet = asyncio.create_task(run_fleet(fleet_config(port, identities, station_passwords, speed)))
+    meter = asyncio.create_task(
+        base_load(services, demo_org, load_site) if load_site else asyncio.sleep(0)
+    )
     try:
         await serving
     finally:
         fleet.cancel()
+        meter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await fleet
+        with contextlib.suppress(asyncio.CancelledError):
+            await meter
