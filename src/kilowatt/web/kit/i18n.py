@@ -46,11 +46,24 @@ def translations(locale: str) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
+CHINESE = "zh_Hans"
+"""Chinese is written in Simplified characters (the folder zh_Hans). Browsers ask for "zh-CN",
+"zh-SG" or "zh", which Babel does not match to zh_Hans: every Chinese tag asks for it (a
+reader of Traditional characters is served better by it than by English)."""
+
+
+def _tag(part: str) -> str:
+    tag = part.split(";")[0].strip().replace("-", "_")
+    if tag.split("_")[0].lower() == "zh":
+        return CHINESE
+    return tag
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best available locale for an Accept-Language header."""
     wanted = []
     for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().replace("-", "_")
+        tag = _tag(part)
         if tag and tag != "*":
             wanted.append(tag)
     try:
