@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from kilowatt.web.kit.i18n import TRANSLATIONS, available, negotiate, translations
 
-LANGUAGES = ["fi"]
+LANGUAGES = ["fi", "sv"]
 PLURALS = {"fi": 2, "sv": 2, "bg": 2, "zh_Hans": 1}
 
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-+ #0-9.]*[a-z]|%[a-z%]|\{[a-z_]+\}|&[a-z]+;")
@@ -108,6 +108,7 @@ def test_a_catalog_is_translated_not_copied_from_english(locale: str) -> None:
     ("locale", "english", "translated"),
     [
         ("fi", "Charging", "Lataa"),
+        ("sv", "Charging", "Laddar"),
     ],
 )
 def test_the_gettext_of_a_language_answers_in_it(
@@ -122,6 +123,8 @@ def test_the_gettext_of_a_language_answers_in_it(
     [
         ("fi", "fi"),
         ("fi-FI,fi;q=0.9,en;q=0.8", "fi"),
+        ("sv-SE", "sv"),
+        ("sv-FI,sv;q=0.9", "sv"),
         ("de-DE,fi;q=0.5", "fi"),
         ("de-DE", "en"),
         ("en-GB,fi;q=0.5", "en"),
