@@ -10,6 +10,7 @@ from tests.support.server import RunningServer
 SIGN_IN = {
     "fi": ("Kirjaudu sisään", "Sähköpostiosoite", "Salasana"),
     "sv": ("Logga in", "E-postadress", "Lösenord"),
+    "bg": ("Вход", "Имейл адрес", "Парола"),
 }
 
 
