@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from kilowatt.web.kit.i18n import TRANSLATIONS, available, negotiate, translations
 
-LANGUAGES = ["fi", "sv", "bg"]
+LANGUAGES = ["fi", "sv", "bg", "zh_Hans"]
 PLURALS = {"fi": 2, "sv": 2, "bg": 2, "zh_Hans": 1}
 
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-+ #0-9.]*[a-z]|%[a-z%]|\{[a-z_]+\}|&[a-z]+;")
@@ -110,6 +110,7 @@ def test_a_catalog_is_translated_not_copied_from_english(locale: str) -> None:
         ("fi", "Charging", "Lataa"),
         ("sv", "Charging", "Laddar"),
         ("bg", "Sign in", "Вход"),
+        ("zh_Hans", "Sign in", "登录"),
     ],
 )
 def test_the_gettext_of_a_language_answers_in_it(
@@ -127,6 +128,13 @@ def test_the_gettext_of_a_language_answers_in_it(
         ("sv-SE", "sv"),
         ("sv-FI,sv;q=0.9", "sv"),
         ("bg-BG,bg;q=0.9", "bg"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh-Hans-CN", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-SG", "zh_Hans"),
+        ("zh-TW", "zh_Hans"),
+        ("en-US,zh-CN;q=0.5", "en"),
         ("de-DE,fi;q=0.5", "fi"),
         ("de-DE", "en"),
         ("en-GB,fi;q=0.5", "en"),
