@@ -1,11 +1,14 @@
-"""The dashboard speaks the language the browser asks for (Accept-Language)."""
+"""The dashboard speaks the language the browser asks for (Accept-Language), or the one the
+operator chose on the account page (a cookie)."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from kilowatt.web.kit.i18n import LANGUAGE_COOKIE
 from tests.support.server import RunningServer
+from tests.support.web import Visitor, new_operator
 
 SIGN_IN = {
     "fi": ("Kirjaudu sisään", "Sähköpostiosoite", "Salasana"),
@@ -50,3 +53,54 @@ def test_a_browser_asking_for_a_language_kilowatt_lacks_gets_english(
     page = _sign_in_page(server, "de-DE,de;q=0.9")
     assert '<html lang="en">' in page
     assert ">Sign in<" in page
+
+
+def test_an_operator_chooses_the_language_on_the_account_page(server: RunningServer) -> None:
+    operator = new_operator(server)
+    with Visitor(server) as visitor:
+        visitor.client.headers["Accept-Language"] = "en-GB,en;q=0.9"
+        visitor.sign_in(operator["email"])
+        account = visitor.client.get("/account/two-factor")
+        assert account.status_code == 200
+        assert 'action="/account/language"' in account.text
+        for option in ('value="fi">Suomi<', 'value="sv">Svenska<', 'value="zh_Hans">中文 (简体)<'):
+            assert option in account.text
+
+        chosen = visitor.post("/account/language", {"language": "fi"})
+        assert chosen.status_code == 303
+        assert chosen.headers["location"] == "/account/two-factor#language"
+        assert visitor.client.cookies.get(LANGUAGE_COOKIE) == "fi"
+        # The browser still asks for English: the choice wins, on every page.
+        home = visitor.client.get("/")
+        assert '<html lang="fi">' in home.text
+        assert "Kirjaudu ulos" in home.text
+        account = visitor.client.get("/account/two-factor")
+        assert '<option value="fi" selected>Suomi</option>' in account.text
+
+        wrong = visitor.post("/account/language", {"language": "xx"})
+        assert wrong.status_code == 400
+        assert 'id="f-language-error"' in wrong.text
+        assert "Valitse jokin vaihtoehdoista." in wrong.text
+        assert visitor.client.cookies.get(LANGUAGE_COOKIE) == "fi"
+
+        forgotten = visitor.post("/account/language", {"language": ""})
+        assert forgotten.status_code == 303
+        assert visitor.client.cookies.get(LANGUAGE_COOKIE) is None
+        home = visitor.client.get("/")
+        assert '<html lang="en">' in home.text
+        assert "Sign out" in home.text
+
+
+def test_the_language_choice_needs_the_forms_token(server: RunningServer) -> None:
+    operator = new_operator(server)
+    with Visitor(server) as visitor:
+        visitor.sign_in(operator["email"])
+        forged = visitor.client.post("/account/language", data={"language": "bg"})
+        assert forged.status_code == 403
+        assert visitor.client.cookies.get(LANGUAGE_COOKIE) is None
+
+
+def test_the_language_choice_needs_a_signed_in_operator(server: RunningServer) -> None:
+    answer = httpx.post(f"{server.base_url}/account/language", data={"language": "fi"}, timeout=30)
+    assert answer.status_code in (303, 403)
+    assert LANGUAGE_COOKIE not in answer.cookies

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from kilowatt.web.kit.i18n import TRANSLATIONS, available, negotiate, translations
+from kilowatt.web.kit.i18n import TRANSLATIONS, available, choose, names, negotiate, translations
 
 LANGUAGES = ["fi", "sv", "bg", "zh_Hans"]
 PLURALS = {"fi": 2, "sv": 2, "bg": 2, "zh_Hans": 1}
@@ -145,3 +145,31 @@ def test_the_gettext_of_a_language_answers_in_it(
 )
 def test_a_browser_gets_its_language(accept_language: str | None, locale: str) -> None:
     assert negotiate(accept_language) == locale
+
+
+@pytest.mark.parametrize(
+    ("chosen", "accept_language", "locale"),
+    [
+        ("fi", "en-GB,en;q=0.9", "fi"),
+        ("zh_Hans", "fi", "zh_Hans"),
+        ("en", "sv-SE", "en"),
+        ("", "sv-SE", "sv"),
+        (None, "bg", "bg"),
+        ("xx", "sv-SE", "sv"),
+        ("../en", "bg", "bg"),
+    ],
+)
+def test_a_chosen_language_wins_over_the_browsers_when_there_is_one(
+    chosen: str | None, accept_language: str, locale: str
+) -> None:
+    assert choose(chosen, accept_language) == locale
+
+
+def test_languages_are_offered_by_their_own_names() -> None:
+    assert dict(names()) == {
+        "bg": "Български",
+        "en": "English",
+        "fi": "Suomi",
+        "sv": "Svenska",
+        "zh_Hans": "中文 (简体)",
+    }

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
-from kilowatt.web.kit.context import WebError
-from kilowatt.web.kit.i18n import negotiate
+from kilowatt.web.kit.context import WebError, locale_of
 from kilowatt.web.kit.templating import SECURITY_HEADERS, Templates
 
 
@@ -35,7 +34,7 @@ def install_error_pages(app: FastAPI, apps: Sequence[tuple[str, Templates]]) -> 
     async def _web_error(request: Request, exc: WebError) -> Response:
         path = request.url.path
         templates = next(t for prefix, t in by_length if path.startswith(prefix))
-        locale = negotiate(request.headers.get("accept-language"))
+        locale = locale_of(request)
         return templates.render(
             locale,
             "error.html",

@@ -20,6 +20,8 @@ from babel.support import Translations
 TRANSLATIONS = Path(__file__).parent / "translations"
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
+LANGUAGE_COOKIE = "kilowatt_language"
+"""The language a person chose on their account page; without it, the browser's."""
 
 
 def N_(message: str) -> str:
@@ -33,6 +35,15 @@ def available() -> list[str]:
         for path in TRANSLATIONS.iterdir()
         if (path / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
     )
+
+
+def names() -> list[tuple[str, str]]:
+    """Every available locale with its name in its own language ("Suomi", "中文 (简体)")."""
+    named = []
+    for locale in available():
+        name = Locale.parse(locale).get_display_name(locale) or locale
+        named.append((locale, name[:1].upper() + name[1:]))
+    return named
 
 
 @cache
@@ -71,3 +82,11 @@ def negotiate(accept_language: str | None) -> str:
     except (UnknownLocaleError, ValueError):
         chosen = None
     return str(chosen) if chosen is not None else DEFAULT_LOCALE
+
+
+def choose(chosen: str | None, accept_language: str | None) -> str:
+    """The locale a person ``chosen`` (LANGUAGE_COOKIE) if there is one by that name, else the
+    best for their browser's Accept-Language header."""
+    if chosen and chosen in available():
+        return chosen
+    return negotiate(accept_language)
