@@ -20,7 +20,7 @@ def operator_page(browser: Browser, dashboard: RunningServer) -> Iterator[Page]:
 
 def test_an_operator_picks_chinese_and_back(operator_page: Page) -> None:
     page = operator_page
-    page.goto("/account/two-factor")
+    page.get_by_role("link", name="Language", exact=True).click()
     page.get_by_label("Language of the dashboard").select_option(label="中文 (简体)")
     page.locator("#language-form").get_by_role("button", name="Save").click()
 
@@ -34,7 +34,7 @@ def test_an_operator_picks_chinese_and_back(operator_page: Page) -> None:
     page.goto("/sessions")
     expect(page.get_by_role("heading", level=1)).to_have_text("充电会话")
 
-    page.goto("/account/two-factor")
+    page.get_by_role("link", name="语言", exact=True).click()
     page.get_by_label("管理面板语言").select_option(value="")
     page.locator("#language-form").get_by_role("button", name="保存").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

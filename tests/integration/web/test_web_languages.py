@@ -59,7 +59,10 @@ def test_an_operator_chooses_the_language_on_the_account_page(server: RunningSer
     operator = new_operator(server)
     with Visitor(server) as visitor:
         visitor.client.headers["Accept-Language"] = "en-GB,en;q=0.9"
-        visitor.sign_in(operator["email"])
+        home = visitor.sign_in(operator["email"]).client.get("/")
+        assert '<a href="/account/two-factor#language" id="account-language">Language</a>' in (
+            home.text
+        )
         account = visitor.client.get("/account/two-factor")
         assert account.status_code == 200
         assert 'action="/account/language"' in account.text
