@@ -60,6 +60,7 @@ messages: install
 	$(BIN)/python scripts/update_catalogs.py
 
 bench: install
+	$(BIN)/python bench/hotpath.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py
 

@@ -6,14 +6,17 @@ import gc
 from dataclasses import dataclass
 from datetime import timedelta
 
+from kilowatt.adapters import email
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
+from kilowatt.domain.live import TransactionEnded
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
+from kilowatt.persistence import change_watch, statement_counter
 from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
@@ -25,6 +28,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
@@ -33,7 +37,9 @@ from kilowatt.services.drivers import DriverService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
+from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -45,11 +51,13 @@ from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import SessionPolicy, WebSessionService
 
 
@@ -75,9 +83,8 @@ def build_services(settings: Settings, database: Database) -> Services:
     clock = SystemClock()
     bus = InProcessBus()
     store = LocalFileStore(settings.effective_files_dir)
-    links = FileLinks(
-        secret_key(settings.secret_key, settings.data_dir), settings.effective_public_url
-    )
+    secret = secret_key(settings.secret_key, settings.data_dir)
+    links = FileLinks(secret, settings.effective_public_url)
     users = UserService(uow, clock, bus)
     station_security = StationSecurityService(
         uow,
@@ -99,7 +106,10 @@ def build_services(settings: Settings, database: Database) -> Services:
             heartbeat_interval=settings.heartbeat_interval,
             pending_interval=settings.pending_retry_interval,
         ),
-        authorization=AuthorizationService(uow, clock, bus),
+        # With several nodes another node's token change reaches this one's cache in 5 s.
+        authorization=AuthorizationService(
+            uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
+        ),
         transactions=TransactionService(uow, clock, bus),
         metering=MeteringService(uow, clock, bus),
         stations=StationService(uow, clock, bus, security=station_security),
@@ -164,7 +174,21 @@ def build_services(settings: Settings, database: Database) -> Services:
             meter_values_days=settings.meter_values_retention_days,
             batch=settings.retention_batch,
         ),
+        tariffs=TariffService(uow, clock, bus),
+        wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
+        cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
+        invitations=InvitationService(
+            uow,
+            clock,
+            bus,
+            mailer=email.mailer(settings),
+            secret=secret,
+            public_url=settings.effective_public_url,
+        ),
+        loads=LoadService(uow, clock, bus),
     )
+    # Billing follows the sessions that end on this node (each node bills its own).
+    bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
     remote = services.commands
     for area in (
         services.transactions,
@@ -174,6 +198,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     ):
         area.install(remote)
     services.device_model.install(remote)
+    services.loads.install(remote, bus)
     services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)
@@ -182,7 +207,11 @@ def build_services(settings: Settings, database: Database) -> Services:
 
 def build(settings: Settings) -> Container:
     database = Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    statement_counter.install_from_environment(database.engine)
     services = build_services(settings, database)
+    change_watch.watch(
+        database.engine, change_watch.AUTHORIZATION_TABLES, services.authorization.invalidate
+    )
     ocpp = OcppServer(
         services,
         message_log=MessageLog(

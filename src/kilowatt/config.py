@@ -162,6 +162,16 @@ class Settings(BaseSettings):
     diagnostics_upload_ttl: int = Field(
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
     )
+    billing_currency: str = Field(
+        default="EUR",
+        description="The ISO 4217 currency of wallets and of sessions no tariff prices.",
+    )
+    billing_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between runs of the job that bills sessions left unbilled "
+        "(a node stopped between a session's end and its bill).",
+    )
     firmware_campaign_interval: float = Field(
         default=10.0,
         ge=0.5,
@@ -206,6 +216,18 @@ class Settings(BaseSettings):
     retention_batch: int = Field(
         default=5_000, ge=1, le=100_000, description="Rows one retention statement removes."
     )
+
+    # Outbound email (invitations) ------------------------------------------------------------
+    smtp_host: str = Field(
+        default="", description="Mail server for outbound email; empty: emails go to the log."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="The mail server's port.")
+    smtp_from: str = Field(
+        default="kilowatt@localhost", description="The sender address of outbound email."
+    )
+    smtp_username: str = Field(default="", description="SMTP login; empty: none.")
+    smtp_password: str = Field(default="", description="The SMTP login's password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection to TLS.")
 
     trusted_proxies: str = Field(
         default="",

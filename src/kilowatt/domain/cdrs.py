@@ -112,7 +112,18 @@ class Cdr:
     reason: str = ""
     signed_meter_data: list[str] = field(default_factory=list)
     wallet_id: int | None = None
+    bill_key: str = ""
+    """Unique per bill: ``cdr:<transaction>`` or ``credit:<cdr>``, so that a session is
+    billed once, and a CDR credited once, whatever replays or races."""
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.bill_key:
+            self.bill_key = (
+                f"cdr:{self.transaction_id}"
+                if self.kind is CdrKind.CDR
+                else f"credit:{self.credits_id}"
+            )
 
 
 def lines_json(priced: PricedSession) -> list[dict[str, Any]]:
@@ -147,5 +158,6 @@ def credit(cdr: Cdr, reason: str, at: datetime) -> Cdr:
         total_incl_vat=-cdr.total_incl_vat,
         lines=[{**line, "amount": str(-Decimal(line["amount"]))} for line in cdr.lines],
         created_at=at,
+        bill_key=f"credit:{cdr.id}",
         id=None,
     )

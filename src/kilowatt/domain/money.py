@@ -75,6 +75,17 @@ def parse_decimal(value: object, field: str) -> Decimal:
     return result
 
 
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as an API gives it: a string with exactly the currency's decimals."""
+    return str(round_money(amount, currency))
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros or an exponent: "25.5", "10"."""
+    text = format(value.normalize(), "f")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

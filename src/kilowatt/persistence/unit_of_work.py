@@ -14,6 +14,7 @@ from kilowatt.persistence.db import Database
 from kilowatt.persistence.read_models import SqlReportingStore
 from kilowatt.persistence.repositories.access import SqlAccessRuleRepository
 from kilowatt.persistence.repositories.audit import SqlAuditRepository
+from kilowatt.persistence.repositories.cdrs import SqlCdrRepository
 from kilowatt.persistence.repositories.commands import (
     SqlCommandRepository,
     SqlLocalListRepository,
@@ -30,11 +31,14 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareUpdateRepository,
 )
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
+from kilowatt.persistence.repositories.loads import SqlLoadRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
+from kilowatt.persistence.repositories.removals import SqlRemovalStore
 from kilowatt.persistence.repositories.retention import SqlRetentionStore
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
+from kilowatt.persistence.repositories.tariffs import SqlTariffRepository
 from kilowatt.persistence.repositories.tokens import SqlTokenGroupRepository, SqlTokenRepository
 from kilowatt.persistence.repositories.transactions import SqlTransactionRepository
 from kilowatt.persistence.repositories.users import (
@@ -42,11 +46,13 @@ from kilowatt.persistence.repositories.users import (
     SqlUserRepository,
 )
 from kilowatt.persistence.repositories.vendor import SqlVendorTemplateRepository
+from kilowatt.persistence.repositories.wallets import SqlWalletRepository
 from kilowatt.persistence.repositories.web_sessions import SqlWebSessionRepository
 from kilowatt.services.ports import (
     AccessRuleRepository,
     ApiKeyRepository,
     AuditRepository,
+    CdrRepository,
     CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
@@ -59,20 +65,24 @@ from kilowatt.services.ports import (
     FirmwareRepository,
     FirmwareUpdateRepository,
     JobRepository,
+    LoadRepository,
     LocalListRepository,
     MessageLogRepository,
     MonitoringRepository,
     OrganizationRepository,
+    RemovalStore,
     ReportingStore,
     ReservationRepository,
     RetentionStore,
     SiteRepository,
     StationRepository,
+    TariffRepository,
     TokenGroupRepository,
     TokenRepository,
     TransactionRepository,
     UserRepository,
     VendorTemplateRepository,
+    WalletRepository,
     WebSessionRepository,
 )
 
@@ -225,6 +235,26 @@ class SqlUnitOfWork:
     @cached_property
     def retention(self) -> RetentionStore:
         return SqlRetentionStore(self.session)
+
+    @cached_property
+    def tariffs(self) -> TariffRepository:
+        return SqlTariffRepository(self.session)
+
+    @cached_property
+    def wallets(self) -> WalletRepository:
+        return SqlWalletRepository(self.session)
+
+    @cached_property
+    def cdrs(self) -> CdrRepository:
+        return SqlCdrRepository(self.session)
+
+    @cached_property
+    def removals(self) -> RemovalStore:
+        return SqlRemovalStore(self.session)
+
+    @cached_property
+    def loads(self) -> LoadRepository:
+        return SqlLoadRepository(self.session)
 
     async def __aexit__(
         self,

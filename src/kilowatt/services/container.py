@@ -8,6 +8,7 @@ from kilowatt.services.access import AccessService
 from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -16,7 +17,9 @@ from kilowatt.services.exports import ExportService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
+from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -25,17 +28,20 @@ from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.ports import Clock
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
+from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import WebSessionService
 
 
@@ -71,6 +77,11 @@ class Services:
     two_factor: TwoFactorService
     jobs: JobService
     retention: RetentionService
+    tariffs: TariffService
+    wallets: WalletService
+    cdrs: CdrService
+    invitations: InvitationService
+    loads: LoadService
 
     @property
     def exports(self) -> ExportService:
@@ -81,6 +92,11 @@ class Services:
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
         return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
+
+    @property
+    def removals(self) -> RemovalService:
+        """Sites and stations deleted with what they hold: stateless, no accounting yet."""
+        return RemovalService(self.sites.uow, self.clock, self.bus)
 
     @property
     def monitoring(self) -> MonitoringService:
@@ -94,6 +110,8 @@ class Services:
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.cdrs.settle()
+        await self.loads.close()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

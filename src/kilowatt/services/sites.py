@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from kilowatt.domain.access import AccessMode
@@ -128,17 +129,7 @@ class SiteService(Service):
                 raise Conflict(
                     f"site {site_id} still has {count} station(s); move or delete them first"
                 )
-            # Accounts and keys limited to this site lose it: a later site that happened to
-            # get the same id must not fall into their scope.
-            organization_id = principal.organization_id
-            for user in await uow.users.with_site(organization_id, site_id):
-                user.site_ids = [s for s in user.site_ids or [] if s != site_id]
-            for key in await uow.api_keys.with_site(organization_id, site_id):
-                key.site_ids = [s for s in key.site_ids or [] if s != site_id]
-            await uow.sites.delete(site)
-            await record(
-                uow, principal, "site.delete", "site", site_id, {"name": site.name}, at=now
-            )
+            await remove_site(uow, principal, site, now)
             await uow.commit()
 
     @staticmethod
@@ -147,3 +138,18 @@ class SiteService(Service):
         if site is None:
             raise NotFound("site", site_id)
         return site
+
+
+async def remove_site(uow: UnitOfWork, principal: Principal, site: Site, now: datetime) -> None:
+    """Delete ``site`` (which has no stations left) in ``uow``, recorded in the audit log."""
+    assert site.id is not None
+    site_id = site.id
+    # Accounts and keys limited to this site lose it: a later site that happened to get the
+    # same id must not fall into their scope.
+    organization_id = principal.organization_id
+    for user in await uow.users.with_site(organization_id, site_id):
+        user.site_ids = [s for s in user.site_ids or [] if s != site_id]
+    for key in await uow.api_keys.with_site(organization_id, site_id):
+        key.site_ids = [s for s in key.site_ids or [] if s != site_id]
+    await uow.sites.delete(site)
+    await record(uow, principal, "site.delete", "site", site_id, {"name": site.name}, at=now)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from kilowatt.web import operator
 from kilowatt.web.kit import assets
-from kilowatt.web.kit.frame import install_error_pages
+from kilowatt.web.kit.frame import install_error_pages, install_not_found_page
 from kilowatt.web.kit.timing import ServerTiming
 
 __all__ = ["install"]
@@ -17,5 +17,6 @@ def install(app: FastAPI, assets_dir: str = "") -> None:
     libraries."""
     operator.install(app)
     install_error_pages(app, [("/", operator.TEMPLATES)])
+    install_not_found_page(app, [("/", operator.TEMPLATES)])
     app.add_middleware(ServerTiming)
     assets.install(app, assets_dir, [operator.__name__])

@@ -184,15 +184,15 @@ def test_a_site_is_deleted_after_its_confirmation(visitor: Visitor, api: httpx.C
     assert api.get(f"/sites/{site['id']}").status_code == 404
 
 
-def test_a_site_with_stations_is_not_deleted_and_the_page_says_why(
+def test_a_site_with_stations_is_not_deleted_unless_told_and_the_page_says_why(
     visitor: Visitor, api: httpx.Client
 ) -> None:
     site = new_site(api)
     ocpp_id = new_station(api, site["id"])
     confirm = visitor.client.get(f"/assets/sites/{site['id']}/delete")
-    assert "The site still has 1 station." in confirm.text
+    assert "1 station, with" in confirm.text
     assert ocpp_id in confirm.text
-    assert 'class="danger"' not in confirm.text  # no delete button
+    assert 'name="with_contents"' in confirm.text  # the box that lets the stations go too
     refused = visitor.post(f"/assets/sites/{site['id']}/delete")
     assert refused.status_code == 409
     assert "Nothing was deleted." in refused.text

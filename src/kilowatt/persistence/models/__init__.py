@@ -3,6 +3,7 @@
 from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
     access,
     audit,
+    cdrs,
     commands,
     device_model,
     diagnostics,
@@ -11,12 +12,15 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     jobs,
+    loads,
     organizations,
     stations,
+    tariffs,
     tokens,
     transactions,
     users,
     vendor,
+    wallets,
     web_sessions,
 )
 from kilowatt.persistence.models.base import metadata

@@ -12,6 +12,7 @@ from __future__ import annotations
 from kilowatt.services.ports.access import AccessRuleFilter, AccessRuleRepository
 from kilowatt.services.ports.audit import AuditFilter, AuditRepository
 from kilowatt.services.ports.bus import EventPublisher, Subscriber
+from kilowatt.services.ports.cdrs import BillingContext, CdrRepository
 from kilowatt.services.ports.clock import Clock
 from kilowatt.services.ports.commands import CommandRepository, StationGateway
 from kilowatt.services.ports.device_model import DeviceModelFilter, DeviceModelRepository
@@ -27,16 +28,19 @@ from kilowatt.services.ports.firmware import (
     FirmwareVersionCount,
 )
 from kilowatt.services.ports.jobs import JobLauncher, JobRepository
+from kilowatt.services.ports.loads import ChargingSession, LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
 from kilowatt.services.ports.monitoring import MonitoringRepository
 from kilowatt.services.ports.organizations import OrganizationRepository
+from kilowatt.services.ports.removals import RemovalStore
 from kilowatt.services.ports.reporting import ReportingStore
 from kilowatt.services.ports.reservations import ReservationRepository
 from kilowatt.services.ports.retention import RetentionStore
 from kilowatt.services.ports.sites import SiteRepository
 from kilowatt.services.ports.station_security import CertificateAuthority
 from kilowatt.services.ports.stations import ConnectorRepository, StationFilter, StationRepository
+from kilowatt.services.ports.tariffs import TariffRepository
 from kilowatt.services.ports.tokens import (
     TokenFilter,
     TokenGroupFilter,
@@ -47,6 +51,7 @@ from kilowatt.services.ports.transactions import TransactionFilter, TransactionR
 from kilowatt.services.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from kilowatt.services.ports.users import ApiKeyRepository, UserFilter, UserRepository
 from kilowatt.services.ports.vendor import VendorTemplateRepository
+from kilowatt.services.ports.wallets import EntryFilter, EntryRow, WalletRepository
 from kilowatt.services.ports.web_sessions import WebSessionRepository
 
 __all__ = [
@@ -55,7 +60,10 @@ __all__ = [
     "ApiKeyRepository",
     "AuditFilter",
     "AuditRepository",
+    "BillingContext",
+    "CdrRepository",
     "CertificateAuthority",
+    "ChargingSession",
     "Clock",
     "CommandRepository",
     "ConnectorRepository",
@@ -64,6 +72,8 @@ __all__ = [
     "DiagnosticsRepository",
     "DriverFilter",
     "DriverRepository",
+    "EntryFilter",
+    "EntryRow",
     "EventPublisher",
     "EventRepository",
     "FaultCodeRepository",
@@ -76,11 +86,13 @@ __all__ = [
     "FirmwareVersionCount",
     "JobLauncher",
     "JobRepository",
+    "LoadRepository",
     "LocalListRepository",
     "MessageFilter",
     "MessageLogRepository",
     "MonitoringRepository",
     "OrganizationRepository",
+    "RemovalStore",
     "ReportingStore",
     "ReservationRepository",
     "RetentionStore",
@@ -91,6 +103,7 @@ __all__ = [
     "StoredFile",
     "StoredMessage",
     "Subscriber",
+    "TariffRepository",
     "TokenFilter",
     "TokenGroupFilter",
     "TokenGroupRepository",
@@ -102,5 +115,6 @@ __all__ = [
     "UserFilter",
     "UserRepository",
     "VendorTemplateRepository",
+    "WalletRepository",
     "WebSessionRepository",
 ]

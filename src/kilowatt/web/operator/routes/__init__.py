@@ -4,12 +4,18 @@ from fastapi import APIRouter
 
 from kilowatt.web.operator.routes import (
     account,
+    admin,
+    api_keys,
     assets,
     auth,
     connectors,
     faults,
+    firmware,
     home,
+    invitations,
+    jump,
     live,
+    operators,
     sites,
     stations,
     transactions,
@@ -27,5 +33,11 @@ for area in (
     transactions,
     faults,
     assets,
+    firmware,
+    admin,
+    operators,
+    api_keys,
+    invitations,
+    jump,
 ):
     router.include_router(area.router)

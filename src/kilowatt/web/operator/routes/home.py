@@ -15,6 +15,7 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.reporting import Comparison, Figures, StatusCounts
 from kilowatt.services.reporting import Overview, Summary
 from kilowatt.web.kit.states import state_words
+from kilowatt.web.kit.tiles import reachable as tiles_reachable
 from kilowatt.web.operator.context import AssetsPage, Page, SignedIn, page_for
 
 router = APIRouter()
@@ -160,6 +161,8 @@ async def home(page: SignedIn) -> Response:
     if not (page.may(Permission.ASSETS_READ) and page.may(Permission.SESSIONS_READ)):
         return page.render("home.html", {"overview": None})
     overview = await page.web.services.reporting.overview(page.principal, MONTHS)
+    configured = page.web.settings.map_tile_url
+    tiles = await tiles_reachable(configured)
     return page.render(
         "home.html",
         {
@@ -170,8 +173,11 @@ async def home(page: SignedIn) -> Response:
             "charts": chart_data(overview),
             "sites_on_map": map_data(overview),
             "sites_elsewhere": [site for site in overview.sites if not site.located],
+            # tiles only from a server that answers: otherwise a plain, quiet map
+            "tile_url": configured if tiles else "",
+            "tiles_unreachable": bool(configured) and not tiles,
         },
-        map_tiles=True,
+        map_tiles=tiles,
     )
 
 

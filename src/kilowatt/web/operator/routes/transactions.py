@@ -20,6 +20,7 @@ from kilowatt.domain.exports import (
     SCALE,
     curves,
     day_bounds,
+    energy_base,
     local,
     point_count,
     zone_of,
@@ -218,7 +219,7 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
         detail = await services.transactions.get(page.principal, transaction_id)
     except NotFound as error:
         raise WebError(404, page.web.gettext("There is no such session.")) from error
-    series = curves(detail.meter_values)
+    series = curves(detail.meter_values, row.transaction.meter_start_wh)
     zone = row.zone
     return page.render(
         "transactions/detail.html",
@@ -237,6 +238,7 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
                 "curves": series,
                 "measurands": {name: list(m) for name, m in CURVES.items()},
                 "scale": SCALE,
+                "energy_base_wh": energy_base(detail.meter_values, row.transaction.meter_start_wh),
             },
         },
     )

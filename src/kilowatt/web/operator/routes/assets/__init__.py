@@ -5,10 +5,18 @@ what they share."""
 
 from fastapi import APIRouter
 
-from kilowatt.web.operator.routes.assets import connectors, imports, overview, sites, stations
+from kilowatt.web.operator.routes.assets import (
+    connectors,
+    imports,
+    overview,
+    removals,
+    sites,
+    stations,
+)
 
 router = APIRouter()
 # The order the routes were declared in when this was one module: a literal path such as
 # /assets/stations/new is declared before /assets/stations/{ocpp_id}, in the same module.
-for part in (overview, sites, stations, connectors, imports):
+# removals before stations: /assets/stations/delete is not a station called "delete".
+for part in (overview, sites, removals, stations, connectors, imports):
     router.include_router(part.router)

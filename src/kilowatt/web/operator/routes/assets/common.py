@@ -85,9 +85,11 @@ def notice_text(page: Page, key: str) -> str:
         "site-created": _("The site was created."),
         "site-saved": _("The site was saved."),
         "site-deleted": _("The site was deleted."),
+        "sites-deleted": _("The sites were deleted."),
         "station-created": _("The station was created."),
         "station-saved": _("The station was saved."),
         "station-deleted": _("The station was deleted."),
+        "stations-deleted": _("The stations were deleted."),
         "connector-saved": _("The connector was saved."),
         "connector-deleted": _("The connector was deleted."),
     }.get(key, "")

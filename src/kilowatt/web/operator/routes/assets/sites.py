@@ -11,11 +11,8 @@ from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.access import AccessMode
-from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kilowatt.domain.paging import MAX_PAGE, PageRequest
+from kilowatt.domain.errors import Forbidden, InvalidInput, NotFound
 from kilowatt.domain.sites import Site
-from kilowatt.domain.stations import Station
-from kilowatt.services.ports import StationFilter
 from kilowatt.services.sites import SiteInput
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Number, Required, Says
@@ -29,7 +26,6 @@ from kilowatt.web.operator.routes.assets.common import (
     error_message,
     kw,
     not_found,
-    station_url,
     watts,
 )
 
@@ -165,46 +161,3 @@ async def update_site(page: WritePage, site_id: SiteId) -> Response:
     except NotFound as error:
         raise not_found(page, error) from error
     return redirect("/assets?notice=site-saved#sites")
-
-
-async def _stations_at(page: Page, site_id: int) -> list[Station]:
-    stations: list[Station] = []
-    cursor: int | None = None
-    while True:
-        batch = await page.web.services.stations.search(
-            page.principal, PageRequest(MAX_PAGE, cursor), StationFilter(site_id=site_id)
-        )
-        stations.extend(batch.items)
-        if batch.next_cursor is None:
-            return stations
-        cursor = batch.next_cursor
-
-
-async def _delete_site_page(page: Page, site: Site, error: str = "", status: int = 200) -> Response:
-    assert site.id is not None
-    stations = await _stations_at(page, site.id)
-    return page.render(
-        "assets/site_delete.html",
-        {"site": site, "stations": stations, "error": error, "station_url": station_url},
-        status,
-    )
-
-
-@router.get("/assets/sites/{site_id}/delete")
-async def confirm_site_deletion(page: WritePage, site_id: SiteId) -> Response:
-    return await _delete_site_page(page, await _site(page, site_id))
-
-
-@router.post("/assets/sites/{site_id}/delete")
-async def delete_site(page: WritePage, site_id: SiteId) -> Response:
-    site = await _site(page, site_id)
-    try:
-        await page.web.services.sites.delete(page.principal, site_id)
-    except Conflict:
-        message = page.web.gettext(
-            "The site still has stations: move or delete them first. Nothing was deleted."
-        )
-        return await _delete_site_page(page, site, message, 409)
-    except NotFound as error:
-        raise not_found(page, error) from error
-    return redirect("/assets?notice=site-deleted#sites")

@@ -19,8 +19,12 @@ from kilowatt.web.kit.forms import Cursor, Fields, Id, Search
 from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.routes.stations.commands import TRIGGER_MESSAGES
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
+from kilowatt.web.operator.routes.stations.diagnostics import diagnostics_context
+from kilowatt.web.operator.routes.stations.firmware import firmware_context
 from kilowatt.web.operator.routes.stations.log import COMMON_ACTIONS, log_of
 from kilowatt.web.operator.routes.stations.model import model_of
+from kilowatt.web.operator.routes.stations.operations import operations_context
+from kilowatt.web.operator.routes.stations.tools import tool_context
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.faults import FaultRow
 from kilowatt.web.operator.rows.stations import ConnectorRow, StationRow
@@ -118,4 +122,12 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         context["log"] = log = await log_of(page, station.ocpp_id, row.timezone)
         status = 422 if log.errors else 200
     context["model"] = await model_of(page, station.ocpp_id, row.timezone)
+    context["tools"] = tool_context(station.ocpp_id)
+    if page.may(Permission.COMMANDS_SEND):
+        context["operations"] = await operations_context(page, station)
+    if page.may(Permission.FIRMWARE_MANAGE) and page.may(Permission.COMMANDS_SEND):
+        context["firmware_tool"] = await firmware_context(page, station.ocpp_id)
+        context["diagnostics_tool"] = await diagnostics_context(
+            page, station.ocpp_id, row.timezone, station.protocol_version
+        )
     return page.render("stations/detail.html", context, status)

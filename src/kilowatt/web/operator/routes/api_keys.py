@@ -1,0 +1,125 @@
+"""Administration: the organization's API keys. Create one with a role and a site scope (its
+secret shown this once: Kilowatt keeps only a hash), and revoke one (it stops working at once).
+Only those who may manage accounts and keys (users:manage) see these pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+from starlette.responses import Response
+
+from kilowatt.domain.errors import Forbidden, InvalidInput, NotFound
+from kilowatt.domain.paging import PageRequest
+from kilowatt.domain.permissions import Permission, may_manage
+from kilowatt.domain.users import Role
+from kilowatt.services.users import ApiKeyInput
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import Cursor, Required
+from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
+from kilowatt.web.operator.context import Page, page_for
+from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
+from kilowatt.web.operator.routes.grants import GrantForm, grant_choices
+from kilowatt.web.operator.rows.admin import role_words, scope_words
+
+router = APIRouter()
+
+KeysPage = Annotated[Page, Depends(page_for(Permission.USERS_MANAGE))]
+KeyId = Annotated[int, Depends(path_id("key_id", N_("There is no such API key.")))]
+
+
+class KeyQuery(NoticeQuery):
+    after: Cursor = None
+
+
+class KeyForm(GrantForm):
+    name: Annotated[
+        str, Field(max_length=100), Required(N_("Name the key after what will use it."))
+    ] = ""
+
+
+@router.get("/admin/api-keys")
+async def key_list(page: KeysPage) -> Response:
+    _ = page.web.gettext
+    query = page.web.query(KeyQuery).data
+    keys = await page.web.services.users.search_keys(page.principal, PageRequest(100, query.after))
+    site_names = {s.id: s.name for s in await all_sites(page) if s.id is not None}
+    rows = [
+        {
+            "key": key,
+            "scope": scope_words(key.site_ids, site_names, _),
+            "revocable": key.active and may_manage(page.principal.role, key.role),
+        }
+        for key in keys.items
+    ]
+    notice = {"revoked": _("The key was revoked: it no longer works.")}.get(query.notice, "")
+    return page.render(
+        "admin/api_keys.html",
+        {
+            "rows": rows,
+            "roles": role_words(_),
+            "notice": notice,
+            "next_url": f"/admin/api-keys?after={keys.next_cursor}" if keys.next_cursor else "",
+        },
+    )
+
+
+async def _key_form(
+    page: Page,
+    values: Mapping[str, str],
+    ticked: list[int],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    return page.render(
+        "admin/api_key_form.html",
+        {**await grant_choices(page, ticked), "values": values, "errors": errors},
+        status,
+    )
+
+
+@router.get("/admin/api-keys/new")
+async def new_key(page: KeysPage) -> Response:
+    return await _key_form(page, {"role": Role.VIEWER.value, "scope": "all"}, [], {})
+
+
+@router.post("/admin/api-keys/new")
+async def create_key(page: KeysPage) -> Response:
+    _ = page.web.gettext
+    reading = await page.web.form(KeyForm)
+    form, values = reading.data, reading.values
+    if reading.errors or form.role is None:
+        return await _key_form(page, values, form.site, reading.errors, 422)
+    try:
+        issued = await page.web.services.users.issue_key(
+            page.principal, ApiKeyInput(name=form.name, role=form.role, site_ids=form.site_ids)
+        )
+    except InvalidInput as error:
+        field = {"site_ids": "site"}.get(error.field, error.field)
+        message = {
+            "site": _("Choose sites from the list."),
+            "name": _("Name the key after what will use it."),
+        }.get(field, _(error.message))
+        return await _key_form(page, values, form.site, {field: message}, 422)
+    except Forbidden:
+        message = _("Your role cannot give this role.")
+        return await _key_form(page, values, form.site, {"role": message}, 422)
+    return page.render(
+        "admin/api_key_secret.html",
+        {"key": issued.key, "secret": issued.secret, "roles": role_words(_)},
+    )
+
+
+@router.post("/admin/api-keys/{key_id}/revoke")
+async def revoke_key(page: KeysPage, key_id: KeyId) -> Response:
+    _ = page.web.gettext
+    try:
+        await page.web.services.users.revoke_key(page.principal, key_id)
+    except NotFound as error:
+        raise WebError(404, _("There is no such API key.")) from error
+    except Forbidden as error:
+        raise WebError(403, _("Your role cannot revoke this key.")) from error
+    return redirect("/admin/api-keys?notice=revoked")

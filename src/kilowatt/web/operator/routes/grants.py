@@ -1,0 +1,51 @@
+"""What the operators' invitation and the API keys' form share: a role the granter may give,
+and a site scope (every site, or those ticked)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from kilowatt.domain.permissions import may_grant
+from kilowatt.domain.users import Role
+from kilowatt.web.kit.forms import BIGINT, REQUIRED, Fields, Says
+from kilowatt.web.kit.i18n import N_
+from kilowatt.web.operator.context import Page
+from kilowatt.web.operator.routes.assets.common import all_sites
+from kilowatt.web.operator.rows.admin import role_hints, role_words
+
+
+class GrantForm(Fields):
+    role: Annotated[Role | None, REQUIRED, Says(N_("Choose one of the roles."))] = None
+    scope: Annotated[Literal["all", "some"], Says(N_("Choose one of the options."))] = "all"
+    site: Annotated[
+        list[Annotated[int, Field(ge=1, le=BIGINT)]], Says(N_("Choose sites from the list."))
+    ] = []
+
+    def problems(self) -> dict[str, str]:
+        if self.scope == "some" and not self.site:
+            return {"site": N_("Tick at least one site, or choose every site.")}
+        if self.scope == "some" and self.role is Role.OWNER:
+            return {"scope": N_("An owner sees every site: choose every site, or another role.")}
+        return {}
+
+    @property
+    def site_ids(self) -> list[int] | None:
+        return self.site if self.scope == "some" else None
+
+
+async def grant_choices(page: Page, ticked: list[int]) -> dict[str, Any]:
+    """The roles the operator may give (with what each may do), the sites, those ticked."""
+    _ = page.web.gettext
+    words = role_words(_)
+    hints = role_hints(_)
+    return {
+        "roles": [
+            (role.value, words[role.value], hints[role.value])
+            for role in Role
+            if may_grant(page.principal.role, role)
+        ],
+        "sites": await all_sites(page),
+        "ticked": set(ticked),
+    }

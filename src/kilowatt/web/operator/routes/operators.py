@@ -1,0 +1,250 @@
+"""Administration: the organization's operators. Invite one by email with a role and a site
+scope (services/invitations.py: the invitation arrives by email, its link lets the person
+choose a password), send an invitation again or withdraw it, deactivate and reactivate an
+account. Only those who may manage accounts (users:manage) see these pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+from starlette.responses import Response
+
+from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kilowatt.domain.invitations import is_invited
+from kilowatt.domain.paging import PageRequest
+from kilowatt.domain.permissions import Permission, may_manage
+from kilowatt.domain.users import ActorKind, Role
+from kilowatt.services.invitations import InvitationInput, Letter
+from kilowatt.services.ports import UserFilter
+from kilowatt.services.ports.email import EmailNotSent, OutgoingEmail
+from kilowatt.web.kit.context import WebError, path_id
+from kilowatt.web.kit.forms import Cursor, Required
+from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import N_
+from kilowatt.web.operator.context import Page, page_for
+from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
+from kilowatt.web.operator.routes.grants import GrantForm, grant_choices
+from kilowatt.web.operator.rows.admin import account_state, role_words, scope_words
+
+router = APIRouter()
+
+UsersPage = Annotated[Page, Depends(page_for(Permission.USERS_MANAGE))]
+UserId = Annotated[int, Depends(path_id("user_id", N_("There is no such operator.")))]
+
+PAGE_SIZE = 100
+
+
+class ListQuery(NoticeQuery):
+    after: Cursor = None
+
+
+class InviteForm(GrantForm):
+    email: Annotated[
+        str, Field(max_length=254), Required(N_("Enter the email address of the person."))
+    ] = ""
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+def _notice(page: Page, key: str) -> tuple[str, str]:
+    _ = page.web.gettext
+    return {
+        "invited": ("ok", _("The invitation was sent.")),
+        "not-sent": (
+            "bad",
+            _(
+                "The invitation was recorded, but the email could not be sent. Check the mail "
+                "server settings, then send it again from this list."
+            ),
+        ),
+        "resent": ("ok", _("The invitation was sent again; the earlier link no longer works.")),
+        "withdrawn": ("ok", _("The invitation was withdrawn.")),
+        "deactivated": ("ok", _("The account was deactivated and signed out.")),
+        "reactivated": ("ok", _("The account was reactivated.")),
+    }.get(key, ("", ""))
+
+
+def compose(page: Page) -> Callable[[Letter], OutgoingEmail]:
+    """The invitation letter in the inviter's language."""
+    _ = page.web.gettext
+    roles = role_words(_)
+
+    def letter(data: Letter) -> OutgoingEmail:
+        subject = _("You are invited to %(organization)s on Kilowatt") % {
+            "organization": data.organization
+        }
+        text = "\n\n".join(
+            [
+                _("Hello,"),
+                _(
+                    "%(inviter)s invites you to the charging network %(organization)s on "
+                    "Kilowatt, as %(role)s."
+                )
+                % {
+                    "inviter": data.inviter,
+                    "organization": data.organization,
+                    "role": roles[data.role.value],
+                },
+                _("Choose your password here to accept the invitation:"),
+                data.link,
+                _("The link works once, until %(date)s (UTC).")
+                % {"date": data.expires_at.strftime("%Y-%m-%d %H:%M")},
+                _("If you did not expect this email, you can ignore it."),
+            ]
+        )
+        return OutgoingEmail(to=data.to, subject=subject, text=text)
+
+    return letter
+
+
+@router.get("/admin/operators")
+async def operator_list(page: UsersPage) -> Response:
+    _ = page.web.gettext
+    query = page.web.query(ListQuery).data
+    users = await page.web.services.users.search(
+        page.principal, PageRequest(PAGE_SIZE, query.after), UserFilter()
+    )
+    site_names = {s.id: s.name for s in await all_sites(page) if s.id is not None}
+    me = page.principal.actor_id if page.principal.kind is ActorKind.USER else None
+    rows = [
+        {
+            "user": user,
+            "state": account_state(user, _),
+            "invited": is_invited(user.password_hash),
+            "scope": scope_words(user.site_ids, site_names, _),
+            "me": user.id == me,
+            "manageable": may_manage(page.principal.role, user.role) and user.id != me,
+        }
+        for user in users.items
+    ]
+    tone, notice = _notice(page, query.notice)
+    return page.render(
+        "admin/operators.html",
+        {
+            "rows": rows,
+            "roles": role_words(_),
+            "notice": notice,
+            "notice_tone": tone,
+            "next_url": f"/admin/operators?after={users.next_cursor}" if users.next_cursor else "",
+        },
+    )
+
+
+async def _invite_form(
+    page: Page,
+    values: Mapping[str, str],
+    ticked: list[int],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    _ = page.web.gettext
+    return page.render(
+        "admin/invite.html",
+        {**await grant_choices(page, ticked), "values": values, "errors": errors},
+        status,
+    )
+
+
+@router.get("/admin/operators/invite")
+async def invite_form(page: UsersPage) -> Response:
+    return await _invite_form(page, {"role": Role.OPERATOR.value, "scope": "all"}, [], {})
+
+
+@router.post("/admin/operators/invite")
+async def invite(page: UsersPage) -> Response:
+    _ = page.web.gettext
+    reading = await page.web.form(InviteForm)
+    form = reading.data
+    values = reading.values
+    if reading.errors or form.role is None:
+        return await _invite_form(page, values, form.site, reading.errors, 422)
+    data = InvitationInput(
+        email=form.email,
+        role=form.role,
+        name=form.name,
+        site_ids=form.site_ids,
+    )
+    try:
+        await page.web.services.invitations.invite(page.principal, data, compose(page))
+    except InvalidInput as error:
+        field = {"site_ids": "site"}.get(error.field, error.field)
+        message = {
+            "email": _("Enter an email address, such as name@example.com."),
+            "site": _("Choose sites from the list."),
+            "name": _("At most 200 characters."),
+        }.get(field, _(error.message))
+        return await _invite_form(page, values, form.site, {field: message}, 422)
+    except Conflict:
+        message = _("This email address already has an account.")
+        return await _invite_form(page, values, form.site, {"email": message}, 422)
+    except Forbidden:
+        message = _("Your role cannot give this role.")
+        return await _invite_form(page, values, form.site, {"role": message}, 422)
+    except EmailNotSent:
+        return redirect("/admin/operators?notice=not-sent")
+    return redirect("/admin/operators?notice=invited")
+
+
+def _refused(page: Page, error: Exception) -> WebError:
+    _ = page.web.gettext
+    if isinstance(error, NotFound):
+        return WebError(404, _("There is no such operator."))
+    if isinstance(error, Forbidden):
+        return WebError(403, _("Your role cannot change this account."))
+    if isinstance(error, Conflict):
+        text = str(error)
+        if "last owner" in text:
+            return WebError(409, _("The organization's last owner cannot be deactivated."))
+        if "own" in text:
+            return WebError(409, _("You cannot deactivate your own account."))
+        return WebError(409, _("The invitation was already accepted."))
+    raise error
+
+
+@router.post("/admin/operators/{user_id}/resend")
+async def resend(page: UsersPage, user_id: UserId) -> Response:
+    try:
+        await page.web.services.invitations.resend(page.principal, user_id, compose(page))
+    except (NotFound, Forbidden, Conflict) as error:
+        raise _refused(page, error) from error
+    except EmailNotSent:
+        return redirect("/admin/operators?notice=not-sent")
+    return redirect("/admin/operators?notice=resent")
+
+
+@router.post("/admin/operators/{user_id}/withdraw")
+async def withdraw(page: UsersPage, user_id: UserId) -> Response:
+    try:
+        await page.web.services.invitations.withdraw(page.principal, user_id)
+    except (NotFound, Forbidden, Conflict) as error:
+        raise _refused(page, error) from error
+    return redirect("/admin/operators?notice=withdrawn")
+
+
+async def _set_active(page: Page, user_id: int, active: bool) -> None:
+    try:
+        user = await page.web.services.users.get(page.principal, user_id)
+        if is_invited(user.password_hash):
+            raise WebError(
+                409,
+                page.web.gettext(
+                    "This person has not accepted the invitation yet: withdraw it instead."
+                ),
+            )
+        await page.web.services.users.update(page.principal, user_id, {"is_active": active})
+    except (NotFound, Forbidden, Conflict) as error:
+        raise _refused(page, error) from error
+
+
+@router.post("/admin/operators/{user_id}/deactivate")
+async def deactivate(page: UsersPage, user_id: UserId) -> Response:
+    await _set_active(page, user_id, False)
+    return redirect("/admin/operators?notice=deactivated")
+
+
+@router.post("/admin/operators/{user_id}/reactivate")
+async def reactivate(page: UsersPage, user_id: UserId) -> Response:
+    await _set_active(page, user_id, True)
+    return redirect("/admin/operators?notice=reactivated")
