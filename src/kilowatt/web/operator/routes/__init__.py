@@ -6,13 +6,16 @@ from kilowatt.web.operator.routes import (
     account,
     assets,
     auth,
+    cdrs,
     connectors,
     faults,
     home,
     live,
     sites,
     stations,
+    tariffs,
     transactions,
+    wallets,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -27,5 +30,8 @@ for area in (
     transactions,
     faults,
     assets,
+    tariffs,
+    wallets,
+    cdrs,
 ):
     router.include_router(area.router)
