@@ -5,6 +5,7 @@ revenue. Seeded once, with the network (demo.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,8 @@ from kilowatt.domain.tokens import GroupKind
 from kilowatt.domain.users import Principal
 from kilowatt.domain.wallets import OwnerKind
 from kilowatt.services.container import Services
-from kilowatt.services.ports import DriverFilter, TokenFilter
+from kilowatt.domain.transactions import TransactionState
+from kilowatt.services.ports import DriverFilter, TokenFilter, TransactionFilter
 from kilowatt.services.tokens import GroupInput
 
 TIME_OF_USE = "Time of use"
@@ -69,9 +71,15 @@ async def _token_id(services: Services, org: Principal, value: str) -> int | Non
     return next((t.token.id for t in found.items if t.token.value == value), None)
 
 
-async def seed_money(services: Services, org: Principal, bill_history: bool = True) -> int:
-    """Tariffs, the employee group, prepaid wallets; then bill the history. How many past
-    sessions were billed."""
+BILLED_DAYS = 62
+"""The past sessions billed at once, so that the home page's revenue (today, this month and
+last month) is real from the first page; the unbilled-sessions job bills the older ones in the
+background, a batch a minute."""
+
+
+async def seed_money(services: Services, org: Principal, bill_days: int = BILLED_DAYS) -> int:
+    """Tariffs, the employee group, prepaid wallets; then bill the sessions of the last
+    ``bill_days`` days. How many past sessions were billed."""
     existing = await services.tariffs.all(org)
     if any(view.tariff.name == TIME_OF_USE for view in existing):
         return 0
@@ -111,11 +119,16 @@ async def seed_money(services: Services, org: Principal, bill_history: bool = Tr
     )
     assert fleet.id is not None
     await services.wallets.top_up(org, fleet.id, Decimal("500.00"), "demo-fleet", "Invoice 1001")
-    if not bill_history:
-        return 0
+    since = services.clock.now() - timedelta(days=bill_days)
+    where = TransactionFilter(state=TransactionState.COMPLETED, started_from=since)
     billed = 0
-    while True:
-        done = await services.cdrs.bill_unbilled(limit=500)
-        billed += done
-        if done == 0:
-            return billed
+    cursor: int | None = None
+    while bill_days > 0:
+        found = await services.exports.sessions(org, PageRequest(500, cursor), where)
+        for row in found.items:
+            if await services.cdrs.bill(row.id) is not None:
+                billed += 1
+        cursor = found.next_cursor
+        if cursor is None:
+            break
+    return billed
