@@ -52,11 +52,17 @@ def fill_tariff(page: Page, name: str) -> None:
     rest.get_by_label("Per session").fill("0.50")
 
 
+@pytest.mark.timeout(400)
 def test_a_finance_user_prices_tops_up_and_reads_a_session_cost(
     desk: Page, dashboard: RunningServer, api: httpx.Client
 ) -> None:
     ids = Ids()
     name = f"Peak {ids.suffix}"
+    peak = peak_hour()
+    site = api.post(
+        "/sites", json={"name": f"Site {ids.suffix}", "timezone": zone_where_17_is(peak)}
+    )
+    assert site.status_code == 201, site.text
     fill_tariff(desk, name)
     # A mistake first: a negative price, answered beside its field.
     desk.locator("#element-2").get_by_label("Per session").fill("-0.50")
@@ -81,11 +87,6 @@ def test_a_finance_user_prices_tops_up_and_reads_a_session_cost(
     expect(desk.locator("#quote-incl")).to_have_text("€21.71")
 
     # Assign it to a site whose 17:00 is three hours ago; a station there charges across it.
-    peak = peak_hour()
-    site = api.post(
-        "/sites", json={"name": f"Site {ids.suffix}", "timezone": zone_where_17_is(peak)}
-    )
-    assert site.status_code == 201, site.text
     assign = desk.locator("#assign-form")
     assign.get_by_label("Applies to").select_option("site")
     assign.get_by_label("Site").select_option(str(site.json()["id"]))
