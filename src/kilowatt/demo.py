@@ -24,6 +24,7 @@ import uvicorn
 from kilowatt.app import create_app, uvicorn_config
 from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
+from kilowatt.demo_money import seed_money
 from kilowatt.domain.errors import Conflict, InvalidInput
 from kilowatt.domain.loads import LoadSettings
 from kilowatt.domain.paging import PageRequest
@@ -213,6 +214,7 @@ async def seed(services: Services) -> list[str]:
         org, TokenInput(value="APP-4711", type=IdTokenType.CENTRAL, label="App user")
     )
     await add_history(services, org, services.clock.now())
+    await seed_money(services, org)
     return identities
 
 

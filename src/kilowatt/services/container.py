@@ -32,6 +32,7 @@ from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.revenue import RevenueService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -113,6 +114,11 @@ class Services:
     def reporting(self) -> ReportingService:
         """The home page's figures and the reports API: stateless, read-only."""
         return ReportingService(self.sites.uow, self.clock, self.bus)
+
+    @property
+    def revenue(self) -> RevenueService:
+        """The home page's top-ups and revenue: stateless, read-only."""
+        return RevenueService(self.sites.uow, self.clock, self.bus, currency=self.wallets.currency)
 
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""

@@ -9,6 +9,7 @@ from kilowatt.web.operator.routes import (
     assets,
     audit,
     auth,
+    cdrs,
     connectors,
     drivers,
     faults,
@@ -21,10 +22,12 @@ from kilowatt.web.operator.routes import (
     operators,
     sites,
     stations,
+    tariffs,
     token_groups,
     tokens,
     transactions,
     vendor,
+    wallets,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -51,5 +54,8 @@ for area in (
     drivers,
     invitations,
     jump,
+    tariffs,
+    wallets,
+    cdrs,
 ):
     router.include_router(area.router)

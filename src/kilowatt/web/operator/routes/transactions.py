@@ -35,6 +35,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import LINK, Cursor, Day, Fields, Id, Reading, Says, Search
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, SessionsPage, page_for
+from kilowatt.web.operator.costs import session_cost
 from kilowatt.web.operator.paths import TransactionId
 from kilowatt.web.operator.rows.transactions import TransactionRow
 
@@ -73,6 +74,7 @@ class SessionQuery(Fields):
     """One session's page: what came of the force stop that led here."""
 
     stop: Annotated[StopOutcome | None, LINK] = None
+    credited: Annotated[Literal["1"] | None, LINK] = None
 
 
 @dataclass
@@ -215,7 +217,8 @@ def _notice(page: Page, outcome: str) -> tuple[str, str] | None:
 @router.get("/sessions/{transaction_id}")
 async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> Response:
     services = page.web.services
-    outcome = page.web.query(SessionQuery).data.stop or ""
+    query = page.web.query(SessionQuery).data
+    outcome = query.stop or ""
     try:
         row = await services.exports.session(page.principal, transaction_id)
         detail = await services.transactions.get(page.principal, transaction_id)
@@ -229,6 +232,8 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
             "session": TransactionRow.of(row, page.web.gettext),
             "started": local(row.transaction.start_time, zone),
             "notice": _notice(page, outcome),
+            **(await session_cost(page, transaction_id, zone_of(row.timezone))),
+            "credited": query.credited is not None,
             # A refused session is open too: a station that ignored the refusal can be stopped.
             "may_stop": row.transaction.is_open and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
