@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
-from kilowatt.domain.live import TransactionEnded
+from kilowatt.domain.live import MeterValuesReported, TransactionEnded, TransactionStarted
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -44,6 +44,7 @@ from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -171,9 +172,16 @@ def build_services(settings: Settings, database: Database) -> Services:
         tariffs=TariffService(uow, clock, bus),
         wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
         cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
+        session_costs=SessionCostService(uow, clock, bus),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
     bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
+    # Live cost follows the sessions running on this node (services/session_costs.py).
+    costs = services.session_costs
+    costs.remote = services.commands
+    bus.subscribe(TransactionStarted, costs.on_started, local=True)
+    bus.subscribe(MeterValuesReported, costs.on_meter, local=True)
+    bus.subscribe(TransactionEnded, costs.on_ended, local=True)
     remote = services.commands
     for area in (
         services.transactions,

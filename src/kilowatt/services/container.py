@@ -29,6 +29,7 @@ from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -77,6 +78,7 @@ class Services:
     tariffs: TariffService
     wallets: WalletService
     cdrs: CdrService
+    session_costs: SessionCostService
 
     @property
     def exports(self) -> ExportService:
@@ -101,6 +103,7 @@ class Services:
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
+        await self.session_costs.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

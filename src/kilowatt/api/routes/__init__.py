@@ -16,6 +16,7 @@ from kilowatt.api.routes import (
     organizations,
     reports,
     reservations,
+    session_costs,
     sites,
     station_security,
     stations,
@@ -56,3 +57,4 @@ api_v1.include_router(wallets.entries)
 api_v1.include_router(wallets.tokens)
 api_v1.include_router(cdrs.router)
 api_v1.include_router(cdrs.sessions)
+api_v1.include_router(session_costs.router)
