@@ -8,7 +8,13 @@ from datetime import timedelta
 
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
-from kilowatt.domain.live import MeterValuesReported, TransactionEnded, TransactionStarted
+from kilowatt.domain.live import (
+    CommandFinished,
+    MeterValuesReported,
+    RemoteStartOutcome,
+    TransactionEnded,
+    TransactionStarted,
+)
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -27,6 +33,7 @@ from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
@@ -173,6 +180,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
         cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
         session_costs=SessionCostService(uow, clock, bus),
+        charge_orders=ChargeOrderService(uow, clock, bus),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
     bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
@@ -182,6 +190,13 @@ def build_services(settings: Settings, database: Database) -> Services:
     bus.subscribe(TransactionStarted, costs.on_started, local=True)
     bus.subscribe(MeterValuesReported, costs.on_meter, local=True)
     bus.subscribe(TransactionEnded, costs.on_ended, local=True)
+    # Charge orders follow their sessions through the live cost (services/charge_orders.py).
+    orders = services.charge_orders
+    orders.remote = services.commands
+    costs.watch(orders.on_cost)
+    bus.subscribe(RemoteStartOutcome, orders.on_start_outcome)
+    bus.subscribe(CommandFinished, orders.on_command_finished)
+    bus.subscribe(TransactionEnded, orders.on_ended)
     remote = services.commands
     for area in (
         services.transactions,

@@ -9,6 +9,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -79,6 +80,7 @@ class Services:
     wallets: WalletService
     cdrs: CdrService
     session_costs: SessionCostService
+    charge_orders: ChargeOrderService
 
     @property
     def exports(self) -> ExportService:
@@ -104,6 +106,7 @@ class Services:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
         await self.session_costs.settle()
+        await self.charge_orders.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()
