@@ -62,6 +62,7 @@ messages: install
 bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/tariffs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ from kilowatt.web.operator.routes import (
     account,
     assets,
     auth,
+    charge_orders,
     connectors,
     faults,
     home,
@@ -26,6 +27,7 @@ for area in (
     stations,
     transactions,
     faults,
+    charge_orders,
     assets,
 ):
     router.include_router(area.router)
