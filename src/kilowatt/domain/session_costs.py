@@ -51,6 +51,12 @@ class RunningCost:
     at: datetime | None = None
     published: Decimal | None = None
     stop_requested: bool = False
+    shows_cost: bool = False
+    """A 2.0.1 station with running cost enabled (TariffCostCtrlr.Enabled[Cost]): told the
+    total in its TransactionEvent answers."""
+    tariff_text: dict[str, str] = field(default_factory=dict)
+    """For a station that shows tariffs (TariffCostCtrlr.Enabled[Tariff]): the tariff's text
+    by language, told once."""
     _priced: PricedSession | None = field(default=None, repr=False)
 
     def add(self, reading: Reading) -> None:
@@ -89,6 +95,22 @@ class RunningCost:
         self.stop_requested = True
         return True
 
+    def total_for_station(self) -> Decimal | None:
+        """The total so far (incl. VAT) for a station that shows running cost, else None."""
+        priced = self.priced
+        if not self.shows_cost or priced is None:
+            return None
+        return priced.total_incl_vat
+
+    def text_for_station(self) -> tuple[str, str] | None:
+        """(language, text) of the tariff, the first time it is asked; None after."""
+        if not self.tariff_text:
+            return None
+        language = "en" if "en" in self.tariff_text else sorted(self.tariff_text)[0]
+        text = self.tariff_text[language]
+        self.tariff_text = {}
+        return language, text
+
     def so_far(self) -> CostSoFar:
         priced = self.priced
         return CostSoFar(
@@ -102,3 +124,15 @@ class RunningCost:
             tariff_id=self.tariff_id,
             balance=self.balance,
         )
+
+
+def enabled(variables: list[tuple[str, str, str, str | None]], instance: str) -> bool:
+    """Whether TariffCostCtrlr.Enabled[``instance``] (Tariff or Cost) is true among a 2.0.1
+    station's reported variables (component, variable, instance, Actual value)."""
+    return any(
+        component == "TariffCostCtrlr"
+        and variable == "Enabled"
+        and found == instance
+        and (value or "").strip().lower() == "true"
+        for component, variable, found, value in variables
+    )

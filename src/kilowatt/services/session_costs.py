@@ -20,6 +20,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import structlog
 
@@ -31,7 +32,7 @@ from kilowatt.domain.live_money import SessionCostUpdated
 from kilowatt.domain.metering import register_readings
 from kilowatt.domain.money import money_text
 from kilowatt.domain.pricing import Reading, SessionPricer, timeline
-from kilowatt.domain.session_costs import CostSoFar, RunningCost
+from kilowatt.domain.session_costs import CostSoFar, RunningCost, enabled
 from kilowatt.domain.stations import OcppId
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.users import Principal
@@ -68,7 +69,7 @@ class SessionCostService(Service):
         self.remote = remote
         self._running: dict[int, RunningCost] = {}
         self._loading: dict[int, _Loading] = {}
-        self._ended: OrderedDict[int, None] = OrderedDict()
+        self._ended: OrderedDict[int, RunningCost | None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchers: list[Watcher] = []
 
@@ -99,6 +100,10 @@ class SessionCostService(Service):
             loading.readings.append(reading)
             return
         if tx_id in self._ended:
+            ended = self._ended[tx_id]
+            if ended is not None:
+                # A 2.0.1 Ended event's readings come after the end: they close its total.
+                ended.add(reading)
             return
         # Running since before a restart: rebuilt from its stored readings, once.
         self._loading[tx_id] = _Loading([reading])
@@ -106,9 +111,9 @@ class SessionCostService(Service):
 
     def on_ended(self, event: TransactionEnded) -> None:
         tx_id = event.transaction_id
-        self._running.pop(tx_id, None)
+        running = self._running.pop(tx_id, None)
         self._loading.pop(tx_id, None)
-        self._ended[tx_id] = None
+        self._ended[tx_id] = running
         while len(self._ended) > REMEMBER_ENDED:
             self._ended.popitem(last=False)
 
@@ -185,16 +190,28 @@ class SessionCostService(Service):
         pricer = None
         tariff_id = None
         balance = None
+        versions = None
         if assignment is not None:
             tariff_id = assignment.tariff_id
             versions = (await uow.tariffs.versions([tariff_id])).get(tariff_id)
             if versions:
                 pricer = SessionPricer(versions, context.timezone, tx.start_time)
+        texts: dict[str, str] = {}
+        if versions:
+            texts = dict(versions[-1].texts)
         if pricer is not None and context.wallet_id is not None:
             wallet = await uow.wallets.get_by_id(context.wallet_id)
             if wallet is not None and wallet.currency == pricer.currency:
                 balance = wallet.balance
         station = await uow.stations.get_by_id(tx.station_id)
+        shows_cost = shows_tariff = False
+        if station is not None and station.protocol_version == "2.0.1" and pricer is not None:
+            variables = [
+                (v.component, v.variable, v.variable_instance, v.value)
+                for v in await uow.device_model.for_station(tx.station_id)
+                if v.attribute_type == "Actual"
+            ]
+            shows_cost, shows_tariff = enabled(variables, "Cost"), enabled(variables, "Tariff")
         running = RunningCost(
             transaction_id=tx.id,
             organization_id=context.organization_id,
@@ -204,6 +221,8 @@ class SessionCostService(Service):
             pricer=pricer,
             tariff_id=tariff_id,
             balance=balance,
+            shows_cost=shows_cost,
+            tariff_text=texts if shows_tariff else {},
         )
         running.add(Reading(tx.start_time, 0))
         return running
@@ -240,6 +259,15 @@ class SessionCostService(Service):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # Reading ------------------------------------------------------------------------------
+
+    def for_station(self, transaction_id: int) -> tuple[Decimal | None, tuple[str, str] | None]:
+        """What a 2.0.1 station that shows cost and tariffs is told in its TransactionEvent
+        answer: the total so far (None: nothing to tell) and, once, the tariff's text. From
+        memory: no query."""
+        running = self._running.get(transaction_id) or self._ended.get(transaction_id)
+        if running is None:
+            return None, None
+        return running.total_for_station(), running.text_for_station()
 
     def running(self, transaction_id: int) -> RunningCost | None:
         """The session's cost in this node's memory, if it runs here."""

@@ -4,6 +4,7 @@ reaches the wallet's balance (once), the ledger ending at 0.00, never below."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from tests.conftest import Ids
 from tests.support.commands import async_api, eventually
 from tests.support.ocpp16 import charge_point
+from tests.support.ocpp201 import charge_point201
 from tests.support.server import RunningServer
 
 Json = dict[str, Any]
@@ -165,3 +167,81 @@ async def test_a_prepaid_session_is_stopped_when_its_cost_reaches_the_balance(
     assert [(c["operation"], c["requested_by"]) for c in commands] == [
         ("remote_stop", "prepaid credit")
     ]
+
+
+def _enabled(instance: str) -> Json:
+    return {
+        "component": {"name": "TariffCostCtrlr"},
+        "variable": {"name": "Enabled", "instance": instance},
+        "variableAttribute": [{"type": "Actual", "value": "true", "mutability": "ReadWrite"}],
+        "variableCharacteristics": {"dataType": "boolean", "supportsMonitoring": False},
+    }
+
+
+async def test_a_201_station_showing_running_cost_is_told_the_total_and_the_tariff(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    tariff = {
+        **HALF_EURO_A_KWH,
+        "tariff_alt_text": [{"language": "en", "text": "0.50 EUR per kWh"}],
+    }
+    station, _ = await priced_station(aapi, ids, tariff)
+    plain_station, _ = await priced_station(aapi, Ids(), tariff)
+    tag = ids.tag()
+    await created(await aapi.post("/id-tokens", json={"value": tag}))
+    start = datetime.now(UTC) - timedelta(hours=1)
+    async with charge_point201(server.ocpp_url, station) as cp:
+        await cp.boot()
+        await cp.notify_report(4711, [_enabled("Cost"), _enabled("Tariff")])
+        began = await cp.transaction_event(
+            "Started", "T1", 0, "Authorized", 0, id_token=tag, timestamp=iso(start)
+        )
+        assert began.total_cost is None
+        found = await aapi.get("/transactions", params={"station_id": station})
+        tx = int(found.json()["items"][0]["id"])
+        await eventually(lambda: cost(aapi, tx), lambda c: c["tariff_id"] is not None)
+        first = await cp.transaction_event(
+            "Updated",
+            "T1",
+            1,
+            "MeterValuePeriodic",
+            3_000,
+            timestamp=iso(start + timedelta(minutes=10)),
+        )
+        assert first.total_cost == 1.5
+        assert first.updated_personal_message["content"] == "0.50 EUR per kWh"
+        second = await cp.transaction_event(
+            "Updated",
+            "T1",
+            2,
+            "MeterValuePeriodic",
+            3_500,
+            timestamp=iso(start + timedelta(minutes=15)),
+        )
+        assert (second.total_cost, second.updated_personal_message) == (1.75, None)
+        ended = await cp.transaction_event(
+            "Ended",
+            "T1",
+            3,
+            "EVCommunicationLost",
+            4_000,
+            timestamp=iso(start + timedelta(minutes=20)),
+            stopped_reason="EVDisconnected",
+        )
+        assert ended.total_cost == 2.0
+    # A station that does not say it shows running cost is told nothing of it.
+    async with charge_point201(server.ocpp_url, plain_station) as cp:
+        await cp.boot()
+        await cp.transaction_event(
+            "Started", "T2", 0, "Authorized", 0, id_token=tag, timestamp=iso(start)
+        )
+        await asyncio.sleep(0.5)
+        quiet = await cp.transaction_event(
+            "Updated",
+            "T2",
+            1,
+            "MeterValuePeriodic",
+            3_000,
+            timestamp=iso(start + timedelta(minutes=10)),
+        )
+        assert (quiet.total_cost, quiet.updated_personal_message) == (None, None)
