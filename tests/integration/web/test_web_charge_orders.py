@@ -1,5 +1,6 @@
 """The charge orders page over HTTP with a real 1.6 station: an operator orders a session
-from the form (field errors beside their fields), sees its progress, and stops it."""
+from the form (field errors beside their fields), sees its progress and cost (also on the
+session page), and stops it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import httpx
 import pytest
 
 from tests.conftest import Ids
+from tests.integration.api.test_api_live_cost import HALF_EURO_A_KWH, priced_station
 from tests.integration.web.test_web_monitoring import visitor
-from tests.support.commands import async_api, eventually, register, token
+from tests.support.commands import async_api, eventually, token
 from tests.support.ocpp16 import charge_point
 from tests.support.server import RunningServer
 
@@ -37,9 +39,9 @@ def iso(at: datetime) -> str:
 async def test_an_operator_orders_follows_and_stops_a_session_from_the_page(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
-    station, tag = ids.station(), ids.tag()
+    station, _ = await priced_station(aapi, ids, HALF_EURO_A_KWH)
+    tag = ids.tag()
     await token(aapi, tag)
-    await register(aapi, station)
     operator = await visitor(server, aapi, "operator")
     listed = await operator.get("/charge-orders")
     assert listed.status_code == 200, listed.text
@@ -70,6 +72,9 @@ async def test_an_operator_orders_follows_and_stops_a_session_from_the_page(
         )
         assert 'data-state="running"' in page.text, page.text
         assert 'id="force-stop"' in page.text
+        assert "1.25 EUR" in page.text  # its cost so far: 2.5 kWh at 0.50
+        session = await operator.get(f"/sessions/{tx}")
+        assert re.search(r'id="session-cost"[^>]*>1\.25 EUR<', session.text), session.text
         stopped = await operator.post(f"{where}/stop", {})
         assert stopped.status_code == 303
         await cp.wait_for_call("RemoteStopTransaction")
