@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/tariffs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

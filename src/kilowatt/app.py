@@ -37,6 +37,7 @@ def create_app(container: Container) -> FastAPI:
             await container.cluster.start()
         await container.ocpp.start()
         await container.services.remote_start.resume()
+        await container.services.charge_orders.resume()
         await container.jobs.start()
         if container.meters is not None:
             await container.meters.start()

@@ -10,7 +10,13 @@ from kilowatt.adapters import email
 from kilowatt.adapters.mqtt_meters import MqttMeters
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
-from kilowatt.domain.live import TransactionEnded
+from kilowatt.domain.live import (
+    CommandFinished,
+    MeterValuesReported,
+    RemoteStartOutcome,
+    TransactionEnded,
+    TransactionStarted,
+)
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -31,6 +37,7 @@ from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
@@ -50,6 +57,7 @@ from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -192,9 +200,24 @@ def build_services(settings: Settings, database: Database) -> Services:
             public_url=settings.effective_public_url,
         ),
         loads=LoadService(uow, clock, bus),
+        session_costs=SessionCostService(uow, clock, bus),
+        charge_orders=ChargeOrderService(uow, clock, bus),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
     bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
+    # Live cost follows the sessions running on this node (services/session_costs.py).
+    costs = services.session_costs
+    costs.remote = services.commands
+    bus.subscribe(TransactionStarted, costs.on_started, local=True)
+    bus.subscribe(MeterValuesReported, costs.on_meter, local=True)
+    bus.subscribe(TransactionEnded, costs.on_ended, local=True)
+    # Charge orders follow their sessions through the live cost (services/charge_orders.py).
+    orders = services.charge_orders
+    orders.remote = services.commands
+    costs.watch(orders.on_cost)
+    bus.subscribe(RemoteStartOutcome, orders.on_start_outcome)
+    bus.subscribe(CommandFinished, orders.on_command_finished)
+    bus.subscribe(TransactionEnded, orders.on_ended)
     remote = services.commands
     for area in (
         services.transactions,

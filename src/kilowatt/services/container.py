@@ -9,6 +9,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -33,6 +34,7 @@ from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
 from kilowatt.services.revenue import RevenueService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
@@ -84,6 +86,8 @@ class Services:
     cdrs: CdrService
     invitations: InvitationService
     loads: LoadService
+    session_costs: SessionCostService
+    charge_orders: ChargeOrderService
 
     @property
     def exports(self) -> ExportService:
@@ -124,6 +128,8 @@ class Services:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
         await self.loads.close()
+        await self.session_costs.settle()
+        await self.charge_orders.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

@@ -27,7 +27,7 @@ async def _tables(db: Database) -> set[str]:
 
 async def test_load_tables_come_and_go_keeping_the_sites(database: Database) -> None:
     db = database
-    await _step(db, "0015")
+    await _step(db, "0016")
     assert not TABLES & await _tables(db)
     async with db.engine.begin() as connection:
         org = await insert_row(connection, organizations, name="Loads", created_at=NOW)
@@ -67,7 +67,7 @@ async def test_load_tables_come_and_go_keeping_the_sites(database: Database) -> 
     assert [tuple(r) for r in rows] == [(site, "hold", "kilowatt/meters/depot")]
     assert session_loads.name in await _tables(db)
 
-    await _step(db, "0015", down=True)
+    await _step(db, "0016", down=True)
     assert not TABLES & await _tables(db)
     kept = await _rows(db, "SELECT id, name, grid_capacity_w FROM sites")
     assert [tuple(r) for r in kept] == [(site, "Depot", 100_000)]

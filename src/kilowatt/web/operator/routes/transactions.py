@@ -25,6 +25,7 @@ from kilowatt.domain.exports import (
     zone_of,
 )
 from kilowatt.domain.local_days import LocalDays
+from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
@@ -226,6 +227,12 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
         raise WebError(404, page.web.gettext("There is no such session.")) from error
     series = curves(detail.meter_values, row.transaction.meter_start_wh)
     zone = row.zone
+    cost = None
+    if row.transaction.is_open:
+        # The running session's cost so far (services/session_costs.py); session.cost moves it.
+        so_far = await services.session_costs.get(page.principal, transaction_id)
+        if so_far is not None and so_far.total_incl_vat is not None and so_far.currency:
+            cost = f"{money_text(so_far.total_incl_vat, so_far.currency)} {so_far.currency}"
     return page.render(
         "transactions/detail.html",
         {
@@ -237,6 +244,7 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
             # A refused session is open too: a station that ignored the refusal can be stopped.
             "may_stop": row.transaction.is_open and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
+            "live_cost": cost,
             "chart_data": {
                 "transaction_id": row.id,
                 "active": row.transaction.is_active,
