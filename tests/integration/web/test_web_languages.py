@@ -107,3 +107,15 @@ def test_the_language_choice_needs_a_signed_in_operator(server: RunningServer) -
     answer = httpx.post(f"{server.base_url}/account/language", data={"language": "fi"}, timeout=30)
     assert answer.status_code in (303, 403)
     assert LANGUAGE_COOKIE not in answer.cookies
+
+
+def test_the_not_found_page_speaks_the_chosen_language(server: RunningServer) -> None:
+    answer = httpx.get(
+        f"{server.base_url}/no-such-page",
+        headers={"Accept-Language": "fi"},
+        cookies={LANGUAGE_COOKIE: "bg"},
+        timeout=30,
+    )
+    assert answer.status_code == 404
+    assert '<html lang="bg">' in answer.text
+    assert "Няма такава страница." in answer.text
