@@ -42,11 +42,10 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             # A fixed pool: overflow connections were closed on return and reopened at once.
-            # No pre-ping: it was one more round trip before every unit of work. A connection
-            # that died with its server fails the one unit of work that meets it (answered
-            # InternalError, so the station sends again) and is replaced: SQLAlchemy
-            # invalidates the whole pool on a disconnect error.
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_recycle=3600)
+            # The pre-ping stays for now (issue 12 tried without it: one round trip less per
+            # transaction, but a job then met a "PendingRollbackError: Can't reconnect until
+            # invalid transaction is rolled back" that was not understood in time).
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
