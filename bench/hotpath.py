@@ -131,7 +131,14 @@ async def run_ladder(
     database: DatabaseMeter | None,
     counts: Path | None,
 ) -> ServerRun:
-    config = BenchConfig(url=url, stations=args.stations, rate=1.0, duration=args.step, quiet=True)
+    config = BenchConfig(
+        url=url,
+        stations=args.stations,
+        rate=1.0,
+        duration=args.step,
+        quiet=True,
+        call_timeout=args.call_timeout,
+    )
     identities = [f"{config.prefix}{n:05d}" for n in range(1, args.stations + 1)]
     tags = [f"{config.prefix}-TAG-{n:05d}" for n in range(1, args.stations + 1)]
     began = time.perf_counter()
@@ -321,7 +328,8 @@ def start_profile(args: argparse.Namespace, name: str, pid: int) -> Any:
     if args.no_profile or shutil.which("py-spy", path=str(Path(sys.executable).parent)) is None:
         return None
     spy = str(Path(sys.executable).parent / "py-spy")
-    output = RESULTS / f"{stem(args)}-{name}.profile.txt"
+    slug = name.replace(" (before)", "-before")
+    output = RESULTS / f"{stem(args)}-{slug}.profile.txt"
     command = [spy, "record", "--pid", str(pid), "--rate", "100", "--nonblocking"]
     process = subprocess.Popen(
         [*command, "--format", "raw", "--output", str(output)],
@@ -402,23 +410,27 @@ async def run_anchor(args: argparse.Namespace, kind: str) -> ServerRun:
             process.kill()
 
 
-async def run_kilowatt(args: argparse.Namespace, database: str) -> ServerRun:
+async def run_kilowatt(args: argparse.Namespace, database: str, source: str = "") -> ServerRun:
+    """``source``: another checkout's ``src`` to run the server from (``--before``)."""
     workdir = Path(tempfile.mkdtemp(prefix="kilowatt-hotpath-"))
     counts = workdir / "sql-counts.json"
+    env = {"KILOWATT_BENCH_SQL_COUNTS": str(counts)}
+    if source:
+        env["PYTHONPATH"] = source
     config = BenchConfig(
         url=None,
         database=database,
         stations=args.stations,
         rate=1.0,
         duration=1.0,
-        server_env={"KILOWATT_BENCH_SQL_COUNTS": str(counts)},
+        server_env=env,
     )
     try:
         async with started_server(config, workdir) as server:
             meter = DatabaseMeter(server.database_name) if server.database_name else None
             run = await run_ladder(
                 args,
-                f"kilowatt-{database}",
+                f"kilowatt-{database}" + (" (before)" if source else ""),
                 server.url,
                 server.http_url,
                 psutil.Process(server.process.pid),
@@ -524,7 +536,10 @@ async def main_async(args: argparse.Namespace) -> int:
     runs = []
     for name in args.servers:
         if name.startswith("kilowatt-"):
-            runs.append(await run_kilowatt(args, name.removeprefix("kilowatt-")))
+            database = name.removeprefix("kilowatt-")
+            if args.before:
+                runs.append(await run_kilowatt(args, database, str(Path(args.before) / "src")))
+            runs.append(await run_kilowatt(args, database))
         else:
             runs.append(await run_anchor(args, name))
     text = markdown(runs, args, commit, started.strftime("%Y-%m-%d %H:%M UTC"))
@@ -556,7 +571,16 @@ def main() -> int:
     parser.add_argument("--max-rate", type=float, default=20_000.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--step", type=float, default=8.0, help="Measured seconds per step.")
+    parser.add_argument(
+        "--call-timeout", type=float, default=10.0, help="Seconds for a CALL or a handshake."
+    )
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--before",
+        metavar="CHECKOUT",
+        help="Also run each Kilowatt server from this checkout (e.g. a git worktree of an "
+        "older commit), just before the current one: before and after in one run.",
+    )
     parser.add_argument(
         "--label", default="", help="Kept in the result names: hotpath-<date>-<label>.json."
     )

@@ -37,7 +37,10 @@ def create_app(container: Container) -> FastAPI:
             await container.cluster.start()
         await container.ocpp.start()
         await container.services.remote_start.resume()
+        await container.services.charge_orders.resume()
         await container.jobs.start()
+        if container.meters is not None:
+            await container.meters.start()
         if container.settings.gc_tuning:
             tune_gc()
         settings = container.settings
@@ -52,6 +55,8 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
+            if container.meters is not None:
+                await container.meters.stop()
             await container.jobs.stop()
             await container.ocpp.stop()
             if container.cluster is not None:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from kilowatt.domain.cdrs import Cdr, TariffAssignment
+from kilowatt.domain.cdrs import Cdr, CdrKind, TariffAssignment
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.tariffs import Tariff, TariffVersion
 from kilowatt.domain.transactions import TransactionState
-from kilowatt.domain.wallets import LedgerEntry, Wallet
+from kilowatt.domain.users import Scope
+from kilowatt.domain.wallets import EntryKind, LedgerEntry, Wallet
 from kilowatt.services.ports import BillingContext, EntryFilter, EntryRow
 from tests.support import fakes
 
@@ -160,6 +161,15 @@ class FakeWallets(fakes._Repository):
     async def all_entries(self, organization_id: int, where: EntryFilter) -> list[EntryRow]:
         return self._rows(organization_id, where)
 
+    async def top_up_rows(
+        self, organization_id: int, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        return [
+            (row.entry.created_at, row.currency, str(row.entry.amount))
+            for row in self._rows(organization_id, EntryFilter(kinds=(EntryKind.TOP_UP,)))
+            if since <= row.entry.created_at < until
+        ]
+
 
 class FakeCdrs(fakes._Repository):
     async def add(self, cdr: Cdr) -> Cdr:
@@ -203,6 +213,17 @@ class FakeCdrs(fakes._Repository):
             and t.stop_time < ended_before
             and t.id not in billed
         ][:limit]
+
+    async def revenue_rows(
+        self, scope: Scope, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        rows = []
+        for c in money(self.store).cdrs:
+            at = c.created_at if c.kind is CdrKind.CREDIT else c.stop
+            mine = c.organization_id == scope.organization_id and scope.allows_site(c.site_id)
+            if mine and since <= at < until:
+                rows.append((at, c.currency, str(c.total_incl_vat)))
+        return rows
 
 
 fakes._REPOSITORIES.update({"tariffs": FakeTariffs, "wallets": FakeWallets, "cdrs": FakeCdrs})

@@ -160,6 +160,9 @@ class MeterValuesReported(StationLiveEvent):
         Mapping[str, float],
         "the readings: measurand (with `.phase` when per phase) → value in Wh, W, V, A, %, °C",
     ]
+    measured_at: Annotated[
+        datetime | None, "when the station took the latest of them (its clock), null if none"
+    ] = None
 
     @classmethod
     def of(
@@ -171,6 +174,7 @@ class MeterValuesReported(StationLiveEvent):
         samples: Iterable[SampledValue],
     ) -> MeterValuesReported:
         """The readable samples of one report (a signed or unreadable one has no value)."""
+        samples = tuple(samples)
         return cls(
             station=station,
             evse_id=evse_id,
@@ -182,6 +186,7 @@ class MeterValuesReported(StationLiveEvent):
                 for s in samples
                 if s.value is not None
             },
+            measured_at=max((s.timestamp for s in samples), default=None),
         )
 
 

@@ -27,6 +27,8 @@ AUTHORIZATION_TABLES: Mapping[str, Collection[str] | None] = {
     "sites": None,
     "organizations": None,
     "stations": ("site_id", "access"),
+    # A prepaid token's credit: its wallet's balance and minimum.
+    "wallets": ("balance", "min_balance"),
 }
 """What an authorization decision reads (None: every column)."""
 

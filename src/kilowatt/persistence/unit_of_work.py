@@ -15,6 +15,7 @@ from kilowatt.persistence.read_models import SqlReportingStore
 from kilowatt.persistence.repositories.access import SqlAccessRuleRepository
 from kilowatt.persistence.repositories.audit import SqlAuditRepository
 from kilowatt.persistence.repositories.cdrs import SqlCdrRepository
+from kilowatt.persistence.repositories.charge_orders import SqlChargeOrderRepository
 from kilowatt.persistence.repositories.commands import (
     SqlCommandRepository,
     SqlLocalListRepository,
@@ -53,6 +54,7 @@ from kilowatt.services.ports import (
     ApiKeyRepository,
     AuditRepository,
     CdrRepository,
+    ChargeOrderRepository,
     CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
@@ -255,6 +257,10 @@ class SqlUnitOfWork:
     @cached_property
     def loads(self) -> LoadRepository:
         return SqlLoadRepository(self.session)
+
+    @cached_property
+    def charge_orders(self) -> ChargeOrderRepository:
+        return SqlChargeOrderRepository(self.session)
 
     async def __aexit__(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from kilowatt.domain.access import ALLOWED, AccessDecision, AccessMode, AccessRule, Place
@@ -20,11 +21,13 @@ from kilowatt.domain.access import decide as decide_access
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.tokens import (
     AuthorizationDecision,
+    AuthorizationStatus,
     IdToken,
     IdTokenType,
     TokenStatus,
     authorize,
 )
+from kilowatt.domain.wallets import has_credit
 from kilowatt.services.access import parent_id_tag
 from kilowatt.services.base import Service
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -49,6 +52,8 @@ class AuthorizationService(Service):
         self._generation = 0
         self._tokens: dict[TokenKey, tuple[float, IdToken | None, str | None]] = {}
         self._places: dict[AccessKey, tuple[float, Place | None, Sequence[AccessRule]]] = {}
+        self._credit: dict[int, tuple[float, bool]] = {}
+        """A prepaid token's wallet → whether it has credit (domain/wallets.has_credit)."""
         self.lookups = 0
         """Units of work opened to fill the cache (for tests and the benchmark)."""
 
@@ -58,6 +63,7 @@ class AuthorizationService(Service):
         self._generation += 1
         self._tokens.clear()
         self._places.clear()
+        self._credit.clear()
 
     async def authorize(
         self, ref: StationRef, value: str, type: IdTokenType | None = None
@@ -80,7 +86,15 @@ class AuthorizationService(Service):
                     return await self._look_up(uow, ref, token_key, now)
             _, place, rules = cached_place
             access = _access(place, token.group_id, rules, now)
-        return authorize(token, now, parent_id_tag=parent, access=access)
+        decision = authorize(token, now, parent_id_tag=parent, access=access)
+        if decision.accepted and token is not None and token.wallet_id is not None:
+            cached_credit = self._credit.get(token.wallet_id)
+            if cached_credit is None or cached_credit[0] < fresh_after:
+                async with self.uow(readonly=True) as uow:
+                    return await self._look_up(uow, ref, token_key, now)
+            if not cached_credit[1]:
+                return replace(decision, status=AuthorizationStatus.NO_CREDIT)
+        return decision
 
     async def _look_up(
         self, uow: UnitOfWork, ref: StationRef, key: TokenKey, now: datetime
@@ -97,6 +111,10 @@ class AuthorizationService(Service):
             place = await uow.access_rules.place(ref.id)
             if place is not None and place.mode is not AccessMode.PUBLIC and token.group_id:
                 rules = await uow.access_rules.at_place(place, token.group_id)
+        credit = True
+        if token is not None and token.wallet_id is not None:
+            wallet = await uow.wallets.get_by_id(token.wallet_id)
+            credit = wallet is not None and has_credit(wallet)
         decided_at = self.clock.now()
         if token is not None and token.status is TokenStatus.ACCEPTED:
             access = _access(place, token.group_id, rules, decided_at)
@@ -107,7 +125,13 @@ class AuthorizationService(Service):
             self._tokens[key] = (stamp, token, parent)
             if token is not None and token.status is TokenStatus.ACCEPTED:
                 self._places[(ref.id, token.group_id)] = (stamp, place, rules)
-        return authorize(token, decided_at, parent_id_tag=parent, access=access)
+            if token is not None and token.wallet_id is not None:
+                self._credit[token.wallet_id] = (stamp, credit)
+        decision = authorize(token, decided_at, parent_id_tag=parent, access=access)
+        if decision.accepted and not credit:
+            # A prepaid token charges only while its wallet has credit (2.0.1 NoCredit).
+            return replace(decision, status=AuthorizationStatus.NO_CREDIT)
+        return decision
 
 
 def _access(

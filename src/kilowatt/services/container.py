@@ -9,6 +9,7 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -32,10 +33,13 @@ from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.revenue import RevenueService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tariffs import TariffService
+from kilowatt.services.token_imports import TokenImportService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
@@ -82,6 +86,8 @@ class Services:
     cdrs: CdrService
     invitations: InvitationService
     loads: LoadService
+    session_costs: SessionCostService
+    charge_orders: ChargeOrderService
 
     @property
     def exports(self) -> ExportService:
@@ -92,6 +98,11 @@ class Services:
     def imports(self) -> ImportService:
         """Bulk import of sites and stations: stateless, built on the sites' unit of work."""
         return ImportService(self.sites.uow, self.clock, self.bus, security=self.station_security)
+
+    @property
+    def token_imports(self) -> TokenImportService:
+        """Id tokens (RFID cards) imported and exported in bulk: stateless."""
+        return TokenImportService(self.tokens.uow, self.clock, self.bus)
 
     @property
     def removals(self) -> RemovalService:
@@ -108,10 +119,17 @@ class Services:
         """The home page's figures and the reports API: stateless, read-only."""
         return ReportingService(self.sites.uow, self.clock, self.bus)
 
+    @property
+    def revenue(self) -> RevenueService:
+        """The home page's top-ups and revenue: stateless, read-only."""
+        return RevenueService(self.sites.uow, self.clock, self.bus, currency=self.wallets.currency)
+
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
         await self.loads.close()
+        await self.session_costs.settle()
+        await self.charge_orders.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

@@ -20,14 +20,6 @@ from typing import Any
 
 import structlog
 
-from kilowatt.domain.charging_profiles import (
-    ChargingProfile,
-    ChargingSchedule,
-    ChargingSchedulePeriod,
-    ProfileKind,
-    ProfilePurpose,
-    RateUnit,
-)
 from kilowatt.domain.command_params import SetChargingProfile
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
 from kilowatt.domain.live import (
@@ -37,8 +29,9 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
+from kilowatt.domain.load_profiles import max_current_a, tx_profile
+from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
-    DEFAULT_MAX_CURRENT_A,
     MIN_STEP_A,
     Allocation,
     DecisionKind,
@@ -53,8 +46,6 @@ from kilowatt.domain.loads import (
     budget_w,
     carry_rule,
     changes,
-    drawn_current_a,
-    parse_reading,
     rule_state,
     share_w,
     start_rule,
@@ -76,12 +67,7 @@ from kilowatt.services.ports import (
 
 log = structlog.get_logger(__name__)
 
-PROFILE_ID_BASE = 7200
-"""Load management's transaction profiles use id PROFILE_ID_BASE + EVSE id (each replaces
-the one before on its EVSE); the dashboard's power limits use 7100 + EVSE id."""
-STACK_LEVEL = 2
 REQUESTED_BY = "load management"
-MAX_CURRENT_A = 63.0
 RECENT = 20
 
 
@@ -105,47 +91,6 @@ class _Send:
     allocation: Allocation
     limit_a: float
     voltage: int
-
-
-def tx_profile(
-    session: ChargingSession, limit_a: float, phases: int, voltage: int
-) -> ChargingProfile:
-    """The transaction profile that puts ``limit_a`` per phase on the session: in amperes for
-    AC, in watts for DC."""
-    profile_id = PROFILE_ID_BASE + session.evse_id
-    dc = session.current_type == "DC"
-    transaction_id = (
-        str(session.transaction_id)
-        if session.protocol_version == "1.6"
-        else session.ocpp_transaction_id
-    )
-    return ChargingProfile(
-        id=profile_id,
-        stack_level=STACK_LEVEL,
-        purpose=ProfilePurpose.TX,
-        kind=ProfileKind.RELATIVE,
-        transaction_id=transaction_id,
-        schedules=(
-            ChargingSchedule(
-                id=profile_id,
-                rate_unit=RateUnit.WATTS if dc else RateUnit.AMPERES,
-                periods=(
-                    ChargingSchedulePeriod(
-                        start_period=0,
-                        limit=float(round(limit_a * phases * voltage)) if dc else limit_a,
-                        number_phases=None if dc else phases,
-                    ),
-                ),
-            ),
-        ),
-    )
-
-
-def _max_current_a(session: ChargingSession, phases: int, settings: LoadSettings) -> float:
-    if not session.max_power_w:
-        return DEFAULT_MAX_CURRENT_A
-    amps = session.max_power_w / (phases * settings.voltage)
-    return round(min(MAX_CURRENT_A, max(settings.min_current_a, amps)), 1)
 
 
 class LoadService(Service):
@@ -237,17 +182,17 @@ class LoadService(Service):
         load_w: int,
         measured_at: datetime | None = None,
         source: str = "api",
-    ) -> SiteLoad:
+    ) -> None:
         """A reading of the site's transformer load (a building's energy system, the API)."""
         if load_w < 0:
             raise InvalidInput("load_w", "0 or more")
         async with self.uow(readonly=True) as uow:
             site = await self._site(uow, principal.scope, site_id)
-        return await self._record(site, load_w, measured_at or self.clock.now(), source)
+        await self._record(site, load_w, measured_at or self.clock.now(), source)
 
-    async def report_topic(self, topic: str, payload: str) -> SiteLoad | None:
-        """A reading an MQTT meter published; None when no site's meter publishes on the
-        topic. A payload that cannot be read raises InvalidInput."""
+    async def report_topic(self, topic: str, payload: str) -> int | None:
+        """A reading an MQTT meter published: the site it is about, None when no site's meter
+        publishes on the topic. A payload that cannot be read raises InvalidInput."""
         watts = parse_reading(payload)
         async with self.uow(readonly=True) as uow:
             load = await uow.loads.by_topic(topic)
@@ -258,20 +203,20 @@ class LoadService(Service):
             )
         if site is None:
             return None
-        return await self._record(site, watts, self.clock.now(), "mqtt")
+        await self._record(site, watts, self.clock.now(), "mqtt")
+        return site.id
 
-    async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> SiteLoad:
+    async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
         assert site.id is not None
         async with self.uow() as uow:
-            load = await uow.loads.get(site.id) or self._default(site)
+            load = await uow.loads.get(site.id)
+            if load is None:
+                load = self._default(site)
+                await uow.loads.save(load)
             await uow.loads.add_reading(LoadReading(site.id, at, load_w, source))
-            if load.load_at is None or at >= load.load_at:
-                load.load_w, load.load_at, load.load_source = load_w, at, source
-            load.updated_at = self.clock.now()
-            await uow.loads.save(load)
+            await uow.loads.set_load(site.id, load_w, at, source)
             await uow.commit()
         await self.rebalance(site.id)
-        return load
 
     # Reacting to sessions and meters --------------------------------------------------------
 
@@ -397,7 +342,7 @@ class LoadService(Service):
                         key=session.transaction_id,
                         phases=phases,
                         min_a=settings.min_current_a,
-                        max_a=_max_current_a(session, phases, settings),
+                        max_a=max_current_a(session.max_power_w, phases, settings),
                         arrival=session.start_time,
                         rule=held.rule,
                         drawn_a=held.drawn_a,
@@ -437,8 +382,7 @@ class LoadService(Service):
                         )
                     )
                 await uow.loads.save_session_load(held)
-            load.updated_at = now
-            await uow.loads.save(load)
+            await uow.loads.set_state(site_id, state, now)
             await uow.commit()
         event = SiteLoadChanged(
             organization_id=load.organization_id,
@@ -454,7 +398,16 @@ class LoadService(Service):
     async def _send(self, send: _Send) -> None:
         assert self.commands is not None, "bootstrap installs the command service"
         session = send.session
-        profile = tx_profile(session, send.limit_a, send.allocation.phases, send.voltage)
+        profile = tx_profile(
+            session.evse_id,
+            str(session.transaction_id)
+            if session.protocol_version == "1.6"
+            else session.ocpp_transaction_id,
+            dc=session.current_type == "DC",
+            limit_a=send.limit_a,
+            phases=send.allocation.phases,
+            voltage=send.voltage,
+        )
         params = SetChargingProfile(charging_profile=profile, evse_id=session.evse_id)
         principal = Principal.system(session.organization_id, REQUESTED_BY)
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -268,7 +268,8 @@ def entry_cells(row: EntryRow) -> list[Cell]:
     e = row.entry
     return [
         e.id,
-        e.created_at,
+        # "Time (UTC)" as a plain time: a spreadsheet holds no time zones.
+        e.created_at.astimezone(UTC).replace(tzinfo=None),
         row.wallet_name,
         e.kind.value,
         round_money(e.amount, row.currency),

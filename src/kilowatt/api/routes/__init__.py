@@ -6,6 +6,7 @@ from kilowatt.api.routes import (
     access,
     audit,
     cdrs,
+    charge_orders,
     commands,
     diagnostics,
     drivers,
@@ -17,6 +18,7 @@ from kilowatt.api.routes import (
     organizations,
     reports,
     reservations,
+    session_costs,
     sites,
     station_security,
     stations,
@@ -58,3 +60,5 @@ api_v1.include_router(wallets.entries)
 api_v1.include_router(wallets.tokens)
 api_v1.include_router(cdrs.router)
 api_v1.include_router(cdrs.sessions)
+api_v1.include_router(session_costs.router)
+api_v1.include_router(charge_orders.router)

@@ -4,6 +4,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     access,
     audit,
     cdrs,
+    charge_orders,
     commands,
     device_model,
     diagnostics,

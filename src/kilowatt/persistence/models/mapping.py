@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kilowatt.domain.access import AccessRule
 from kilowatt.domain.cdrs import Cdr, TariffAssignment
+from kilowatt.domain.charge_orders import ChargeOrder
 from kilowatt.domain.command_params import decode_params
 from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
@@ -34,6 +35,7 @@ from kilowatt.domain.wallets import LedgerEntry, Wallet
 from kilowatt.domain.web_sessions import WebSession
 from kilowatt.persistence.models.access import access_rules
 from kilowatt.persistence.models.cdrs import cdrs
+from kilowatt.persistence.models.charge_orders import charge_orders
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.diagnostics import diagnostics_uploads
@@ -96,6 +98,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Wallet, wallets)
     mapper_registry.map_imperatively(LedgerEntry, wallet_entries)
     mapper_registry.map_imperatively(Cdr, cdrs)
+    mapper_registry.map_imperatively(ChargeOrder, charge_orders)
 
 
 def _typed_params(command: Command, *_: Any) -> None:

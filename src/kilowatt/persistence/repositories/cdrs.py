@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 
-from kilowatt.domain.cdrs import Cdr
+from kilowatt.domain.cdrs import Cdr, CdrKind
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.transactions import TransactionState
+from kilowatt.domain.users import Scope
 from kilowatt.persistence.models.cdrs import cdrs
 from kilowatt.persistence.models.organizations import sites
 from kilowatt.persistence.models.stations import stations
@@ -16,6 +18,14 @@ from kilowatt.persistence.models.tokens import id_tokens
 from kilowatt.persistence.models.transactions import transactions
 from kilowatt.persistence.repositories.base import Repository, page_of
 from kilowatt.services.ports import BillingContext
+
+
+def _aware(moment: Any) -> datetime:
+    """A CASE of two UTC columns comes back without the column type's conversion."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class SqlCdrRepository(Repository):
@@ -100,3 +110,20 @@ class SqlCdrRepository(Repository):
             c.organization_id == organization_id, c.created_at >= since, c.created_at < until
         )
         return [(at, cur, str(total)) for at, cur, total in await self.session.execute(query)]
+
+    async def revenue_rows(
+        self, scope: Scope, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        c = cdrs.c
+        moment = case((c.kind == CdrKind.CREDIT.value, c.created_at), else_=c.stop)
+        query = select(moment, c.currency, c.total_incl_vat).where(
+            c.organization_id == scope.organization_id,
+            or_(
+                and_(c.kind == CdrKind.CDR.value, c.stop >= since, c.stop < until),
+                and_(c.kind == CdrKind.CREDIT.value, c.created_at >= since, c.created_at < until),
+            ),
+        )
+        if scope.site_ids is not None:
+            query = query.where(c.site_id.in_(sorted(scope.site_ids)))
+        rows = await self.session.execute(query)
+        return [(_aware(at), cur, str(total)) for at, cur, total in rows]

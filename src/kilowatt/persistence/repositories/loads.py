@@ -3,14 +3,16 @@ or update, inside the unit of work)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 
 from kilowatt.domain.loads import (
     LoadDecision,
     LoadReading,
     LoadSettings,
+    RuleState,
     SessionLoad,
     SiteLoad,
 )
@@ -86,13 +88,31 @@ class SqlLoadRepository(Repository):
 
     async def save(self, site_load: SiteLoad) -> None:
         values = _site_values(site_load)
+        settings = {name: values[name] for name in (*_SETTINGS, "updated_at")}
         result = await self.session.execute(
-            update(site_loads).where(site_loads.c.site_id == site_load.site_id).values(values)
+            update(site_loads).where(site_loads.c.site_id == site_load.site_id).values(settings)
         )
         if not getattr(result, "rowcount", 0):
             await self.session.execute(
                 insert(site_loads).values(site_id=site_load.site_id, **values)
             )
+
+    async def set_state(self, site_id: int, state: RuleState, at: datetime) -> None:
+        await self.session.execute(
+            update(site_loads)
+            .where(site_loads.c.site_id == site_id)
+            .values(state=state, updated_at=at)
+        )
+
+    async def set_load(self, site_id: int, load_w: int, at: datetime, source: str) -> None:
+        await self.session.execute(
+            update(site_loads)
+            .where(
+                site_loads.c.site_id == site_id,
+                or_(site_loads.c.load_at.is_(None), site_loads.c.load_at <= at),
+            )
+            .values(load_w=load_w, load_at=at, load_source=source)
+        )
 
     async def site_of_station(self, ocpp_id: str) -> int | None:
         query = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select, update
 
 from kilowatt.domain.paging import Page, PageRequest
-from kilowatt.domain.wallets import LedgerEntry, Wallet
+from kilowatt.domain.wallets import EntryKind, LedgerEntry, Wallet
 from kilowatt.persistence.models.wallets import wallet_entries, wallets
 from kilowatt.persistence.repositories.base import Repository, contains, flush, page_of
 from kilowatt.services.ports import EntryFilter, EntryRow
@@ -87,3 +88,19 @@ class SqlWalletRepository(Repository):
     async def all_entries(self, organization_id: int, where: EntryFilter) -> list[EntryRow]:
         query = self._entries(organization_id, where).order_by(wallet_entries.c.id)
         return [EntryRow(*row) for row in (await self.session.execute(query)).all()]
+
+    async def top_up_rows(
+        self, organization_id: int, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        e = wallet_entries.c
+        query = (
+            select(e.created_at, wallets.c.currency, e.amount)
+            .join(wallets, wallets.c.id == e.wallet_id)
+            .where(
+                wallets.c.organization_id == organization_id,
+                e.kind == EntryKind.TOP_UP.value,
+                e.created_at >= since,
+                e.created_at < until,
+            )
+        )
+        return [(at, cur, str(amount)) for at, cur, amount in await self.session.execute(query)]

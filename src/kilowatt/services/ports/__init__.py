@@ -13,6 +13,7 @@ from kilowatt.services.ports.access import AccessRuleFilter, AccessRuleRepositor
 from kilowatt.services.ports.audit import AuditFilter, AuditRepository
 from kilowatt.services.ports.bus import EventPublisher, Subscriber
 from kilowatt.services.ports.cdrs import BillingContext, CdrRepository
+from kilowatt.services.ports.charge_orders import ChargeOrderRepository
 from kilowatt.services.ports.clock import Clock
 from kilowatt.services.ports.commands import CommandRepository, StationGateway
 from kilowatt.services.ports.device_model import DeviceModelFilter, DeviceModelRepository
@@ -63,6 +64,7 @@ __all__ = [
     "BillingContext",
     "CdrRepository",
     "CertificateAuthority",
+    "ChargeOrderRepository",
     "ChargingSession",
     "Clock",
     "CommandRepository",

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from kilowatt.domain.cdrs import Cdr
 from kilowatt.domain.paging import Page, PageRequest
+from kilowatt.domain.users import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,4 +50,12 @@ class CdrRepository(Protocol):
         self, organization_id: int, since: datetime, until: datetime
     ) -> list[tuple[datetime, str, str]]:
         """(created_at, currency, total incl. VAT) of every CDR and credit in the period."""
+        ...
+
+    async def revenue_rows(
+        self, scope: Scope, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        """(when it counts, currency, total incl. VAT as stored) of the CDRs of the sites in
+        ``scope`` that count in [since, until): a CDR at its session's stop, a credit
+        (negative) when it was made (domain/revenue.py)."""
         ...

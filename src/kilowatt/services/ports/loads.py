@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from kilowatt.domain.loads import LoadDecision, LoadReading, SessionLoad, SiteLoad
+from kilowatt.domain.loads import LoadDecision, LoadReading, RuleState, SessionLoad, SiteLoad
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,12 @@ class LoadRepository(Protocol):
         ...
 
     async def save(self, site_load: SiteLoad) -> None:
-        """Insert or update the site's row."""
+        """Insert the site's row, or update its settings."""
+        ...
+
+    async def set_state(self, site_id: int, state: RuleState, at: datetime) -> None: ...
+    async def set_load(self, site_id: int, load_w: int, at: datetime, source: str) -> None:
+        """The last reading, unless a later one is already there."""
         ...
 
     async def site_of_station(self, ocpp_id: str) -> int | None:

@@ -9,6 +9,7 @@ from typing import Protocol, Self
 from kilowatt.services.ports.access import AccessRuleRepository
 from kilowatt.services.ports.audit import AuditRepository
 from kilowatt.services.ports.cdrs import CdrRepository
+from kilowatt.services.ports.charge_orders import ChargeOrderRepository
 from kilowatt.services.ports.commands import CommandRepository
 from kilowatt.services.ports.device_model import DeviceModelRepository
 from kilowatt.services.ports.diagnostics import DiagnosticsRepository
@@ -69,6 +70,8 @@ class UnitOfWork(Protocol):
     def wallets(self) -> WalletRepository: ...
     @property
     def cdrs(self) -> CdrRepository: ...
+    @property
+    def charge_orders(self) -> ChargeOrderRepository: ...
     @property
     def events(self) -> EventRepository: ...
     @property

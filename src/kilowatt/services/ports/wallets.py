@@ -53,3 +53,9 @@ class WalletRepository(Protocol):
     async def all_entries(self, organization_id: int, where: EntryFilter) -> list[EntryRow]:
         """For exports, oldest first."""
         ...
+
+    async def top_up_rows(
+        self, organization_id: int, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, str]]:
+        """(recorded at, currency, amount as stored) of the top-ups in [since, until)."""
+        ...

@@ -33,6 +33,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
+from kilowatt.web.operator.costs import last_bill
 from kilowatt.web.operator.disruption import connector_disruption
 from kilowatt.web.operator.paths import ConnectorNumber, EvseId
 from kilowatt.web.operator.power import PowerForm
@@ -325,6 +326,7 @@ async def _render(
         **extra,
         **picker,
         "start": start_view(live["labels"]["start"], command),
+        **(await last_bill(page, [s.transaction_id for s in overview.sessions], zone)),
     }
     return page.render("connectors/connector.html", context, status_code)
 

@@ -152,6 +152,12 @@
     if (none && touched.size) none.hidden = true;
   });
 
+  window.Kilowatt.on("session.cost", (payload) => {
+    if (payload.transaction_id !== data.transaction_id) return;
+    const cost = document.getElementById("session-cost");
+    if (cost) cost.textContent = payload.cost + " " + payload.currency;
+  });
+
   window.Kilowatt.on("transaction.ended", (payload) => {
     if (payload.transaction_id === data.transaction_id) window.location.reload();
   });
