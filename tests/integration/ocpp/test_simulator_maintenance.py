@@ -86,7 +86,12 @@ async def test_a_simulated_station_installs_firmware_and_uploads_diagnostics(
             items: list[dict[str, object]] = found.json()["items"]
             return items
 
-        received = await eventually(uploads, lambda u: bool(u) and u[0]["status"] == "uploaded")
+        received = await eventually(
+            uploads,
+            lambda u: (
+                bool(u) and (u[0]["status"], u[0]["station_status"]) == ("uploaded", "Uploaded")
+            ),
+        )
         assert received[0]["status"] == "uploaded", received
         assert received[0]["station_status"] == "Uploaded"
         got = await aapi.get(f"/stations/{station}/diagnostics/{received[0]['id']}/file")
