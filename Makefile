@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 
 install: $(STAMP)
 
+# make demo PORT=8080 SPEED=60 (or KILOWATT_PORT / KILOWATT_DEMO_SPEED in the environment)
 demo: install
-	$(BIN)/kilowatt demo
+	$(BIN)/kilowatt demo $(if $(PORT),--port $(PORT)) $(if $(SPEED),--speed $(SPEED))
 
 serve: install
 	$(BIN)/kilowatt serve
@@ -60,8 +61,11 @@ messages: install
 	$(BIN)/python scripts/update_catalogs.py
 
 bench: install
+	$(BIN)/python bench/hotpath.py
+	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/tariffs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

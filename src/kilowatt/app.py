@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 
 from kilowatt import __version__, web
 from kilowatt.api import errors
-from kilowatt.api.routes import api_v1, files, health
+from kilowatt.api.routes import api_v1, docs, files, health
 from kilowatt.bootstrap import Container, tune_gc
 from kilowatt.config import Settings
 from kilowatt.tls import TlsWebSocketProtocol, tls_options
@@ -37,7 +37,10 @@ def create_app(container: Container) -> FastAPI:
             await container.cluster.start()
         await container.ocpp.start()
         await container.services.remote_start.resume()
+        await container.services.charge_orders.resume()
         await container.jobs.start()
+        if container.meters is not None:
+            await container.meters.start()
         if container.settings.gc_tuning:
             tune_gc()
         settings = container.settings
@@ -52,6 +55,8 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
+            if container.meters is not None:
+                await container.meters.stop()
             await container.jobs.stop()
             await container.ocpp.stop()
             if container.cluster is not None:
@@ -63,7 +68,7 @@ def create_app(container: Container) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from our own copy of Swagger UI: api/routes/docs.py
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -73,6 +78,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.connections = lambda: len(container.ocpp.registry)
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(api_v1)
     app.include_router(files.router)  # for stations: signed links, upload tokens
     web.install(app, container.settings.assets_dir)  # the dashboard and its static files

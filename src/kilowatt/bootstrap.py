@@ -7,17 +7,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from kilowatt.adapters import email
+from kilowatt.adapters.mqtt_meters import MqttMeters
 from kilowatt.cluster import Cluster
 from kilowatt.config import Settings
+from kilowatt.domain.live import (
+    CommandFinished,
+    MeterValuesReported,
+    RemoteStartOutcome,
+    TransactionEnded,
+    TransactionStarted,
+)
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.gateway import LocalGateway
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.server import OcppServer
+from kilowatt.persistence import change_watch, statement_counter
 from kilowatt.persistence.certificates import certificate_authority
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.files import LocalFileStore, secret_key
+from kilowatt.persistence.group_unit_of_work import GroupedUnitOfWorkFactory
 from kilowatt.persistence.migrate import is_current, upgrade_connection
 from kilowatt.persistence.models import start_mappers
 from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -26,6 +36,8 @@ from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.container import Services
 from kilowatt.services.device_model import DeviceModelService
@@ -36,6 +48,7 @@ from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -44,14 +57,17 @@ from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import SessionPolicy, WebSessionService
 
 
@@ -65,6 +81,8 @@ class Container:
     """Scheduled and background work (started and stopped by the app)."""
     cluster: Cluster | None = None
     """Set with KILOWATT_REDIS_URL: this node is one of several (started by the app)."""
+    meters: MqttMeters | None = None
+    """Set with KILOWATT_MQTT_URL: site meters read over MQTT (started by the app)."""
 
     async def close(self) -> None:
         await self.services.close()
@@ -74,6 +92,8 @@ class Container:
 def build_services(settings: Settings, database: Database) -> Services:
     start_mappers()
     uow = SqlUnitOfWorkFactory(database)
+    # The hot path's writes share transactions (persistence/group_unit_of_work.py).
+    grouped = GroupedUnitOfWorkFactory(database)
     clock = SystemClock()
     bus = InProcessBus()
     store = LocalFileStore(settings.effective_files_dir)
@@ -93,15 +113,18 @@ def build_services(settings: Settings, database: Database) -> Services:
         bus=bus,
         organizations=OrganizationService(uow, clock, bus),
         provisioning=ProvisioningService(
-            uow,
+            grouped,
             clock,
             bus,
             unknown_station_policy=settings.unknown_station_policy,
             heartbeat_interval=settings.heartbeat_interval,
             pending_interval=settings.pending_retry_interval,
         ),
-        authorization=AuthorizationService(uow, clock, bus),
-        transactions=TransactionService(uow, clock, bus),
+        # With several nodes another node's token change reaches this one's cache in 5 s.
+        authorization=AuthorizationService(
+            uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
+        ),
+        transactions=TransactionService(grouped, clock, bus),
         metering=MeteringService(uow, clock, bus),
         stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
@@ -165,6 +188,9 @@ def build_services(settings: Settings, database: Database) -> Services:
             meter_values_days=settings.meter_values_retention_days,
             batch=settings.retention_batch,
         ),
+        tariffs=TariffService(uow, clock, bus),
+        wallets=WalletService(uow, clock, bus, currency=settings.billing_currency),
+        cdrs=CdrService(uow, clock, bus, currency=settings.billing_currency),
         invitations=InvitationService(
             uow,
             clock,
@@ -173,7 +199,25 @@ def build_services(settings: Settings, database: Database) -> Services:
             secret=secret,
             public_url=settings.effective_public_url,
         ),
+        loads=LoadService(uow, clock, bus),
+        session_costs=SessionCostService(uow, clock, bus),
+        charge_orders=ChargeOrderService(uow, clock, bus),
     )
+    # Billing follows the sessions that end on this node (each node bills its own).
+    bus.subscribe(TransactionEnded, services.cdrs.on_ended, local=True)
+    # Live cost follows the sessions running on this node (services/session_costs.py).
+    costs = services.session_costs
+    costs.remote = services.commands
+    bus.subscribe(TransactionStarted, costs.on_started, local=True)
+    bus.subscribe(MeterValuesReported, costs.on_meter, local=True)
+    bus.subscribe(TransactionEnded, costs.on_ended, local=True)
+    # Charge orders follow their sessions through the live cost (services/charge_orders.py).
+    orders = services.charge_orders
+    orders.remote = services.commands
+    costs.watch(orders.on_cost)
+    bus.subscribe(RemoteStartOutcome, orders.on_start_outcome)
+    bus.subscribe(CommandFinished, orders.on_command_finished)
+    bus.subscribe(TransactionEnded, orders.on_ended)
     remote = services.commands
     for area in (
         services.transactions,
@@ -183,6 +227,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     ):
         area.install(remote)
     services.device_model.install(remote)
+    services.loads.install(remote, bus)
     services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)
@@ -191,7 +236,11 @@ def build_services(settings: Settings, database: Database) -> Services:
 
 def build(settings: Settings) -> Container:
     database = Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    statement_counter.install_from_environment(database.engine)
     services = build_services(settings, database)
+    change_watch.watch(
+        database.engine, change_watch.AUTHORIZATION_TABLES, services.authorization.invalidate
+    )
     ocpp = OcppServer(
         services,
         message_log=MessageLog(
@@ -209,6 +258,8 @@ def build(settings: Settings) -> Container:
             block=settings.ocpp_auth_block_seconds,
             max_block=settings.ocpp_auth_max_block_seconds,
             max_handshakes=settings.ocpp_max_handshakes,
+            max_waiting=settings.ocpp_handshake_queue,
+            queue_timeout=settings.ocpp_handshake_queue_timeout,
             timeout=settings.ocpp_handshake_timeout,
             max_connects=settings.ocpp_max_connects,
             connect_window=settings.ocpp_connect_window,
@@ -231,6 +282,14 @@ def build(settings: Settings) -> Container:
         lease_ttl=settings.jobs_lease_ttl,
         schedule=settings.jobs_enabled,
     )
+    meters = None
+    if settings.mqtt_url:
+        meters = MqttMeters(
+            services.loads,
+            settings.mqtt_url,
+            settings.mqtt_topics,
+            share_group=settings.redis_prefix if settings.redis_url else None,
+        )
     return Container(
         settings=settings,
         database=database,
@@ -238,6 +297,7 @@ def build(settings: Settings) -> Container:
         ocpp=ocpp,
         jobs=jobs,
         cluster=cluster,
+        meters=meters,
     )
 
 

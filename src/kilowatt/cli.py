@@ -253,13 +253,25 @@ def simulate(
 
 @app.command()
 def demo(
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8180,
+    port: Annotated[
+        int, typer.Option(help="Port to serve on.", envvar="KILOWATT_PORT", min=1, max=65535)
+    ] = 8180,
+    speed: Annotated[
+        float,
+        typer.Option(
+            help="Charge this many times faster than the clock (60: an hour's session in a "
+            "minute).",
+            envvar="KILOWATT_DEMO_SPEED",
+            min=0.1,
+            max=3600,
+        ),
+    ] = 1.0,
 ) -> None:
     """Seed a demo network in the SQLite database, serve it, and drive 12 simulated stations."""
     from kilowatt.demo import run_demo
 
     with contextlib.suppress(KeyboardInterrupt):
-        run(run_demo(port))
+        run(run_demo(port, speed))
 
 
 @app.command()

@@ -109,7 +109,16 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="Longest block of a station that connects too often."
     )
     ocpp_max_handshakes: int = Field(
-        default=200, ge=1, description="Handshakes checked at once; more are answered 503."
+        default=200, ge=1, description="Handshakes checked at once; more wait in a queue."
+    )
+    ocpp_handshake_queue: int = Field(
+        default=20_000,
+        ge=0,
+        description="Handshakes that may wait for a place (first come, first served); "
+        "more are answered 503.",
+    )
+    ocpp_handshake_queue_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a handshake may wait in that queue (then 503)."
     )
     ocpp_handshake_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a handshake may take to be checked."
@@ -128,6 +137,16 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         default="",
         description="redis://host:port/db: several nodes share one database; empty: one node.",
+    )
+    mqtt_url: str = Field(
+        default="",
+        description="mqtt://[user:password@]host[:port] of the broker site meters publish to; "
+        "empty: no MQTT meters.",
+    )
+    mqtt_topics: str = Field(
+        default="kilowatt/meters/#",
+        min_length=1,
+        description="The topic filter Kilowatt subscribes to; each site names its meter's topic.",
     )
     redis_prefix: str = Field(
         default="kilowatt",
@@ -161,6 +180,16 @@ class Settings(BaseSettings):
     )
     diagnostics_upload_ttl: int = Field(
         default=3_600, ge=1, description="Seconds a diagnostics upload token stays usable."
+    )
+    billing_currency: str = Field(
+        default="EUR",
+        description="The ISO 4217 currency of wallets and of sessions no tariff prices.",
+    )
+    billing_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between runs of the job that bills sessions left unbilled "
+        "(a node stopped between a session's end and its bill).",
     )
     firmware_campaign_interval: float = Field(
         default=10.0,

@@ -1,4 +1,11 @@
-"""``kilowatt demo``: a small network on SQLite, served, with 12 simulated stations charging."""
+"""``kilowatt demo``: a small network on SQLite, served, with 12 simulated stations charging.
+
+Sessions last as long as real ones (about an hour and a half on AC, half an hour on DC) unless
+time is accelerated (``--speed 60``: an hour's charge in a minute, its energy as an hour's;
+times stay real). One station (STO-02) faults now and then and the fault-code dictionary
+explains its codes; the simulated stations run the vendor's RCD self-test; a year and a bit of
+history (from the 1st of January of last year) makes the year-over-year figures mean
+something."""
 
 from __future__ import annotations
 
@@ -17,7 +24,9 @@ import uvicorn
 from kilowatt.app import create_app, uvicorn_config
 from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
-from kilowatt.domain.errors import Conflict
+from kilowatt.demo_money import seed_money
+from kilowatt.domain.errors import Conflict, InvalidInput
+from kilowatt.domain.loads import LoadSettings
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import ConnectorSpec, CurrentType
@@ -25,6 +34,7 @@ from kilowatt.domain.tokens import IdTokenType, TokenStatus
 from kilowatt.domain.users import Principal, Role
 from kilowatt.logging import configure
 from kilowatt.services.container import Services
+from kilowatt.services.faults import FaultCodeInput
 from kilowatt.services.ports import StationFilter
 from kilowatt.services.reporting import HistoricDriver, HistoricSession
 from kilowatt.services.sites import SiteInput
@@ -86,6 +96,39 @@ RCD_SELF_TEST = VendorTemplateInput(
     description="Trips the residual-current device (RCD) of the station and reports whether "
     "it opened in time. The station is unavailable for a few seconds.",
 )
+FAULTY = "STO-02"
+"""The station that faults now and then (simulator/faults.py, OCPP 1.6)."""
+FAULT_CODES = [
+    FaultCodeInput(
+        "E-RCD-30",
+        "Residual-current device tripped (30 mA). Check the car's cable and the RCD; reset it "
+        "on the station's panel or run the RCD self-test from the station's page.",
+        vendor="Kilowatt",
+    ),
+    FaultCodeInput(
+        "E-TEMP-71",
+        "Cabinet above 70 °C: the station stops charging until it cools. Check the fan and "
+        "the air filter.",
+        vendor="Kilowatt",
+    ),
+    FaultCodeInput(
+        "E-217",
+        "Contactor welded: power cannot be switched off. Take the connector out of service "
+        "and call the installer.",
+        vendor="Kilowatt",
+    ),
+    FaultCodeInput(
+        "E-LOCK-2",
+        "The connector lock did not engage. Ask the driver to push the plug in fully.",
+        vendor="Kilowatt",
+    ),
+    FaultCodeInput(
+        "GroundFailure",
+        "Earth fault: the residual-current device tripped. Inspect the cable and the car "
+        "inlet before putting the connector back in service.",
+    ),
+]
+"""The demo's fault-code dictionary: the codes STO-02 reports, explained."""
 # One card per connector, as for a fleet of company cars; see FleetConfig.tags_for.
 TOKENS = [f"DEMO{n:04d}" for n in range(1, 25)]
 
@@ -130,6 +173,7 @@ async def seed(services: Services) -> list[str]:
     assert organization.id is not None
     org = Principal.system(organization.id, "demo")
     await services.vendor.ensure(org, RCD_SELF_TEST)
+    await seed_fault_codes(services, org)
     existing = await services.stations.search(org, PageRequest(limit=100), StationFilter())
     if existing.items:
         return [s.ocpp_id for s in existing.items]
@@ -170,25 +214,67 @@ async def seed(services: Services) -> list[str]:
         org, TokenInput(value="APP-4711", type=IdTokenType.CENTRAL, label="App user")
     )
     await add_history(services, org, services.clock.now())
+    await seed_money(services, org)
     return identities
 
 
-HISTORY_DAYS = 365
+async def seed_fault_codes(services: Services, org: Principal) -> None:
+    """The dictionary's entries, once (an entry already there is left as it is)."""
+    for entry in FAULT_CODES:
+        with contextlib.suppress(Conflict, InvalidInput):
+            await services.faults.create_code(org, entry)
+
+
+def history_days(now: datetime) -> int:
+    """Days of history before today: all of last year and this year so far, so that this
+    year's figures have last year's to compare with, month by month."""
+    today = now.date()
+    return (today - today.replace(year=today.year - 1, month=1, day=1)).days
+
+
+LOAD_CAPACITY_W = 100_000
+"""The demo's managed site: a 100 kW transformer with a base load that rises and falls."""
+
+
+async def managed_site(services: Services, org: Principal) -> int | None:
+    """Load management on the first demo site (docs/load-management.md)."""
+    found = await services.sites.search(org, PageRequest(limit=1))
+    if not found.items or found.items[0].id is None:
+        return None
+    site_id = found.items[0].id
+    await services.loads.configure(
+        org, site_id, LoadSettings(meter_topic="kilowatt/meters/demo"), LOAD_CAPACITY_W
+    )
+    return site_id
+
+
+async def base_load(services: Services, org: Principal, site_id: int) -> None:
+    """The demo's site meter: a base load going from 30 % to 90 % of the transformer and back
+    every ten minutes, read every 10 s, so that the 50 % and 80 % rules are seen at work."""
+    step = 0
+    while True:
+        phase = (step % 60) / 60
+        share = 0.30 + 0.60 * (1 - abs(2 * phase - 1))
+        await services.loads.report(org, site_id, int(LOAD_CAPACITY_W * share), source="demo")
+        step += 1
+        await asyncio.sleep(10)
 
 
 async def add_history(services: Services, org: Principal, now: datetime) -> int:
-    """A year of completed sessions before today (growing from about 4 to 12 a day) and some
-    driver accounts, so that the home page's charts and changes show something. Stored in
-    one database transaction by ReportingService.import_history."""
+    """Completed sessions from the 1st of January of last year to yesterday (growing from
+    about 4 to 12 a day) and some driver accounts, so that the home page's charts and
+    year-over-year changes show something. Stored in one database transaction by
+    ReportingService.import_history."""
     rng = random.Random(6)  # demo data, the same every time
+    days = history_days(now)
     stations = (await services.stations.search(org, PageRequest(limit=100), StationFilter())).items
     zones = {
         site.id: ZoneInfo(site.timezone)
         for site in (await services.reporting.overview(org, 1)).sites
     }
     sessions: list[HistoricSession] = []
-    for back in range(HISTORY_DAYS, 0, -1):
-        growth = 4 + 8 * (HISTORY_DAYS - back) / HISTORY_DAYS
+    for back in range(days, 0, -1):
+        growth = 4 + 8 * (days - back) / days
         weekend = (now - timedelta(days=back)).weekday() >= 5
         for _ in range(max(0, round(rng.gauss(growth * (0.7 if weekend else 1.0), 1.5)))):
             station = rng.choice(stations)
@@ -217,14 +303,39 @@ async def add_history(services: Services, org: Principal, now: datetime) -> int:
         HistoricDriver(
             email=f"driver{n:03d}@demo.kilowatt.example",
             name=f"Demo Driver {n}",
-            created_at=now - timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.random() * 24),
+            created_at=now - timedelta(days=rng.randint(1, days), hours=rng.random() * 24),
         )
         for n in range(1, 61)
     ]
     return await services.reporting.import_history(org, sessions, drivers)
 
 
-async def run_demo(port: int) -> None:
+def fleet_config(
+    port: int, identities: list[str], passwords: dict[str, str], speed: float
+) -> FleetConfig:
+    """The simulated stations: sessions of real length divided by ``speed``."""
+    if speed <= 0:
+        raise ValueError("the demo's speed must be above zero")
+    return FleetConfig(
+        url=f"ws://127.0.0.1:{port}/ocpp",
+        count=len(identities),
+        identities=identities,
+        # Half of each site speaks OCPP 2.0.1: stations 03 and 04.
+        versions={i: "2.0.1" for i in identities if i.endswith(("-03", "-04"))},
+        id_tags=TOKENS,
+        # about 90 min a session (45 to 135), readings every 30 s, 20 min between cars
+        session_seconds=90 * 60 / speed,
+        meter_interval=max(2.0, 30.0 / speed),
+        idle_seconds=20 * 60 / speed,
+        passwords=passwords,
+        speed=speed,
+        faulty=frozenset({FAULTY}),
+        fault_every=max(5.0, 300.0 / speed),
+        fault_lasting=max(5.0, 120.0 / speed),
+    )
+
+
+async def run_demo(port: int, speed: float = 1.0) -> None:
     data_dir = Path(os.environ.get("KILOWATT_DATA_DIR", "./var")) / "demo"
     settings = Settings(data_dir=data_dir, port=port, host="127.0.0.1")
     configure(settings.log_format, "warning")
@@ -241,6 +352,8 @@ async def run_demo(port: int) -> None:
     except Conflict:
         await services.users.set_password(ADMIN_EMAIL, password)
     issued = await services.users.create_api_key("demo")
+    demo_org = Principal.system(organization.id, "demo")
+    load_site = await managed_site(services, demo_org)
 
     server = uvicorn.Server(uvicorn_config(settings, create_app(container)))
     serving = asyncio.create_task(server.serve())
@@ -250,6 +363,11 @@ async def run_demo(port: int) -> None:
             return
         await asyncio.sleep(0.05)
     base = settings.effective_public_url
+    pace = (
+        "real time: a session lasts about 90 minutes"
+        if speed == 1
+        else f"{speed:g} times faster: a 90-minute session takes {90 / speed:.1f} minutes"
+    )
     print(
         f"""
 Kilowatt demo is running: {len(identities)} simulated stations are charging.
@@ -263,6 +381,9 @@ Kilowatt demo is running: {len(identities)} simulated stations are charging.
   Stations      {", ".join(identities)}
   Security      with a password (profile 1): {", ".join(sorted(station_passwords)) or "none"};
                 the others connect without one (profile 0, see the warning on their pages)
+  Time          {pace}
+  Faults        {FAULTY} faults now and then: see /faults, explained by the dictionary
+  Vendor        the RCD self-test (template "rcd-self-test") runs on every station
 
 Try:
   curl -s -H 'Authorization: Bearer {issued.secret}' \\
@@ -273,25 +394,16 @@ Press Ctrl-C to stop.
 """,
         flush=True,
     )
-    fleet = asyncio.create_task(
-        run_fleet(
-            FleetConfig(
-                url=f"ws://127.0.0.1:{port}/ocpp",
-                count=len(identities),
-                identities=identities,
-                # Half of each site speaks OCPP 2.0.1: stations 03 and 04.
-                versions={i: "2.0.1" for i in identities if i.endswith(("-03", "-04"))},
-                id_tags=TOKENS,
-                meter_interval=5.0,
-                session_seconds=120.0,
-                idle_seconds=15.0,
-                passwords=station_passwords,
-            )
-        )
+    fleet = asyncio.create_task(run_fleet(fleet_config(port, identities, station_passwords, speed)))
+    meter = asyncio.create_task(
+        base_load(services, demo_org, load_site) if load_site else asyncio.sleep(0)
     )
     try:
         await serving
     finally:
         fleet.cancel()
+        meter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await fleet
+        with contextlib.suppress(asyncio.CancelledError):
+            await meter

@@ -236,3 +236,19 @@ def test_the_connector_page_reads_on_a_tablet_without_sideways_scroll(
         expect(tablet.locator("#live-power")).to_have_text("7.40")
         width = tablet.evaluate("document.documentElement.scrollWidth")
         assert width <= 768, f"the page scrolls sideways: {width}px wide"
+
+
+def test_a_limit_set_on_the_connector_page_shows_at_once_in_every_panel(
+    page: Page, dashboard: RunningServer, api: httpx.Client
+) -> None:
+    site_id = new_site(api, f"Limit here {uuid.uuid4().hex[:6]}")
+    with live_station(dashboard, api, site_id) as station:
+        page.goto(connector_url(page, site_id, station.ocpp_id))
+        expect(page.locator("#power-setting-fact")).to_have_text("No limit")
+        page.get_by_label("Limit (kW)").fill("11")
+        page.get_by_role("button", name="Set limit").click()
+        expect(page.locator("#power-setting")).to_have_text("Limited to 11 kW")
+        # the identity panel's fact too, without a reload
+        expect(page.locator("#power-setting-fact")).to_have_text("Limited to 11 kW")
+        page.get_by_role("button", name="Remove limit").click()
+        expect(page.locator("#power-setting-fact")).to_have_text("No limit")

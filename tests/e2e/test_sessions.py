@@ -198,7 +198,7 @@ def test_force_stop_of_a_running_session(page: Page, dashboard: RunningServer) -
     assert station.remote_stop == {"transactionId": station.transaction}
     expect(page.locator("#session-state")).to_contain_text("Completed", timeout=15_000)
     expect(page.locator("#session-facts")).to_contain_text("0.900 kWh")
-    expect(page.locator("#session-facts")).to_contain_text("Remote")
+    expect(page.locator("#stop-reason")).to_have_text("Stopped remotely")
     expect(page.locator("#force-stop")).to_have_count(0)
 
 

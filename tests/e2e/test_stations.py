@@ -155,6 +155,9 @@ def test_a_command_from_the_station_page_shows_its_result(
         reset = page.locator("#command-reset")
         reset.get_by_label("Hard").check()
         reset.get_by_role("button", name="Reset").click()
+        confirm = page.locator("#confirm-command")
+        expect(confirm).to_contain_text("A hard reset restarts station")
+        confirm.get_by_role("button", name="Reset anyway").click()
         expect(page.locator("#command-result")).to_contain_text("Command Reset:")
         expect(outcome).to_have_attribute("data-status", "accepted")
     # The station has gone: the command is not sent, and the page says so.

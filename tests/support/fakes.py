@@ -112,6 +112,8 @@ class Store:
     reservations: list[Reservation] = field(default_factory=list)
     station_events: list[StationEvent] = field(default_factory=list)
     audit: list[Any] = field(default_factory=list)
+    money: Any = None
+    """The money area's records (tests/support/fakes_money.py)."""
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self) -> int:
@@ -476,3 +478,7 @@ class FakeUnitOfWorkFactory:
         uow = FakeUnitOfWork(self.store, readonly=readonly)
         self.opened.append(uow)
         return uow
+
+
+# The money area's fakes register themselves in _REPOSITORIES.
+from tests.support import fakes_money  # noqa: E402, F401

@@ -1,1 +1,3 @@
-"""The outside world behind the services' ports: email (SMTP), and later payments, SMS..."""
+"""The outside world behind the services' ports and beside the stations: email (SMTP,
+``email.py``), IoT site meters over MQTT (``mqtt_meters.py``), and later payments, SMS...
+Like the other edges, adapters call services only."""

@@ -224,10 +224,33 @@ def measurand_curve(measurand: str) -> str | None:
     return None
 
 
-def curves(records: Iterable[MeterRecord]) -> dict[str, dict[str, list[list[float]]]]:
+def energy_base(records: Iterable[MeterRecord], meter_start_wh: int | None) -> float:
+    """The energy register's reading (Wh) the session's energy counts from: its meter start
+    when the readings do not go below it, else the session's first reading of the register
+    (a 2.0.1 session reports no meter start; a meter replaced under way starts lower)."""
+    readings = sorted(
+        (r.sample.timestamp, r.sample.value)
+        for r in records
+        if r.sample.measurand in CURVES["energy"]
+        and r.sample.value is not None
+        and r.sample.location in (None, "", "Outlet")
+        and r.sample.phase in (None, "")
+    )
+    lowest = min((value for _, value in readings), default=None)
+    if meter_start_wh is not None and (lowest is None or lowest >= meter_start_wh):
+        return float(meter_start_wh)
+    return readings[0][1] if readings else 0.0
+
+
+def curves(
+    records: Iterable[MeterRecord], meter_start_wh: int | None = None
+) -> dict[str, dict[str, list[list[float]]]]:
     """Chart → series (measurand and phase) → [[epoch milliseconds, value]], in time order;
-    energy in kWh, power in kW. Readings outside the meter's own location (Outlet is what
-    the car gets; EV or Inlet are other meters) are left out when the outlet is there too."""
+    power in kW, and energy in kWh of the session (the register's reading less
+    ``energy_base``), not the meter's lifetime count. Readings outside the meter's own
+    location (Outlet is what the car gets; EV or Inlet are other meters) are left out when
+    the outlet is there too."""
+    records = list(records)
     found: dict[str, dict[str, list[tuple[datetime, float]]]] = {name: {} for name in CURVES}
     for record in records:
         sample = record.sample
@@ -236,16 +259,24 @@ def curves(records: Iterable[MeterRecord]) -> dict[str, dict[str, list[list[floa
             continue
         if sample.location not in (None, "", "Outlet"):
             continue
-        scale = SCALE.get(curve, 1.0)
         points = found[curve].setdefault(series_key(sample.measurand, sample.phase), [])
-        points.append((sample.timestamp, round(sample.value * scale, 3)))
-    return {
-        curve: {
-            name: [[at.timestamp() * 1000, value] for at, value in sorted(points)]
-            for name, points in series.items()
-        }
-        for curve, series in found.items()
-    }
+        points.append((sample.timestamp, sample.value))
+    base = energy_base(records, meter_start_wh)
+    shown: dict[str, dict[str, list[list[float]]]] = {}
+    for curve, series in found.items():
+        scale = SCALE.get(curve, 1.0)
+        shown[curve] = {}
+        for name, points in series.items():
+            points.sort()
+            # a phase's own register counts from its first reading of the session
+            start = (base if name in CURVES["energy"] else points[0][1]) if curve == "energy" else 0
+            shown[curve][name] = [
+                [at.timestamp() * 1000, round(max(0.0, value - start) * scale, 3)]
+                if curve == "energy"
+                else [at.timestamp() * 1000, round(value * scale, 3)]
+                for at, value in points
+            ]
+    return shown
 
 
 def point_count(series: dict[str, dict[str, list[list[float]]]]) -> int:

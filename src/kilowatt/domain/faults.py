@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.local_days import LocalDays
 from kilowatt.domain.stations import NO_ERROR, ConnectorStatus, StatusReport
 
 FAULTED = "Faulted"
@@ -107,6 +108,8 @@ class FaultFilter:
     code: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    days: LocalDays | None = None
+    """Started on these days, each fault's in its own site's time zone."""
 
     def __post_init__(self) -> None:
         if self.since is not None and self.until is not None and self.until <= self.since:

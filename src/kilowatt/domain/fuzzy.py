@@ -1,12 +1,51 @@
-"""Fuzzy search, as in the site list: the letters of a query in order (spaces ignored, any case),
-contiguous runs, word starts and the start of the text scoring more."""
+"""Search that forgives: ``fold`` (a text without accents, in lower case: "Södermalm" and
+"sodermalm" are the same) for every search of names, and fuzzy search, as in the site list: the
+letters of a query in order (spaces ignored, any case or accent), contiguous runs, word starts
+and the start of the text scoring more."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 T = TypeVar("T")
+
+UNDECOMPOSED = {"ø": "o", "đ": "d", "ł": "l", "\u0131": "i", "ħ": "h", "ŧ": "t"}
+"""Letters with a stroke, which Unicode does not decompose into a letter and a mark."""
+
+
+def fold(text: str) -> str:
+    """``text`` in lower case without accents or other marks, one character for each of its
+    letters ("Ångström" → "angstrom", "ŁÓDŹ" → "lodz"); other scripts lower-cased
+    ("СОФИЯ" → "софия")."""
+    return "".join(_fold_char(c) for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    lower = char.lower()[:1]  # "İ" lowers to "i" and a dot: keep the letter
+    decomposed = unicodedata.normalize("NFD", lower)
+    base, marks = decomposed[0], decomposed[1:]
+    if marks and all(unicodedata.combining(mark) for mark in marks):
+        lower = base
+    return UNDECOMPOSED.get(lower, lower)
+
+
+def fold_table(first: int = 0x00C0, last: int = 0x04FF) -> tuple[str, str]:
+    """The characters of a range that ``fold`` changes, and what each becomes: a one-for-one
+    table for SQL ``translate`` (PostgreSQL searches fold the same way as SQLite's)."""
+    source, target = [], []
+    for point in range(first, last + 1):
+        char = chr(point)
+        if not char.isalpha():
+            continue
+        folded = _fold_char(char)
+        if folded != char and len(folded) == 1:
+            source.append(char)
+            target.append(folded)
+    return "".join(source), "".join(target)
 
 
 def fuzzy_score(query: str, text: str) -> float | None:
@@ -14,8 +53,8 @@ def fuzzy_score(query: str, text: str) -> float | None:
     not all appear in ``text`` in order; otherwise higher is better. A contiguous run, a match at
     the start of a word and a match at the start of the text score more; gaps score less.
     The best alignment is found (dynamic programming over positions), not the first one."""
-    needle = [c for c in query.casefold() if not c.isspace()]
-    hay = text.casefold()
+    needle = [c for c in fold(query) if not c.isspace()]
+    hay = fold(text)
     if not needle:
         return 0.0
     n, m = len(needle), len(hay)

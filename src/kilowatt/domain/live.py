@@ -18,46 +18,39 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from kilowatt.domain.commands import CommandStatus, StartOutcome
 from kilowatt.domain.connector_states import ConnectorState
 from kilowatt.domain.faults import Fault
 from kilowatt.domain.firmware import CampaignStatus, UpdateStatus
+from kilowatt.domain.live_base import (
+    ABSENT_WHEN_NONE,
+    CONNECTOR,
+    ENERGY,
+    EVSE,
+    TRANSACTION,
+    LiveEvent,
+    OrganizationLiveEvent,
+    StationLiveEvent,
+)
+from kilowatt.domain.live_money import SessionBilled, SessionCostUpdated, WalletChanged
+from kilowatt.domain.loads import Reason, RuleState
 from kilowatt.domain.metering import SampledValue
 from kilowatt.domain.stations import Connector, RegistrationStatus
 from kilowatt.domain.transactions import Transaction, TransactionState, live_energy_wh
 
-ABSENT_WHEN_NONE = "absent when none"
-"""Field marker: the key is left out of the wire object when the value is None."""
-
-EVSE = "the EVSE (0: the whole station)"
-CONNECTOR = "the connector of the EVSE (0 with EVSE 0)"
-TRANSACTION = "Kilowatt's id of the transaction (as in /api/v1/transactions)"
-ENERGY = "energy delivered so far in Wh (final once ended), null when not known"
-
-
-@dataclass(frozen=True, slots=True)
-class LiveEvent:
-    """Something that happened, as every node's subscribers see it."""
-
-    topic: ClassVar[str]
-    """The wire name of the event (SSE ``event:`` line, Redis relay)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StationLiveEvent(LiveEvent):
-    """An event about one station: seen by those whose scope holds the station."""
-
-    station: Annotated[str, "the station's OCPP identity"]
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationLiveEvent(LiveEvent):
-    """An event about an organization as a whole: seen by those who see all of it."""
-
-    organization_id: Annotated[int, "the organization"]
-
+__all__ = [
+    "ABSENT_WHEN_NONE",
+    "BY_TOPIC",
+    "CATALOGUE",
+    "LiveEvent",
+    "OrganizationLiveEvent",
+    "SessionBilled",
+    "SessionCostUpdated",
+    "StationLiveEvent",
+    "WalletChanged",
+]
 
 # Stations ----------------------------------------------------------------------------------
 
@@ -167,6 +160,9 @@ class MeterValuesReported(StationLiveEvent):
         Mapping[str, float],
         "the readings: measurand (with `.phase` when per phase) → value in Wh, W, V, A, %, °C",
     ]
+    measured_at: Annotated[
+        datetime | None, "when the station took the latest of them (its clock), null if none"
+    ] = None
 
     @classmethod
     def of(
@@ -178,6 +174,7 @@ class MeterValuesReported(StationLiveEvent):
         samples: Iterable[SampledValue],
     ) -> MeterValuesReported:
         """The readable samples of one report (a signed or unreadable one has no value)."""
+        samples = tuple(samples)
         return cls(
             station=station,
             evse_id=evse_id,
@@ -189,6 +186,7 @@ class MeterValuesReported(StationLiveEvent):
                 for s in samples
                 if s.value is not None
             },
+            measured_at=max((s.timestamp for s in samples), default=None),
         )
 
 
@@ -381,6 +379,34 @@ class FaultClosed(StationLiveEvent):
         )
 
 
+# Load management ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLoadChanged(OrganizationLiveEvent):
+    """Load management looked at a site again: a load reading arrived, a session began or
+    ended, a car's draw changed. Says where the transformer's load stands."""
+
+    topic = "site.load"
+    site_id: Annotated[int, "the site (as in /api/v1/sites/{id}/load)"]
+    state: Annotated[RuleState, "normal, half_power (above the first line) or hold"]
+    load_w: Annotated[int, "the transformer's load in W (measured, or the fallback)"]
+    measured: Annotated[bool, "false when no fresh reading: the fallback load is assumed"]
+    capacity_w: Annotated[int, "the transformer's capacity in W"]
+    budget_w: Annotated[int, "what the sessions may share, in W"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimited(StationLiveEvent):
+    """Load management gave a session a new limit and sent it to the station."""
+
+    topic = "session.limit"
+    transaction_id: Annotated[int, TRANSACTION]
+    evse_id: Annotated[int, EVSE]
+    limit_a: Annotated[float, "amperes per phase (0: paused)"]
+    reason: Annotated[Reason, "why: shared, at_max, car_draws_less, half_power, held, no_room"]
+
+
 CATALOGUE: tuple[type[LiveEvent], ...] = (
     StationOnlineChanged,
     StationBooted,
@@ -401,6 +427,11 @@ CATALOGUE: tuple[type[LiveEvent], ...] = (
     DiagnosticsUploaded,
     FaultOpened,
     FaultClosed,
+    SessionCostUpdated,
+    SessionBilled,
+    WalletChanged,
+    SiteLoadChanged,
+    SessionLimited,
 )
 """Every event type, in the order docs/events.md lists them."""
 

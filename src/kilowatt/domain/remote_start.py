@@ -48,6 +48,7 @@ _REASONS = {
     AuthorizationStatus.NOT_AT_THIS_TIME: "may not charge at this station at this time "
     "(access rules)",
     AuthorizationStatus.CONCURRENT_TX: "is already charging",
+    AuthorizationStatus.NO_CREDIT: "is prepaid and its wallet has too little credit",
 }
 
 

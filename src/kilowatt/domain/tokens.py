@@ -46,6 +46,8 @@ class AuthorizationStatus(StrEnum):
     """Valid, but no access rule lets it charge at this station (2.0.1; 1.6 says Invalid)."""
     NOT_AT_THIS_TIME = "NotAtThisTime"
     """Valid and allowed at this station, but not now (2.0.1; 1.6 says Invalid)."""
+    NO_CREDIT = "NoCredit"
+    """Prepaid, and its wallet is below the minimum balance (2.0.1; 1.6 says Blocked)."""
 
 
 class GroupKind(StrEnum):
@@ -99,6 +101,9 @@ class IdToken:
     """The TokenGroup it belongs to, if any."""
     driver_id: int | None = None
     label: str = ""
+    wallet_id: int | None = None
+    """A prepaid token: its sessions are paid from this wallet (domain/wallets.py), and it
+    may start only while the wallet has credit."""
     id: int | None = None
 
 

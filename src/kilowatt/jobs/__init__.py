@@ -1,5 +1,5 @@
 """Scheduled and background work: the runner (runner.py) and the jobs, one module per domain
-area named as the area is in every other layer (retention.py, firmware.py; billing.py next).
+area named as the area is in every other layer (retention.py, firmware.py, cdrs.py).
 
 A job is a service call on a schedule: jobs never touch storage, they call services like every
 other edge. To add one, write in the area's module a function that returns its ``Job``s and add
@@ -9,7 +9,7 @@ it to ``registered`` below.
 from __future__ import annotations
 
 from kilowatt.config import Settings
-from kilowatt.jobs import firmware, retention
+from kilowatt.jobs import cdrs, firmware, retention
 from kilowatt.jobs.job import Job
 from kilowatt.services.container import Services
 
@@ -19,6 +19,7 @@ def registered(services: Services, settings: Settings) -> list[Job]:
     return [
         *retention.jobs(services, settings),
         *firmware.jobs(services, settings),
+        *cdrs.jobs(services, settings),
     ]
 
 

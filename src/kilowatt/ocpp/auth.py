@@ -18,10 +18,12 @@ station's credentials cannot trip it for a station of profile 1 or more.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +118,8 @@ class HandshakeGuard:
         block: float = 30.0,
         max_block: float = 900.0,
         max_handshakes: int = 200,
+        max_waiting: int = 20_000,
+        queue_timeout: float = 30.0,
         timeout: float = 10.0,
         max_connects: int = 10,
         connect_window: float = 60.0,
@@ -140,6 +144,9 @@ class HandshakeGuard:
         )
         self.connect_window = connect_window
         self.max_handshakes = max_handshakes
+        self.max_waiting = max_waiting
+        self.queue_timeout = queue_timeout
+        self._waiting: deque[asyncio.Future[None]] = deque()
         self.timeout = timeout
         self.clock = clock
         self.active = 0
@@ -155,12 +162,54 @@ class HandshakeGuard:
     # Handshakes at once ------------------------------------------------------------------
 
     def enter(self) -> bool:
-        if self.active >= self.max_handshakes:
+        """A place among the handshakes checked at once, now or not at all."""
+        if self.active >= self.max_handshakes or self._waiting:
             return False
         self.active += 1
         return True
 
+    async def admit(self) -> bool:
+        """A place among the handshakes checked at once, waiting for it in a bounded queue,
+        first come first served: a storm of thousands of stations reconnecting is let in as
+        fast as handshakes finish instead of being answered 503 and retrying all at once.
+        False (answer 503) only when ``max_waiting`` already wait or none came free within
+        ``queue_timeout`` seconds."""
+        if self.enter():
+            return True
+        if len(self._waiting) >= self.max_waiting:
+            return False
+        place: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(place)
+        try:
+            async with asyncio.timeout(self.queue_timeout):
+                await asyncio.shield(place)
+        except TimeoutError:
+            self._give_up(place)
+            return False
+        except BaseException:  # cancelled: the station went away while it waited
+            self._give_up(place)
+            raise
+        return True
+
+    def _give_up(self, place: asyncio.Future[None]) -> None:
+        if place.done() and not place.cancelled():
+            self.leave()  # handed a place just as it gave up: pass it on
+        else:
+            place.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(place)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
     def leave(self) -> None:
+        """A handshake finished: its place goes to the longest waiter, if any."""
+        while self._waiting:
+            place = self._waiting.popleft()
+            if not place.done():
+                place.set_result(None)  # the place passes on: ``active`` stays the same
+                return
         self.active -= 1
 
     # Failed attempts ---------------------------------------------------------------------

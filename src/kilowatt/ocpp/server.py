@@ -216,8 +216,8 @@ class OcppServer:
         except InvalidInput as error:
             await deny(websocket, 400, "invalid_station_id", error.message)
             return
-        if not self.guard.enter():
-            log.warning("handshake refused: too many at once", station=identity)
+        if not await self.guard.admit():
+            log.warning("handshake refused: too many waiting", station=identity)
             await deny(
                 websocket,
                 503,

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from kilowatt.persistence import folding
+
 
 class Database:
     """Owns the engine.
@@ -40,7 +42,11 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             # A fixed pool: overflow connections were closed on return and reopened at once.
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
+            # No pre-ping: it was one more round trip before every unit of work. A connection
+            # that died with its server fails the one unit of work that meets it (answered
+            # InternalError, so the station sends again) and is replaced: SQLAlchemy
+            # invalidates the whole pool on a disconnect error.
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_recycle=3600)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -76,6 +82,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        folding.register(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

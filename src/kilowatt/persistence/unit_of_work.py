@@ -14,6 +14,8 @@ from kilowatt.persistence.db import Database
 from kilowatt.persistence.read_models import SqlReportingStore
 from kilowatt.persistence.repositories.access import SqlAccessRuleRepository
 from kilowatt.persistence.repositories.audit import SqlAuditRepository
+from kilowatt.persistence.repositories.cdrs import SqlCdrRepository
+from kilowatt.persistence.repositories.charge_orders import SqlChargeOrderRepository
 from kilowatt.persistence.repositories.commands import (
     SqlCommandRepository,
     SqlLocalListRepository,
@@ -30,12 +32,14 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareUpdateRepository,
 )
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
+from kilowatt.persistence.repositories.loads import SqlLoadRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
 from kilowatt.persistence.repositories.removals import SqlRemovalStore
 from kilowatt.persistence.repositories.retention import SqlRetentionStore
 from kilowatt.persistence.repositories.sites import SqlSiteRepository
 from kilowatt.persistence.repositories.stations import SqlConnectorRepository, SqlStationRepository
+from kilowatt.persistence.repositories.tariffs import SqlTariffRepository
 from kilowatt.persistence.repositories.tokens import SqlTokenGroupRepository, SqlTokenRepository
 from kilowatt.persistence.repositories.transactions import SqlTransactionRepository
 from kilowatt.persistence.repositories.users import (
@@ -43,11 +47,14 @@ from kilowatt.persistence.repositories.users import (
     SqlUserRepository,
 )
 from kilowatt.persistence.repositories.vendor import SqlVendorTemplateRepository
+from kilowatt.persistence.repositories.wallets import SqlWalletRepository
 from kilowatt.persistence.repositories.web_sessions import SqlWebSessionRepository
 from kilowatt.services.ports import (
     AccessRuleRepository,
     ApiKeyRepository,
     AuditRepository,
+    CdrRepository,
+    ChargeOrderRepository,
     CommandRepository,
     ConnectorRepository,
     DeviceModelRepository,
@@ -60,6 +67,7 @@ from kilowatt.services.ports import (
     FirmwareRepository,
     FirmwareUpdateRepository,
     JobRepository,
+    LoadRepository,
     LocalListRepository,
     MessageLogRepository,
     MonitoringRepository,
@@ -70,11 +78,13 @@ from kilowatt.services.ports import (
     RetentionStore,
     SiteRepository,
     StationRepository,
+    TariffRepository,
     TokenGroupRepository,
     TokenRepository,
     TransactionRepository,
     UserRepository,
     VendorTemplateRepository,
+    WalletRepository,
     WebSessionRepository,
 )
 
@@ -229,8 +239,28 @@ class SqlUnitOfWork:
         return SqlRetentionStore(self.session)
 
     @cached_property
+    def tariffs(self) -> TariffRepository:
+        return SqlTariffRepository(self.session)
+
+    @cached_property
+    def wallets(self) -> WalletRepository:
+        return SqlWalletRepository(self.session)
+
+    @cached_property
+    def cdrs(self) -> CdrRepository:
+        return SqlCdrRepository(self.session)
+
+    @cached_property
     def removals(self) -> RemovalStore:
         return SqlRemovalStore(self.session)
+
+    @cached_property
+    def loads(self) -> LoadRepository:
+        return SqlLoadRepository(self.session)
+
+    @cached_property
+    def charge_orders(self) -> ChargeOrderRepository:
+        return SqlChargeOrderRepository(self.session)
 
     async def __aexit__(
         self,

@@ -21,8 +21,15 @@ from kilowatt.domain.audit import changes_of
 from kilowatt.domain.errors import InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.stations import key_of
-from kilowatt.domain.tokens import AuthorizationDecision, IdToken, TokenStatus, authorize
+from kilowatt.domain.tokens import (
+    AuthorizationDecision,
+    AuthorizationStatus,
+    IdToken,
+    TokenStatus,
+    authorize,
+)
 from kilowatt.domain.users import Principal, Scope
+from kilowatt.domain.wallets import has_credit
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import AccessRuleFilter, UnitOfWork
@@ -67,13 +74,19 @@ async def decide(
     access = None
     if at_station and token.status is TokenStatus.ACCEPTED:
         access = await access_at(uow, station_id, token.group_id, now)
-    return authorize(
+    decision = authorize(
         token,
         now,
         in_other_transaction=in_other_transaction,
         parent_id_tag=await parent_id_tag(uow, token),
         access=access,
     )
+    if decision.accepted and at_station and token.wallet_id is not None:
+        # A prepaid token charges only while its wallet has credit (2.0.1 NoCredit).
+        wallet = await uow.wallets.get_by_id(token.wallet_id)
+        if wallet is None or not has_credit(wallet):
+            return replace(decision, status=AuthorizationStatus.NO_CREDIT)
+    return decision
 
 
 @dataclass(frozen=True, slots=True)

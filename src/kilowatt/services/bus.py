@@ -28,16 +28,19 @@ E = TypeVar("E", bound=LiveEvent)
 
 class InProcessBus:
     def __init__(self) -> None:
-        self._subscribers: list[tuple[type[LiveEvent], Callable[[Any], None]]] = []
+        self._subscribers: list[tuple[type[LiveEvent], Callable[[Any], None], bool]] = []
         self._forwarders: list[Subscriber] = []
 
-    def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
-        """Hand ``handler`` every event of type ``kind`` (or of a subtype) from now on."""
-        self._subscribers.append((kind, handler))
+    def subscribe(
+        self, kind: type[E], handler: Callable[[E], None], *, local: bool = False
+    ) -> None:
+        """Hand ``handler`` every event of type ``kind`` (or of a subtype) from now on;
+        ``local``: only the events of this node (work that one node must do once, such as
+        billing the sessions that ended on it), not those relayed from others."""
+        self._subscribers.append((kind, handler, local))
 
     def unsubscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
-        if (kind, handler) in self._subscribers:
-            self._subscribers.remove((kind, handler))
+        self._subscribers = [s for s in self._subscribers if (s[0], s[1]) != (kind, handler)]
 
     def forward_to(self, forwarder: Subscriber) -> None:
         """Also hand every event published here to ``forwarder`` (another node's bus)."""
@@ -49,7 +52,7 @@ class InProcessBus:
 
     def publish(self, event: LiveEvent) -> None:
         """An event of this node: to the subscribers here and to the other nodes."""
-        self.deliver(event)
+        self._hand_out(event, relayed=False)
         for forwarder in list(self._forwarders):
             try:
                 forwarder(event)
@@ -57,9 +60,12 @@ class InProcessBus:
                 log.exception("event forwarding failed", topic=event.topic)
 
     def deliver(self, event: LiveEvent) -> None:
-        """An event, of this node or relayed from another one, to the subscribers here."""
-        for kind, handler in list(self._subscribers):
-            if not isinstance(event, kind):
+        """An event relayed from another node, to the subscribers here (not the local ones)."""
+        self._hand_out(event, relayed=True)
+
+    def _hand_out(self, event: LiveEvent, *, relayed: bool) -> None:
+        for kind, handler, local in list(self._subscribers):
+            if not isinstance(event, kind) or (local and relayed):
                 continue
             try:
                 handler(event)

@@ -8,6 +8,8 @@ from kilowatt.services.access import AccessService
 from kilowatt.services.audit import AuditService
 from kilowatt.services.authorization import AuthorizationService
 from kilowatt.services.bus import InProcessBus
+from kilowatt.services.cdrs import CdrService
+from kilowatt.services.charge_orders import ChargeOrderService
 from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
@@ -18,6 +20,7 @@ from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
 from kilowatt.services.metering import MeteringService
@@ -30,15 +33,19 @@ from kilowatt.services.removals import RemovalService
 from kilowatt.services.reporting import ReportingService
 from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
+from kilowatt.services.revenue import RevenueService
+from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
+from kilowatt.services.tariffs import TariffService
 from kilowatt.services.token_imports import TokenImportService
 from kilowatt.services.tokens import TokenGroupService, TokenService
 from kilowatt.services.transactions import TransactionService
 from kilowatt.services.two_factor import TwoFactorService
 from kilowatt.services.users import UserService
 from kilowatt.services.vendor import VendorService
+from kilowatt.services.wallets import WalletService
 from kilowatt.services.web_sessions import WebSessionService
 
 
@@ -74,7 +81,13 @@ class Services:
     two_factor: TwoFactorService
     jobs: JobService
     retention: RetentionService
+    tariffs: TariffService
+    wallets: WalletService
+    cdrs: CdrService
     invitations: InvitationService
+    loads: LoadService
+    session_costs: SessionCostService
+    charge_orders: ChargeOrderService
 
     @property
     def exports(self) -> ExportService:
@@ -106,8 +119,17 @@ class Services:
         """The home page's figures and the reports API: stateless, read-only."""
         return ReportingService(self.sites.uow, self.clock, self.bus)
 
+    @property
+    def revenue(self) -> RevenueService:
+        """The home page's top-ups and revenue: stateless, read-only."""
+        return RevenueService(self.sites.uow, self.clock, self.bus, currency=self.wallets.currency)
+
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
+        await self.cdrs.settle()
+        await self.loads.close()
+        await self.session_costs.settle()
+        await self.charge_orders.settle()
         await self.firmware.close()
         await self.commands.close()
         await self.remote_start.close()

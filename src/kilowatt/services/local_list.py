@@ -11,8 +11,10 @@ from kilowatt.domain.command_params import SendLocalList
 from kilowatt.domain.commands import Command, CommandStatus, Outcome
 from kilowatt.domain.local_list import Entries, LocalList, desired, is_removal, plan
 from kilowatt.domain.paging import PageRequest
+from kilowatt.domain.stations import key_of
 from kilowatt.domain.tokens import IdToken
-from kilowatt.services.base import Service
+from kilowatt.domain.users import Principal
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.ports import TokenFilter, UnitOfWork
 
@@ -105,3 +107,9 @@ class LocalListService(Service):
             current.version = params.version
             current.entries = result
             current.updated_at = now
+
+    async def current(self, principal: Principal, ocpp_id: str) -> LocalList | None:
+        """What the station last accepted (None: it was never sent a list)."""
+        async with self.uow(readonly=True) as uow:
+            station = await station_in_scope(uow, principal.scope, ocpp_id)
+            return await uow.local_lists.for_station(key_of(station))

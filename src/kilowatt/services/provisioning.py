@@ -101,6 +101,10 @@ class ProvisioningService(Service):
         self._disconnects: GroupCommit[Disconnect] = GroupCommit(
             self._write_disconnects, max_batch=500
         )
+        self._said: dict[int, dict[tuple[int, int], tuple[tuple[str, ...], datetime]]] = {}
+        """Per station, per (EVSE, connector): the last report applied on this node (status,
+        error code, info, vendor code) and its time; the same report again changes nothing
+        and is not written. Forgotten when the station connects or boots."""
 
     async def resolve(self, ocpp_id: str) -> StationRef | None:
         """The station behind a connecting identity, or None to refuse it (unknown id).
@@ -153,6 +157,7 @@ class ProvisioningService(Service):
         self, ref: StationRef, protocol_version: str, remote: str, owner: str | None = None
     ) -> StationRef:
         """The station is online on the connection ``owner`` (domain/ownership.py)."""
+        self.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
@@ -222,7 +227,13 @@ class ProvisioningService(Service):
     async def close(self) -> None:
         await self._disconnects.close()
 
+    def forget(self, station_id: int) -> None:
+        """Forget the station's last status reports: the next ones are written whatever
+        they say (after a reconnect, another node or an operator may have changed them)."""
+        self._said.pop(station_id, None)
+
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
+        self.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
@@ -343,6 +354,18 @@ class ProvisioningService(Service):
         return True
 
     async def status(self, ref: StationRef, report: StatusReport) -> None:
+        words = (
+            report.status.value,
+            report.error_code,
+            report.info,
+            report.vendor_id,
+            report.vendor_error_code,
+        )
+        place = (report.evse_id, report.connector_id)
+        last = self._said.get(ref.id, {}).get(place)
+        if last is not None and last[0] == words and last[1] <= report.timestamp:
+            return  # the same report again: it changes nothing, nothing is written
+        applied = False
         now = self.clock.now()
         changed = False
         reported: Connector | None = None
@@ -411,6 +434,8 @@ class ProvisioningService(Service):
                     )
                 )
             await uow.commit()
+        if applied:
+            self._said.setdefault(ref.id, {})[place] = (words, report.timestamp)
         if changed and reported is not None:
             publish_state(self.bus, ref.ocpp_id, reported)
         elif changed:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import random
 from dataclasses import dataclass, field
 
 import structlog
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
+from kilowatt.simulator import faults
 from kilowatt.simulator.station16 import SimulatedStation16, StationProfile
 from kilowatt.simulator.station201 import SimulatedStation201
 
@@ -40,6 +42,12 @@ class FleetConfig:
     """Per-identity protocol version, overriding ``version``."""
     passwords: dict[str, str] = field(default_factory=dict, repr=False)
     """Per-identity HTTP Basic password (security profile 1); none: connect without one."""
+    speed: float = 1.0
+    """Cars charge this much faster than the clock (StationProfile.speed)."""
+    faulty: frozenset[str] = frozenset()
+    """OCPP 1.6 stations that fault now and then (simulator/faults.py)."""
+    fault_every: float = 600.0
+    fault_lasting: float = 120.0
 
     def tags_for(self, station_id: str) -> list[str]:
         """With a tag for every connector, each connector charges with its own (as a fleet of
@@ -71,6 +79,7 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
         meter_interval=config.meter_interval,
         session_seconds=config.session_seconds,
         idle_seconds=config.idle_seconds,
+        speed=config.speed,
     )
     headers = {}
     password = config.passwords.get(station_id)
@@ -87,7 +96,21 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
             ) as websocket:
                 backoff = 1.0
                 station = STATIONS[version](station_id, websocket, profile)
-                await station.run()
+                trouble = None
+                if station_id in config.faulty and isinstance(station, SimulatedStation16):
+                    trouble = asyncio.create_task(
+                        faults.now_and_then(
+                            station,
+                            config.fault_every,
+                            config.fault_lasting,
+                            random.Random(station_id),
+                        )
+                    )
+                try:
+                    await station.run()
+                finally:
+                    if trouble is not None:
+                        trouble.cancel()
         except InvalidStatus as error:
             log.warning("station refused", station=station_id, status=error.response.status_code)
         except (OSError, WebSocketException, TimeoutError) as error:

@@ -748,7 +748,7 @@ async def started_server(
 
 
 async def _wait_healthy(
-    http_url: str, process: asyncio.subprocess.Process, log_path: Path, timeout: float = 60.0
+    http_url: str, process: asyncio.subprocess.Process, log_path: Path, timeout: float = 180.0
 ) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:

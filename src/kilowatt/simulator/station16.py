@@ -37,6 +37,8 @@ from ocpp.v16.enums import (
     UpdateStatus,
 )
 
+from kilowatt.simulator import vendor
+from kilowatt.simulator.maintenance16 import Maintenance16
 from kilowatt.simulator.physics import ChargingSession
 
 log = structlog.get_logger("kilowatt.simulator")
@@ -306,9 +308,12 @@ class StationProfile:
     idle_seconds: float = 20.0
     autonomous: bool = True
     """Start and stop sessions by itself; otherwise only on remote commands."""
+    speed: float = 1.0
+    """How much faster than the clock a car charges (the demo's accelerated time): each
+    second of a session delivers ``speed`` seconds of energy; times stay real."""
 
 
-class SimulatedStation16(ChargePoint):  # type: ignore[misc]
+class SimulatedStation16(Maintenance16, ChargePoint):  # type: ignore[misc]
     def __init__(self, station_id: str, connection: Any, profile: StationProfile) -> None:
         super().__init__(station_id, connection, response_timeout=30)
         self.profile = profile
@@ -482,7 +487,8 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
                     await asyncio.wait_for(connector.stop_requested.wait(), step)
                 assert connector.session is not None
                 connector.session.max_power_w = self.allowed_power_w(connector)
-                connector.register_wh += connector.session.step(step)
+                # at ``speed`` the car takes that many seconds' energy in each second
+                connector.register_wh += connector.session.step(step * self.profile.speed)
                 await self.send_meter_values(connector)
             await self.send_status(connector.number, ChargePointStatus.finishing)
             assert connector.transaction_id is not None
@@ -694,8 +700,11 @@ class SimulatedStation16(ChargePoint):  # type: ignore[misc]
         return call_result.ClearCache(status=ClearCacheStatus.accepted)
 
     @on(Action.data_transfer)
-    async def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
-        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+    async def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
+    ) -> call_result.DataTransfer:
+        status, answer = vendor.answer(vendor_id, message_id, data, self.rng)
+        return call_result.DataTransfer(status=DataTransferStatus(status), data=answer)
 
     @on(Action.send_local_list)
     async def on_send_local_list(

@@ -14,6 +14,7 @@ import structlog
 from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call, call_result
 
+from kilowatt.simulator import vendor
 from kilowatt.simulator.physics import ChargingSession
 from kilowatt.simulator.station16 import (
     ProfileSim,
@@ -323,7 +324,7 @@ class SimulatedStation201(ChargePoint):  # type: ignore[misc]
                     await asyncio.wait_for(evse.stop_requested.wait(), step)
                 assert evse.session is not None
                 evse.session.max_power_w = self.allowed_power_w(evse)
-                evse.register_wh += evse.session.step(step)
+                evse.register_wh += evse.session.step(step * self.profile.speed)
                 await self._event(evse, "Updated", "MeterValuePeriodic", charging_state="Charging")
             evse.session = None
             await self._event(
@@ -871,8 +872,11 @@ class SimulatedStation201(ChargePoint):  # type: ignore[misc]
         return call_result.ClearCache(status="Accepted")
 
     @on("DataTransfer")
-    async def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
-        return call_result.DataTransfer(status="UnknownVendorId")
+    async def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
+    ) -> Any:
+        status, answer = vendor.answer(vendor_id, message_id, data, self.rng)
+        return call_result.DataTransfer(status=status, data=answer)
 
     @on("TriggerMessage")
     async def on_trigger(self, requested_message: str, **_: Any) -> Any:

@@ -121,6 +121,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/sites/{site_id}"): Route(AR),
     ("PATCH", "/sites/{site_id}"): Route(AW, body={"name": "taken over"}),
     ("DELETE", "/sites/{site_id}"): Route(AW),
+    ("GET", "/sites/{site_id}/load"): Route(AR),
+    ("PUT", "/sites/{site_id}/load/settings"): Route(AW, body={"capacity_w": 1000}),
+    ("POST", "/sites/{site_id}/load/readings"): Route(AW, body={"load_w": 1}),
     # stations
     ("GET", "/stations"): Route(
         AR, query=lambda b: {"site_id": b.site["id"], "q": b.marker}, expect=LIST

@@ -210,8 +210,14 @@ async def test_the_simulated_16_charge_point_answers_every_operation(
         await command(aapi, station, "change_availability", {"operative": True, "evse_id": 2})
         await command(aapi, station, "unlock_connector", {"evse_id": 1})
         await command(aapi, station, "reset", {"type": "soft"})
-        # It speaks no vendor extension.
+        # It speaks its own vendor's extension (the RCD self-test, simulator/vendor.py), no other.
         await command(aapi, station, "data_transfer", {"vendor_id": "com.acme"}, status="rejected")
+        await command(
+            aapi,
+            station,
+            "data_transfer",
+            {"vendor_id": "com.kilowatt.simulator", "message_id": "RcdSelfTest"},
+        )
 
 
 async def test_the_simulated_201_station_answers_every_operation(

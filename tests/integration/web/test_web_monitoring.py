@@ -315,11 +315,16 @@ async def test_remote_commands_from_the_connector_page(
         assert (await cp.next_call("UnlockConnector")) == {"connectorId": 1}
         assert 'data-outcome="rejected"' in unlocked.text
 
-        reset = await technician.post(f"{base}/reset", {"type": "hard"})
+        asked = await technician.post(f"{base}/reset", {"type": "hard"})
+        assert 'id="confirm-command"' in asked.text
+        assert not [c for c in cp.calls if c[0] == "Reset"]
+        reset = await technician.post(f"{base}/reset", {"type": "hard", "confirm": "yes"})
         assert (await cp.next_call("Reset")) == {"type": "Hard"}
         assert 'data-outcome="accepted"' in reset.text
 
-        off = await technician.post(f"{base}/availability", {"operative": "inoperative"})
+        off = await technician.post(
+            f"{base}/availability", {"operative": "inoperative", "confirm": "yes"}
+        )
         assert (await cp.next_call("ChangeAvailability")) == {
             "connectorId": 1,
             "type": "Inoperative",
@@ -375,9 +380,13 @@ async def test_open_faults_show_on_the_site_and_the_connector_page(
         station_id = await number_of(admin, site_id, station)
         site = await admin.get(f"/sites/{site_id}")
         assert 'id="faults"' in site.text
-        assert "GroundFailure" in site.text.split('id="faults"')[1]
+        assert "Ground failure" in site.text.split('id="faults"')[1]
         faulted = await admin.get(f"/connectors/{station_id}/2/1")
-        assert "GroundFailure" in faulted.text.split('id="faults-title"')[1]
+        assert "Ground failure" in faulted.text.split('id="faults-title"')[1]
+        explained = "Ground fault: the residual current device tripped."
+        assert explained in faulted.text.split('id="faults-title"')[1]
+        assert re.search(r'id="error-code" data-code="GroundFailure">Ground failure<', faulted.text)
+        assert ">GroundFailure<" not in site.text + faulted.text
         healthy = await admin.get(f"/connectors/{station_id}/1/1")
         assert 'id="no-faults"' in healthy.text
     await admin.client.aclose()

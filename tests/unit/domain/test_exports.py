@@ -19,6 +19,7 @@ from kilowatt.domain.exports import (
     csv_cells,
     curves,
     day_bounds,
+    energy_base,
     export_row,
     format_duration,
     format_kwh,
@@ -223,8 +224,37 @@ def test_curves_group_readings_by_chart_and_phase_in_time_order() -> None:
     }
     assert set(series["voltage"]) == {"Voltage L1", "Voltage L2"}
     assert series["current"] == {"Current.Import L1": [[at, 16]]}
-    assert series["energy"]["Energy.Active.Import.Register"][1] == [at + 600_000, 2.234]
+    # the session's energy, from its first reading: not the register's lifetime count
+    assert series["energy"]["Energy.Active.Import.Register"] == [[at, 0.0], [at + 600_000, 1.234]]
     assert point_count(series) == 7
+
+
+def test_the_energy_curve_counts_from_the_session_s_meter_start() -> None:
+    readings = [
+        _reading(1, "Energy.Active.Import.Register", 4_050_900),
+        _reading(5, "Energy.Active.Import.Register", 4_052_428),
+    ]
+    at = START.timestamp() * 1000
+    series = curves(readings, meter_start_wh=4_050_428)
+    assert series["energy"]["Energy.Active.Import.Register"] == [
+        [at + 60_000, 0.472],
+        [at + 300_000, 2.0],
+    ]
+    assert energy_base(readings, 4_050_428) == 4_050_428
+    # a meter start above the readings (a replaced meter) counts from the first reading
+    assert energy_base(readings, 9_000_000) == 4_050_900
+    assert energy_base([], None) == 0.0
+
+
+def test_each_phase_s_register_counts_from_its_own_first_reading() -> None:
+    series = curves(
+        [
+            _reading(0, "Energy.Active.Import.Register", 500, "L1"),
+            _reading(3, "Energy.Active.Import.Register", 800, "L1"),
+        ],
+        meter_start_wh=10_000,
+    )
+    assert [v for _, v in series["energy"]["Energy.Active.Import.Register L1"]] == [0.0, 0.3]
 
 
 def test_no_readings_no_points() -> None:

@@ -167,8 +167,10 @@ def test_meter_values_are_read_from_the_readable_samples() -> None:
             "transaction_id": 41,
             "energy_wh": 2500,
             "values": {"Energy.Active.Import.Register": 3500.0, "Current.Import.L1": 16.0},
+            "measured_at": encode(event)["measured_at"],
         }
     )
+    assert event.measured_at == T0  # the station's clock: live cost prices by it
     alone = MeterValuesReported.of("CP-1", 0, 0, None, samples[:1])
     assert encode(alone)["transaction_id"] is None
     assert encode(alone)["energy_wh"] is None

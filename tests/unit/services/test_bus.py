@@ -118,3 +118,20 @@ def test_services_publish_typed_events_never_a_topic_and_a_dict() -> None:
         for match in literal.finditer(text)
     ]
     assert found == []
+
+
+def test_a_local_subscriber_gets_this_nodes_events_only() -> None:
+    bus = InProcessBus()
+    mine: list[LiveEvent] = []
+    everyone: list[LiveEvent] = []
+    bus.subscribe(LiveEvent, mine.append, local=True)
+    bus.subscribe(LiveEvent, everyone.append)
+
+    bus.publish(ONLINE)
+    bus.deliver(METER)  # from another node: billed there, not here
+
+    assert mine == [ONLINE]
+    assert everyone == [ONLINE, METER]
+    bus.unsubscribe(LiveEvent, mine.append)
+    bus.publish(ONLINE)
+    assert mine == [ONLINE]

@@ -5,6 +5,8 @@ from fastapi import APIRouter
 from kilowatt.api.routes import (
     access,
     audit,
+    cdrs,
+    charge_orders,
     commands,
     diagnostics,
     drivers,
@@ -12,20 +14,25 @@ from kilowatt.api.routes import (
     firmware,
     jobs,
     live,
+    loads,
     organizations,
     reports,
     reservations,
+    session_costs,
     sites,
     station_security,
     stations,
+    tariffs,
     tokens,
     transactions,
     users,
     vendor,
+    wallets,
 )
 
 api_v1 = APIRouter(prefix="/api/v1")
 api_v1.include_router(sites.router)
+api_v1.include_router(loads.router)
 api_v1.include_router(stations.router)
 api_v1.include_router(station_security.router)
 api_v1.include_router(tokens.router)
@@ -46,3 +53,12 @@ api_v1.include_router(audit.router)
 api_v1.include_router(organizations.router)
 api_v1.include_router(reports.router)
 api_v1.include_router(jobs.router)
+api_v1.include_router(tariffs.router)
+api_v1.include_router(tariffs.assignments)
+api_v1.include_router(wallets.router)
+api_v1.include_router(wallets.entries)
+api_v1.include_router(wallets.tokens)
+api_v1.include_router(cdrs.router)
+api_v1.include_router(cdrs.sessions)
+api_v1.include_router(session_costs.router)
+api_v1.include_router(charge_orders.router)

@@ -114,6 +114,8 @@ _AUTH_16 = {
     # expiryDate sent with it tells the station when to ask again (a window opening).
     AuthorizationStatus.NOT_AT_THIS_LOCATION: "Invalid",
     AuthorizationStatus.NOT_AT_THIS_TIME: "Invalid",
+    # A prepaid card out of credit: the card is fine, but may not charge until topped up.
+    AuthorizationStatus.NO_CREDIT: "Blocked",
 }
 
 

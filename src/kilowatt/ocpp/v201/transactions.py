@@ -1,4 +1,4 @@
-"""2.0.1 blocks E (transactions) and J (meter values)."""
+"""2.0.1 blocks E (transactions), I (running cost, tariff text) and J (meter values)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,23 @@ from kilowatt.ocpp.v201 import translate
 
 async def transaction_event(conn: OcppConnection, payload: Payload) -> Payload:
     result = await conn.services.transactions.event(conn.ref, translate.transaction_event(payload))
-    if result.decision is None:
-        return {}
-    return {"idTokenInfo": translate.id_token_info(result.decision)}
+    answer: Payload = {}
+    if result.decision is not None:
+        answer["idTokenInfo"] = translate.id_token_info(result.decision)
+    if payload.get("eventType") != "Started":
+        # A station that shows running cost (TariffCostCtrlr.Enabled[Cost]) is told the
+        # total so far (I02), and once its tariff's text; from memory, no query.
+        total, text = conn.services.session_costs.for_station(result.transaction_id)
+        if total is not None:
+            answer["totalCost"] = float(total)
+        if text is not None:
+            language, content = text
+            answer["updatedPersonalMessage"] = {
+                "format": "UTF8",
+                "language": language[:8],
+                "content": content[:512],
+            }
+    return answer
 
 
 async def meter_values(conn: OcppConnection, payload: Payload) -> Payload:

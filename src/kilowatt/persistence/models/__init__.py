@@ -3,6 +3,8 @@
 from kilowatt.persistence.models import (  # noqa: F401 (every table joins the metadata)
     access,
     audit,
+    cdrs,
+    charge_orders,
     commands,
     device_model,
     diagnostics,
@@ -11,12 +13,15 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     jobs,
+    loads,
     organizations,
     stations,
+    tariffs,
     tokens,
     transactions,
     users,
     vendor,
+    wallets,
     web_sessions,
 )
 from kilowatt.persistence.models.base import metadata

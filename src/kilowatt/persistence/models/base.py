@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     String,
     TypeDecorator,
 )
@@ -126,3 +128,28 @@ def enum_of(enum_cls: type[StrEnum], length: int = 20) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+class Amount(TypeDecorator[Decimal]):
+    """Money, exactly: NUMERIC(18, 6) on PostgreSQL; on SQLite, whose numbers are floats, the
+    decimal's text (sums are taken in Python there, never by SQLite)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(18, 6, asdecimal=True))
+        return dialect.type_descriptor(String(40))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError("money is a Decimal")
+        return value if dialect.name == "postgresql" else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value))

@@ -10,6 +10,8 @@ from sqlalchemy.orm import registry
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kilowatt.domain.access import AccessRule
+from kilowatt.domain.cdrs import Cdr, TariffAssignment
+from kilowatt.domain.charge_orders import ChargeOrder
 from kilowatt.domain.command_params import decode_params
 from kilowatt.domain.commands import Command
 from kilowatt.domain.device_model import DeviceVariable
@@ -24,12 +26,16 @@ from kilowatt.domain.organizations import Organization
 from kilowatt.domain.reservations import Reservation
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import Connector, Station, StatusChange
+from kilowatt.domain.tariffs import Tariff
 from kilowatt.domain.tokens import IdToken, TokenGroup
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord
 from kilowatt.domain.users import ApiKey, User
 from kilowatt.domain.vendor import VendorTemplate
+from kilowatt.domain.wallets import LedgerEntry, Wallet
 from kilowatt.domain.web_sessions import WebSession
 from kilowatt.persistence.models.access import access_rules
+from kilowatt.persistence.models.cdrs import cdrs
+from kilowatt.persistence.models.charge_orders import charge_orders
 from kilowatt.persistence.models.commands import commands, local_lists, reservations
 from kilowatt.persistence.models.device_model import device_variables
 from kilowatt.persistence.models.diagnostics import diagnostics_uploads
@@ -40,10 +46,12 @@ from kilowatt.persistence.models.firmware import firmware, firmware_campaigns, f
 from kilowatt.persistence.models.jobs import job_runs, jobs
 from kilowatt.persistence.models.organizations import organizations, sites
 from kilowatt.persistence.models.stations import connector_status_history, connectors, stations
+from kilowatt.persistence.models.tariffs import tariff_assignments, tariffs
 from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.models.transactions import transaction_events, transactions
 from kilowatt.persistence.models.users import api_keys, users
 from kilowatt.persistence.models.vendor import vendor_templates
+from kilowatt.persistence.models.wallets import wallet_entries, wallets
 from kilowatt.persistence.models.web_sessions import web_sessions
 
 mapper_registry = registry()
@@ -85,6 +93,12 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(JobRun, job_runs)
     mapper_registry.map_imperatively(FaultCode, fault_codes)
     mapper_registry.map_imperatively(Fault, faults)
+    mapper_registry.map_imperatively(Tariff, tariffs)
+    mapper_registry.map_imperatively(TariffAssignment, tariff_assignments)
+    mapper_registry.map_imperatively(Wallet, wallets)
+    mapper_registry.map_imperatively(LedgerEntry, wallet_entries)
+    mapper_registry.map_imperatively(Cdr, cdrs)
+    mapper_registry.map_imperatively(ChargeOrder, charge_orders)
 
 
 def _typed_params(command: Command, *_: Any) -> None:

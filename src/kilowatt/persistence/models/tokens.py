@@ -43,6 +43,8 @@ id_tokens = Table(
     Column("label", String(200), nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # A prepaid token's wallet (no foreign key: added in place, see migration 0016).
+    Column("wallet_id", BigInteger, index=True),
     UniqueConstraint("organization_id", "value", "type"),
     Index("ix_id_tokens_value", "value"),
 )

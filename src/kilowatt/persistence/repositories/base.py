@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Scope
+from kilowatt.persistence.folding import folded_contains
 from kilowatt.persistence.models.stations import stations
 
 T = TypeVar("T")
@@ -33,9 +34,9 @@ class Repository:
 
 
 def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
-    """Case-insensitive "column contains text", with % and _ taken literally."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
+    """ "column contains text", ignoring case and accents ("sodermalm" finds "Södermalm";
+    persistence/folding.py), with % and _ taken literally."""
+    return folded_contains(column, text)
 
 
 def at_scoped_station(station_id: ColumnElement[int], scope: Scope) -> ColumnElement[bool]:

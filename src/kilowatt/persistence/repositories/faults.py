@@ -9,6 +9,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from kilowatt.domain.faults import Fault, FaultCode, FaultFilter
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.users import Scope
+from kilowatt.persistence.local_days import within_local_days
 from kilowatt.persistence.models.faults import fault_codes, faults
 from kilowatt.persistence.models.organizations import sites
 from kilowatt.persistence.models.stations import stations
@@ -99,6 +100,8 @@ def _filtered(query: Select[Any], where: FaultFilter) -> Select[Any]:
         conditions.append(faults.c.started_at >= where.since)
     if where.until is not None:
         conditions.append(faults.c.started_at < where.until)
+    if where.days is not None:
+        conditions.append(within_local_days(faults.c.started_at, faults.c.station_id, where.days))
     return query.where(*conditions) if conditions else query
 
 

@@ -59,6 +59,8 @@ class SqlTokenRepository(Repository):
             query = query.where(id_tokens.c.group_id.in_(sorted(where.group_ids)))
         if where.driver_id is not None:
             query = query.where(id_tokens.c.driver_id == where.driver_id)
+        if where.wallet_id is not None:
+            query = query.where(id_tokens.c.wallet_id == where.wallet_id)
         if where.search:
             query = query.where(
                 contains(id_tokens.c.value, where.search)

@@ -22,6 +22,7 @@ from kilowatt.domain.transactions import (
     TransactionState,
 )
 from kilowatt.domain.users import Scope
+from kilowatt.persistence.local_days import within_local_days
 from kilowatt.persistence.models.drivers import drivers
 from kilowatt.persistence.models.organizations import sites
 from kilowatt.persistence.models.stations import stations
@@ -70,6 +71,8 @@ def _matching(scope: Scope, where: TransactionFilter) -> list[ColumnElement[bool
         conditions.append(tx.start_time >= where.started_from)
     if where.started_until is not None:
         conditions.append(tx.start_time < where.started_until)
+    if where.days is not None:
+        conditions.append(within_local_days(tx.start_time, tx.station_id, where.days))
     if where.flagged is not None:
         conditions.append(tx.flags != "" if where.flagged else tx.flags == "")
     return conditions

@@ -12,6 +12,8 @@ from __future__ import annotations
 from kilowatt.services.ports.access import AccessRuleFilter, AccessRuleRepository
 from kilowatt.services.ports.audit import AuditFilter, AuditRepository
 from kilowatt.services.ports.bus import EventPublisher, Subscriber
+from kilowatt.services.ports.cdrs import BillingContext, CdrRepository
+from kilowatt.services.ports.charge_orders import ChargeOrderRepository
 from kilowatt.services.ports.clock import Clock
 from kilowatt.services.ports.commands import CommandRepository, StationGateway
 from kilowatt.services.ports.device_model import DeviceModelFilter, DeviceModelRepository
@@ -27,6 +29,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareVersionCount,
 )
 from kilowatt.services.ports.jobs import JobLauncher, JobRepository
+from kilowatt.services.ports.loads import ChargingSession, LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
 from kilowatt.services.ports.monitoring import MonitoringRepository
@@ -38,6 +41,7 @@ from kilowatt.services.ports.retention import RetentionStore
 from kilowatt.services.ports.sites import SiteRepository
 from kilowatt.services.ports.station_security import CertificateAuthority
 from kilowatt.services.ports.stations import ConnectorRepository, StationFilter, StationRepository
+from kilowatt.services.ports.tariffs import TariffRepository
 from kilowatt.services.ports.tokens import (
     TokenFilter,
     TokenGroupFilter,
@@ -48,6 +52,7 @@ from kilowatt.services.ports.transactions import TransactionFilter, TransactionR
 from kilowatt.services.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from kilowatt.services.ports.users import ApiKeyRepository, UserFilter, UserRepository
 from kilowatt.services.ports.vendor import VendorTemplateRepository
+from kilowatt.services.ports.wallets import EntryFilter, EntryRow, WalletRepository
 from kilowatt.services.ports.web_sessions import WebSessionRepository
 
 __all__ = [
@@ -56,7 +61,11 @@ __all__ = [
     "ApiKeyRepository",
     "AuditFilter",
     "AuditRepository",
+    "BillingContext",
+    "CdrRepository",
     "CertificateAuthority",
+    "ChargeOrderRepository",
+    "ChargingSession",
     "Clock",
     "CommandRepository",
     "ConnectorRepository",
@@ -65,6 +74,8 @@ __all__ = [
     "DiagnosticsRepository",
     "DriverFilter",
     "DriverRepository",
+    "EntryFilter",
+    "EntryRow",
     "EventPublisher",
     "EventRepository",
     "FaultCodeRepository",
@@ -77,6 +88,7 @@ __all__ = [
     "FirmwareVersionCount",
     "JobLauncher",
     "JobRepository",
+    "LoadRepository",
     "LocalListRepository",
     "MessageFilter",
     "MessageLogRepository",
@@ -93,6 +105,7 @@ __all__ = [
     "StoredFile",
     "StoredMessage",
     "Subscriber",
+    "TariffRepository",
     "TokenFilter",
     "TokenGroupFilter",
     "TokenGroupRepository",
@@ -104,5 +117,6 @@ __all__ = [
     "UserFilter",
     "UserRepository",
     "VendorTemplateRepository",
+    "WalletRepository",
     "WebSessionRepository",
 ]

@@ -22,6 +22,8 @@ class TokenFilter:
     """Tokens of any of these groups."""
     driver_id: int | None = None
     search: str | None = None
+    wallet_id: int | None = None
+    """Prepaid tokens paying from this wallet."""
 
 
 @dataclass(frozen=True, slots=True)

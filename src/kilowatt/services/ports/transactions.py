@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from kilowatt.domain.exports import SessionRow
+from kilowatt.domain.local_days import LocalDays
 from kilowatt.domain.metering import MeterRecord
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.transactions import Transaction, TransactionEventRecord, TransactionState
@@ -25,6 +26,8 @@ class TransactionFilter:
     site_id: int | None = None
     driver: str | None = None
     """Part of the name or email of the driver whose token started it."""
+    days: LocalDays | None = None
+    """Started on these days, each session's in its own site's time zone."""
 
 
 class TransactionRepository(Protocol):

@@ -8,6 +8,8 @@ from typing import Protocol, Self
 
 from kilowatt.services.ports.access import AccessRuleRepository
 from kilowatt.services.ports.audit import AuditRepository
+from kilowatt.services.ports.cdrs import CdrRepository
+from kilowatt.services.ports.charge_orders import ChargeOrderRepository
 from kilowatt.services.ports.commands import CommandRepository
 from kilowatt.services.ports.device_model import DeviceModelRepository
 from kilowatt.services.ports.diagnostics import DiagnosticsRepository
@@ -20,6 +22,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareUpdateRepository,
 )
 from kilowatt.services.ports.jobs import JobRepository
+from kilowatt.services.ports.loads import LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageLogRepository
 from kilowatt.services.ports.monitoring import MonitoringRepository
@@ -30,10 +33,12 @@ from kilowatt.services.ports.reservations import ReservationRepository
 from kilowatt.services.ports.retention import RetentionStore
 from kilowatt.services.ports.sites import SiteRepository
 from kilowatt.services.ports.stations import ConnectorRepository, StationRepository
+from kilowatt.services.ports.tariffs import TariffRepository
 from kilowatt.services.ports.tokens import TokenGroupRepository, TokenRepository
 from kilowatt.services.ports.transactions import TransactionRepository
 from kilowatt.services.ports.users import ApiKeyRepository, UserRepository
 from kilowatt.services.ports.vendor import VendorTemplateRepository
+from kilowatt.services.ports.wallets import WalletRepository
 from kilowatt.services.ports.web_sessions import WebSessionRepository
 
 
@@ -59,6 +64,14 @@ class UnitOfWork(Protocol):
     def access_rules(self) -> AccessRuleRepository: ...
     @property
     def transactions(self) -> TransactionRepository: ...
+    @property
+    def tariffs(self) -> TariffRepository: ...
+    @property
+    def wallets(self) -> WalletRepository: ...
+    @property
+    def cdrs(self) -> CdrRepository: ...
+    @property
+    def charge_orders(self) -> ChargeOrderRepository: ...
     @property
     def events(self) -> EventRepository: ...
     @property
@@ -103,6 +116,8 @@ class UnitOfWork(Protocol):
     def retention(self) -> RetentionStore: ...
     @property
     def removals(self) -> RemovalStore: ...
+    @property
+    def loads(self) -> LoadRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -25,6 +25,8 @@ VENDOR: dict[str, str] = {
     "images/marker-shadow.png": "leaflet/dist/images/marker-shadow.png",
     "images/layers.png": "leaflet/dist/images/layers.png",
     "images/layers-2x.png": "leaflet/dist/images/layers-2x.png",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 """URL name under /static/vendor → file under node_modules."""
 

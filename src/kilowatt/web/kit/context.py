@@ -17,11 +17,16 @@ from kilowatt.clients import client_address, is_https
 from kilowatt.config import Settings
 from kilowatt.services.container import Services
 from kilowatt.web.kit.forms import BIGINT, F, Reading, read
-from kilowatt.web.kit.i18n import N_, negotiate, translations
+from kilowatt.web.kit.i18n import LANGUAGE_COOKIE, N_, choose, translations
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def locale_of(request: Request) -> str:
+    """The language of the answer: the one the person chose, else their browser's."""
+    return choose(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
 
 
 class WebError(Exception):
@@ -49,7 +54,7 @@ class Web:
         settings: Settings = state.container.settings
         trusted = settings.trusted_proxy_networks
         peer = request.client.host if request.client else None
-        locale = negotiate(request.headers.get("accept-language"))
+        locale = locale_of(request)
         return cls(
             request=request,
             services=state.services,
@@ -144,7 +149,7 @@ def path_id(
         text = str(request.path_params[name])
         if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum:
             return int(text)
-        gettext = translations(negotiate(request.headers.get("accept-language"))).gettext
+        gettext = translations(locale_of(request)).gettext
         raise WebError(404, gettext(message))
 
     return dependency

@@ -10,8 +10,8 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from kilowatt.web.kit.context import WebError
-from kilowatt.web.kit.i18n import negotiate, translations
+from kilowatt.web.kit.context import WebError, locale_of
+from kilowatt.web.kit.i18n import translations
 from kilowatt.web.kit.templating import SECURITY_HEADERS, Templates
 
 
@@ -37,7 +37,7 @@ def install_error_pages(app: FastAPI, apps: Sequence[tuple[str, Templates]]) -> 
     async def _web_error(request: Request, exc: WebError) -> Response:
         path = request.url.path
         templates = next(t for prefix, t in by_length if path.startswith(prefix))
-        locale = negotiate(request.headers.get("accept-language"))
+        locale = locale_of(request)
         return templates.render(
             locale,
             "error.html",
@@ -64,7 +64,7 @@ def install_not_found_page(app: FastAPI, apps: Sequence[tuple[str, Templates]]) 
         person = not any(path == p or path.startswith(p) for p in MACHINE_PATHS)
         found = next((t for prefix, t in by_length if path.startswith(prefix)), None)
         if exc.status_code == 404 and person and found is not None:
-            locale = negotiate(request.headers.get("accept-language"))
+            locale = locale_of(request)
             message = translations(locale).gettext("There is no such page.")
             return found.render(locale, "error.html", {"status": 404, "message": message}, 404)
         if before is None:

@@ -20,6 +20,8 @@ from babel.support import Translations
 TRANSLATIONS = Path(__file__).parent / "translations"
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
+LANGUAGE_COOKIE = "kilowatt_language"
+"""The language a person chose on their account page; without it, the browser's."""
 
 
 def N_(message: str) -> str:
@@ -35,6 +37,15 @@ def available() -> list[str]:
     )
 
 
+def names() -> list[tuple[str, str]]:
+    """Every available locale with its name in its own language ("Suomi", "中文 (简体)")."""
+    named = []
+    for locale in available():
+        name = Locale.parse(locale).get_display_name(locale) or locale
+        named.append((locale, name[:1].upper() + name[1:]))
+    return named
+
+
 @cache
 def translations(locale: str) -> Translations:
     path = TRANSLATIONS / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -46,11 +57,24 @@ def translations(locale: str) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
+CHINESE = "zh_Hans"
+"""Chinese is written in Simplified characters (the folder zh_Hans). Browsers ask for "zh-CN",
+"zh-SG" or "zh", which Babel does not match to zh_Hans: every Chinese tag asks for it (a
+reader of Traditional characters is served better by it than by English)."""
+
+
+def _tag(part: str) -> str:
+    tag = part.split(";")[0].strip().replace("-", "_")
+    if tag.split("_")[0].lower() == "zh":
+        return CHINESE
+    return tag
+
+
 def negotiate(accept_language: str | None) -> str:
     """The best available locale for an Accept-Language header."""
     wanted = []
     for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().replace("-", "_")
+        tag = _tag(part)
         if tag and tag != "*":
             wanted.append(tag)
     try:
@@ -58,3 +82,11 @@ def negotiate(accept_language: str | None) -> str:
     except (UnknownLocaleError, ValueError):
         chosen = None
     return str(chosen) if chosen is not None else DEFAULT_LOCALE
+
+
+def choose(chosen: str | None, accept_language: str | None) -> str:
+    """The locale a person ``chosen`` (LANGUAGE_COOKIE) if there is one by that name, else the
+    best for their browser's Accept-Language header."""
+    if chosen and chosen in available():
+        return chosen
+    return negotiate(accept_language)

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from kilowatt.web.kit.i18n import translations
 from kilowatt.web.kit.states import state_words
+from kilowatt.web.kit.words import kit_words
 
 KIT_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -59,6 +60,7 @@ class Templates:
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             gettext = translations(locale).gettext
             env.globals["state_words"] = state_words(gettext)
+            env.globals.update(kit_words(gettext))
             if self.words is not None:
                 env.globals.update(self.words(gettext))
             self._environments[locale] = env

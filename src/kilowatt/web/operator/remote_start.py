@@ -32,6 +32,7 @@ def reasons(_: Gettext) -> dict[str, str]:
             "it may not charge at this station at this time"
         ),
         AuthorizationStatus.CONCURRENT_TX.value: _("it is already charging at another connector"),
+        AuthorizationStatus.NO_CREDIT.value: _("its prepaid wallet has too little credit"),
     }
 
 
@@ -44,6 +45,7 @@ def choice_notes(_: Gettext) -> dict[str, str]:
         AuthorizationStatus.NOT_AT_THIS_LOCATION.value: _("Not allowed at this station"),
         AuthorizationStatus.NOT_AT_THIS_TIME.value: _("Not allowed here at this time"),
         AuthorizationStatus.CONCURRENT_TX.value: _("Already charging"),
+        AuthorizationStatus.NO_CREDIT.value: _("No credit"),
     }
 
 
@@ -74,6 +76,9 @@ def refusal(_: Gettext, error: TokenRefused) -> str:
             "This token may not charge at this station at this time (access rules)."
         ),
         AuthorizationStatus.CONCURRENT_TX: _("This token is already charging."),
+        AuthorizationStatus.NO_CREDIT: _(
+            "This token is prepaid and its wallet has too little credit: top it up first."
+        ),
     }
     return words.get(status, _("Kilowatt would refuse this token here."))
 

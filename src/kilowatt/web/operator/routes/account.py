@@ -1,7 +1,8 @@
 """The signed-in operator's own account: two-factor sign-in (enrol with an authenticator app,
-recovery codes, turn it off) and, for those who manage accounts, the organization's
-requirement of it for owners and admins. Reachable while the organization requires an
-operator to enrol (every other page sends them here)."""
+recovery codes, turn it off), for those who manage accounts, the organization's
+requirement of it for owners and admins, and the language of the dashboard (a cookie of the
+browser; without it, the language the browser asks for). Reachable while the organization
+requires an operator to enrol (every other page sends them here)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.two_factor import grouped
 from kilowatt.web.kit.forms import LINK, Checkbox, Fields
 from kilowatt.web.kit.frame import redirect
+from kilowatt.web.kit.i18n import LANGUAGE_COOKIE, available, names
 from kilowatt.web.operator.context import ENROLMENT_PAGE, Page, page_for
 
 router = APIRouter()
@@ -45,6 +47,14 @@ class EnableForm(CodeForm):
 
 class RequirementForm(Fields):
     require: Checkbox = False
+
+
+class LanguageForm(Fields):
+    language: Annotated[str, Field(max_length=16)] = ""
+
+
+LANGUAGE_MAX_AGE = 400 * 24 * 3600
+"""How long a browser keeps the language chosen (the longest browsers allow)."""
 
 
 def _qr(uri: str, title: str) -> Markup:
@@ -80,6 +90,8 @@ async def _page(
         "organization_requires": bool(
             page.view.organization and page.view.organization.require_two_factor
         ),
+        "languages": names(),
+        "language": page.web.cookie(LANGUAGE_COOKIE) or "",
     }
     if not current.enabled:
         enrolment = page.web.services.two_factor.enrolment(page.principal, secret)
@@ -151,3 +163,26 @@ async def organization_requirement(page: ManagePage) -> Response:
     value = (await page.web.form(RequirementForm)).data.require
     await page.web.services.organizations.require_two_factor(page.principal, value)
     return redirect(f"{ENROLMENT_PAGE}?notice={'required' if value else 'not-required'}")
+
+
+@router.post("/account/language")
+async def language(page: AccountPage) -> Response:
+    """Keep the language chosen in a cookie; the empty choice forgets it (the browser's)."""
+    chosen = (await page.web.form(LanguageForm)).data.language
+    if chosen and chosen not in available():
+        errors = {"language": page.web.gettext("Choose one of the options.")}
+        return await _page(page, errors=errors, status=400)
+    response = redirect(f"{ENROLMENT_PAGE}#language")
+    if not chosen:
+        page.web.delete_cookie(response, LANGUAGE_COOKIE)
+        return response
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=LANGUAGE_MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=page.web.secure_cookie,
+    )
+    return response

@@ -6,6 +6,7 @@ drivers and tokens (web/remote_start.py) and shows what came of its session."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
@@ -32,6 +33,8 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
+from kilowatt.web.operator.costs import last_bill
+from kilowatt.web.operator.disruption import connector_disruption
 from kilowatt.web.operator.paths import ConnectorNumber, EvseId
 from kilowatt.web.operator.power import PowerForm
 from kilowatt.web.operator.remote_start import (
@@ -159,7 +162,16 @@ async def connector_command(
         )
     command: Command | None = None
     failure = ""
+    disruption = None
     if not errors and params is not None:
+        disruption = await connector_disruption(
+            page,
+            station,
+            params,
+            f"/connectors/{quote(station.ocpp_id, safe='')}/{evse_id}/{connector_id}",
+            name,
+        )
+    if not errors and params is not None and disruption is None:
         try:
             command = await page.web.services.commands.execute(
                 page.principal,
@@ -183,6 +195,7 @@ async def connector_command(
         command=command,
         command_name=name,
         failure=failure,
+        disruption=disruption,
         id_tag=reading.values.get("id_tag", ""),
         q=form.q,
     )
@@ -304,6 +317,7 @@ async def _render(
         "command": None,
         "command_name": "",
         "failure": "",
+        "disruption": None,
         "id_tag": "",
         "power_results": [],
         "limit_kw": "",
@@ -312,6 +326,7 @@ async def _render(
         **extra,
         **picker,
         "start": start_view(live["labels"]["start"], command),
+        **(await last_bill(page, [s.transaction_id for s in overview.sessions], zone)),
     }
     return page.render("connectors/connector.html", context, status_code)
 

@@ -12,8 +12,8 @@ from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
-from kilowatt.domain.exports import day_bounds, zone_of
 from kilowatt.domain.faults import FaultCode, FaultFilter
+from kilowatt.domain.local_days import LocalDays
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.services.faults import FaultCodeInput
@@ -61,8 +61,9 @@ async def faults_list(page: AssetsPage) -> Response:
     zones = {s.timezone for s in sites}
     zone = site.timezone if site else (zones.pop() if len(zones) == 1 else "UTC")
     first, last = (search.first, search.last) if reading.ok else (None, None)
-    since, until = day_bounds(first, last, zone_of(zone))
-    where = FaultFilter(site_id=search.site, code=search.code or None, since=since, until=until)
+    # each fault's days in its own site's zone, as the home page counts them
+    days = LocalDays.of(first, last, [(s.id, s.timezone) for s in sites if s.id is not None])
+    where = FaultFilter(site_id=search.site, code=search.code or None, days=days)
     station = search.station or None
     faults = page.web.services.faults
     now = datetime.now(UTC)

@@ -13,9 +13,13 @@ from starlette.responses import Response
 from kilowatt.domain.connector_states import ConnectorState
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.reporting import Comparison, Figures, StatusCounts
+from kilowatt.domain.revenue import MoneyFigures
 from kilowatt.services.reporting import Overview, Summary
+from kilowatt.services.revenue import MoneySummary
 from kilowatt.web.kit.states import state_words
+from kilowatt.web.kit.tiles import reachable as tiles_reachable
 from kilowatt.web.operator.context import AssetsPage, Page, SignedIn, page_for
+from kilowatt.web.operator.rows.money import money
 
 router = APIRouter()
 
@@ -93,7 +97,29 @@ def _not_shown(key: str, label: str, note: str) -> Card:
     return Card(key, label, "", None, None, None, None, none, note=note)
 
 
-def cards(page: Page, summary: Summary) -> list[Card]:
+def _money_card(page: Page, key: str, label: str, figures: MoneyFigures, currency: str) -> Card:
+    values = {
+        "today": figures.day.current,
+        "month": figures.month.current,
+        "year": figures.year.current,
+        "cumulative": figures.cumulative,
+    }
+    return Card(
+        key=key,
+        label=label,
+        unit="",
+        today=float(values["today"]),
+        month=float(values["month"]),
+        year=float(values["year"]),
+        cumulative=float(values["cumulative"]),
+        text={k: money(v, currency, page.web.locale) for k, v in values.items()},
+        day_change=figures.day.change,
+        month_change=figures.month.change,
+        year_change=figures.year.change,
+    )
+
+
+def cards(page: Page, summary: Summary, cash: MoneySummary | None = None) -> list[Card]:
     _ = page.web.gettext
     parts = (summary.day, summary.month, summary.year, summary.cumulative)
     result = [
@@ -106,9 +132,18 @@ def cards(page: Page, summary: Summary) -> list[Card]:
     else:
         note = _("Drivers belong to the whole organization.")
         result.append(_not_shown("drivers", _("New driver accounts"), note))
-    billing = _("Billing not yet available.")
-    result.append(_not_shown("topups", _("Top-ups"), billing))
-    result.append(_not_shown("revenue", _("Revenue"), billing))
+    if cash is None:
+        billing = _("Billing not yet available.")
+        result.append(_not_shown("topups", _("Top-ups"), billing))
+        result.append(_not_shown("revenue", _("Revenue"), billing))
+        return result
+    if cash.top_ups is not None:
+        result.append(_money_card(page, "topups", _("Top-ups"), cash.top_ups, cash.currency))
+    else:
+        note = _("Wallets belong to the whole organization.")
+        result.append(_not_shown("topups", _("Top-ups"), note))
+    revenue = _money_card(page, "revenue", _("Revenue incl. VAT"), cash.revenue, cash.currency)
+    result.append(revenue)
     return result
 
 
@@ -127,14 +162,18 @@ def status_items(page: Page, status: StatusCounts) -> dict[str, list[tuple[str, 
     }
 
 
-def chart_data(overview: Overview) -> dict[str, Any]:
+def chart_data(overview: Overview, cash: MoneySummary | None = None) -> dict[str, Any]:
     months = overview.months
+    revenue: list[float | None] = [None for _ in months]
+    if cash is not None:
+        by_month = dict(cash.months)
+        revenue = [float(by_month.get(first, 0)) for first, _ in months]
     return {
         "labels": [first.strftime("%Y-%m") for first, _ in months],
         "sessions": [figures.sessions for _, figures in months],
         "energy_kwh": [round(figures.energy_wh / 1000, 1) for _, figures in months],
         "hours": [round(figures.charging_seconds / 3600, 1) for _, figures in months],
-        "revenue": [None for _ in months],
+        "revenue": revenue,
     }
 
 
@@ -160,18 +199,28 @@ async def home(page: SignedIn) -> Response:
     if not (page.may(Permission.ASSETS_READ) and page.may(Permission.SESSIONS_READ)):
         return page.render("home.html", {"overview": None})
     overview = await page.web.services.reporting.overview(page.principal, MONTHS)
+    configured = page.web.settings.map_tile_url
+    tiles = await tiles_reachable(configured)
+    cash = await page.web.services.revenue.summary(
+        page.principal, overview.summary.timezone, MONTHS
+    )
     return page.render(
         "home.html",
         {
             "overview": overview,
             "summary": overview.summary,
-            "cards": cards(page, overview.summary),
+            "cards": cards(page, overview.summary, cash),
             "status": status_items(page, overview.summary.status),
-            "charts": chart_data(overview),
+            "charts": chart_data(overview, cash),
+            "revenue_months": [money(v, cash.currency, page.web.locale) for _, v in cash.months],
+            "currency": cash.currency,
             "sites_on_map": map_data(overview),
             "sites_elsewhere": [site for site in overview.sites if not site.located],
+            # tiles only from a server that answers: otherwise a plain, quiet map
+            "tile_url": configured if tiles else "",
+            "tiles_unreachable": bool(configured) and not tiles,
         },
-        map_tiles=True,
+        map_tiles=tiles,
     )
 
 
@@ -180,7 +229,8 @@ async def home_figures(page: ReportsPage) -> Response:
     """The figure cards alone: the home page fetches them again when a session starts or
     ends."""
     summary = await page.web.services.reporting.summary(page.principal)
-    return page.render("home_figures.html", {"cards": cards(page, summary)})
+    cash = await page.web.services.revenue.summary(page.principal, summary.timezone, 1)
+    return page.render("home_figures.html", {"cards": cards(page, summary, cash)})
 
 
 @router.get("/home/status")

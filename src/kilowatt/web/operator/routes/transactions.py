@@ -19,11 +19,13 @@ from kilowatt.domain.exports import (
     MAX_EXPORT_ROWS,
     SCALE,
     curves,
-    day_bounds,
+    energy_base,
     local,
     point_count,
     zone_of,
 )
+from kilowatt.domain.local_days import LocalDays
+from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.sites import Site
@@ -34,6 +36,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import LINK, Cursor, Day, Fields, Id, Reading, Says, Search
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, SessionsPage, page_for
+from kilowatt.web.operator.costs import session_cost
 from kilowatt.web.operator.paths import TransactionId
 from kilowatt.web.operator.rows.transactions import TransactionRow
 
@@ -72,6 +75,7 @@ class SessionQuery(Fields):
     """One session's page: what came of the force stop that led here."""
 
     stop: Annotated[StopOutcome | None, LINK] = None
+    credited: Annotated[Literal["1"] | None, LINK] = None
 
 
 @dataclass
@@ -101,14 +105,16 @@ async def _filters(page: Page) -> Filters:
             errors["site"] = page.web.gettext("Choose one of the sites.")
     zones = {s.timezone for s in sites}
     zone = site.timezone if site else (zones.pop() if len(zones) == 1 else "UTC")
-    started_from, started_until = day_bounds(data.first, data.last, zone_of(zone))
+    # each session's days in its own site's zone, as the home page counts them
+    days = LocalDays.of(
+        data.first, data.last, [(s.id, s.timezone) for s in sites if s.id is not None]
+    )
     where = TransactionFilter(
         site_id=site.id if site else None,
         id_tag=data.token or None,
         driver=data.driver or None,
         state=data.state,
-        started_from=started_from,
-        started_until=started_until,
+        days=days,
     )
     return Filters(reading, where, zone, sites, errors)
 
@@ -212,23 +218,33 @@ def _notice(page: Page, outcome: str) -> tuple[str, str] | None:
 @router.get("/sessions/{transaction_id}")
 async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> Response:
     services = page.web.services
-    outcome = page.web.query(SessionQuery).data.stop or ""
+    query = page.web.query(SessionQuery).data
+    outcome = query.stop or ""
     try:
         row = await services.exports.session(page.principal, transaction_id)
         detail = await services.transactions.get(page.principal, transaction_id)
     except NotFound as error:
         raise WebError(404, page.web.gettext("There is no such session.")) from error
-    series = curves(detail.meter_values)
+    series = curves(detail.meter_values, row.transaction.meter_start_wh)
     zone = row.zone
+    cost = None
+    if row.transaction.is_open:
+        # The running session's cost so far (services/session_costs.py); session.cost moves it.
+        so_far = await services.session_costs.get(page.principal, transaction_id)
+        if so_far is not None and so_far.total_incl_vat is not None and so_far.currency:
+            cost = f"{money_text(so_far.total_incl_vat, so_far.currency)} {so_far.currency}"
     return page.render(
         "transactions/detail.html",
         {
             "session": TransactionRow.of(row, page.web.gettext),
             "started": local(row.transaction.start_time, zone),
             "notice": _notice(page, outcome),
+            **(await session_cost(page, transaction_id, zone_of(row.timezone))),
+            "credited": query.credited is not None,
             # A refused session is open too: a station that ignored the refusal can be stopped.
             "may_stop": row.transaction.is_open and page.may(Permission.COMMANDS_SEND),
             "points": point_count(series),
+            "live_cost": cost,
             "chart_data": {
                 "transaction_id": row.id,
                 "active": row.transaction.is_active,
@@ -237,6 +253,7 @@ async def session_detail(transaction_id: TransactionId, page: SessionsPage) -> R
                 "curves": series,
                 "measurands": {name: list(m) for name, m in CURVES.items()},
                 "scale": SCALE,
+                "energy_base_wh": energy_base(detail.meter_values, row.transaction.meter_start_wh),
             },
         },
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 from kilowatt.domain.exports import format_local, zone_of
 from kilowatt.domain.faults import FaultCode, FaultView
 from kilowatt.web.kit.formatting import span
+from kilowatt.web.kit.words import explanation
 
 Gettext = Callable[[str], str]
 
@@ -43,7 +44,7 @@ class FaultRow:
             connector_id=view.connector_id,
             error_code=view.error_code,
             vendor_error_code=view.vendor_error_code,
-            description=view.description,
+            description=explanation(view.error_code, view.description, gettext),
             info=view.info,
             started=format_local(view.started_at, zone),
             ended=format_local(view.ended_at, zone),

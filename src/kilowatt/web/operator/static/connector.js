@@ -180,7 +180,9 @@
     state = event.state;
     online = true;
     paintStatus();
-    setText("error-code", event.error_code || "NoError");
+    const errorWords = Kilowatt.data("error-words") || {};
+    const code = event.error_code || "NoError";
+    setText("error-code", errorWords[code] || code);
   });
 
   Kilowatt.on("station.online", (event) => {

@@ -76,6 +76,25 @@ window.Kilowatt = (function () {
     }
   });
 
+  // On a phone a table's rows stack (kilowatt.css): each cell carries its column's heading
+  // as data-label, for the page's tables and those htmx swaps in later.
+  function labelCells(root) {
+    for (const table of root.querySelectorAll(".table-wrap table")) {
+      const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      for (const row of table.querySelectorAll("tbody tr")) {
+        let column = 0;
+        for (const cell of row.children) {
+          if (!cell.hasAttribute("data-label") && headings[column]) {
+            cell.setAttribute("data-label", headings[column]);
+          }
+          column += cell.colSpan || 1;
+        }
+      }
+    }
+  }
+  labelCells(document);
+  document.body.addEventListener("htmx:afterSettle", () => labelCells(document));
+
   function formatNumber(value, digits) {
     if (value === null || value === undefined || Number.isNaN(value)) return "—";
     return Number(value).toLocaleString(document.documentElement.lang || undefined, {

@@ -13,16 +13,38 @@
   if (!data || typeof window.Chart === "undefined") return;
 
   const lang = document.documentElement.lang || undefined;
+  // 24-hour times in the site's zone, whatever the browser's habit; with seconds when the
+  // session is short enough for minutes to repeat on the axis.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const series of Object.values(data.curves)) {
+    for (const points of Object.values(series)) {
+      for (const [x] of points) {
+        first = Math.min(first, x);
+        last = Math.max(last, x);
+      }
+    }
+  }
+  const short = !(last - first > 20 * 60000);
   const timeFormat = new Intl.DateTimeFormat(lang, {
     timeZone: data.timezone,
+    hourCycle: "h23",
     hour: "2-digit",
     minute: "2-digit",
+    second: short ? "2-digit" : undefined,
   });
   const fullFormat = new Intl.DateTimeFormat(lang, {
     timeZone: data.timezone,
-    dateStyle: "short",
-    timeStyle: "medium",
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
   });
+  // Power and energy start at zero; voltage and current show their own range.
+  const fromZero = new Set(["power", "energy", "current"]);
   const colours = ["#1f6feb", "#d9480f", "#2f9e44", "#ae3ec9", "#f08c00", "#495057"];
   const charts = {};
 
@@ -42,7 +64,8 @@
       backgroundColor: colours[index % colours.length],
       pointRadius: 2,
       borderWidth: 2,
-      tension: 0.2,
+      tension: 0,
+      clip: 0,
     }));
     charts[name] = new window.Chart(canvas, {
       type: "line",
@@ -51,12 +74,21 @@
         animation: false,
         maintainAspectRatio: false,
         parsing: true,
+        layout: { padding: { right: 8 } },
         scales: {
           x: {
             type: "linear",
-            ticks: { callback: (value) => timeFormat.format(new Date(value)), maxTicksLimit: 6 },
+            ticks: {
+              callback: (value) => timeFormat.format(new Date(value)),
+              maxTicksLimit: 6,
+              maxRotation: 0,
+            },
           },
-          y: { title: { display: true, text: canvas.dataset.label } },
+          y: {
+            beginAtZero: fromZero.has(name),
+            min: fromZero.has(name) ? 0 : undefined,
+            title: { display: true, text: canvas.dataset.label },
+          },
         },
         plugins: {
           legend: { display: datasets.length > 1 },
@@ -98,11 +130,14 @@
       if (!dataset) {
         const colour = colours[chart.data.datasets.length % colours.length];
         dataset = { label: label, data: [], borderColor: colour, backgroundColor: colour,
-          pointRadius: 2, borderWidth: 2, tension: 0.2 };
+          pointRadius: 2, borderWidth: 2, tension: 0, clip: 0 };
         chart.data.datasets.push(dataset);
       }
       const scale = data.scale[curve] || 1;
-      dataset.data.push({ x: at, y: Math.round(value * scale * 1000) / 1000 });
+      // the energy register counts from the session's start, as the page drew it
+      const shown = curve === "energy" && label === "Energy.Active.Import.Register"
+        ? Math.max(0, value - data.energy_base_wh) : value;
+      dataset.data.push({ x: at, y: Math.round(shown * scale * 1000) / 1000 });
       touched.add(curve);
     }
     for (const curve of touched) {
@@ -115,6 +150,12 @@
     }
     const none = document.getElementById("no-readings");
     if (none && touched.size) none.hidden = true;
+  });
+
+  window.Kilowatt.on("session.cost", (payload) => {
+    if (payload.transaction_id !== data.transaction_id) return;
+    const cost = document.getElementById("session-cost");
+    if (cost) cost.textContent = payload.cost + " " + payload.currency;
   });
 
   window.Kilowatt.on("transaction.ended", (payload) => {

@@ -4,6 +4,7 @@ an htmx fragment that polls until the station answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter
@@ -28,7 +29,16 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, F, Fields, Reading, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page
+from kilowatt.web.operator.disruption import (
+    Confirmation,
+    Disruption,
+    disruptive,
+    interrupts,
+    running_sessions,
+    what_it_does,
+)
 from kilowatt.web.operator.paths import CommandId
+from kilowatt.web.operator.routes.stations.common import find_station, site_of
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.stations import station_url
 
@@ -45,12 +55,37 @@ TriggerMessage = Literal[
     "DiagnosticsStatusNotification",
 ]
 TRIGGER_MESSAGES: tuple[str, ...] = get_args(TriggerMessage)
+
+
+def trigger_words(gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The messages a station can be asked to send, in words."""
+    _ = gettext
+    words = {
+        "BootNotification": _("Its boot notification (identity and firmware)"),
+        "Heartbeat": _("A heartbeat"),
+        "StatusNotification": _("The status of its connectors"),
+        "MeterValues": _("Its meter readings"),
+        "FirmwareStatusNotification": _("Where its firmware update stands"),
+        "DiagnosticsStatusNotification": _("Where its diagnostics upload stands"),
+    }
+    return [(message, words[message]) for message in TRIGGER_MESSAGES]
+
+
 WEB_OPERATIONS = {
     "reset": Operation.RESET,
     "clear-cache": Operation.CLEAR_CACHE,
     "trigger-message": Operation.TRIGGER_MESSAGE,
     "change-availability": Operation.CHANGE_AVAILABILITY,
 }
+CONFIGURATION_OPERATIONS = frozenset(
+    {
+        Operation.GET_CONFIGURATION.value,
+        Operation.CHANGE_CONFIGURATION.value,
+        Operation.GET_VARIABLES.value,
+        Operation.SET_VARIABLES.value,
+    }
+)
+"""Commands whose answer lands in the device model (the station page reloads it)."""
 Evse = Annotated[int | None, Field(ge=0, le=99_999), Says(N_("choose an EVSE"))]
 
 
@@ -107,6 +142,9 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
     command: Command | None = None
     try:
         params = await command_params(page, operation)
+        asked = await confirmation(page, ocpp_id, params, f"{station_url(ocpp_id)}/commands/{name}")
+        if asked is not None:
+            return asked
         command = await page.web.services.commands.execute(
             page.principal,
             OcppId(ocpp_id),
@@ -133,7 +171,42 @@ async def station_command_result(ocpp_id: str, command_id: CommandId, page: Asse
         raise WebError(404, page.web.gettext("No such command.")) from None
     if command.station_ocpp_id != ocpp_id:
         raise WebError(404, page.web.gettext("No such command."))
-    return _command_result(page, ocpp_id, command, "")
+    answer = _command_result(page, ocpp_id, command, "")
+    if command.done and command.operation in CONFIGURATION_OPERATIONS:
+        answer.headers["HX-Trigger"] = "device-model-changed"
+    return answer
+
+
+async def confirmation(
+    page: Page, ocpp_id: str, params: CommandParams, url: str
+) -> Response | None:
+    """The confirmation a disruptive command asks for (None: send it): what it does and the
+    sessions it interrupts, with the form again (``url``) to send it anyway."""
+    if not interrupts(params) or (await page.web.form(Confirmation)).data.confirm:
+        return None
+    site = await site_of(page, (await find_station(page, ocpp_id)).station)
+    evse = params.evse_id if isinstance(params, ChangeAvailability) else None
+    sessions = await running_sessions(page, ocpp_id, zone_of(site.timezone if site else None), evse)
+    if not disruptive(params) and not sessions:
+        return None
+    what, button = what_it_does(params, ocpp_id, page.web.gettext)
+    fields: list[tuple[str, str]] = []
+    if isinstance(params, Reset):
+        fields = [("type", params.type)]
+    elif isinstance(params, ChangeAvailability):
+        fields = [("operative", "yes" if params.operative else "no")]
+        fields.append(("evse_id", str(params.evse_id or 0)))
+    disruption = Disruption(
+        what=what,
+        button=button,
+        sessions=sessions,
+        url=url,
+        target="#command-result",
+        fields=fields,
+        cancel_url=station_url(ocpp_id),
+        stops_sessions=not isinstance(params, ChangeAvailability),
+    )
+    return page.render("stations/_confirm.html", {"disruption": disruption})
 
 
 def _command_result(page: Page, ocpp_id: str, command: Command | None, error: str) -> Response:

@@ -30,6 +30,8 @@ class Model:
     rows: list[VariableRow]
     next_url: str
     zone: str
+    url: str = ""
+    """This fragment's own address (it reloads itself when the configuration changed)."""
 
 
 async def model_of(page: Page, ocpp_id: str, timezone: str) -> Model:
@@ -47,7 +49,12 @@ async def model_of(page: Page, ocpp_id: str, timezone: str) -> Model:
             station_url(ocpp_id) + "/device-model", model_cursor=found.next_cursor
         )
     zone = zone_of(timezone)
-    return Model([VariableRow.of(v, zone) for v in found.items], next_url, timezone)
+    return Model(
+        [VariableRow.of(v, zone) for v in found.items],
+        next_url,
+        timezone,
+        station_url(ocpp_id) + "/device-model",
+    )
 
 
 @router.get("/stations/{ocpp_id}/device-model")

@@ -17,10 +17,14 @@ from kilowatt.domain.sites import Site
 from kilowatt.services.ports import StationFilter
 from kilowatt.web.kit.forms import Cursor, Fields, Id, Search
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.stations.commands import TRIGGER_MESSAGES
+from kilowatt.web.operator.routes.stations.commands import trigger_words
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
+from kilowatt.web.operator.routes.stations.diagnostics import diagnostics_context
+from kilowatt.web.operator.routes.stations.firmware import firmware_context
 from kilowatt.web.operator.routes.stations.log import COMMON_ACTIONS, log_of
 from kilowatt.web.operator.routes.stations.model import model_of
+from kilowatt.web.operator.routes.stations.operations import operations_context
+from kilowatt.web.operator.routes.stations.tools import tool_context
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.faults import FaultRow
 from kilowatt.web.operator.rows.stations import ConnectorRow, StationRow
@@ -105,7 +109,7 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         "open_faults": [FaultRow.of(v, now, _) for v in open_faults],
         "past_faults": [FaultRow.of(v, now, _) for v in past.items],
         "commands": [CommandRow.of(c, zone, _) for c in commands.items],
-        "trigger_messages": TRIGGER_MESSAGES,
+        "trigger_messages": trigger_words(_),
         "actions": COMMON_ACTIONS,
         "evses": sorted({c.evse_id for c in connectors}),
         "facts": [
@@ -118,4 +122,12 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         context["log"] = log = await log_of(page, station.ocpp_id, row.timezone)
         status = 422 if log.errors else 200
     context["model"] = await model_of(page, station.ocpp_id, row.timezone)
+    context["tools"] = tool_context(station.ocpp_id)
+    if page.may(Permission.COMMANDS_SEND):
+        context["operations"] = await operations_context(page, station)
+    if page.may(Permission.FIRMWARE_MANAGE) and page.may(Permission.COMMANDS_SEND):
+        context["firmware_tool"] = await firmware_context(page, station.ocpp_id)
+        context["diagnostics_tool"] = await diagnostics_context(
+            page, station.ocpp_id, row.timezone, station.protocol_version
+        )
     return page.render("stations/detail.html", context, status)

@@ -1,0 +1,90 @@
+"""Site load management over the API: settings, readings, the state and the allocations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, Field
+
+from kilowatt.api.schemas.common import Schema
+from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule
+
+
+class LoadSettingsIn(Schema):
+    enabled: bool = True
+    capacity_w: int | None = Field(
+        default=None, gt=0, description="The transformer's (grid connection's) capacity in W."
+    )
+    half_at_pct: int = Field(
+        default=50, description="Above this load (% of capacity) new sessions start at half."
+    )
+    hold_at_pct: int = Field(
+        default=80, description="Above this load new sessions are held (0 A) until it falls."
+    )
+    hysteresis_pct: int = Field(
+        default=5, description="A line is crossed downwards this far below it."
+    )
+    voltage: int = Field(default=230, description="Phase voltage, for amperes to watts.")
+    min_current_a: float = Field(default=6.0, description="A session gets this much, or 0.")
+    reserve_pct: int = Field(
+        default=2, description="Share of the capacity kept in reserve against wobbles."
+    )
+    fallback_load_w: int = Field(
+        default=0, description="The load assumed when no reading is fresh."
+    )
+    reading_max_age_s: int = Field(default=300, description="How long a reading stays fresh.")
+    meter_topic: str = Field(
+        default="", max_length=200, description="The MQTT topic the site's meter publishes on."
+    )
+
+
+class LoadSettingsOut(LoadSettingsIn):
+    pass
+
+
+class ReadingIn(Schema):
+    load_w: int = Field(ge=0, le=10**10, description="The transformer's total load in W.")
+    measured_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+
+
+class ReadingOut(Schema):
+    measured_at: datetime
+    load_w: int
+    source: str
+
+
+class SessionLoadOut(Schema):
+    transaction_id: int
+    station: str
+    evse_id: int
+    rule: StartRule | None
+    limit_a: float | None = Field(description="Amperes per phase in force; 0: paused.")
+    drawn_a: float | None = Field(description="What the car draws per phase, last reported.")
+    phases: int | None
+    reason: Reason | None
+
+
+class DecisionOut(Schema):
+    at: datetime
+    kind: DecisionKind
+    state: RuleState
+    load_w: int
+    transaction_id: int | None
+    station: str
+    evse_id: int | None
+    limit_a: float | None
+    reason: Reason | None
+
+
+class SiteLoadOut(Schema):
+    site_id: int
+    capacity_w: int | None
+    state: RuleState
+    load_w: int = Field(description="The load gone by: the last reading, or the fallback.")
+    measured: bool = Field(description="False when no reading is fresh.")
+    load_pct: float | None
+    budget_w: int = Field(description="What the sessions may share.")
+    settings: LoadSettingsOut
+    sessions: list[SessionLoadOut]
+    readings: list[ReadingOut]
+    decisions: list[DecisionOut]

@@ -1,0 +1,407 @@
+"""Site load management: a site's transformer watched, the 50 % / 80 % rules, and its power
+shared among the sessions charging there.
+
+A site has a grid connection (its transformer) of ``capacity_w``. Its measured load is the
+transformer's total; what the charging sessions may share is the capacity less the load that
+is not theirs (``base_load_w``: the measured total less what the cars draw). The rules look at
+the transformer's load as a share of its capacity:
+
+- above ``half_at_pct`` (50 %) a new session starts at half of its maximum;
+- above ``hold_at_pct`` (80 %) a new session is held at 0 A, queued, until the load falls
+  below the line less ``hysteresis_pct``.
+
+``allocate`` gives every session its limit in amperes per phase: the queue (priority, then
+arrival) is admitted while each admitted session's minimum fits; what is left is shared
+equally per phase ("water filling") up to each session's ceiling, and a car that draws less
+than it is allowed is given what it draws plus a margin, its rest going to the others. All
+amounts are counted in whole tenths of an ampere, so the sum never exceeds the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from kilowatt.domain.errors import InvalidInput
+
+DEFAULT_VOLTAGE = 230
+"""Volts between a phase and neutral, for turning amperes per phase into watts."""
+DEFAULT_MIN_CURRENT_A = 6.0
+"""Below 6 A an AC car does not charge (IEC 61851): a session gets at least this, or 0."""
+DEFAULT_MAX_CURRENT_A = 32.0
+CAR_SLACK_A = 2.0
+"""A car that draws this much less than it is allowed is limited by itself, not by us."""
+CAR_MARGIN_A = 1.0
+"""What a car limited by itself is given above what it draws, so that it may draw more."""
+MIN_STEP_A = 1.0
+"""A new limit differing by less than this from the one in force is not sent (no storms)."""
+TENTHS = 10
+
+
+class RuleState(StrEnum):
+    """Where the site's load stands against its two lines."""
+
+    NORMAL = "normal"
+    HALF_POWER = "half_power"
+    """Above the first line: new sessions start at half power."""
+    HOLD = "hold"
+    """Above the second line: new sessions are held (0 A, queued)."""
+
+
+_RANK = {RuleState.NORMAL: 0, RuleState.HALF_POWER: 1, RuleState.HOLD: 2}
+
+
+class StartRule(StrEnum):
+    """What the rules allowed a session when it started (and since)."""
+
+    FULL = "full"
+    HALF = "half"
+    HELD = "held"
+
+
+class Reason(StrEnum):
+    """Why a session has the limit it has."""
+
+    SHARED = "shared"
+    """Its equal share of what the site has left."""
+    AT_MAX = "at_max"
+    """Its own maximum (there is room for more)."""
+    CAR_DRAWS_LESS = "car_draws_less"
+    """The car draws less than it may; what it leaves goes to the others."""
+    HALF_POWER = "half_power"
+    """It started above the first line: half of its maximum."""
+    HELD = "held"
+    """It started above the second line: held at 0 A until the load falls."""
+    NO_ROOM = "no_room"
+    """Its minimum does not fit beside those ahead of it: paused (0 A) and queued."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadSettings:
+    """A site's load management settings (its capacity is the site's ``grid_capacity_w``)."""
+
+    enabled: bool = True
+    half_at_pct: int = 50
+    hold_at_pct: int = 80
+    hysteresis_pct: int = 5
+    voltage: int = DEFAULT_VOLTAGE
+    min_current_a: float = DEFAULT_MIN_CURRENT_A
+    reserve_pct: int = 2
+    """Share of the capacity kept out of what the sessions share, so that a load that wobbles
+    by less does not force limits down (never more than the capacity is allowed)."""
+    fallback_load_w: int = 0
+    """The load assumed when no reading is newer than ``reading_max_age_s``."""
+    reading_max_age_s: int = 300
+    meter_topic: str = ""
+    """The MQTT topic its meter publishes on (empty: none)."""
+
+    def check(self) -> None:
+        if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
+            raise InvalidInput("half_at_pct", "the first line is above 0 % and below the second")
+        if not 0 < self.hold_at_pct <= 100:
+            raise InvalidInput("hold_at_pct", "between 1 % and 100 %")
+        if not 0 <= self.hysteresis_pct < self.half_at_pct:
+            raise InvalidInput("hysteresis_pct", "0 % or more, and below the first line")
+        if not 100 <= self.voltage <= 400:
+            raise InvalidInput("voltage", "between 100 V and 400 V")
+        if not 0 < self.min_current_a <= 32:
+            raise InvalidInput("min_current_a", "above 0 A and at most 32 A")
+        if not 0 <= self.reserve_pct <= 20:
+            raise InvalidInput("reserve_pct", "between 0 % and 20 %")
+        if self.fallback_load_w < 0:
+            raise InvalidInput("fallback_load_w", "0 W or more")
+        if not 10 <= self.reading_max_age_s <= 86_400:
+            raise InvalidInput("reading_max_age_s", "between 10 s and a day")
+        if len(self.meter_topic) > 200 or any(c in self.meter_topic for c in "#+\0"):
+            raise InvalidInput("meter_topic", "one topic of up to 200 characters, no wildcards")
+
+
+def load_pct(load_w: int, capacity_w: int) -> float:
+    return load_w * 100 / capacity_w
+
+
+def _level(pct: float, settings: LoadSettings, lowered: int = 0) -> RuleState:
+    if pct > settings.hold_at_pct - lowered:
+        return RuleState.HOLD
+    if pct > settings.half_at_pct - lowered:
+        return RuleState.HALF_POWER
+    return RuleState.NORMAL
+
+
+def rule_state(
+    previous: RuleState, load_w: int, capacity_w: int, settings: LoadSettings
+) -> RuleState:
+    """The state the load puts the site in: a line is crossed upwards as soon as the load is
+    above it, downwards only once the load is ``hysteresis_pct`` below it."""
+    pct = load_pct(load_w, capacity_w)
+    rising = _level(pct, settings)
+    staying = _level(pct, settings, settings.hysteresis_pct)
+    kept = staying if _RANK[staying] < _RANK[previous] else previous
+    return rising if _RANK[rising] >= _RANK[kept] else kept
+
+
+def start_rule(state: RuleState) -> StartRule:
+    """What a session starting now is allowed."""
+    return {
+        RuleState.NORMAL: StartRule.FULL,
+        RuleState.HALF_POWER: StartRule.HALF,
+        RuleState.HOLD: StartRule.HELD,
+    }[state]
+
+
+def carry_rule(rule: StartRule, state: RuleState) -> StartRule:
+    """A running session's rule as the site's state changes: a held session is let go when
+    the load falls below the second line (at half power while above the first), a half
+    power session is lifted when it falls below the first; nothing is tightened afterwards
+    (the rules are about starting)."""
+    if rule is StartRule.HELD and state is not RuleState.HOLD:
+        return start_rule(state)
+    if rule is StartRule.HALF and state is RuleState.NORMAL:
+        return StartRule.FULL
+    return rule
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Session:
+    """A session charging (or waiting to) at the site."""
+
+    key: int
+    """The transaction's id."""
+    phases: int = 3
+    min_a: float = DEFAULT_MIN_CURRENT_A
+    max_a: float = DEFAULT_MAX_CURRENT_A
+    priority: int = 0
+    """Higher first (fleet, VIP)."""
+    arrival: datetime
+    rule: StartRule = StartRule.FULL
+    drawn_a: float | None = None
+    """What the car draws now, per phase (None: not reported)."""
+    limit_a: float | None = None
+    """The limit in force (None: none sent yet)."""
+
+    @property
+    def ceiling_a(self) -> float:
+        """The most it may get: its maximum, or half of it (never below its minimum)."""
+        if self.rule is StartRule.HALF:
+            return max(self.min_a, self.max_a / 2)
+        return self.max_a
+
+    @property
+    def car_limited(self) -> bool:
+        allowed = self.limit_a if self.limit_a is not None else self.ceiling_a
+        return self.drawn_a is not None and self.drawn_a < allowed - CAR_SLACK_A
+
+    @property
+    def demand_a(self) -> float:
+        """What it can use: its ceiling, or (when the car draws less) what it draws plus a
+        margin."""
+        if self.car_limited:
+            assert self.drawn_a is not None
+            return max(self.min_a, min(self.ceiling_a, self.drawn_a + CAR_MARGIN_A))
+        return self.ceiling_a
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    key: int
+    limit_a: float
+    """Amperes per phase, one decimal; 0: paused."""
+    reason: Reason
+    phases: int
+
+    def watts(self, voltage: int) -> int:
+        return round(self.limit_a * self.phases * voltage)
+
+
+def _tenths(amps: float) -> int:
+    return int(amps * TENTHS + 1e-9)
+
+
+def queue_order(sessions: Iterable[Session]) -> list[Session]:
+    """Who is served first: higher priority, then earlier arrival."""
+    return sorted(sessions, key=lambda s: (-s.priority, s.arrival, s.key))
+
+
+def allocate(budget_w: int, sessions: Iterable[Session], voltage: int) -> dict[int, Allocation]:
+    """Each session's limit within ``budget_w`` (what the site has for charging)."""
+    ordered = queue_order(sessions)
+    budget = max(0, budget_w) * TENTHS // voltage  # tenths of an ampere, times phases
+    result: dict[int, Allocation] = {}
+    admitted: list[Session] = []
+    used = 0
+    full = False
+    for session in ordered:
+        if session.rule is StartRule.HELD:
+            result[session.key] = Allocation(session.key, 0.0, Reason.HELD, session.phases)
+            continue
+        cost = _tenths(session.min_a) * session.phases
+        if full or used + cost > budget:
+            full = True  # strictly in turn: nobody overtakes the first who does not fit
+            result[session.key] = Allocation(session.key, 0.0, Reason.NO_ROOM, session.phases)
+            continue
+        used += cost
+        admitted.append(session)
+    given = {s.key: _tenths(s.min_a) for s in admitted}
+    rest = budget - used
+    # Water filling: raise everyone not yet at its demand by the same amount per phase.
+    open_ = sorted(admitted, key=lambda s: _tenths(s.demand_a) - _tenths(s.min_a))
+    while open_ and rest > 0:
+        phases = sum(s.phases for s in open_)
+        smallest = open_[0]
+        step = max(0, _tenths(smallest.demand_a) - given[smallest.key])
+        if step * phases <= rest:
+            for s in open_:
+                given[s.key] += step
+            rest -= step * phases
+            open_.pop(0)
+            continue
+        share = rest // phases
+        for s in open_:
+            given[s.key] += share
+        rest -= share * phases
+        break
+    for s in admitted:
+        limit = given[s.key]
+        if s.car_limited and limit >= _tenths(s.demand_a):
+            reason = Reason.CAR_DRAWS_LESS
+        elif limit >= _tenths(s.ceiling_a):
+            reason = Reason.HALF_POWER if s.rule is StartRule.HALF else Reason.AT_MAX
+        else:
+            reason = Reason.SHARED
+        result[s.key] = Allocation(s.key, limit / TENTHS, reason, s.phases)
+    return result
+
+
+def base_load_w(measured_w: int, drawn_w: int) -> int:
+    """The load that is not the sessions': the transformer's total less what the cars draw."""
+    return max(0, measured_w - drawn_w)
+
+
+def budget_w(capacity_w: int, base_w: int) -> int:
+    """What the sessions may draw together: never more than this is in force."""
+    return max(0, capacity_w - base_w)
+
+
+def share_w(capacity_w: int, base_w: int, settings: LoadSettings) -> int:
+    """What the allocator shares: the budget less the reserve."""
+    return max(0, budget_w(capacity_w, base_w) - capacity_w * settings.reserve_pct // 100)
+
+
+def meaningful(old: float | None, new: float) -> bool:
+    """Whether a new limit is worth sending: the first, a pause or a resumption, or a change
+    of at least MIN_STEP_A."""
+    if old is None or (old == 0) != (new == 0):
+        return True
+    return abs(new - old) >= MIN_STEP_A
+
+
+def changes(
+    current: Mapping[int, float | None],
+    target: Mapping[int, Allocation],
+    budget_w: int,
+    voltage: int,
+) -> dict[int, float]:
+    """The limits to send: the meaningful changes, and as many small decreases as it takes
+    (largest first) for the limits in force afterwards to fit in the budget."""
+    send = {key: a.limit_a for key, a in target.items() if meaningful(current.get(key), a.limit_a)}
+
+    def in_force() -> int:
+        total = 0
+        for key, allocation in target.items():
+            limit = send.get(key, current.get(key))
+            total += _tenths(limit if limit is not None else 0) * allocation.phases
+        return total
+
+    budget = max(0, budget_w) * TENTHS // voltage
+    smaller: Sequence[tuple[float, int]] = sorted(
+        (
+            ((current.get(k) or 0.0) - a.limit_a, k)
+            for k, a in target.items()
+            if k not in send and (current.get(k) or 0.0) > a.limit_a
+        ),
+        reverse=True,
+    )
+    for _, key in smaller:
+        if in_force() <= budget:
+            break
+        send[key] = target[key].limit_a
+    return send
+
+
+# Records -----------------------------------------------------------------------------------
+
+
+class DecisionKind(StrEnum):
+    RULE = "rule"
+    """The site's load crossed a line: the rule state changed."""
+    LIMIT = "limit"
+    """A session was given a new limit (sent to its station)."""
+
+
+@dataclass(eq=False, kw_only=True)
+class SiteLoad:
+    """A site's load management: its settings and where its load stands."""
+
+    site_id: int
+    organization_id: int
+    settings: LoadSettings
+    state: RuleState = RuleState.NORMAL
+    load_w: int | None = None
+    """The last measured load of the transformer."""
+    load_at: datetime | None = None
+    load_source: str = ""
+    updated_at: datetime
+
+    def load_now(self, now: datetime) -> tuple[int, bool]:
+        """The load to go by, and whether it was measured (else the fallback, for want of
+        a fresh reading)."""
+        if (
+            self.load_w is not None
+            and self.load_at is not None
+            and (now - self.load_at).total_seconds() <= self.settings.reading_max_age_s
+        ):
+            return self.load_w, True
+        return self.settings.fallback_load_w, False
+
+
+@dataclass(eq=False, kw_only=True)
+class SessionLoad:
+    """What load management knows of one running session."""
+
+    transaction_id: int
+    site_id: int
+    rule: StartRule
+    limit_a: float | None = None
+    """The limit in force (sent and not refused); None: none sent."""
+    drawn_a: float | None = None
+    phases: int | None = None
+    reason: Reason | None = None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadDecision:
+    """What load management did, for the operator to read."""
+
+    site_id: int
+    at: datetime
+    kind: DecisionKind
+    state: RuleState
+    load_w: int
+    transaction_id: int | None = None
+    station: str = ""
+    evse_id: int | None = None
+    limit_a: float | None = None
+    reason: Reason | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReading:
+    site_id: int
+    measured_at: datetime
+    load_w: int
+    source: str
+    """"api", "mqtt" or "ocpp"."""

@@ -1,0 +1,463 @@
+"""Site load management: settings, load readings, and the sessions' limits kept up to date.
+
+A site's limits are worked out again (``rebalance``) when a load reading arrives (the API, an
+MQTT meter), a session begins or ends, or a car's draw changes by an ampere or more (its meter
+values). Each pass is one unit of work: the rule state, each session's rule and limit, and the
+decisions are recorded; then the limits that changed meaningfully (domain/loads.py
+``changes``) are sent to the stations as transaction charging profiles through the command
+service, and the site's state is published. Passes over one site never overlap; events that
+arrive during a pass make one more pass after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from kilowatt.domain.command_params import SetChargingProfile
+from kilowatt.domain.errors import DomainError, InvalidInput, NotFound
+from kilowatt.domain.live import (
+    MeterValuesReported,
+    SessionLimited,
+    SiteLoadChanged,
+    TransactionEnded,
+    TransactionStarted,
+)
+from kilowatt.domain.load_profiles import max_current_a, tx_profile
+from kilowatt.domain.load_readings import drawn_current_a, parse_reading
+from kilowatt.domain.loads import (
+    MIN_STEP_A,
+    Allocation,
+    DecisionKind,
+    LoadDecision,
+    LoadReading,
+    LoadSettings,
+    Session,
+    SessionLoad,
+    SiteLoad,
+    allocate,
+    base_load_w,
+    budget_w,
+    carry_rule,
+    changes,
+    rule_state,
+    share_w,
+    start_rule,
+)
+from kilowatt.domain.sites import Site
+from kilowatt.domain.stations import OcppId
+from kilowatt.domain.users import Principal, Scope
+from kilowatt.services.audit import record
+from kilowatt.services.base import Service
+from kilowatt.services.bus import InProcessBus
+from kilowatt.services.commands import CommandService
+from kilowatt.services.ports import (
+    ChargingSession,
+    Clock,
+    EventPublisher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+log = structlog.get_logger(__name__)
+
+REQUESTED_BY = "load management"
+RECENT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class LoadView:
+    """A site's load as the API and the dashboard show it."""
+
+    site: Site
+    load: SiteLoad
+    load_w: int
+    measured: bool
+    budget_w: int
+    sessions: list[tuple[ChargingSession, SessionLoad | None]]
+    readings: list[LoadReading]
+    decisions: list[LoadDecision]
+
+
+@dataclass(frozen=True, slots=True)
+class _Send:
+    session: ChargingSession
+    allocation: Allocation
+    limit_a: float
+    voltage: int
+
+
+class LoadService(Service):
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, bus: EventPublisher) -> None:
+        super().__init__(uow, clock, bus)
+        self.commands: CommandService | None = None
+        self._passes: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def install(self, commands: CommandService, bus: InProcessBus) -> None:
+        """Send through ``commands``; react to the bus's session and meter events."""
+        self.commands = commands
+        bus.subscribe(TransactionStarted, self._on_session)
+        bus.subscribe(TransactionEnded, self._on_session)
+        bus.subscribe(MeterValuesReported, self._on_meter)
+
+    # Settings -----------------------------------------------------------------------------
+
+    async def view(self, principal: Principal, site_id: int) -> LoadView:
+        now = self.clock.now()
+        async with self.uow(readonly=True) as uow:
+            site = await self._site(uow, principal.scope, site_id)
+            load = await uow.loads.get(site_id) or self._default(site)
+            sessions = await uow.loads.sessions(site_id)
+            limits = await uow.loads.session_loads(site_id)
+            readings = await uow.loads.readings(site_id, RECENT)
+            decisions = await uow.loads.decisions(site_id, RECENT)
+        load_w, measured = load.load_now(now)
+        drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
+        budget = budget_w(site.grid_capacity_w or 0, base_load_w(load_w, drawn))
+        return LoadView(
+            site=site,
+            load=load,
+            load_w=load_w,
+            measured=measured,
+            budget_w=budget,
+            sessions=[(s, limits.get(s.transaction_id)) for s in sessions],
+            readings=readings,
+            decisions=decisions,
+        )
+
+    async def configure(
+        self,
+        principal: Principal,
+        site_id: int,
+        settings: LoadSettings,
+        capacity_w: int | None,
+    ) -> SiteLoad:
+        """Change a site's load settings and its transformer's capacity (W)."""
+        settings.check()
+        if capacity_w is not None and capacity_w <= 0:
+            raise InvalidInput("capacity_w", "must be positive")
+        if settings.enabled and capacity_w is None:
+            raise InvalidInput("capacity_w", "load management needs the transformer's capacity")
+        now = self.clock.now()
+        async with self.uow() as uow:
+            site = await self._site(uow, principal.scope, site_id)
+            if settings.meter_topic:
+                other = await uow.loads.by_topic(settings.meter_topic)
+                if other is not None and other.site_id != site_id:
+                    raise InvalidInput("meter_topic", "another site's meter publishes there")
+            load = await uow.loads.get(site_id) or self._default(site)
+            load.settings = settings
+            load.updated_at = now
+            site.grid_capacity_w = capacity_w
+            site.updated_at = now
+            await uow.loads.save(load)
+            await record(
+                uow,
+                principal,
+                "site.load_settings",
+                "site",
+                site_id,
+                {"capacity_w": capacity_w, **_settings_fields(settings)},
+                at=now,
+            )
+            await uow.commit()
+        await self.rebalance(site_id)
+        return load
+
+    # Readings -----------------------------------------------------------------------------
+
+    async def report(
+        self,
+        principal: Principal,
+        site_id: int,
+        load_w: int,
+        measured_at: datetime | None = None,
+        source: str = "api",
+    ) -> None:
+        """A reading of the site's transformer load (a building's energy system, the API)."""
+        if load_w < 0:
+            raise InvalidInput("load_w", "0 or more")
+        async with self.uow(readonly=True) as uow:
+            site = await self._site(uow, principal.scope, site_id)
+        await self._record(site, load_w, measured_at or self.clock.now(), source)
+
+    async def report_topic(self, topic: str, payload: str) -> int | None:
+        """A reading an MQTT meter published: the site it is about, None when no site's meter
+        publishes on the topic. A payload that cannot be read raises InvalidInput."""
+        watts = parse_reading(payload)
+        async with self.uow(readonly=True) as uow:
+            load = await uow.loads.by_topic(topic)
+            site = (
+                None
+                if load is None
+                else await uow.sites.get(Scope(load.organization_id, None), load.site_id)
+            )
+        if site is None:
+            return None
+        await self._record(site, watts, self.clock.now(), "mqtt")
+        return site.id
+
+    async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
+        assert site.id is not None
+        async with self.uow() as uow:
+            load = await uow.loads.get(site.id)
+            if load is None:
+                load = self._default(site)
+                await uow.loads.save(load)
+            await uow.loads.add_reading(LoadReading(site.id, at, load_w, source))
+            await uow.loads.set_load(site.id, load_w, at, source)
+            await uow.commit()
+        await self.rebalance(site.id)
+
+    # Reacting to sessions and meters --------------------------------------------------------
+
+    def _on_session(self, event: TransactionStarted | TransactionEnded) -> None:
+        self._spawn(self._station_changed(event.station))
+
+    def _on_meter(self, event: MeterValuesReported) -> None:
+        if event.transaction_id is not None and event.values:
+            self._spawn(self._draw(event.station, event.transaction_id, event.values))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(work)
+        except RuntimeError:
+            work.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _station_changed(self, station: str) -> None:
+        async with self.uow(readonly=True) as uow:
+            site_id = await uow.loads.site_of_station(station)
+        if site_id is not None:
+            self.kick(site_id)
+
+    async def _draw(self, station: str, transaction_id: int, values: Any) -> None:
+        async with self.uow() as uow:
+            session = await uow.loads.session_load(transaction_id)
+            if session is None:
+                return
+            load = await uow.loads.get(session.site_id)
+            if load is None or not load.settings.enabled:
+                return
+            drawn = drawn_current_a(values, session.phases or 3, load.settings.voltage)
+            if drawn is None:
+                return
+            amps, phases = drawn
+            if session.drawn_a is not None and abs(amps - session.drawn_a) < MIN_STEP_A:
+                return
+            session.drawn_a, session.phases = amps, phases
+            session.updated_at = self.clock.now()
+            await uow.loads.save_session_load(session)
+            await uow.commit()
+        self.kick(session.site_id)
+
+    def kick(self, site_id: int) -> None:
+        """Work the site's limits out again soon (once more if a pass is under way)."""
+        running = self._passes.get(site_id)
+        if running is not None and not running.done():
+            self._again.add(site_id)
+            return
+        self._passes[site_id] = asyncio.get_running_loop().create_task(self._passes_of(site_id))
+
+    async def _passes_of(self, site_id: int) -> None:
+        while True:
+            self._again.discard(site_id)
+            try:
+                await self.rebalance(site_id)
+            except Exception:
+                log.exception("load management pass failed", site=site_id)
+            if site_id not in self._again:
+                return
+
+    async def close(self) -> None:
+        for task in [*self._tasks, *self._passes.values()]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # One pass ------------------------------------------------------------------------------
+
+    async def rebalance(self, site_id: int) -> None:
+        """Work the site's limits out and send those that changed."""
+        lock = self._locks.setdefault(site_id, asyncio.Lock())
+        async with lock:
+            sends, event = await self._pass(site_id)
+            for send in sends:
+                await self._send(send)
+            if event is not None:
+                self.bus.publish(event)
+
+    async def _pass(self, site_id: int) -> tuple[list[_Send], SiteLoadChanged | None]:
+        now = self.clock.now()
+        async with self.uow() as uow:
+            load = await uow.loads.get(site_id)
+            if load is None or not load.settings.enabled:
+                return [], None
+            site = await uow.sites.get(Scope(load.organization_id, None), site_id)
+            if site is None or not site.grid_capacity_w:
+                return [], None
+            capacity, settings = site.grid_capacity_w, load.settings
+            sessions = await uow.loads.sessions(site_id)
+            known = await uow.loads.session_loads(site_id)
+            await uow.loads.forget_sessions(site_id, {s.transaction_id for s in sessions})
+            load_w, measured = load.load_now(now)
+            state = rule_state(load.state, load_w, capacity, settings)
+            if state is not load.state:
+                await uow.loads.add_decision(
+                    LoadDecision(
+                        site_id=site_id, at=now, kind=DecisionKind.RULE, state=state, load_w=load_w
+                    )
+                )
+                log.info("site load rule", site=site_id, state=state.value, load_w=load_w)
+            load.state = state
+            records: dict[int, SessionLoad] = {}
+            demands: list[Session] = []
+            for session in sessions:
+                held = known.get(session.transaction_id)
+                if held is None:
+                    held = SessionLoad(
+                        transaction_id=session.transaction_id,
+                        site_id=site_id,
+                        rule=start_rule(state),
+                        phases=session.number_of_phases,
+                        updated_at=now,
+                    )
+                else:
+                    held.rule = carry_rule(held.rule, state)
+                phases = held.phases or session.number_of_phases or 3
+                records[session.transaction_id] = held
+                demands.append(
+                    Session(
+                        key=session.transaction_id,
+                        phases=phases,
+                        min_a=settings.min_current_a,
+                        max_a=max_current_a(session.max_power_w, phases, settings),
+                        arrival=session.start_time,
+                        rule=held.rule,
+                        drawn_a=held.drawn_a,
+                        limit_a=held.limit_a,
+                    )
+                )
+            drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
+            budget = budget_w(capacity, base_load_w(load_w, drawn))
+            base = base_load_w(load_w, drawn)
+            target = allocate(share_w(capacity, base, settings), demands, settings.voltage)
+            send = changes(
+                {k: r.limit_a for k, r in records.items()}, target, budget, settings.voltage
+            )
+            sends: list[_Send] = []
+            by_id = {s.transaction_id: s for s in sessions}
+            for key, held in records.items():
+                allocation = target[key]
+                held.reason = allocation.reason
+                held.phases = allocation.phases
+                if key in send:
+                    held.limit_a = send[key]
+                    held.updated_at = now
+                    session = by_id[key]
+                    sends.append(_Send(session, allocation, send[key], settings.voltage))
+                    await uow.loads.add_decision(
+                        LoadDecision(
+                            site_id=site_id,
+                            at=now,
+                            kind=DecisionKind.LIMIT,
+                            state=state,
+                            load_w=load_w,
+                            transaction_id=key,
+                            station=session.station,
+                            evse_id=session.evse_id,
+                            limit_a=send[key],
+                            reason=allocation.reason,
+                        )
+                    )
+                await uow.loads.save_session_load(held)
+            await uow.loads.set_state(site_id, state, now)
+            await uow.commit()
+        event = SiteLoadChanged(
+            organization_id=load.organization_id,
+            site_id=site_id,
+            state=state,
+            load_w=load_w,
+            measured=measured,
+            capacity_w=capacity,
+            budget_w=budget,
+        )
+        return sends, event
+
+    async def _send(self, send: _Send) -> None:
+        assert self.commands is not None, "bootstrap installs the command service"
+        session = send.session
+        profile = tx_profile(
+            session.evse_id,
+            str(session.transaction_id)
+            if session.protocol_version == "1.6"
+            else session.ocpp_transaction_id,
+            dc=session.current_type == "DC",
+            limit_a=send.limit_a,
+            phases=send.allocation.phases,
+            voltage=send.voltage,
+        )
+        params = SetChargingProfile(charging_profile=profile, evse_id=session.evse_id)
+        principal = Principal.system(session.organization_id, REQUESTED_BY)
+        try:
+            await self.commands.execute(
+                principal, OcppId(session.station), params, REQUESTED_BY, wait=0
+            )
+        except DomainError as error:
+            # Offline (or gone): forget what was sent, so that the next pass sends it again.
+            log.info("load limit not sent", station=session.station, error=str(error))
+            async with self.uow() as uow:
+                held = await uow.loads.session_load(session.transaction_id)
+                if held is not None:
+                    held.limit_a = None
+                    await uow.loads.save_session_load(held)
+                    await uow.commit()
+            return
+        self.bus.publish(
+            SessionLimited(
+                station=session.station,
+                transaction_id=session.transaction_id,
+                evse_id=session.evse_id,
+                limit_a=send.limit_a,
+                reason=send.allocation.reason,
+            )
+        )
+
+    # Helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _site(uow: UnitOfWork, scope: Scope, site_id: int) -> Site:
+        site = await uow.sites.get(scope, site_id)
+        if site is None:
+            raise NotFound("site", site_id)
+        return site
+
+    def _default(self, site: Site) -> SiteLoad:
+        assert site.id is not None
+        return SiteLoad(
+            site_id=site.id,
+            organization_id=site.organization_id,
+            settings=LoadSettings(enabled=False),
+            updated_at=self.clock.now(),
+        )
+
+
+def _drawn_w(held: SessionLoad | None, settings: LoadSettings) -> int:
+    if held is None or held.drawn_a is None:
+        return 0
+    return round(held.drawn_a * (held.phases or 3) * settings.voltage)
+
+
+def _settings_fields(settings: LoadSettings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in LoadSettings.__dataclass_fields__}

@@ -1,0 +1,138 @@
+"""In-memory stand-ins for the load management area's storage (and the sites it reads), kept
+beside the other fakes (tests/support/fakes.py) and registered with them by ``install()``.
+They behave as persistence/repositories/loads.py does: the records live on the fakes' store,
+so a unit of work's commit keeps them and leaving without it throws them away."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from kilowatt.domain.loads import LoadDecision, LoadReading, RuleState, SessionLoad, SiteLoad
+from kilowatt.domain.sites import Site
+from kilowatt.domain.transactions import TransactionState
+from kilowatt.domain.users import Scope
+from kilowatt.services.ports import ChargingSession
+from tests.support import fakes
+
+
+def _state(store: Any) -> dict[str, Any]:
+    if not hasattr(store, "loads_state"):
+        store.loads_state = {
+            "sites": {},
+            "site_loads": {},
+            "readings": [],
+            "sessions": {},
+            "decisions": [],
+        }
+    state: dict[str, Any] = store.loads_state
+    return state
+
+
+class FakeSites(fakes._Repository):
+    async def get(self, scope: Scope, site_id: int) -> Site | None:
+        site: Site | None = _state(self.store)["sites"].get(site_id)
+        if site is None or site.organization_id != scope.organization_id:
+            return None
+        if scope.site_ids is not None and site_id not in scope.site_ids:
+            return None
+        return site
+
+
+class FakeLoads(fakes._Repository):
+    @property
+    def _s(self) -> dict[str, Any]:
+        return _state(self.store)
+
+    async def get(self, site_id: int) -> SiteLoad | None:
+        found: SiteLoad | None = self._s["site_loads"].get(site_id)
+        return found
+
+    async def by_topic(self, topic: str) -> SiteLoad | None:
+        return next(
+            (s for s in self._s["site_loads"].values() if s.settings.meter_topic == topic), None
+        )
+
+    async def save(self, site_load: SiteLoad) -> None:
+        known = self._s["site_loads"].get(site_load.site_id)
+        if known is None:
+            self._s["site_loads"][site_load.site_id] = site_load
+        else:
+            known.settings, known.updated_at = site_load.settings, site_load.updated_at
+
+    async def set_state(self, site_id: int, state: RuleState, at: datetime) -> None:
+        self._s["site_loads"][site_id].state = state
+
+    async def set_load(self, site_id: int, load_w: int, at: datetime, source: str) -> None:
+        load = self._s["site_loads"][site_id]
+        if load.load_at is None or load.load_at <= at:
+            load.load_w, load.load_at, load.load_source = load_w, at, source
+
+    async def site_of_station(self, ocpp_id: str) -> int | None:
+        station = next((s for s in self.store.stations if s.ocpp_id == ocpp_id), None)
+        if station is None or station.site_id is None:
+            return None
+        load = self._s["site_loads"].get(station.site_id)
+        return station.site_id if load is not None and load.settings.enabled else None
+
+    async def add_reading(self, reading: LoadReading) -> None:
+        self._s["readings"].append(reading)
+
+    async def readings(self, site_id: int, limit: int) -> list[LoadReading]:
+        return [r for r in reversed(self._s["readings"]) if r.site_id == site_id][:limit]
+
+    async def sessions(self, site_id: int) -> list[ChargingSession]:
+        stations = {s.id: s for s in self.store.stations if s.site_id == site_id}
+        found = []
+        for tx in sorted(self.store.transactions, key=lambda t: (t.start_time, t.id)):
+            station = stations.get(tx.station_id)
+            if station is None or tx.state is not TransactionState.ACTIVE or tx.id is None:
+                continue
+            found.append(
+                ChargingSession(
+                    transaction_id=tx.id,
+                    organization_id=tx.organization_id,
+                    station=station.ocpp_id,
+                    protocol_version=station.protocol_version,
+                    online=station.online,
+                    evse_id=tx.evse_id,
+                    ocpp_transaction_id=tx.ocpp_transaction_id,
+                    start_time=tx.start_time,
+                    number_of_phases=tx.number_of_phases,
+                    max_power_w=tx.max_power_w,
+                    current_type="AC",
+                )
+            )
+        return found
+
+    async def session_loads(self, site_id: int) -> dict[int, SessionLoad]:
+        return {k: v for k, v in self._s["sessions"].items() if v.site_id == site_id}
+
+    async def session_load(self, transaction_id: int) -> SessionLoad | None:
+        found: SessionLoad | None = self._s["sessions"].get(transaction_id)
+        return found
+
+    async def save_session_load(self, load: SessionLoad) -> None:
+        self._s["sessions"][load.transaction_id] = dataclasses.replace(load)
+
+    async def forget_sessions(self, site_id: int, running: set[int]) -> None:
+        for key, load in list(self._s["sessions"].items()):
+            if load.site_id == site_id and key not in running:
+                del self._s["sessions"][key]
+
+    async def add_decision(self, decision: LoadDecision) -> None:
+        self._s["decisions"].append(decision)
+
+    async def decisions(self, site_id: int, limit: int) -> list[LoadDecision]:
+        return [d for d in reversed(self._s["decisions"]) if d.site_id == site_id][:limit]
+
+
+def install() -> None:
+    """Let the fakes' unit of work hand out these repositories (``uow.loads``, ``uow.sites``)."""
+    fakes._REPOSITORIES.setdefault("loads", FakeLoads)
+    fakes._REPOSITORIES.setdefault("sites", FakeSites)
+
+
+def add_site(store: Any, site: Site) -> None:
+    _state(store)["sites"][site.id] = site
