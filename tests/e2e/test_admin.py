@@ -165,3 +165,39 @@ def test_a_site_with_stations_and_sessions_is_deleted_after_its_counted_confirma
             assert api.get(f"/stations/{station}").status_code == 404
     with httpx.Client(base_url=server.base_url) as client:
         assert client.get("/health").status_code == 200
+
+
+PHONE = {"width": 390, "height": 844}
+ADMIN_PAGES = (
+    "/admin",
+    "/admin/operators",
+    "/admin/operators/invite",
+    "/admin/api-keys",
+    "/admin/api-keys/new",
+    "/admin/audit",
+    "/admin/drivers",
+    "/admin/drivers/new",
+    "/admin/tokens",
+    "/admin/tokens/new",
+    "/admin/tokens/import",
+    "/admin/token-groups",
+    "/admin/token-groups/new",
+    "/admin/access-rules",
+    "/admin/access-rules/new",
+    "/assets",
+    "/no-such-page",
+)
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_every_administration_page_fits_its_screen_without_console_errors(
+    browser: Browser, server: RunningServer, owner: Operator, viewport: dict[str, int]
+) -> None:
+    for page in open_page(browser, server, owner, viewport):
+        for path in ADMIN_PAGES:
+            page.goto(path)
+            expect(page.locator("h1")).to_be_visible()
+            # The page's own content (the shared top bar is the layout's to fit).
+            width = page.evaluate("document.querySelector('main').scrollWidth")
+            room = page.evaluate("document.querySelector('main').clientWidth")
+            assert width <= room, (path, width, room)

@@ -254,3 +254,17 @@ def test_another_organizations_and_another_sites_assets_are_out_of_reach(
         assert other_api.get(f"/sites/{their_site['id']}").status_code == 200
     assert api.get(f"/sites/{site['id']}").status_code == 200
     assert api.get(f"/stations/{station}").status_code == 200
+
+
+def test_a_stations_own_delete_page_leads_to_deleting_it_with_its_sessions(
+    server: RunningServer, api: httpx.Client, visitor: Visitor
+) -> None:
+    site = new_site(api)
+    station = new_station(api, site["id"])
+    charge(server, api, station, 1)
+    confirm = visitor.client.get(f"/assets/stations/{station}/delete")
+    assert f'href="/assets/stations/delete?station={station}"' in confirm.text
+    refused = visitor.post(f"/assets/stations/{station}/delete")
+    assert refused.status_code == 409
+    counted = visitor.client.get("/assets/stations/delete", params={"station": station})
+    assert count(counted.text, "sessions") == "1 charging session, with its meter readings"
