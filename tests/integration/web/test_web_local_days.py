@@ -56,3 +56,4 @@ def test_a_day_is_each_site_s_own_day(server: RunningServer, api: httpx.Client, 
                 assert listed.status_code == 200, listed.text
                 assert stations[here] in listed.text, (page, day)
                 assert stations[there] not in listed.text, (page, day)
+                assert "own days, in its time zone" in listed.text  # and the page says so

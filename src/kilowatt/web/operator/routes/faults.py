@@ -102,6 +102,7 @@ async def faults_list(page: AssetsPage) -> Response:
             "filtered": reading.filtered,
             "sites": [(str(s.id), s.name) for s in sites],
             "zone": zone,
+            "zones_differ": site is None and len({s.timezone for s in sites}) > 1,
         },
         422 if reading.errors else 200,
     )

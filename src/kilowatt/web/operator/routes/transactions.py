@@ -143,6 +143,8 @@ async def _list_page(page: Page, filters: Filters, status_code: int = 200) -> Re
             "errors": filters.errors,
             "sites": [(str(s.id), s.name) for s in filters.sites],
             "zone": filters.zone,
+            "zones_differ": filters.where.site_id is None
+            and len({s.timezone for s in filters.sites}) > 1,
             "today": today,
             "today_url": reading.link("/sessions", **{"from": today, "to": today}),
             "is_today": values["from"] == today == values["to"],
