@@ -243,22 +243,27 @@ class LoadService(Service):
             self.kick(site_id)
 
     async def _draw(self, station: str, transaction_id: int, values: Any) -> None:
-        async with self.uow() as uow:
+        # Read-only first: meter values are the hot path, and most move nothing here.
+        async with self.uow(readonly=True) as uow:
             session = await uow.loads.session_load(transaction_id)
             if session is None:
                 return
             load = await uow.loads.get(session.site_id)
-            if load is None or not load.settings.enabled:
+        if load is None or not load.settings.enabled:
+            return
+        drawn = drawn_current_a(values, session.phases or 3, load.settings.voltage)
+        if drawn is None:
+            return
+        amps, phases = drawn
+        if session.drawn_a is not None and abs(amps - session.drawn_a) < MIN_STEP_A:
+            return
+        async with self.uow() as uow:
+            current = await uow.loads.session_load(transaction_id)
+            if current is None:
                 return
-            drawn = drawn_current_a(values, session.phases or 3, load.settings.voltage)
-            if drawn is None:
-                return
-            amps, phases = drawn
-            if session.drawn_a is not None and abs(amps - session.drawn_a) < MIN_STEP_A:
-                return
-            session.drawn_a, session.phases = amps, phases
-            session.updated_at = self.clock.now()
-            await uow.loads.save_session_load(session)
+            current.drawn_a, current.phases = amps, phases
+            current.updated_at = self.clock.now()
+            await uow.loads.save_session_load(current)
             await uow.commit()
         self.kick(session.site_id)
 

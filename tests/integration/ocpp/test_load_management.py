@@ -171,7 +171,7 @@ async def test_a_201_station_gets_its_transaction_s_profile_and_bad_input_is_nam
 ) -> None:
     site_id = await managed_site(aapi, ids, capacity_w=50_000)
     station = ids.station()
-    await register(aapi, station, connectors=1, site_id=site_id)
+    await register(aapi, station, connectors=3, site_id=site_id)
     async with charge_point201(server.ocpp_url, station) as cp:
         assert (await cp.boot()).status == "Accepted"
         await reading(aapi, site_id, 10_000)
@@ -182,6 +182,22 @@ async def test_a_201_station_gets_its_transaction_s_profile_and_bad_input_is_nam
         assert request["evseId"] == 1
         assert request["chargingProfile"]["transactionId"] == "TX-LOAD-1"
         assert limit_of(request) == (1, 32.0, 1)
+        # Above 50 %: a new 2.0.1 session starts at half power; above 80 %, one waits at 0 A.
+        assert (await reading(aapi, site_id, 30_000))["state"] == "half_power"
+        await cp.transaction_event(
+            "Started", "TX-LOAD-2", 0, "Authorized", meter_wh=0, evse=2, number_of_phases=3
+        )
+        request = await cp.next_call("SetChargingProfile")
+        assert request["chargingProfile"]["transactionId"] == "TX-LOAD-2"
+        assert limit_of(request) == (2, 16.0, 3)
+        assert (await reading(aapi, site_id, 41_000))["state"] == "hold"
+        await cp.transaction_event(
+            "Started", "TX-LOAD-3", 0, "Authorized", meter_wh=0, evse=3, number_of_phases=3
+        )
+        held = [limit_of(await cp.next_call("SetChargingProfile")) for _ in range(3)]
+        # 9 kW left less the reserve (1 kW): 34.7 A on four phases, 6 A each first, then 2.6 A
+        # more each; the held one waits.
+        assert sorted(held) == [(1, 8.6, 1), (2, 8.6, 3), (3, 0.0, 3)]
 
     bad = await aapi.put(
         f"/sites/{site_id}/load/settings",
