@@ -199,7 +199,7 @@ def test_the_calculator_explains_the_price_line_by_line(visitor: Visitor) -> Non
     assert bad.status_code == 422
     assert field_error(bad.text, "start").startswith("Enter a time of day")
     assert field_error(bad.text, "kwh").startswith("Enter the energy")
-    assert field_error(bad.text, "end") == "Fill in this field."
+    assert field_error(bad.text, "end") == "Enter a time of day as HH:MM, such as 19:00."
 
 
 def test_a_tariff_is_assigned_and_archived_only_when_unassigned(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from kilowatt.domain.cdrs import Cdr, CdrKind
 from kilowatt.domain.errors import NotFound
+from kilowatt.domain.money import money_text
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.tariffs import TariffVersion
 from kilowatt.web.operator.context import Page
@@ -44,7 +45,7 @@ async def bill_view(page: Page, cdrs: list[Cdr], zone: ZoneInfo) -> dict[str, An
         "vat_percent": bill.vat_percent.normalize(),
         "vat": money(bill.vat, currency, locale),
         "incl": money(bill.total_incl_vat, currency, locale),
-        "incl_value": str(bill.total_incl_vat),
+        "incl_value": money_text(bill.total_incl_vat, currency),
         "wallet_id": bill.wallet_id,
         "created": bill.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         "credit": (

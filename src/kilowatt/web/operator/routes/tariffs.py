@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from kilowatt.domain.cdrs import Scope
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
+from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.tariffs import WEEKDAYS
@@ -420,7 +421,7 @@ async def _quote(
             "vat_percent": priced.vat_percent.normalize(),
             "vat": money(priced.vat, currency, locale),
             "incl": money(priced.total_incl_vat, currency, locale),
-            "incl_value": str(priced.total_incl_vat),
+            "incl_value": money_text(priced.total_incl_vat, currency),
         },
         {},
     )

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.exports import day_bounds, zone_of
+from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
 from kilowatt.domain.wallets import EntryKind, OwnerKind, Wallet
@@ -164,7 +165,7 @@ def wallet_row(page: Page, wallet: Wallet, drivers: Mapping[int, str]) -> dict[s
         "name": wallet.name,
         "owner": owner,
         "balance": money(wallet.balance, wallet.currency, locale),
-        "balance_value": str(wallet.balance),
+        "balance_value": money_text(wallet.balance, wallet.currency),
         "minimum": money(wallet.min_balance, wallet.currency, locale),
         "low": wallet.balance <= 0 or wallet.balance < wallet.min_balance,
         "currency": wallet.currency,
@@ -317,7 +318,7 @@ async def _detail(
                 kind: (values if kind == form and values else blank, errors if kind == form else {})
                 for kind in ("top-up", "refund", "adjustment", "minimum", "token")
             },
-            "minimum_value": str(wallet.min_balance),
+            "minimum_value": money_text(wallet.min_balance, wallet.currency),
             "notice": notices.get(query.notice or "", ""),
             "may_manage": page.may(Permission.FINANCE_MANAGE),
             "may_tokens": page.may(Permission.TOKENS_READ),
