@@ -11,6 +11,7 @@ and at every change of state; TransactionEnded closes the order.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,7 @@ from kilowatt.services.ports import (
 log = structlog.get_logger(__name__)
 
 ACTOR = "charge order"
+EARLY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,9 @@ class ChargeOrderService(Service):
         """Open orders this node follows, by id."""
         self._by_command: dict[int, int] = {}
         self._by_transaction: dict[int, int] = {}
-        self._early: dict[int, RemoteStartOutcome | CommandFinished] = {}
+        self._early: OrderedDict[int, RemoteStartOutcome | CommandFinished] = OrderedDict()
+        """Remote start news that came before its order was recorded (most are of remote
+        starts that are no order's: the oldest go)."""
         self._saved_at: dict[int, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -206,8 +210,9 @@ class ChargeOrderService(Service):
         order_id = self._by_command.get(event.command_id)
         if order_id is None:
             # The order is being recorded (the answer came first): kept for it, briefly.
-            if len(self._early) < 1000:
-                self._early[event.command_id] = event
+            self._early[event.command_id] = event
+            while len(self._early) > EARLY:
+                self._early.popitem(last=False)
             return
         order = self._orders[order_id]
         now = self.clock.now()
