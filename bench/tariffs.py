@@ -149,6 +149,14 @@ def report(results: list[BenchResult], config: BenchConfig, started: str) -> tup
         f"**{change:+.1f} %** ({verdict} the {LIMIT:g} % allowed).",
         "",
     ]
+    starved = [r for r in results if r.achieved_rate < 0.9 * r.target_rate or r.errors]
+    if starved:
+        lines += [
+            f"**Not a valid measurement**: {len(starved)} of {len(results)} runs did not reach "
+            "the offered rate or had errors (other work on the machine, *other CPU*, took the "
+            "cores): run it again on a quiet machine.",
+            "",
+        ]
     return "\n".join(lines), change
 
 
