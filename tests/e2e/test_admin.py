@@ -150,7 +150,7 @@ def test_a_site_with_stations_and_sessions_is_deleted_after_its_counted_confirma
         "3 charging sessions, with their meter readings"
     )
     expect(page.locator('[data-count="faults"]')).to_contain_text("1 fault")
-    expect(page.locator("#accounting")).to_contain_text("nothing is archived")
+    expect(page.locator("#accounting")).to_contain_text("What accounting keeps stays")
     expect(page.locator("#delete-stations tbody tr")).to_have_count(2)
     # Without the box: nothing goes, and the page says why.
     page.get_by_role("button", name="Delete these sites").click()

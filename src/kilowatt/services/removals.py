@@ -3,15 +3,16 @@ counts it (domain/removals.py): a site with its stations, and stations with thei
 sessions (meter readings and transaction events go with them) and faults; connectors, event
 and message logs, commands and the rest of a station go by the database's cascade.
 
-Sessions are what invoices rest on: before they go, the accounting hook
-(``AccountingRecords``, services/ports/removals.py) archives what accounting must keep. Billing
-does not exist yet, so ``NoAccounting`` archives nothing, and the pages say that sessions are
-deleted. Everything happens in one unit of work, recorded in the audit log.
+Sessions are what invoices rest on: accounting keeps their charge detail records, which are
+stored apart from them (no foreign key) and stay when they go; the accounting hook
+(``AccountingRecords``, services/ports/removals.py) is where anything else accounting must keep
+is moved first. The confirmation counts the records that stay. Everything happens in one unit
+of work, recorded in the audit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,11 +25,20 @@ from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
-from kilowatt.services.ports.removals import AccountingRecords, NoAccounting
+from kilowatt.services.ports.removals import AccountingRecords
 from kilowatt.services.sites import remove_site
 
 MAX_STATIONS = 500
 """Stations one request deletes at most (a multi-select of a list page)."""
+
+
+class CdrsStay:
+    """Charge detail records are stored apart from sessions and outlive them: nothing to move."""
+
+    keeps_records = True
+
+    async def archive(self, station_ids: Collection[int]) -> int:
+        return 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,8 @@ class Removal:
     stations: list[StationContents]
     total: Contents
     archives_sessions: bool
+    kept_records: int = 0
+    """Charge detail records of the sessions, which stay."""
 
 
 class RemovalService(Service):
@@ -58,7 +70,7 @@ class RemovalService(Service):
         accounting: AccountingRecords | None = None,
     ) -> None:
         super().__init__(uow, clock, bus)
-        self.accounting: AccountingRecords = accounting or NoAccounting()
+        self.accounting: AccountingRecords = accounting or CdrsStay()
 
     async def of_site(self, principal: Principal, site_id: int) -> Removal:
         async with self.uow(readonly=True) as uow:
@@ -138,6 +150,7 @@ class RemovalService(Service):
             rows,
             total(r.contents for r in rows),
             self.accounting.keeps_records,
+            await uow.removals.accounting_records([_id(s) for s in stations]),
         )
 
     async def _delete_stations(

@@ -96,7 +96,8 @@ def test_a_site_goes_with_its_stations_sessions_and_faults_after_the_counted_con
     assert count(confirm.text, "sessions") == "2 charging sessions, with their meter readings"
     assert "1 fault" in confirm.text
     assert "1 still open" in confirm.text
-    assert "nothing is archived" in confirm.text  # no billing: truthful about it
+    assert "What accounting keeps stays" in confirm.text  # charge detail records outlive sessions
+    assert "deleted for good" in confirm.text
     assert busy in confirm.text
     assert idle in confirm.text
     # Not ticked: nothing goes.

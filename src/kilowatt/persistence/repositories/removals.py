@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select
 
 from kilowatt.domain.removals import Contents
+from kilowatt.persistence.models.cdrs import cdrs
 from kilowatt.persistence.models.faults import faults
 from kilowatt.persistence.models.stations import connectors, stations
 from kilowatt.persistence.models.transactions import transactions
@@ -58,6 +59,13 @@ class SqlRemovalStore(Repository):
             )
             for station_id in ids
         }
+
+    async def accounting_records(self, station_ids: Collection[int]) -> int:
+        ids = sorted(station_ids)
+        if not ids:
+            return 0
+        query = select(func.count()).select_from(cdrs).where(cdrs.c.station_id.in_(ids))
+        return int((await self.session.execute(query)).scalar_one())
 
     async def delete_sessions(self, station_ids: Collection[int]) -> int:
         ids = sorted(station_ids)

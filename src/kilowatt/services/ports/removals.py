@@ -18,6 +18,11 @@ class RemovalStore(Protocol):
         """Per station: its connectors, sessions, faults (stations=1 each)."""
         ...
 
+    async def accounting_records(self, station_ids: Collection[int]) -> int:
+        """How many charge detail records the stations' sessions have: they stay when the
+        sessions go (stored apart, with no foreign key)."""
+        ...
+
     async def delete_sessions(self, station_ids: Collection[int]) -> int:
         """Remove the stations' sessions (their readings and events go with them): how many."""
         ...
@@ -25,8 +30,9 @@ class RemovalStore(Protocol):
 
 class AccountingRecords(Protocol):
     """What accounting must keep of sessions about to be deleted (charge detail records,
-    invoice lines). Billing does not exist yet: ``NoAccounting`` keeps nothing; when it
-    arrives, its implementation archives those records here, in the same unit of work."""
+    invoice lines). Charge detail records are stored apart from sessions and stay as they
+    are (``CdrsStay``, services/removals.py); anything accounting must move first is moved
+    here, in the same unit of work."""
 
     @property
     def keeps_records(self) -> bool:

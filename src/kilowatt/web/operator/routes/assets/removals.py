@@ -75,6 +75,7 @@ def _render(
             "stations": stations,
             "total": total,
             "archives": any(r.archives_sessions for r in removals),
+            "kept_records": sum(r.kept_records for r in removals),
             "error": error,
             "station_url": station_url,
         },
