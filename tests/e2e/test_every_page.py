@@ -190,7 +190,8 @@ def visit_all(page: Page, problems: Problems, start: list[str], width: int) -> l
             continue
         seen.add(shape(path))
         problems.messages.clear()
-        response = page.goto(path, wait_until="load")
+        # generous: /api/docs loads Swagger UI's 1.5 MB bundle, slow on a busy machine
+        response = page.goto(path, wait_until="load", timeout=60_000)
         assert response is not None
         if response.status != 200:
             findings.append(Finding(path, f"answered {response.status}"))

@@ -208,7 +208,7 @@ def test_sign_in_rotates_the_session_and_shows_who_is_signed_in(
         with api_client(web_server, web_server.api_key) as owner:
             organization = owner.get("/organizations/current").json()["name"]
         assert f"Organization: {organization}" in home.text
-        assert "Role: operator" in home.text
+        assert "Role: Operator" in home.text  # the role in words
         # The pre-login session id is worthless now: neither a page nor a form takes it.
         with httpx.Client(base_url=web_server.base_url, cookies={COOKIE: before}) as stale:
             assert stale.get("/").status_code == 303
