@@ -22,7 +22,7 @@ from kilowatt.services.ports import EntryFilter, TokenFilter, TransactionFilter
 async def test_the_demo_has_tariffs_wallets_and_revenue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo, "HISTORY_DAYS", 20)
+    monkeypatch.setattr(demo, "history_days", lambda _now: 20)
     container = build(Settings(data_dir=tmp_path))
     try:
         await prepare_database(container.database, upgrade=True)

@@ -64,6 +64,9 @@ class Tenant:
     api_key_secret: str = ""
     fault_code: Json = field(default_factory=dict)
     fault_id: int = 0
+    tariff: Json = field(default_factory=dict)
+    assignment: Json = field(default_factory=dict)
+    wallet: Json = field(default_factory=dict)
 
     def ids(self) -> dict[str, str]:
         """Path parameters naming this tenant's objects."""
@@ -87,6 +90,12 @@ class Tenant:
             "key_id": str(self.api_key["id"]),
             "code_id": str(self.fault_code["id"]),
             "fault_id": str(self.fault_id),
+            "tariff_id": str(self.tariff["id"]),
+            "assignment_id": str(self.assignment["id"]),
+            "wallet_id": str(self.wallet["id"]),
+            # No CDR or charge order is made per tenant: ids that are nobody's.
+            "cdr_id": "999999999",
+            "order_id": "999999999",
             # Jobs belong to the installation, not to a tenant: any job will do.
             "job": "meter-values-retention",
         }
@@ -221,7 +230,30 @@ def build_tenant(server: RunningServer, key: str, label: str) -> Tenant:
             )
         )
         tenant.fault_id = _first_id(client, "/faults", station_id=tenant.station)
+        tenant.tariff = created(
+            client.post("/tariffs", json={"name": f"Tariff {marker}", **TARIFF})
+        )
+        tenant.assignment = created(
+            client.post(
+                "/tariff-assignments",
+                json={
+                    "tariff_id": tenant.tariff["id"],
+                    "scope": "site",
+                    "scope_id": tenant.site["id"],
+                },
+            )
+        )
+        tenant.wallet = created(
+            client.post("/wallets", json={"name": f"Wallet {marker}", "owner_kind": "account"})
+        )
     return tenant
+
+
+TARIFF: Json = {
+    "currency": "EUR",
+    "vat": "24",
+    "elements": [{"price_components": [{"type": "ENERGY", "price": "0.30"}]}],
+}
 
 
 def second_organization(server: RunningServer, label: str = "Tenant") -> str:

@@ -322,6 +322,9 @@ class TransactionService(Service):
             else:
                 changed = close_transaction(transaction, stop, now)
             assert transaction.id is not None
+            # Read before the unit of work ends: a replay ends without a commit, and a grouped
+            # unit of work rolls its savepoint back, which expires what it loaded.
+            transaction_id = transaction.id
             if changed:
                 await uow.transactions.add_meter_values(
                     self._records(ref, transaction, transaction.id, request.samples)
@@ -329,7 +332,7 @@ class TransactionService(Service):
                 await uow.commit()
         if changed:
             self.bus.publish(TransactionEnded.of(ref.ocpp_id, transaction))
-        return StopResult(transaction.id, decision, replayed=not changed, unknown=unknown)
+        return StopResult(transaction_id, decision, replayed=not changed, unknown=unknown)
 
     @staticmethod
     async def _own(uow: UnitOfWork, ref: StationRef, transaction_id: int) -> Transaction | None:

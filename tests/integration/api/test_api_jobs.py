@@ -11,7 +11,12 @@ import httpx
 from tests.support.server import RunningServer
 
 Json = dict[str, Any]
-JOBS = {"firmware-campaigns", "message-log-retention", "meter-values-retention"}
+JOBS = {
+    "firmware-campaigns",
+    "message-log-retention",
+    "meter-values-retention",
+    "unbilled-sessions",
+}
 
 
 def jobs(api: httpx.Client) -> dict[str, Json]:

@@ -24,6 +24,7 @@ from kilowatt.domain.users import Role
 from tests.support.server import RunningServer
 from tests.support.tenants import (
     IMAGE,
+    TARIFF,
     Json,
     Tenant,
     api_client,
@@ -47,6 +48,12 @@ JM = frozenset({Permission.JOBS_MANAGE})
 CS = frozenset({Permission.COMMANDS_SEND})
 CF = CS | FM
 CX = CS | {Permission.SECURITY_MANAGE}
+FI = frozenset({Permission.FINANCE_MANAGE})
+QUOTE = {
+    "start": "2026-12-08T16:00:00Z",
+    "charging_until": "2026-12-08T17:00:00Z",
+    "energy_wh": 1000,
+}
 
 Cross = Callable[[Tenant, Tenant], list[tuple[Any, tuple[int, ...]]]]
 """(A, B) → requests of A naming B's objects: (JSON body, statuses allowed)."""
@@ -121,6 +128,46 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/sites/{site_id}"): Route(AR),
     ("PATCH", "/sites/{site_id}"): Route(AW, body={"name": "taken over"}),
     ("DELETE", "/sites/{site_id}"): Route(AW),
+    # money
+    ("GET", "/tariffs"): Route(SR, query=lambda b: {}, expect=LIST),
+    ("POST", "/tariffs"): Route(FI, cross=_none, expect=(201,)),
+    ("GET", "/tariffs/{tariff_id}"): Route(SR),
+    ("PUT", "/tariffs/{tariff_id}"): Route(FI, body=TARIFF),
+    ("POST", "/tariffs/{tariff_id}/archive"): Route(FI),
+    ("POST", "/tariffs/{tariff_id}/quote"): Route(SR, body=QUOTE),
+    ("GET", "/tariff-assignments"): Route(SR, cross=_none, expect=LIST),
+    ("POST", "/tariff-assignments"): Route(
+        FI,
+        cross=lambda a, b: [
+            ({"tariff_id": b.tariff["id"], "scope": "organization"}, (404,)),
+            ({"tariff_id": a.tariff["id"], "scope": "site", "scope_id": b.site["id"]}, (404,)),
+        ],
+    ),
+    ("DELETE", "/tariff-assignments/{assignment_id}"): Route(FI),
+    ("GET", "/wallets"): Route(SR, query=lambda b: {}, expect=LIST),
+    ("POST", "/wallets"): Route(FI, cross=_none, expect=(201,)),
+    ("GET", "/wallets/{wallet_id}"): Route(SR),
+    ("PATCH", "/wallets/{wallet_id}"): Route(FI, body={"min_balance": "1.00"}),
+    # (no Idempotency-Key header here: refused before the wallet is looked up)
+    ("POST", "/wallets/{wallet_id}/top-ups"): Route(FI, body={"amount": "1.00"}, expect=(404, 422)),
+    ("POST", "/wallets/{wallet_id}/refunds"): Route(FI, body={"amount": "1.00"}, expect=(404, 422)),
+    ("POST", "/wallets/{wallet_id}/adjustments"): Route(
+        FI, body={"amount": "1.00", "reason": "x"}, expect=(404, 422)
+    ),
+    ("GET", "/wallet-entries"): Route(
+        SR, query=lambda b: {"wallet_id": b.wallet["id"]}, expect=LIST
+    ),
+    ("GET", "/wallet-entries/export"): Route(SR, cross=_none, expect=LIST),
+    ("PUT", "/tokens/{token_id}/wallet"): Route(FI, body={"wallet_id": None}),
+    ("GET", "/cdrs"): Route(SR, query=lambda b: {}, expect=LIST),
+    ("GET", "/cdrs/{cdr_id}"): Route(SR),
+    ("POST", "/cdrs/{cdr_id}/credit"): Route(FI, body={"reason": "x"}),
+    ("GET", "/transactions/{transaction_id}/cdrs"): Route(SR),
+    ("GET", "/transactions/{transaction_id}/cost"): Route(SR),
+    ("GET", "/charge-orders"): Route(SR, query=lambda b: {}, expect=LIST),
+    ("POST", "/charge-orders"): Route(CS, cross=_none, expect=(201, 422)),
+    ("GET", "/charge-orders/{order_id}"): Route(SR),
+    ("POST", "/charge-orders/{order_id}/stop"): Route(CS),
     ("GET", "/sites/{site_id}/load"): Route(AR),
     ("PUT", "/sites/{site_id}/load/settings"): Route(AW, body={"capacity_w": 1000}),
     ("POST", "/sites/{site_id}/load/readings"): Route(AW, body={"load_w": 1}),
