@@ -577,6 +577,11 @@ MISSING = {
     "key_id": "1999999999",
     "code_id": "1999999999",
     "fault_id": "1999999999",
+    "tariff_id": "1999999999",
+    "assignment_id": "1999999999",
+    "wallet_id": "1999999999",
+    "cdr_id": "1999999999",
+    "order_id": "1999999999",
     "job": "no-such-job",
 }
 
