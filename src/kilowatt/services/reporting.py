@@ -1,8 +1,6 @@
 """Reports: the home page's figures and their changes, the monthly series, what the
-connectors are doing, the map's sites. Definitions: domain/reporting.py.
-
-Kilowatt has no wallets or tariffs yet: top-ups and revenue are not reported (None), never a
-made-up number.
+connectors are doing, the map's sites. Definitions: domain/reporting.py. Money (revenue and
+top-ups) is reported by services/revenue.py.
 """
 
 from __future__ import annotations

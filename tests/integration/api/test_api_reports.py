@@ -109,9 +109,7 @@ async def charge(
         await cp.stop_tx(started.transaction_id, 1_000 + wh, iso(now - timedelta(seconds=5)))
 
 
-def test_a_new_organization_reports_zeros_and_no_billing(
-    server: RunningServer, network: Network
-) -> None:
+def test_a_new_organization_reports_zeros(server: RunningServer, network: Network) -> None:
     body = summary(server, network.key)
     assert body["timezone"] == "Europe/Helsinki"  # its first site's
     assert body["today"] == datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()
@@ -119,8 +117,11 @@ def test_a_new_organization_reports_zeros_and_no_billing(
         figure = body["figures"][name]
         assert figure["today"] == figure["cumulative"] == 0
         assert figure["day_over_day"] is None
-    assert body["figures"]["top_ups"] is None
-    assert body["figures"]["revenue"] is None
+    for name in ("top_ups", "revenue"):
+        money = body["figures"][name]
+        assert money["currency"] == "EUR"
+        assert money["today"] == money["cumulative"] == "0.00"
+        assert money["day_over_day"] is None
     assert body["status"]["stations"] == {"total": 2, "online": 0, "offline": 2}
     assert body["status"]["connectors"]["offline"] == 4
     assert body["status"]["connectors"]["total"] == 4
@@ -128,7 +129,8 @@ def test_a_new_organization_reports_zeros_and_no_billing(
         monthly = api.get("/reports/monthly", params={"months": 3}).json()
     assert len(monthly["months"]) == 3
     assert monthly["months"][-1]["month"] == body["today"][:7]
-    assert all(m["sessions"] == 0 and m["revenue"] is None for m in monthly["months"])
+    assert monthly["currency"] == "EUR"
+    assert all(m["sessions"] == 0 and m["revenue"] == "0.00" for m in monthly["months"])
 
 
 def test_a_completed_session_counts_today_with_its_energy_and_time(
@@ -313,3 +315,61 @@ def test_bad_report_parameters_are_refused(server: RunningServer, network: Netwo
         assert api.get("/reports/monthly", params={"months": 0}).status_code == 422
         assert api.get("/reports/monthly", params={"months": 37}).status_code == 422
     assert httpx.get(f"{server.base_url}/api/v1/reports/summary").status_code == 401
+
+
+def test_billed_revenue_and_top_ups_are_reported_as_money(
+    server: RunningServer, network: Network
+) -> None:
+    """A 10 kWh session at 0.30 EUR/kWh with 24 % VAT is 3.72 EUR of revenue today and this
+    month; a 20.00 top-up is today's top-ups; a key limited to a site sees no top-ups (wallets
+    belong to the organization) and only its sites' revenue."""
+    with api_client(server, network.key) as api:
+        tariff = created(
+            api.post(
+                "/tariffs",
+                json={
+                    "name": "Flat energy",
+                    "currency": "EUR",
+                    "vat": "24",
+                    "elements": [{"price_components": [{"type": "ENERGY", "price": "0.30"}]}],
+                },
+            )
+        )
+        created(
+            api.post(
+                "/tariff-assignments",
+                json={
+                    "tariff_id": tariff["id"],
+                    "scope": "site",
+                    "scope_id": network.helsinki["id"],
+                },
+            )
+        )
+        wallet = created(api.post("/wallets", json={"name": "Fleet", "owner_kind": "account"}))
+        topped = api.post(
+            f"/wallets/{wallet['id']}/top-ups",
+            json={"amount": "20.00"},
+            headers={"Idempotency-Key": f"report-{uuid.uuid4().hex}"},
+        )
+        assert topped.status_code in (200, 201), topped.text
+        limited = created(
+            api.post(
+                "/api-keys",
+                json={"name": "london", "role": "viewer", "site_ids": [network.london["id"]]},
+            )
+        )["secret"]
+    asyncio.run(charge(server, network.station_h, network.tag, 1, 10_000, 600))
+    body = eventually(
+        lambda: summary(server, network.key, timezone="UTC"),
+        lambda b: b["figures"]["revenue"]["today"] != "0.00",
+    )
+    revenue = body["figures"]["revenue"]
+    assert (revenue["today"], revenue["month"], revenue["cumulative"]) == ("3.72",) * 3
+    top_ups = body["figures"]["top_ups"]
+    assert (top_ups["today"], top_ups["year"], top_ups["cumulative"]) == ("20.00",) * 3
+    with api_client(server, network.key) as api:
+        monthly = api.get("/reports/monthly", params={"months": 2, "timezone": "UTC"}).json()
+    assert [m["revenue"] for m in monthly["months"]][-1] == "3.72"
+    london = summary(server, limited)
+    assert london["figures"]["top_ups"] is None
+    assert london["figures"]["revenue"]["cumulative"] == "0.00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -39,7 +40,9 @@ async def summary(
     """Today's and cumulative figures with their day-over-day, month-over-month and
     year-over-year changes, and how many stations and connectors are in each state, for the
     caller's organization (or its sites)."""
-    return summary_out(await services.reporting.summary(principal, timezone))
+    summary = await services.reporting.summary(principal, timezone)
+    cash = await services.revenue.summary(principal, summary.timezone, 1)
+    return summary_out(summary, cash)
 
 
 @router.get("/monthly", response_model=MonthlyOut, description=DEFINITIONS)
@@ -50,9 +53,16 @@ async def monthly(
     timezone: Zone = None,
 ) -> MonthlyOut:
     """Sessions, energy and charging time per month (by the site-local day each session
-    started), the last being this month."""
+    started) and revenue (by the day each session ended), the last being this month."""
     zone, series = await services.reporting.monthly(principal, months, timezone)
+    cash = await services.revenue.summary(principal, zone, months)
+    revenue = dict(cash.months)
     counted = services.reporting.counts_drivers(principal)
     return MonthlyOut(
-        timezone=zone, months=[month_out(first, figures, counted) for first, figures in series]
+        timezone=zone,
+        currency=cash.currency,
+        months=[
+            month_out(first, figures, counted, revenue.get(first, Decimal(0)), cash.currency)
+            for first, figures in series
+        ],
     )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Schema
 from kilowatt.domain.connector_states import ConnectorState
+from kilowatt.domain.money import money_text
 from kilowatt.domain.reporting import Comparison, Figures, Period, StatusCounts
+from kilowatt.domain.revenue import MoneyFigures
 from kilowatt.services.reporting import Summary
+from kilowatt.services.revenue import MoneySummary
 
 DEFINITIONS = """\
 Definitions. A charging session counts on the site-local day it started (a station without a
@@ -29,8 +33,13 @@ its 1st until the same time on the same day of the month (or on last month's las
 January of last year until the same time on the same date (28 February for 29 February). A
 session of an earlier period still running at that time counts its charging time until
 then and the share of its energy in proportion to that time. A change is in percent of the
-earlier figure, rounded to 0.1, and null when the earlier figure is 0. Kilowatt has no
-wallets or tariffs yet: top-ups and revenue are always null."""
+earlier figure, rounded to 0.1, and null when the earlier figure is 0.
+
+Money: revenue is what the charge detail records billed, VAT included, counted on the day the
+session ended (a credit note counts negative on the day it was made); a top-up counts when it
+was recorded (refunds and adjustments are not top-ups). Amounts are decimal strings in the
+organization's currency, never floats. Top-ups are null for a caller limited to some sites:
+wallets belong to the whole organization."""
 
 
 class Figure(Schema):
@@ -50,6 +59,23 @@ class Figure(Schema):
     year_over_year: float | None
 
 
+class MoneyFigure(Schema):
+    """An amount of money today, over the periods compared, over all time, and its changes;
+    amounts are decimal strings in ``currency``."""
+
+    currency: str = Field(examples=["EUR"])
+    today: str = Field(examples=["12.40"])
+    yesterday: str
+    month: str
+    previous_month: str
+    year: str
+    previous_year: str
+    cumulative: str
+    day_over_day: float | None = Field(description="Percent; null: yesterday was 0.")
+    month_over_month: float | None
+    year_over_year: float | None
+
+
 class SummaryFigures(Schema):
     sessions: Figure
     energy_wh: Figure
@@ -58,8 +84,10 @@ class SummaryFigures(Schema):
         description="null: not reported to this caller (limited to some sites, or without "
         "tokens:read)."
     )
-    top_ups: None = Field(default=None, description="Always null: no wallets yet.")
-    revenue: None = Field(default=None, description="Always null: no tariffs yet.")
+    top_ups: MoneyFigure | None = Field(
+        description="Wallet top-ups; null: not reported to this caller (limited to some sites)."
+    )
+    revenue: MoneyFigure = Field(description="Billed revenue, VAT included.")
 
 
 class PeriodOut(Schema):
@@ -127,11 +155,16 @@ class MonthOut(Schema):
     energy_wh: int
     charging_seconds: int
     new_drivers: int | None
-    revenue: None = Field(default=None, description="Always null: no tariffs yet.")
+    revenue: str = Field(
+        description="Billed revenue, VAT included, of sessions that ended in the month; a "
+        "decimal string in the list's currency.",
+        examples=["1234.50"],
+    )
 
 
 class MonthlyOut(Schema):
     timezone: str
+    currency: str = Field(description="The currency of the months' revenue.", examples=["EUR"])
     months: list[MonthOut] = Field(description="Oldest first; the last one is this month.")
 
 
@@ -168,7 +201,26 @@ def _period(period: Period, until: datetime, zone: str | None = None) -> PeriodO
     return PeriodOut(first=period.first, last=period.last, until=until)
 
 
-def summary_out(summary: Summary) -> SummaryOut:
+def money_figure(figures: MoneyFigures, currency: str) -> MoneyFigure:
+    def text(amount: Decimal) -> str:
+        return money_text(amount, currency)
+
+    return MoneyFigure(
+        currency=currency,
+        today=text(figures.day.current),
+        yesterday=text(figures.day.previous),
+        month=text(figures.month.current),
+        previous_month=text(figures.month.previous),
+        year=text(figures.year.current),
+        previous_year=text(figures.year.previous),
+        cumulative=text(figures.cumulative),
+        day_over_day=figures.day.change,
+        month_over_month=figures.month.change,
+        year_over_year=figures.year.change,
+    )
+
+
+def summary_out(summary: Summary, cash: MoneySummary) -> SummaryOut:
     parts = (summary.day, summary.month, summary.year, summary.cumulative)
     return SummaryOut(
         timezone=summary.timezone,
@@ -179,6 +231,8 @@ def summary_out(summary: Summary) -> SummaryOut:
             energy_wh=_figure("energy_wh", *parts),
             charging_seconds=_figure("charging_seconds", *parts),
             new_drivers=_figure("new_drivers", *parts) if summary.drivers_counted else None,
+            top_ups=None if cash.top_ups is None else money_figure(cash.top_ups, cash.currency),
+            revenue=money_figure(cash.revenue, cash.currency),
         ),
         periods=Periods(
             day=_period(summary.day.current_period, summary.generated_at, summary.timezone),
@@ -192,7 +246,9 @@ def summary_out(summary: Summary) -> SummaryOut:
     )
 
 
-def month_out(first: date, figures: Figures, drivers_counted: bool) -> MonthOut:
+def month_out(
+    first: date, figures: Figures, drivers_counted: bool, revenue: Decimal, currency: str
+) -> MonthOut:
     return MonthOut(
         month=first.strftime("%Y-%m"),
         first_day=first,
@@ -200,4 +256,5 @@ def month_out(first: date, figures: Figures, drivers_counted: bool) -> MonthOut:
         energy_wh=figures.energy_wh,
         charging_seconds=figures.charging_seconds,
         new_drivers=figures.new_drivers if drivers_counted else None,
+        revenue=money_text(revenue, currency),
     )

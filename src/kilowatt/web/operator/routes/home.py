@@ -119,7 +119,7 @@ def _money_card(page: Page, key: str, label: str, figures: MoneyFigures, currenc
     )
 
 
-def cards(page: Page, summary: Summary, cash: MoneySummary | None = None) -> list[Card]:
+def cards(page: Page, summary: Summary, cash: MoneySummary) -> list[Card]:
     _ = page.web.gettext
     parts = (summary.day, summary.month, summary.year, summary.cumulative)
     result = [
@@ -132,11 +132,6 @@ def cards(page: Page, summary: Summary, cash: MoneySummary | None = None) -> lis
     else:
         note = _("Drivers belong to the whole organization.")
         result.append(_not_shown("drivers", _("New driver accounts"), note))
-    if cash is None:
-        billing = _("Billing not yet available.")
-        result.append(_not_shown("topups", _("Top-ups"), billing))
-        result.append(_not_shown("revenue", _("Revenue"), billing))
-        return result
     if cash.top_ups is not None:
         result.append(_money_card(page, "topups", _("Top-ups"), cash.top_ups, cash.currency))
     else:
@@ -162,12 +157,10 @@ def status_items(page: Page, status: StatusCounts) -> dict[str, list[tuple[str, 
     }
 
 
-def chart_data(overview: Overview, cash: MoneySummary | None = None) -> dict[str, Any]:
+def chart_data(overview: Overview, cash: MoneySummary) -> dict[str, Any]:
     months = overview.months
-    revenue: list[float | None] = [None for _ in months]
-    if cash is not None:
-        by_month = dict(cash.months)
-        revenue = [float(by_month.get(first, 0)) for first, _ in months]
+    by_month = dict(cash.months)
+    revenue = [float(by_month.get(first, 0)) for first, _ in months]
     return {
         "labels": [first.strftime("%Y-%m") for first, _ in months],
         "sessions": [figures.sessions for _, figures in months],
