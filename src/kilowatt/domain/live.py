@@ -22,7 +22,6 @@ from typing import Annotated
 
 from kilowatt.domain.commands import CommandStatus, StartOutcome
 from kilowatt.domain.connector_states import ConnectorState
-from kilowatt.domain.faults import Fault
 from kilowatt.domain.firmware import CampaignStatus, UpdateStatus
 from kilowatt.domain.live_base import (
     ABSENT_WHEN_NONE,
@@ -34,8 +33,9 @@ from kilowatt.domain.live_base import (
     OrganizationLiveEvent,
     StationLiveEvent,
 )
+from kilowatt.domain.live_faults import FaultClosed, FaultOpened
+from kilowatt.domain.live_loads import SessionLimited, SiteLoadChanged
 from kilowatt.domain.live_money import SessionBilled, SessionCostUpdated, WalletChanged
-from kilowatt.domain.loads import Reason, RuleState
 from kilowatt.domain.metering import SampledValue
 from kilowatt.domain.stations import Connector, RegistrationStatus
 from kilowatt.domain.transactions import Transaction, TransactionState, live_energy_wh
@@ -44,10 +44,14 @@ __all__ = [
     "ABSENT_WHEN_NONE",
     "BY_TOPIC",
     "CATALOGUE",
+    "FaultClosed",
+    "FaultOpened",
     "LiveEvent",
     "OrganizationLiveEvent",
     "SessionBilled",
     "SessionCostUpdated",
+    "SessionLimited",
+    "SiteLoadChanged",
     "StationLiveEvent",
     "WalletChanged",
 ]
@@ -318,93 +322,6 @@ class DiagnosticsUploaded(StationLiveEvent):
     station_id: Annotated[int, "Kilowatt's id of the station"]
     upload_id: Annotated[int, "the upload (as in /api/v1/stations/{id}/diagnostics)"]
     size: Annotated[int, "the file's size in bytes"]
-
-
-# Faults ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FaultOpened(StationLiveEvent):
-    """A connector (or, with EVSE 0, the station) reported an error: a fault record began."""
-
-    topic = "fault.opened"
-    fault_id: Annotated[int, "the fault record (as in /api/v1/faults)"]
-    evse_id: Annotated[int, EVSE]
-    connector_id: Annotated[int, CONNECTOR]
-    error_code: Annotated[str, "the error, as the station said it"]
-    vendor_error_code: Annotated[str, "the vendor's own code, empty when none"]
-    info: Annotated[str, "the station's free text, empty when none"]
-    started_at: Annotated[datetime, "when the station says it began"]
-
-    @classmethod
-    def of(cls, station: str, fault: Fault) -> FaultOpened:
-        assert fault.id is not None
-        return cls(
-            station=station,
-            fault_id=fault.id,
-            evse_id=fault.evse_id,
-            connector_id=fault.connector_id,
-            error_code=fault.error_code,
-            vendor_error_code=fault.vendor_error_code,
-            info=fault.info,
-            started_at=fault.started_at,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class FaultClosed(StationLiveEvent):
-    """A fault record ended: the connector reported a status without that error (another
-    error closes it and opens a new one)."""
-
-    topic = "fault.closed"
-    fault_id: Annotated[int, "the fault record"]
-    evse_id: Annotated[int, EVSE]
-    connector_id: Annotated[int, CONNECTOR]
-    error_code: Annotated[str, "the error it was about"]
-    started_at: Annotated[datetime, "when it began"]
-    ended_at: Annotated[datetime, "when the station says it ended"]
-
-    @classmethod
-    def of(cls, station: str, fault: Fault) -> FaultClosed:
-        assert fault.id is not None
-        assert fault.ended_at is not None
-        return cls(
-            station=station,
-            fault_id=fault.id,
-            evse_id=fault.evse_id,
-            connector_id=fault.connector_id,
-            error_code=fault.error_code,
-            started_at=fault.started_at,
-            ended_at=fault.ended_at,
-        )
-
-
-# Load management ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SiteLoadChanged(OrganizationLiveEvent):
-    """Load management looked at a site again: a load reading arrived, a session began or
-    ended, a car's draw changed. Says where the transformer's load stands."""
-
-    topic = "site.load"
-    site_id: Annotated[int, "the site (as in /api/v1/sites/{id}/load)"]
-    state: Annotated[RuleState, "normal, half_power (above the first line) or hold"]
-    load_w: Annotated[int, "the transformer's load in W (measured, or the fallback)"]
-    measured: Annotated[bool, "false when no fresh reading: the fallback load is assumed"]
-    capacity_w: Annotated[int, "the transformer's capacity in W"]
-    budget_w: Annotated[int, "what the sessions may share, in W"]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionLimited(StationLiveEvent):
-    """Load management gave a session a new limit and sent it to the station."""
-
-    topic = "session.limit"
-    transaction_id: Annotated[int, TRANSACTION]
-    evse_id: Annotated[int, EVSE]
-    limit_a: Annotated[float, "amperes per phase (0: paused)"]
-    reason: Annotated[Reason, "why: shared, at_max, car_draws_less, half_power, held, no_room"]
 
 
 CATALOGUE: tuple[type[LiveEvent], ...] = (
