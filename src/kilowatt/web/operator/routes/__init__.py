@@ -28,6 +28,7 @@ from kilowatt.web.operator.routes import (
     tokens,
     transactions,
     vendor,
+    wallet_records,
     wallets,
 )
 
@@ -57,6 +58,7 @@ for area in (
     invitations,
     jump,
     tariffs,
+    wallet_records,
     wallets,
     cdrs,
 ):

@@ -1,14 +1,13 @@
 """Dashboard pages: tariffs (/tariffs) — the list, a new tariff and a new version through one
 form, assignments (the organization's default, a site, a station, an EVSE, a token group),
-archiving, and the calculator that explains a described session's price line by line."""
+archiving, and the calculator (tariff_calculator.py) that explains a described session's
+price line by line."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 from pydantic import Field
@@ -16,24 +15,20 @@ from starlette.responses import Response
 
 from kilowatt.domain.cdrs import Scope
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
-from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
-from kilowatt.domain.tariffs import WEEKDAYS
 from kilowatt.services.ports import StationFilter, TokenGroupFilter
 from kilowatt.services.tariffs import TariffView
 from kilowatt.web.kit.context import WebError, path_id
-from kilowatt.web.kit.forms import LINK, REQUIRED, Day, Fields, Id, Number, Says
+from kilowatt.web.kit.forms import LINK, REQUIRED, Fields, Id, Says
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, SessionsPage, page_for
 from kilowatt.web.operator.rows.money import (
-    day_words,
     element_rows,
     money,
-    number,
-    priced_lines,
 )
+from kilowatt.web.operator.tariff_calculator import calculate
 from kilowatt.web.operator.tariff_form import (
     ELEMENTS,
     TariffForm,
@@ -57,35 +52,6 @@ Notice = Literal["created", "revised", "assigned", "unassigned", "archived"]
 class TariffQuery(Fields):
     notice: Annotated[Notice | None, LINK] = None
     archived: Annotated[Literal["1"] | None, LINK] = None
-
-
-class Calculator(Fields):
-    """The calculator's question: a session on ``day`` charging ``kwh`` from ``start`` to
-    ``end`` (local time of the chosen site), then idle for ``idle`` minutes."""
-
-    day: Annotated[Day, REQUIRED, Says(N_("Enter a date as YYYY-MM-DD."))] = None
-    start: Annotated[
-        str,
-        Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d)?$"),
-        REQUIRED,
-        Says(N_("Enter a time of day as HH:MM, such as 16:30.")),
-    ] = ""
-    end: Annotated[
-        str,
-        Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d)?$"),
-        REQUIRED,
-        Says(N_("Enter a time of day as HH:MM, such as 19:00.")),
-    ] = ""
-    kwh: Annotated[
-        Number,
-        Field(ge=0, le=10_000),
-        REQUIRED,
-        Says(N_("Enter the energy in kWh, from 0 to 10000.")),
-    ] = None
-    idle: Annotated[
-        int | None, Field(ge=0, le=10_000), Says(N_("Enter a whole number of minutes."))
-    ] = None
-    site: Annotated[Id, Says(N_("Choose one of the sites."))] = None
 
 
 class AssignForm(Fields):
@@ -297,24 +263,9 @@ async def _detail(
         for a in await services.tariffs.assignments(page.principal)
         if a.tariff_id == view.tariff.id
     ]
-    calc = page.web.query(Calculator)
-    quote: dict[str, Any] | None = None
-    calc_errors = dict(calc.errors) if calc.filtered else {}
     zones: dict[int, str] = places["site_zones"]
     default_zone = next(iter(zones.values()), "UTC")
-    calc_values = dict(calc.values)
-    if calc.filtered and not calc_errors:
-        quote, calc_errors = await _quote(page, view, calc.data, zones, default_zone)
-    if not calc.filtered:
-        tuesday = _next_tuesday(datetime.now(ZoneInfo(default_zone)).date())
-        calc_values = {
-            "day": tuesday.isoformat(),
-            "start": "16:30",
-            "end": "19:00",
-            "kwh": "40",
-            "idle": "",
-            "site": "",
-        }
+    calc = await calculate(page, view, zones, default_zone)
     words = {
         "created": _("The tariff is created."),
         "revised": _("A new version is in force from now."),
@@ -340,91 +291,21 @@ async def _detail(
             "assign_values": assign_values
             or {"scope": "", "site": "", "station": "", "evse": "", "group": ""},
             "assign_errors": assign_errors or {},
-            "calc_values": calc_values,
-            "calc_errors": calc_errors,
-            "quote": quote,
+            "calc_values": calc.values,
+            "calc_errors": calc.errors,
+            "quote": calc.quote,
             "zone_default": default_zone,
             "notice": notice or (words.get(notice_key, "") if notice_key else ""),
             "problem": problem,
             "may_manage": page.may(Permission.FINANCE_MANAGE),
             **places,
         },
-        422 if calc_errors else status_code,
+        422 if calc.errors else status_code,
     )
 
 
 def _price(page: Page, value: Decimal | None, currency: str) -> str:
     return "" if value is None else money(value, currency, page.web.locale)
-
-
-def _next_tuesday(today: date) -> date:
-    return today + timedelta(days=(1 - today.weekday()) % 7)
-
-
-async def _quote(
-    page: Page,
-    view: TariffView,
-    ask: Calculator,
-    zones: Mapping[int, str],
-    default_zone: str,
-) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    _ = page.web.gettext
-    if ask.site is not None and ask.site not in zones:
-        return None, {"site": _("Choose one of the sites.")}
-    zone_name = zones[ask.site] if ask.site is not None else default_zone
-    zone = ZoneInfo(zone_name)
-    assert ask.day is not None
-    assert ask.kwh is not None
-    start_at = time.fromisoformat(ask.start)
-    end_at = time.fromisoformat(ask.end)
-    start = datetime.combine(ask.day, start_at, tzinfo=zone)
-    end_day = ask.day if end_at > start_at else ask.day + timedelta(days=1)
-    end = datetime.combine(end_day, end_at, tzinfo=zone)
-    idle = ask.idle or 0
-    connected = end + timedelta(minutes=idle) if idle else None
-    energy_wh = int((ask.kwh * 1000).to_integral_value())
-    try:
-        quote = await page.web.services.tariffs.quote(
-            page.principal,
-            view.tariff.id or 0,
-            start,
-            end,
-            energy_wh,
-            connected,
-            zone_name,
-        )
-    except InvalidInput as error:
-        where = {"energy_wh": "kwh", "charging_until": "end", "connected_until": "idle"}
-        return None, {where.get(error.field, "end"): _("This value is not accepted.")}
-    priced = quote.priced
-    currency = priced.currency
-    locale = page.web.locale
-    versions = {v.version: v for v in view.versions}
-    lines = priced_lines(priced.lines, versions, currency, zone, _, locale)
-    question = _("A %(kwh)s kWh session on %(weekday)s %(day)s from %(start)s to %(end)s") % {
-        "kwh": number(ask.kwh, page.web.locale),
-        "weekday": day_words(_)[WEEKDAYS[start.weekday()]],
-        "day": ask.day.isoformat(),
-        "start": ask.start,
-        "end": ask.end,
-    }
-    if idle:
-        question += ", " + _("then %(minutes)s minutes idle") % {"minutes": idle}
-    return (
-        {
-            "question": question,
-            "zone": zone_name,
-            "lines": lines,
-            "subtotal": money(priced.subtotal, currency, locale),
-            "adjustment": money(priced.adjustment, currency, locale) if priced.adjustment else "",
-            "excl": money(priced.total_excl_vat, currency, locale),
-            "vat_percent": priced.vat_percent.normalize(),
-            "vat": money(priced.vat, currency, locale),
-            "incl": money(priced.total_incl_vat, currency, locale),
-            "incl_value": money_text(priced.total_incl_vat, currency),
-        },
-        {},
-    )
 
 
 @router.get("/tariffs/{tariff_id}")

@@ -1,13 +1,12 @@
 """Dashboard pages: prepaid wallets (/wallets) — the list with balances, a wallet with its
 ledger, top-up / refund / adjustment forms (each carries an idempotency key made when the form
-is shown, so a double submit is one entry), the minimum balance, the tokens that pay from it;
-and the transaction records (/wallets/records, seed 003's 交易记录) with filters and exports."""
+is shown, so a double submit is one entry), the minimum balance, the tokens that pay from it.
+The transaction records are in wallet_records.py."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -16,7 +15,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
-from kilowatt.domain.exports import day_bounds, zone_of
+from kilowatt.domain.exports import zone_of
 from kilowatt.domain.money import money_text
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
@@ -27,7 +26,6 @@ from kilowatt.web.kit.forms import (
     LINK,
     REQUIRED,
     Cursor,
-    Day,
     Fields,
     Id,
     Number,
@@ -102,19 +100,6 @@ class TokenForm(Fields):
     token: Annotated[
         str, Field(min_length=1, max_length=255), Says(N_("Enter the token's value."))
     ] = ""
-
-
-class RecordFilter(Fields):
-    wallet: Annotated[Id, Says(N_("Choose one of the wallets."))] = None
-    kind: Annotated[EntryKind | None, Says(N_("Choose one of the kinds."))] = None
-    first: Annotated[Day, Field(alias="from")] = None
-    last: Annotated[Day, Field(alias="to")] = None
-    cursor: Cursor = None
-
-    def problems(self) -> dict[str, str]:
-        if self.first and self.last and self.last < self.first:
-            return {"to": N_("The end date is before the start date.")}
-        return {}
 
 
 async def organization_zone(page: Page) -> str:
@@ -327,21 +312,6 @@ async def _detail(
     )
 
 
-@router.get("/wallets/records")
-async def records(page: SessionsPage) -> Response:
-    return await _records(page)
-
-
-@router.get("/wallets/records/export.csv")
-async def records_csv(page: SessionsPage) -> Response:
-    return await _records(page, "csv")
-
-
-@router.get("/wallets/records/export.xlsx")
-async def records_xlsx(page: SessionsPage) -> Response:
-    return await _records(page, "xlsx")
-
-
 @router.get("/wallets/{wallet_id}")
 async def wallet_detail(wallet_id: WalletId, page: SessionsPage) -> Response:
     return await _detail(page, await _wallet(page, wallet_id))
@@ -447,55 +417,3 @@ async def wallet_untoken(wallet_id: WalletId, token_id: TokenId, page: FinancePa
     except NotFound:
         raise WebError(404, page.web.gettext("There is no such token.")) from None
     return redirect(f"/wallets/{wallet_id}?notice=untoken#tokens")
-
-
-# Transaction records ---------------------------------------------------------------------
-
-
-async def _records(page: Page, export: str = "") -> Response:
-    _ = page.web.gettext
-    reading = page.web.query(RecordFilter)
-    data = reading.data
-    errors = dict(reading.errors)
-    zone = await organization_zone(page)
-    since, until = day_bounds(data.first, data.last, zone_of(zone))
-    where = EntryFilter(
-        wallet_id=data.wallet, kinds=(data.kind,) if data.kind else (), since=since, until=until
-    )
-    services = page.web.services
-    if export and not errors:
-        stamp = datetime.now(zone_of(zone)).strftime("%Y%m%d-%H%M")
-        headers = {
-            "Content-Disposition": f'attachment; filename="transaction-records-{stamp}.{export}"'
-        }
-        if export == "xlsx":
-            content = await services.wallets.entries_xlsx(page.principal, where)
-            return Response(content, media_type=XLSX, headers=headers)
-        content = await services.wallets.entries_csv(page.principal, where)
-        return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
-    rows: list[dict[str, Any]] = []
-    next_url = ""
-    if not errors:
-        found = await services.wallets.entries(
-            page.principal, PageRequest(PAGE_SIZE, data.cursor), where
-        )
-        rows = entry_rows(page, found.items, zone)
-        if found.next_cursor is not None:
-            next_url = reading.link("/wallets/records", cursor=found.next_cursor)
-    wallets = await services.wallets.search(page.principal, PageRequest(MAX_PAGE))
-    return page.render(
-        "wallets/records.html",
-        {
-            "rows": rows,
-            "values": reading.values,
-            "errors": errors,
-            "zone": zone,
-            "wallets": [(str(w.id), w.name) for w in wallets.items],
-            "kinds": list(kind_words(_).items()),
-            "next_url": next_url,
-            "csv_url": reading.link("/wallets/records/export.csv"),
-            "xlsx_url": reading.link("/wallets/records/export.xlsx"),
-            "filtered": reading.filtered,
-        },
-        422 if errors else 200,
-    )
