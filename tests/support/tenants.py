@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,7 @@ class Tenant:
     tariff: Json = field(default_factory=dict)
     assignment: Json = field(default_factory=dict)
     wallet: Json = field(default_factory=dict)
+    cdr_id: int = 0
 
     def ids(self) -> dict[str, str]:
         """Path parameters naming this tenant's objects."""
@@ -93,8 +95,9 @@ class Tenant:
             "tariff_id": str(self.tariff["id"]),
             "assignment_id": str(self.assignment["id"]),
             "wallet_id": str(self.wallet["id"]),
-            # No CDR or charge order is made per tenant: ids that are nobody's.
-            "cdr_id": "999999999",
+            "cdr_id": str(self.cdr_id),
+            # No charge order is made per tenant (its station is offline): an id that is
+            # nobody's.
             "order_id": "999999999",
             # Jobs belong to the installation, not to a tenant: any job will do.
             "job": "meter-values-retention",
@@ -113,6 +116,17 @@ async def _charge(server: RunningServer, station: str, tag: str) -> int:
         await cp.stop_tx(transaction_id, 2500)
         await cp.status(2, "Faulted", "GroundFailure")
         return transaction_id
+
+
+def _billed(client: httpx.Client, transaction_id: int) -> int:
+    """The id of the session's charge detail record, once billing has written it."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        records = client.get(f"/transactions/{transaction_id}/cdrs").json()
+        if records:
+            return int(records[0]["id"])
+        time.sleep(0.1)
+    raise AssertionError(f"session {transaction_id} was not billed")
 
 
 def _first_id(client: httpx.Client, path: str, **params: Any) -> int:
@@ -174,7 +188,21 @@ def build_tenant(server: RunningServer, key: str, label: str) -> Tenant:
                 },
             )
         )
+        tenant.tariff = created(
+            client.post("/tariffs", json={"name": f"Tariff {marker}", **TARIFF})
+        )
+        tenant.assignment = created(
+            client.post(
+                "/tariff-assignments",
+                json={
+                    "tariff_id": tenant.tariff["id"],
+                    "scope": "site",
+                    "scope_id": tenant.site["id"],
+                },
+            )
+        )
         tenant.transaction_id = asyncio.run(_charge(server, tenant.station, tenant.token["value"]))
+        tenant.cdr_id = _billed(client, tenant.transaction_id)
         commands = f"/stations/{tenant.station}/commands"
         # The station has gone: each command is recorded, and fails (409) or is still running.
         for operation, body in (
@@ -230,19 +258,6 @@ def build_tenant(server: RunningServer, key: str, label: str) -> Tenant:
             )
         )
         tenant.fault_id = _first_id(client, "/faults", station_id=tenant.station)
-        tenant.tariff = created(
-            client.post("/tariffs", json={"name": f"Tariff {marker}", **TARIFF})
-        )
-        tenant.assignment = created(
-            client.post(
-                "/tariff-assignments",
-                json={
-                    "tariff_id": tenant.tariff["id"],
-                    "scope": "site",
-                    "scope_id": tenant.site["id"],
-                },
-            )
-        )
         tenant.wallet = created(
             client.post("/wallets", json={"name": f"Wallet {marker}", "owner_kind": "account"})
         )

@@ -69,6 +69,7 @@ class Route:
     expect: tuple[int, ...] = (404,)
     """A's answer when the path names B's objects."""
     body: Any = field(default=None)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _none(_: Tenant, __: Tenant) -> list[tuple[Any, tuple[int, ...]]]:
@@ -80,6 +81,8 @@ def _new(prefix: str) -> str:
 
 
 LIST = (200,)
+KEYED = {"Idempotency-Key": "tenancy-probe"}
+"""A money movement needs its key, or it is refused before the wallet is looked up."""
 COMMAND_OPERATIONS = {
     "remote-start": CS,
     "remote-stop": CS,
@@ -148,11 +151,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/wallets"): Route(FI, cross=_none, expect=(201,)),
     ("GET", "/wallets/{wallet_id}"): Route(SR),
     ("PATCH", "/wallets/{wallet_id}"): Route(FI, body={"min_balance": "1.00"}),
-    # (no Idempotency-Key header here: refused before the wallet is looked up)
-    ("POST", "/wallets/{wallet_id}/top-ups"): Route(FI, body={"amount": "1.00"}, expect=(404, 422)),
-    ("POST", "/wallets/{wallet_id}/refunds"): Route(FI, body={"amount": "1.00"}, expect=(404, 422)),
+    ("POST", "/wallets/{wallet_id}/top-ups"): Route(FI, body={"amount": "1.00"}, headers=KEYED),
+    ("POST", "/wallets/{wallet_id}/refunds"): Route(FI, body={"amount": "1.00"}, headers=KEYED),
     ("POST", "/wallets/{wallet_id}/adjustments"): Route(
-        FI, body={"amount": "1.00", "reason": "x"}, expect=(404, 422)
+        FI, body={"amount": "1.00", "reason": "x"}, headers=KEYED
     ),
     ("GET", "/wallet-entries"): Route(
         SR, query=lambda b: {"wallet_id": b.wallet["id"]}, expect=LIST
@@ -493,9 +495,9 @@ def test_a_caller_of_one_organization_never_reaches_anothers_objects(world: Worl
                 body = route.body
                 if body is None:
                     body = request_body(world.document, operations[(method, path)])
-                answers.append(
-                    (client.request(method, fill(path, b.ids()), json=body), route.expect)
-                )
+                url = fill(path, b.ids())
+                response = client.request(method, url, json=body, headers=route.headers)
+                answers.append((response, route.expect))
             for response, expected in answers:
                 if response.status_code not in expected:
                     failures.append(
@@ -605,7 +607,7 @@ def test_each_role_gets_exactly_the_routes_its_grants_allow(
                     body = streamed.read().decode() if status != 200 else ""
             else:
                 json_body = {} if method in ("POST", "PATCH") else None
-                response = client.request(method, url, json=json_body)
+                response = client.request(method, url, json=json_body, headers=route.headers)
                 status, body = response.status_code, response.text
             if allowed and status in (401, 403):
                 wrong.append(f"{method} {path}: {status}, but {role} may")
