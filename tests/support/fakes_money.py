@@ -96,6 +96,20 @@ class FakeTariffs(fakes._Repository):
         money(self.store).assignments.append(assignment)
         return assignment
 
+    async def forget(self, organization_id: int, scopes: Collection[Scope], scope_id: int) -> int:
+        kept = [
+            a
+            for a in money(self.store).assignments
+            if not (
+                a.organization_id == organization_id
+                and a.scope in scopes
+                and a.scope_id == scope_id
+            )
+        ]
+        gone = len(money(self.store).assignments) - len(kept)
+        money(self.store).assignments = kept
+        return gone
+
     async def delete_assignment(self, assignment: TariffAssignment) -> None:
         money(self.store).assignments = [
             a for a in money(self.store).assignments if a.id != assignment.id

@@ -27,6 +27,7 @@ from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from kilowatt.services.ports.removals import AccountingRecords
 from kilowatt.services.sites import remove_site
+from kilowatt.services.tariffs import forget_station
 
 MAX_STATIONS = 500
 """Stations one request deletes at most (a multi-select of a list page)."""
@@ -162,6 +163,7 @@ class RemovalService(Service):
         await uow.removals.delete_sessions(ids)
         for station in stations:
             held = contents[_id(station)]
+            await forget_station(uow, station)
             await uow.stations.delete(station)
             await record(
                 uow,

@@ -15,6 +15,7 @@ from kilowatt.domain.users import Principal, Scope
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import UnitOfWork
+from kilowatt.services.tariffs import forget_site
 
 SITE_FIELDS = frozenset(
     {
@@ -151,5 +152,6 @@ async def remove_site(uow: UnitOfWork, principal: Principal, site: Site, now: da
         user.site_ids = [s for s in user.site_ids or [] if s != site_id]
     for key in await uow.api_keys.with_site(organization_id, site_id):
         key.site_ids = [s for s in key.site_ids or [] if s != site_id]
+    await forget_site(uow, organization_id, site_id)
     await uow.sites.delete(site)
     await record(uow, principal, "site.delete", "site", site_id, {"name": site.name}, at=now)

@@ -37,6 +37,7 @@ from kilowatt.services.ports import (
     UnitOfWorkFactory,
 )
 from kilowatt.services.station_security import StationSecurityService
+from kilowatt.services.tariffs import forget_station
 
 STATION_FIELDS = frozenset({"name", "site_id", "registration_status", "access"})
 CONNECTOR_FIELDS = frozenset({"current_type", "standard", "max_power_w"})
@@ -197,6 +198,7 @@ class StationService(Service):
                     f"station {ocpp_id} has {count} transaction(s) and cannot be deleted; "
                     "set its registration_status to Rejected to decommission it"
                 )
+            await forget_station(uow, station)
             await uow.stations.delete(station)
             await record(
                 uow,

@@ -13,11 +13,12 @@ from typing import Any
 from kilowatt.domain.cdrs import Place, Scope, TariffAssignment, tariff_for
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.pricing import PricedSession, Reading, price_session
+from kilowatt.domain.stations import Station
 from kilowatt.domain.tariff_codec import parse_version
 from kilowatt.domain.tariffs import Tariff, TariffVersion
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
-from kilowatt.services.base import Service
+from kilowatt.services.base import Service, station_in_scope
 from kilowatt.services.ports import UnitOfWork
 
 MAX_NAME = 200
@@ -128,15 +129,20 @@ class TariffService(Service):
         scope: Scope,
         scope_id: int | None = None,
         evse_id: int | None = None,
+        station: str | None = None,
     ) -> TariffAssignment:
         """Assign the tariff to a token group, an EVSE, a station, a site or the organization
-        (its default). An earlier assignment to the same target is replaced."""
+        (its default). A station (or an EVSE's) may be named by its OCPP identity
+        (``station``) instead of its id. An earlier assignment to the same target is
+        replaced."""
         now = self.clock.now()
         org = principal.organization_id
         async with self.uow() as uow:
             tariff = await self._tariff(uow, principal, tariff_id)
             if tariff.archived:
                 raise Conflict("an archived tariff is not assigned")
+            if station is not None:
+                scope_id = await self._station_id(uow, principal, scope, scope_id, station)
             target = await self._target(uow, principal, scope, scope_id, evse_id)
             for old in await uow.tariffs.assignments(org):
                 if (old.scope, old.scope_id, old.evse_id) == (scope, target, evse_id):
@@ -216,6 +222,31 @@ class TariffService(Service):
             raise NotFound("tariff", tariff_id)
         return tariff
 
+    async def station_identities(
+        self, principal: Principal, assignments: list[TariffAssignment]
+    ) -> dict[int, str]:
+        """The OCPP identity of each station that ``assignments`` name, by its id."""
+        ids = {a.scope_id for a in assignments if a.scope in (Scope.STATION, Scope.EVSE)}
+        found: dict[int, str] = {}
+        async with self.uow(readonly=True) as uow:
+            for station_id in sorted(ids):
+                station = await uow.stations.get_by_id(station_id)
+                if station is not None and station.organization_id == principal.organization_id:
+                    found[station_id] = station.ocpp_id
+        return found
+
+    @staticmethod
+    async def _station_id(
+        uow: UnitOfWork, principal: Principal, scope: Scope, scope_id: int | None, ocpp_id: str
+    ) -> int:
+        if scope not in (Scope.STATION, Scope.EVSE):
+            raise InvalidInput("station", "is only for a station or an EVSE assignment")
+        found = await station_in_scope(uow, principal.scope, ocpp_id)
+        assert found.id is not None
+        if scope_id is not None and scope_id != found.id:
+            raise InvalidInput("scope_id", "names another station than station does")
+        return found.id
+
     async def _target(
         self,
         uow: UnitOfWork,
@@ -244,3 +275,23 @@ class TariffService(Service):
         if scope is not Scope.EVSE and evse_id is not None:
             raise InvalidInput("evse_id", "is only for an EVSE assignment")
         return scope_id
+
+
+# Places that go take their assignments with them ------------------------------------------
+
+
+async def forget_site(uow: UnitOfWork, organization_id: int, site_id: int) -> None:
+    """In the unit of work deleting the site: its assignments go (a later site that happened
+    to get the same id must not inherit its tariff)."""
+    await uow.tariffs.forget(organization_id, (Scope.SITE,), site_id)
+
+
+async def forget_station(uow: UnitOfWork, station: Station) -> None:
+    """In the unit of work deleting the station: its and its EVSEs' assignments go."""
+    assert station.id is not None
+    await uow.tariffs.forget(station.organization_id, (Scope.STATION, Scope.EVSE), station.id)
+
+
+async def forget_group(uow: UnitOfWork, organization_id: int, group_id: int) -> None:
+    """In the unit of work deleting the token group: its assignments go."""
+    await uow.tariffs.forget(organization_id, (Scope.TOKEN_GROUP,), group_id)

@@ -23,6 +23,7 @@ from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.ports import TokenFilter, TokenGroupFilter, UnitOfWork
+from kilowatt.services.tariffs import forget_group
 
 TOKEN_FIELDS = frozenset(
     {"status", "expires_at", "group_id", "parent_id_tag", "driver_id", "label"}
@@ -356,6 +357,7 @@ class TokenGroupService(Service):
                     "someone who sees every site must delete it"
                 )
             tokens = await uow.tokens.leave_group(group_id)
+            await forget_group(uow, principal.organization_id, group_id)
             await uow.token_groups.delete(group)
             await record(
                 uow,

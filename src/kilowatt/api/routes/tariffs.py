@@ -90,7 +90,9 @@ async def quote(
 async def list_assignments(services: ServicesDep, principal: SessionsRead) -> list[AssignmentOut]:
     """Where each tariff applies. A session is priced by the tariff of its token's group, else
     of its EVSE, its station, its site, else the organization's default."""
-    return [AssignmentOut.of(a) for a in await services.tariffs.assignments(principal)]
+    found = await services.tariffs.assignments(principal)
+    stations = await services.tariffs.station_identities(principal, found)
+    return [AssignmentOut.of(a, stations) for a in found]
 
 
 @assignments.post("", response_model=AssignmentOut, status_code=201, responses={404: {}})
@@ -99,9 +101,9 @@ async def assign(
 ) -> AssignmentOut:
     """Assign a tariff; an earlier assignment to the same target is replaced."""
     made = await services.tariffs.assign(
-        principal, body.tariff_id, body.scope, body.scope_id, body.evse_id
+        principal, body.tariff_id, body.scope, body.scope_id, body.evse_id, body.station
     )
-    return AssignmentOut.of(made)
+    return AssignmentOut.of(made, await services.tariffs.station_identities(principal, [made]))
 
 
 @assignments.delete("/{assignment_id}", status_code=204)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -117,6 +118,11 @@ class AssignmentIn(Schema):
     scope_id: Annotated[int, Field(ge=1)] | None = Field(
         None, description="The group, station or site id (the station's for an EVSE)."
     )
+    station: Annotated[str, Field(min_length=1, max_length=48)] | None = Field(
+        None,
+        description="For a station or an EVSE: the station's OCPP identity, instead of scope_id.",
+        examples=["CP-001"],
+    )
     evse_id: Annotated[int, Field(ge=1)] | None = None
 
 
@@ -125,11 +131,24 @@ class AssignmentOut(Schema):
     tariff_id: int
     scope: Scope
     scope_id: int
+    station: str | None = Field(
+        None, description="For a station or an EVSE: the station's OCPP identity."
+    )
     evse_id: int | None
 
     @classmethod
-    def of(cls, a: TariffAssignment) -> AssignmentOut:
-        return cls.model_validate(a)
+    def of(cls, a: TariffAssignment, stations: Mapping[int, str] | None = None) -> AssignmentOut:
+        station = (
+            (stations or {}).get(a.scope_id) if a.scope in (Scope.STATION, Scope.EVSE) else None
+        )
+        return cls(
+            id=a.id or 0,
+            tariff_id=a.tariff_id,
+            scope=a.scope,
+            scope_id=a.scope_id,
+            station=station,
+            evse_id=a.evse_id,
+        )
 
 
 class QuoteIn(Schema):

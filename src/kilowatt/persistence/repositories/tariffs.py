@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
-from kilowatt.domain.cdrs import TariffAssignment
+from kilowatt.domain.cdrs import Scope, TariffAssignment
 from kilowatt.domain.tariff_codec import parse_version, version_json
 from kilowatt.domain.tariffs import Tariff, TariffVersion
 from kilowatt.persistence.models.tariffs import tariff_assignments, tariff_versions, tariffs
@@ -87,3 +87,13 @@ class SqlTariffRepository(Repository):
 
     async def delete_assignment(self, assignment: TariffAssignment) -> None:
         await self._delete(assignment)
+
+    async def forget(self, organization_id: int, scopes: Collection[Scope], scope_id: int) -> int:
+        gone = await self.session.execute(
+            delete(tariff_assignments).where(
+                tariff_assignments.c.organization_id == organization_id,
+                tariff_assignments.c.scope.in_(list(scopes)),
+                tariff_assignments.c.scope_id == scope_id,
+            )
+        )
+        return int(getattr(gone, "rowcount", 0) or 0)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from kilowatt.domain.cdrs import TariffAssignment
+from kilowatt.domain.cdrs import Scope, TariffAssignment
 from kilowatt.domain.tariffs import Tariff, TariffVersion
 
 
@@ -28,3 +28,7 @@ class TariffRepository(Protocol):
     ) -> TariffAssignment | None: ...
     async def add_assignment(self, assignment: TariffAssignment) -> TariffAssignment: ...
     async def delete_assignment(self, assignment: TariffAssignment) -> None: ...
+    async def forget(self, organization_id: int, scopes: Collection[Scope], scope_id: int) -> int:
+        """Delete the assignments to a place that is going (a site, a station and its EVSEs,
+        a token group); how many went."""
+        ...
