@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.api.test_cli import KEY, PASSWORD, cli_env, kilowatt, serving
 
 
+@pytest.mark.timeout(300)  # eight CLI processes and a server: slow on a busy machine
 def test_organizations_accounts_and_site_limited_keys_from_the_command_line(
     tmp_path: Path,
 ) -> None:

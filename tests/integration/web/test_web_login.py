@@ -41,11 +41,24 @@ def web_server(
         stop_server(server)
 
 
+def _addresses() -> Iterator[str]:
+    """Documentation addresses (RFC 5737), each handed out once in this process: two browsers
+    drawn at random from one /24 shared an address now and then, and the second inherited the
+    first's failures (a flaky 429)."""
+    start = uuid.uuid4().int % 2_000
+    for n in range(start, start + 3 * 254):
+        block = ("192.0.2", "198.51.100", "203.0.113")[n // 254 % 3]
+        yield f"{block}.{n % 254 + 1}"
+
+
+_ADDRESSES = _addresses()
+
+
 class Browser:
     """A cookie-keeping client coming from an address of its own."""
 
     def __init__(self, server: RunningServer, address: str | None = None) -> None:
-        self.address = address or f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        self.address = address or next(_ADDRESSES)
         self.client = httpx.Client(
             base_url=server.base_url,
             headers={"X-Forwarded-For": self.address},
