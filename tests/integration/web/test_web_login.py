@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.addresses import new_address
 from tests.support.server import RunningServer, start_server, stop_server
 from tests.support.tenants import PASSWORD, api_client, created
 
@@ -41,24 +42,11 @@ def web_server(
         stop_server(server)
 
 
-def _addresses() -> Iterator[str]:
-    """Documentation addresses (RFC 5737), each handed out once in this process: two browsers
-    drawn at random from one /24 shared an address now and then, and the second inherited the
-    first's failures (a flaky 429)."""
-    start = uuid.uuid4().int % 2_000
-    for n in range(start, start + 3 * 254):
-        block = ("192.0.2", "198.51.100", "203.0.113")[n // 254 % 3]
-        yield f"{block}.{n % 254 + 1}"
-
-
-_ADDRESSES = _addresses()
-
-
 class Browser:
     """A cookie-keeping client coming from an address of its own."""
 
     def __init__(self, server: RunningServer, address: str | None = None) -> None:
-        self.address = address or next(_ADDRESSES)
+        self.address = address or new_address()
         self.client = httpx.Client(
             base_url=server.base_url,
             headers={"X-Forwarded-For": self.address},
@@ -346,7 +334,7 @@ def test_a_distributed_guess_throttles_the_account_but_not_where_its_owner_signs
 
 def test_failed_logins_from_one_address_are_throttled(web_server: RunningServer) -> None:
     user = new_user(web_server)
-    address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    address = new_address()
     with Browser(web_server, address) as browser:
         for n in range(6):
             assert browser.login(

@@ -19,6 +19,7 @@ import pyotp
 import pytest
 
 from tests.conftest import BACKENDS
+from tests.support.addresses import new_address
 from tests.support.server import RunningServer, start_server, stop_server
 from tests.support.tenants import PASSWORD, api_client, created
 
@@ -58,7 +59,7 @@ def not_the_code(secret: str) -> str:
 
 class Browser:
     def __init__(self, server: RunningServer) -> None:
-        self.address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        self.address = new_address()
         self.client = httpx.Client(
             base_url=server.base_url,
             headers={"X-Forwarded-For": self.address},
