@@ -3,9 +3,23 @@
 At TransactionStarted (this node's events only) the session's tariff versions, its site's time
 zone and a prepaid wallet's balance are loaded once; each MeterValuesReported then adds one
 reading to the session's ``SessionPricer``: no query per reading. A changed cost is published
-as ``session.cost``; a prepaid session whose cost reaches its wallet's balance is stopped
-remotely, once. TransactionEnded forgets the session (the CDR service bills it from the
-stored readings).
+as ``session.cost`` and, at most every ``cost_every`` seconds, told to a 2.0.1 station that
+shows running cost (CostUpdated, through ``tell_station``, which the OCPP edge sets).
+TransactionEnded forgets the session (the CDR service bills it from the stored readings).
+
+Prepaid: the sessions on this node paying from one wallet share one ``WalletCredit``; when their
+summed cost reaches the balance, each of them is stopped remotely, once. An ended session's cost
+counts until its charge reaches the ledger (``wallet.changed`` naming the transaction, from
+whichever node billed it), and top-ups raise the balance as they happen. Authorize and Start
+ask ``spent`` so that a second session is refused once the balance less the running costs is
+below the wallet's minimum. Across nodes each node sums the sessions whose stations it holds:
+two sessions of one wallet on two nodes can together run past the balance (billing then
+records what the balance could not cover as unpaid; the balance never goes below zero).
+
+A session running on another node can be followed here too (``follow``, for a charge order
+created here): its readings then come from the relayed MeterValuesReported events, its cost is
+neither published nor told to its station (its own node does that), and it is never stopped
+for credit here.
 
 After a restart a session still running has nothing in memory: its next meter value rebuilds
 it from its stored readings (one query then, not per reading).
@@ -28,11 +42,11 @@ from kilowatt.domain.cdrs import Place, tariff_for
 from kilowatt.domain.command_params import RemoteStop
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.live import MeterValuesReported, TransactionEnded, TransactionStarted
-from kilowatt.domain.live_money import SessionCostUpdated
+from kilowatt.domain.live_money import SessionCostUpdated, WalletChanged
 from kilowatt.domain.metering import register_readings
 from kilowatt.domain.money import money_text
 from kilowatt.domain.pricing import Reading, SessionPricer, timeline
-from kilowatt.domain.session_costs import CostSoFar, RunningCost, enabled
+from kilowatt.domain.session_costs import CostSoFar, RunningCost, WalletCredit, enabled
 from kilowatt.domain.stations import OcppId
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.users import Principal
@@ -47,6 +61,8 @@ REMEMBER_ENDED = 4096
 """Sessions recently ended, so that a late meter value does not rebuild them."""
 
 Watcher = Callable[[RunningCost], None]
+StationTeller = Callable[[str, str, Decimal], None]
+"""(station, the station's transaction id, total so far): send the station a CostUpdated."""
 
 
 @dataclass(eq=False)
@@ -64,9 +80,17 @@ class SessionCostService(Service):
         bus: EventPublisher,
         *,
         remote: CommandService | None = None,
+        cost_every: float = 60.0,
     ) -> None:
         super().__init__(uow, clock, bus)
         self.remote = remote
+        self.cost_every = cost_every
+        """Seconds between two CostUpdated to one station (while its cost changes)."""
+        self.tell_station: StationTeller | None = None
+        self._credits: dict[int, WalletCredit] = {}
+        """Prepaid wallets of the sessions running here, by id."""
+        self._remote: set[int] = set()
+        """Sessions of other nodes followed here (``follow``)."""
         self._running: dict[int, RunningCost] = {}
         self._loading: dict[int, _Loading] = {}
         self._ended: OrderedDict[int, RunningCost | None] = OrderedDict()
@@ -81,6 +105,7 @@ class SessionCostService(Service):
 
     def on_started(self, event: TransactionStarted) -> None:
         tx_id = event.transaction_id
+        self._remote.discard(tx_id)  # its station is here after all
         if tx_id in self._running or tx_id in self._loading:
             return
         self._loading[tx_id] = _Loading()
@@ -113,18 +138,55 @@ class SessionCostService(Service):
         tx_id = event.transaction_id
         running = self._running.pop(tx_id, None)
         self._loading.pop(tx_id, None)
+        self._remote.discard(tx_id)
         self._ended[tx_id] = running
         while len(self._ended) > REMEMBER_ENDED:
             self._ended.popitem(last=False)
+        if running is not None and running.credit is not None:
+            running.credit.ended(tx_id)
+            self._release(running.credit)
+
+    def on_wallet(self, event: WalletChanged) -> None:
+        """A wallet's ledger moved (on any node): its balance, and a session charged."""
+        credit = self._credits.get(event.wallet_id)
+        if credit is None:
+            return
+        credit.charged(event.transaction_id, Decimal(event.balance))
+        self._release(credit)
+
+    # Sessions of other nodes --------------------------------------------------------------
+
+    def follow(self, transaction_id: int) -> None:
+        """Follow a session here even if its station is held by another node (its relayed
+        readings priced here): for a charge order created on this node."""
+        if transaction_id in self._running or transaction_id in self._loading:
+            return  # its station is here
+        if transaction_id in self._ended:
+            return
+        self._remote.add(transaction_id)
+        self._loading[transaction_id] = _Loading()
+        self._spawn(self._load(transaction_id, rebuild=True), f"cost-{transaction_id}")
+
+    def on_relayed_meter(self, event: MeterValuesReported) -> None:
+        """Every node's meter values: those of the sessions followed from here."""
+        if event.transaction_id in self._remote:
+            self.on_meter(event)
+
+    def on_relayed_ended(self, event: TransactionEnded) -> None:
+        if event.transaction_id in self._remote:
+            self.on_ended(event)
 
     # The work -----------------------------------------------------------------------------
 
     def _add(self, running: RunningCost, reading: Reading) -> None:
         running.add(reading)
-        if running.changed():
+        remote = running.transaction_id in self._remote
+        if not remote and running.changed():
             self._publish(running)
-        if running.credit_used_up():
-            self._spawn(self._stop(running), f"prepaid-stop-{running.transaction_id}")
+            self._tell(running)
+        if not remote and running.credit_used_up():
+            assert running.credit is not None
+            self._stop_all(running.credit)
         for watcher in self._watchers:
             try:
                 watcher(running)
@@ -146,6 +208,33 @@ class SessionCostService(Service):
             )
         )
 
+    def _tell(self, running: RunningCost) -> None:
+        """A 2.0.1 station that shows running cost: a CostUpdated, at most every
+        ``cost_every`` seconds."""
+        if self.tell_station is None or not running.shows_cost:
+            return
+        total = running.cost_update_due(self.clock.now(), self.cost_every)
+        if total is not None and running.station_transaction_id is not None:
+            self.tell_station(running.station, running.station_transaction_id, total)
+
+    def _stop_all(self, credit: WalletCredit) -> None:
+        """The wallet's credit is used up: every session here paying from it is stopped."""
+        for tx_id in list(credit.running):
+            running = self._running.get(tx_id)
+            if running is not None and tx_id not in self._remote and running.stop_once():
+                self._spawn(self._stop(running), f"prepaid-stop-{tx_id}")
+
+    def _release(self, credit: WalletCredit) -> None:
+        """Forget a wallet no session here runs up any more."""
+        if credit.idle and self._credits.get(credit.wallet_id) is credit:
+            del self._credits[credit.wallet_id]
+
+    def spent(self, wallet_id: int) -> Decimal:
+        """What the sessions running here have run up on the wallet and not yet been charged
+        (from memory: for Authorize and Start)."""
+        credit = self._credits.get(wallet_id)
+        return credit.spent() if credit is not None else Decimal(0)
+
     async def _load(self, transaction_id: int, *, rebuild: bool) -> None:
         try:
             running = await self._running_cost(transaction_id, rebuild=rebuild)
@@ -155,8 +244,16 @@ class SessionCostService(Service):
         waiting = self._loading.pop(transaction_id, None)
         if running is None or waiting is None:
             # Ended meanwhile, or not a running session: nothing to follow.
+            self._remote.discard(transaction_id)
+            if running is not None and running.credit is not None:
+                running.credit.running.pop(transaction_id, None)
+                self._release(running.credit)
             return
         self._running[transaction_id] = running
+        if running.credit is not None:
+            credit = self._credits.setdefault(running.credit.wallet_id, running.credit)
+            running.credit = credit
+            running.credit_used_up()  # its cost so far counts for the wallet from now on
         for reading in sorted(waiting.readings, key=lambda r: r.at):
             self._add(running, reading)
 
@@ -166,15 +263,18 @@ class SessionCostService(Service):
             if not found or not found[0].is_open:
                 return None
             tx = found[0]
-            running = await self.cost_of(uow, tx)
+            running = await self.cost_of(uow, tx, track=transaction_id not in self._remote)
             if running is not None and rebuild:
                 for reading in await _stored_readings(uow, tx):
                     running.add(reading)
                 running.changed()
         return running
 
-    async def cost_of(self, uow: UnitOfWork, tx: Transaction) -> RunningCost | None:
-        """A running session's cost, at its start: its tariff, zone and prepaid balance."""
+    async def cost_of(
+        self, uow: UnitOfWork, tx: Transaction, *, track: bool = False
+    ) -> RunningCost | None:
+        """A running session's cost, at its start: its tariff, zone and prepaid balance
+        (``track``: its wallet's credit shared with the other sessions here on it)."""
         assert tx.id is not None
         context = await uow.cdrs.context(tx.id)
         if context is None:
@@ -190,6 +290,7 @@ class SessionCostService(Service):
         pricer = None
         tariff_id = None
         balance = None
+        credit = None
         versions = None
         if assignment is not None:
             tariff_id = assignment.tariff_id
@@ -203,6 +304,8 @@ class SessionCostService(Service):
             wallet = await uow.wallets.get_by_id(context.wallet_id)
             if wallet is not None and wallet.currency == pricer.currency:
                 balance = wallet.balance
+                if track:
+                    credit = self._credit(wallet.id or 0, wallet.balance, wallet.min_balance)
         station = await uow.stations.get_by_id(tx.station_id)
         shows_cost = shows_tariff = False
         if station is not None and station.protocol_version == "2.0.1" and pricer is not None:
@@ -221,11 +324,22 @@ class SessionCostService(Service):
             pricer=pricer,
             tariff_id=tariff_id,
             balance=balance,
+            credit=credit,
+            station_transaction_id=tx.ocpp_transaction_id,
             shows_cost=shows_cost,
             tariff_text=texts if shows_tariff else {},
         )
         running.add(Reading(tx.start_time, 0))
         return running
+
+    def _credit(self, wallet_id: int, balance: Decimal, minimum: Decimal) -> WalletCredit:
+        """The wallet's shared credit: made with the stored balance when no session here runs
+        up on it, else the one in memory (its balance kept current by ``on_wallet``)."""
+        credit = self._credits.get(wallet_id)
+        if credit is None:
+            credit = self._credits[wallet_id] = WalletCredit(wallet_id, balance, minimum)
+        credit.minimum = minimum
+        return credit
 
     async def _stop(self, running: RunningCost) -> None:
         """The prepaid credit is used up: stop the session at the station (once)."""
