@@ -163,10 +163,11 @@ class RunningCost:
 
     def cost_update_due(self, now: datetime, every_s: float) -> Decimal | None:
         """The total to send a 2.0.1 station that shows running cost in a CostUpdated, if
-        ``every_s`` seconds have passed since the last one (and note it as sent)."""
+        ``every_s`` seconds have passed since the last one (and note it as sent); never a
+        total of zero."""
         total = self.total_for_station()
-        if total is None or self.station_transaction_id is None:
-            return None
+        if not total or self.station_transaction_id is None:
+            return None  # nothing yet (or free): nothing worth a message
         if self.told_at is not None and (now - self.told_at).total_seconds() < every_s:
             return None
         self.told_at = now
