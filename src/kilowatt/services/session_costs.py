@@ -38,21 +38,20 @@ from decimal import Decimal
 
 import structlog
 
-from kilowatt.domain.cdrs import Place, tariff_for
 from kilowatt.domain.command_params import RemoteStop
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.live import MeterValuesReported, TransactionEnded, TransactionStarted
 from kilowatt.domain.live_money import SessionCostUpdated, WalletChanged
-from kilowatt.domain.metering import register_readings
 from kilowatt.domain.money import money_text
-from kilowatt.domain.pricing import Reading, SessionPricer, timeline
-from kilowatt.domain.session_costs import CostSoFar, RunningCost, WalletCredit, enabled
+from kilowatt.domain.pricing import Reading
+from kilowatt.domain.session_costs import CostSoFar, RunningCost, WalletCredit
 from kilowatt.domain.stations import OcppId
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.users import Principal
 from kilowatt.services.base import Service
 from kilowatt.services.commands import CommandService
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from kilowatt.services.session_loading import load_running, stored_readings
 
 log = structlog.get_logger(__name__)
 
@@ -265,7 +264,7 @@ class SessionCostService(Service):
             tx = found[0]
             running = await self.cost_of(uow, tx, track=transaction_id not in self._remote)
             if running is not None and rebuild:
-                for reading in await _stored_readings(uow, tx):
+                for reading in await stored_readings(uow, tx):
                     running.add(reading)
                 running.changed()
         return running
@@ -275,61 +274,12 @@ class SessionCostService(Service):
     ) -> RunningCost | None:
         """A running session's cost, at its start: its tariff, zone and prepaid balance
         (``track``: its wallet's credit shared with the other sessions here on it)."""
-        assert tx.id is not None
-        context = await uow.cdrs.context(tx.id)
-        if context is None:
+        loaded = await load_running(uow, tx)
+        if loaded is None:
             return None
-        place = Place(
-            context.organization_id,
-            context.site_id,
-            context.station_id,
-            tx.evse_id,
-            () if context.group_id is None else (context.group_id,),
-        )
-        assignment = tariff_for(await uow.tariffs.assignments(context.organization_id), place)
-        pricer = None
-        tariff_id = None
-        balance = None
-        credit = None
-        versions = None
-        if assignment is not None:
-            tariff_id = assignment.tariff_id
-            versions = (await uow.tariffs.versions([tariff_id])).get(tariff_id)
-            if versions:
-                pricer = SessionPricer(versions, context.timezone, tx.start_time)
-        texts: dict[str, str] = {}
-        if versions:
-            texts = dict(versions[-1].texts)
-        if pricer is not None and context.wallet_id is not None:
-            wallet = await uow.wallets.get_by_id(context.wallet_id)
-            if wallet is not None and wallet.currency == pricer.currency:
-                balance = wallet.balance
-                if track:
-                    credit = self._credit(wallet.id or 0, wallet.balance, wallet.min_balance)
-        station = await uow.stations.get_by_id(tx.station_id)
-        shows_cost = shows_tariff = False
-        if station is not None and station.protocol_version == "2.0.1" and pricer is not None:
-            variables = [
-                (v.component, v.variable, v.variable_instance, v.value)
-                for v in await uow.device_model.for_station(tx.station_id)
-                if v.attribute_type == "Actual"
-            ]
-            shows_cost, shows_tariff = enabled(variables, "Cost"), enabled(variables, "Tariff")
-        running = RunningCost(
-            transaction_id=tx.id,
-            organization_id=context.organization_id,
-            station=station.ocpp_id if station is not None else "",
-            evse_id=tx.evse_id,
-            started=tx.start_time,
-            pricer=pricer,
-            tariff_id=tariff_id,
-            balance=balance,
-            credit=credit,
-            station_transaction_id=tx.ocpp_transaction_id,
-            shows_cost=shows_cost,
-            tariff_text=texts if shows_tariff else {},
-        )
-        running.add(Reading(tx.start_time, 0))
+        running, wallet = loaded
+        if track and wallet is not None and wallet.id is not None:
+            running.credit = self._credit(wallet.id, wallet.balance, wallet.min_balance)
         return running
 
     def _credit(self, wallet_id: int, balance: Decimal, minimum: Decimal) -> WalletCredit:
@@ -402,17 +352,6 @@ class SessionCostService(Service):
             running = await self.cost_of(uow, tx)
             if running is None:
                 return None
-            for reading in await _stored_readings(uow, tx):
+            for reading in await stored_readings(uow, tx):
                 running.add(reading)
         return running.so_far()
-
-
-async def _stored_readings(uow: UnitOfWork, tx: Transaction) -> list[Reading]:
-    """The session's readings so far, from its stored meter values (one query)."""
-    assert tx.id is not None
-    records = await uow.transactions.meter_values([tx.id])
-    register = [(at, wh) for at, _, wh in register_readings([r.sample for r in records])]
-    meter_start = tx.meter_start_wh
-    if meter_start is None:
-        meter_start = min((wh for _, wh in register), default=0)
-    return timeline(tx.start_time, meter_start, register)
