@@ -135,23 +135,24 @@ async def test_sessions_on_one_wallet_share_its_credit_until_their_charges_reach
     opened = len(world.uow.opened)
     costs.on_meter(reading(first, 10, 1_000))
     costs.on_meter(reading(second, 10, 1_000))
-    running = [costs.running(tx) for tx in (first, second)]
-    assert running[0] is not None and running[1] is not None
-    totals = [r.so_far().total_incl_vat for r in running if r is not None]
+    one, two = costs.running(first), costs.running(second)
+    assert one is not None
+    assert two is not None
+    totals = [r.so_far().total_incl_vat for r in (one, two)]
     assert costs.spent(wallet_id) == sum(t for t in totals if t is not None)
     assert costs.spent(wallet_id) < Decimal(10)
-    assert not running[0].stop_requested and not running[1].stop_requested
+    assert (one.stop_requested, two.stop_requested) == (False, False)
     # 40 kWh more on the first: together past the balance, both are stopped (once).
     costs.on_meter(reading(first, 11, 41_000))
-    assert running[0].stop_requested and running[1].stop_requested
+    assert (one.stop_requested, two.stop_requested) == (True, True)
     assert len(world.uow.opened) == opened  # from memory
     # The first ends: its cost still counts until its charge reaches the ledger.
     spent = costs.spent(wallet_id)
     costs.on_ended(TransactionEnded("CP-1", first, 1, 1, "TAG", 41_000))
     assert costs.spent(wallet_id) == spent
     costs.on_wallet(WalletChanged(ORG, wallet_id, EntryKind.CHARGE, "-10.00", "0.00", "EUR", first))
-    assert costs.spent(wallet_id) == running[1].so_far().total_incl_vat
-    assert running[1].so_far().balance == Decimal("0.00")
+    assert costs.spent(wallet_id) == two.so_far().total_incl_vat
+    assert two.so_far().balance == Decimal("0.00")
 
 
 async def test_a_session_of_another_node_is_followed_from_its_relayed_readings(
@@ -166,7 +167,8 @@ async def test_a_session_of_another_node_is_followed_from_its_relayed_readings(
     await costs.settle()
     costs.on_relayed_meter(reading(tx, 10, 1_000))
     running = costs.running(tx)
-    assert running is not None and running.energy_wh == 1_000
+    assert running is not None
+    assert running.energy_wh == 1_000
     assert seen == [1_000]
     assert world.bus.of(SessionCostUpdated) == []  # its own node publishes it
     costs.on_relayed_ended(TransactionEnded("CP-1", tx, 1, 1, "TAG", 1_000))
