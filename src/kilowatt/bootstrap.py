@@ -17,7 +17,7 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
-from kilowatt.domain.live_money import WalletChanged
+from kilowatt.domain.live_money import SessionCostUpdated, WalletChanged
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -217,6 +217,7 @@ def build_services(settings: Settings, database: Database) -> Services:
     bus.subscribe(MeterValuesReported, costs.on_relayed_meter)
     bus.subscribe(TransactionEnded, costs.on_relayed_ended)
     bus.subscribe(WalletChanged, costs.on_wallet)
+    bus.subscribe(SessionCostUpdated, costs.on_relayed_cost)
     for deciding in (
         services.authorization,
         services.access,

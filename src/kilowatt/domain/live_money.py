@@ -28,6 +28,7 @@ class SessionCostUpdated(StationLiveEvent):
     currency: Annotated[str, "ISO 4217 code"]
     cost: Annotated[str, "the cost so far including VAT, " + AMOUNT]
     energy_wh: Annotated[int, "energy delivered so far in Wh"]
+    wallet_id: Annotated[int | None, "the prepaid wallet it spends, null when none"] = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,9 @@ class WalletCredit:
     wallet_id: int
     balance: Decimal
     minimum: Decimal = Decimal(0)
+    known: bool = True
+    """False while only other nodes' sessions on it are known (their costs, not the balance:
+    nothing is stopped until a session here reads the balance)."""
     running: dict[int, Decimal] = field(default_factory=dict)
     """Running sessions paying from it: transaction → cost so far."""
     pending: dict[int, Decimal] = field(default_factory=dict)
@@ -60,7 +63,7 @@ class WalletCredit:
 
     def used_up(self) -> bool:
         """The sessions together have spent the whole balance."""
-        return self.spent() >= self.balance
+        return self.known and self.spent() >= self.balance
 
     def may_start(self) -> bool:
         """Whether another session may start on it (2.0.1 NoCredit, 1.6 Blocked if not)."""
@@ -75,7 +78,7 @@ class WalletCredit:
     def charged(self, transaction_id: int | None, balance: Decimal) -> None:
         """The ledger moved (a session's charge when ``transaction_id``, else a top-up, a
         refund, an adjustment): the balance is now ``balance``."""
-        self.balance = balance
+        self.balance, self.known = balance, True
         if transaction_id is not None:
             self.pending.pop(transaction_id, None)
             self.running.pop(transaction_id, None)

@@ -12,9 +12,10 @@ summed cost reaches the balance, each of them is stopped remotely, once. An ende
 counts until its charge reaches the ledger (``wallet.changed`` naming the transaction, from
 whichever node billed it), and top-ups raise the balance as they happen. Authorize and Start
 ask ``spent`` so that a second session is refused once the balance less the running costs is
-below the wallet's minimum. Across nodes each node sums the sessions whose stations it holds:
-two sessions of one wallet on two nodes can together run past the balance (billing then
-records what the balance could not cover as unpaid; the balance never goes below zero).
+below the wallet's minimum. Sessions of the wallet on other nodes count too, from their relayed
+``session.cost`` events (which name the wallet): each node stops the sessions it holds once
+the sum reaches the balance. Those events are sent when the cost changes, a moment late at
+most; what the balance could not cover is recorded as unpaid (it never goes below zero).
 
 A session running on another node can be followed here too (``follow``, for a charge order
 created here): its readings then come from the relayed MeterValuesReported events, its cost is
@@ -88,6 +89,8 @@ class SessionCostService(Service):
         self.tell_station: StationTeller | None = None
         self._credits: dict[int, WalletCredit] = {}
         """Prepaid wallets of the sessions running here, by id."""
+        self._elsewhere: dict[int, int] = {}
+        """Sessions of other nodes spending a wallet known here: transaction → wallet."""
         self._remote: set[int] = set()
         """Sessions of other nodes followed here (``follow``)."""
         self._running: dict[int, RunningCost] = {}
@@ -174,6 +177,27 @@ class SessionCostService(Service):
     def on_relayed_ended(self, event: TransactionEnded) -> None:
         if event.transaction_id in self._remote:
             self.on_ended(event)
+        wallet_id = self._elsewhere.pop(event.transaction_id, None)
+        credit = self._credits.get(wallet_id) if wallet_id is not None else None
+        if credit is not None:
+            credit.ended(event.transaction_id)
+            self._release(credit)
+
+    def on_relayed_cost(self, event: SessionCostUpdated) -> None:
+        """Every node's session costs: those of other nodes' sessions spending a wallet count
+        for its credit here."""
+        tx_id, wallet_id = event.transaction_id, event.wallet_id
+        if wallet_id is None or (tx_id in self._running and tx_id not in self._remote):
+            return  # not prepaid, or a session of this node
+        if tx_id in self._ended:
+            return
+        credit = self._credits.get(wallet_id)
+        if credit is None:
+            credit = self._credits[wallet_id] = WalletCredit(wallet_id, Decimal(0), known=False)
+        self._elsewhere[tx_id] = wallet_id
+        credit.running[tx_id] = Decimal(event.cost)
+        if credit.used_up():
+            self._stop_all(credit)
 
     # The work -----------------------------------------------------------------------------
 
@@ -204,6 +228,9 @@ class SessionCostService(Service):
                 currency=so_far.currency,
                 cost=money_text(so_far.total_incl_vat, so_far.currency),
                 energy_wh=so_far.energy_wh,
+                wallet_id=(running.credit.wallet_id or None)
+                if running.credit is not None
+                else None,
             )
         )
 
@@ -288,6 +315,8 @@ class SessionCostService(Service):
         credit = self._credits.get(wallet_id)
         if credit is None:
             credit = self._credits[wallet_id] = WalletCredit(wallet_id, balance, minimum)
+        elif not credit.known:
+            credit.balance, credit.known = balance, True
         credit.minimum = minimum
         return credit
 

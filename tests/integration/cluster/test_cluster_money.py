@@ -1,9 +1,11 @@
 """Money across nodes: a charge order made on one node stops at its limit a session whose
-station is connected to the other, and both nodes answer the session's running cost."""
+station is connected to the other, and both nodes answer the session's running cost; the
+sessions of one prepaid wallet on two nodes stop together at its balance."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from tests.integration.cluster.test_cluster import (
     online,
     station_on,
 )
+from tests.support.ocpp16 import iso
 from tests.support.server import RunningCluster
 
 __all__ = ["cluster"]
@@ -141,3 +144,58 @@ async def _state(order: Any, state: str) -> Json | None:
 
 async def _is(value: Any, expected: str) -> bool:
     return bool(await value == expected)
+
+
+async def test_sessions_of_one_wallet_on_two_nodes_stop_together_at_its_balance(
+    cluster: RunningCluster, ids: Ids
+) -> None:
+    """A prepaid wallet of 5.00 EUR pays two sessions, one at a station on each node: each
+    node counts the other's session (its relayed cost), so both stop when together they
+    reach the balance, and the ledger ends at 0.00."""
+    node1, node2 = cluster[0], cluster[1]
+    first_tag, second_tag = ids.tag(), Ids().tag()
+    async with api(node1) as api1, api(node2) as api2:
+        first_station = await priced_station(api1, ids)
+        second_station = await priced_station(api1, Ids())
+        wallet = await created(
+            await api1.post("/wallets", json={"name": f"Pre {ids.suffix}", "owner_kind": "account"})
+        )
+        await created(
+            await api1.post(
+                f"/wallets/{wallet['id']}/top-ups",
+                json={"amount": "5.00"},
+                headers={"Idempotency-Key": f"top-{ids.suffix}"},
+            )
+        )
+        for tag in (first_tag, second_tag):
+            token = await created(await api1.post("/id-tokens", json={"value": tag}))
+            put = await api1.put(f"/tokens/{token['id']}/wallet", json={"wallet_id": wallet["id"]})
+            assert put.status_code == 204, put.text
+        start = datetime.now(UTC) - timedelta(hours=1)
+        async with (
+            station_on(node1, first_station) as one,
+            station_on(node2, second_station) as two,
+        ):
+            first = int((await one.start_tx(1, first_tag, 0, iso(start))).transaction_id)
+            second = int((await two.start_tx(1, second_tag, 0, iso(start))).transaction_id)
+            # 2.00 + 2.00 EUR: under the balance; each node hears of the other's cost.
+            await one.meter(1, first, 4_000, iso(start + timedelta(minutes=5)))
+            await two.meter(1, second, 4_000, iso(start + timedelta(minutes=5)))
+            await eventually(lambda: _is(cost_of(api1, first), "2.00"))
+            await eventually(lambda: _is(cost_of(api2, second), "2.00"))
+            await asyncio.sleep(1)
+            for point in (one, two):
+                assert not [n for n, _ in point.received if n == "RemoteStopTransaction"]
+            # 3.00 + 2.00: the balance is spent; node 1 stops its session, node 2 its own.
+            await one.meter(1, first, 6_000, iso(start + timedelta(minutes=10)))
+            assert (await one.wait_for_call("RemoteStopTransaction"))["transactionId"] == first
+            assert (await two.wait_for_call("RemoteStopTransaction"))["transactionId"] == second
+            await asyncio.wait_for(one.stopped.get(), 10)
+            await asyncio.wait_for(two.stopped.get(), 10)
+        after = await eventually(lambda: _balance(api2, wallet["id"], "0.00"))
+        assert after["balance"] == "0.00"
+
+
+async def _balance(client: httpx.AsyncClient, wallet_id: int, expected: str) -> Json | None:
+    found: Json = (await client.get(f"/wallets/{wallet_id}")).json()
+    return found if found["balance"] == expected else None
