@@ -45,7 +45,6 @@ class WalletCredit:
 
     wallet_id: int
     balance: Decimal
-    minimum: Decimal = Decimal(0)
     known: bool = True
     """False while only other nodes' sessions on it are known (their costs, not the balance:
     nothing is stopped until a session here reads the balance)."""
@@ -64,11 +63,6 @@ class WalletCredit:
     def used_up(self) -> bool:
         """The sessions together have spent the whole balance."""
         return self.known and self.spent() >= self.balance
-
-    def may_start(self) -> bool:
-        """Whether another session may start on it (2.0.1 NoCredit, 1.6 Blocked if not)."""
-        remaining = self.remaining()
-        return remaining > 0 and remaining >= self.minimum
 
     def ended(self, transaction_id: int) -> None:
         """A session ended: its cost counts until the ledger has charged it."""

@@ -306,18 +306,17 @@ class SessionCostService(Service):
             return None
         running, wallet = loaded
         if track and wallet is not None and wallet.id is not None:
-            running.credit = self._credit(wallet.id, wallet.balance, wallet.min_balance)
+            running.credit = self._credit(wallet.id, wallet.balance)
         return running
 
-    def _credit(self, wallet_id: int, balance: Decimal, minimum: Decimal) -> WalletCredit:
+    def _credit(self, wallet_id: int, balance: Decimal) -> WalletCredit:
         """The wallet's shared credit: made with the stored balance when no session here runs
         up on it, else the one in memory (its balance kept current by ``on_wallet``)."""
         credit = self._credits.get(wallet_id)
         if credit is None:
-            credit = self._credits[wallet_id] = WalletCredit(wallet_id, balance, minimum)
+            credit = self._credits[wallet_id] = WalletCredit(wallet_id, balance)
         elif not credit.known:
             credit.balance, credit.known = balance, True
-        credit.minimum = minimum
         return credit
 
     async def _stop(self, running: RunningCost) -> None:

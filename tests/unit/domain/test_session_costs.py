@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from kilowatt.domain.pricing import Reading, SessionPricer
 from kilowatt.domain.session_costs import RunningCost, WalletCredit
 from kilowatt.domain.tariffs import Dimension, PriceComponent, TariffElement, TariffVersion
+from kilowatt.domain.wallets import OwnerKind, Wallet, has_credit
 
 START = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
 HALF = TariffVersion(
@@ -69,19 +70,21 @@ def test_a_prepaid_session_is_told_to_stop_once_when_its_cost_reaches_the_balanc
 
 
 def test_sessions_on_one_wallet_spend_its_balance_together() -> None:
-    credit = WalletCredit(3, Decimal("5.00"), minimum=Decimal("1.00"))
+    wallet = Wallet(1, OwnerKind.ACCOUNT, "Fleet", "EUR", START, None, Decimal("1.00"))
+    wallet.balance = Decimal("5.00")
+    credit = WalletCredit(3, wallet.balance)
     first, second = running(), running()
     second.transaction_id = 8
     first.credit = second.credit = credit
     first.add(Reading(at(5), 5_000))  # 2.50
     assert not first.credit_used_up()
-    assert (credit.remaining(), credit.may_start()) == (Decimal("2.50"), True)
+    assert (credit.remaining(), has_credit(wallet, credit.spent())) == (Decimal("2.50"), True)
     second.add(Reading(at(5), 3_000))  # 1.50: 4.00 together, 1.00 left
     assert not second.credit_used_up()
-    assert credit.may_start()
+    assert has_credit(wallet, credit.spent())
     second.add(Reading(at(6), 3_100))  # 1.55: 0.95 left, under the minimum
     assert not second.credit_used_up()
-    assert not credit.may_start()
+    assert not has_credit(wallet, credit.spent())
     second.add(Reading(at(7), 5_000))  # 2.50 + 2.50: the balance is spent
     assert second.credit_used_up()
     assert first.credit_used_up()
