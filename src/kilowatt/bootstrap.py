@@ -17,6 +17,7 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
+from kilowatt.domain.live_money import SessionCostUpdated, WalletChanged
 from kilowatt.jobs import registered
 from kilowatt.jobs.runner import JobRunner
 from kilowatt.ocpp.auth import HandshakeGuard
@@ -200,7 +201,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             public_url=settings.effective_public_url,
         ),
         loads=LoadService(uow, clock, bus),
-        session_costs=SessionCostService(uow, clock, bus),
+        session_costs=SessionCostService(uow, clock, bus, cost_every=settings.cost_updated_every),
         charge_orders=ChargeOrderService(uow, clock, bus),
     )
     # Billing follows the sessions that end on this node (each node bills its own).
@@ -211,9 +212,23 @@ def build_services(settings: Settings, database: Database) -> Services:
     bus.subscribe(TransactionStarted, costs.on_started, local=True)
     bus.subscribe(MeterValuesReported, costs.on_meter, local=True)
     bus.subscribe(TransactionEnded, costs.on_ended, local=True)
+    # Sessions of other nodes followed here (for charge orders made here), and the ledger's
+    # moves wherever they happen (a prepaid wallet's balance).
+    bus.subscribe(MeterValuesReported, costs.on_relayed_meter)
+    bus.subscribe(TransactionEnded, costs.on_relayed_ended)
+    bus.subscribe(WalletChanged, costs.on_wallet)
+    bus.subscribe(SessionCostUpdated, costs.on_relayed_cost)
+    for deciding in (
+        services.authorization,
+        services.access,
+        services.transactions,
+        services.remote_start,
+    ):
+        deciding.credit_spent = costs.spent
     # Charge orders follow their sessions through the live cost (services/charge_orders.py).
     orders = services.charge_orders
     orders.remote = services.commands
+    orders.costs = costs
     costs.watch(orders.on_cost)
     bus.subscribe(RemoteStartOutcome, orders.on_start_outcome)
     bus.subscribe(CommandFinished, orders.on_command_finished)

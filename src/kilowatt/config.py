@@ -185,6 +185,12 @@ class Settings(BaseSettings):
         default="EUR",
         description="The ISO 4217 currency of wallets and of sessions no tariff prices.",
     )
+    cost_updated_every: float = Field(
+        default=60.0,
+        ge=1,
+        description="Seconds between two CostUpdated messages to a 2.0.1 station that shows "
+        "running cost (TariffCostCtrlr.Enabled[Cost]), sent while the session's cost changes.",
+    )
     billing_interval: float = Field(
         default=300.0,
         gt=0,

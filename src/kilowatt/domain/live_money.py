@@ -28,6 +28,7 @@ class SessionCostUpdated(StationLiveEvent):
     currency: Annotated[str, "ISO 4217 code"]
     cost: Annotated[str, "the cost so far including VAT, " + AMOUNT]
     energy_wh: Annotated[int, "energy delivered so far in Wh"]
+    wallet_id: Annotated[int | None, "the prepaid wallet it spends, null when none"] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class WalletChanged(OrganizationLiveEvent):
     amount: Annotated[str, "the entry, signed, " + AMOUNT]
     balance: Annotated[str, "the balance after it, " + AMOUNT]
     currency: Annotated[str, "ISO 4217 code"]
+    transaction_id: Annotated[int | None, "the session a charge is for, null otherwise"] = None
 
     @classmethod
     def of(cls, wallet: Wallet, entry: LedgerEntry) -> WalletChanged:
@@ -78,4 +80,5 @@ class WalletChanged(OrganizationLiveEvent):
             money_text(entry.amount, wallet.currency),
             money_text(entry.balance_after, wallet.currency),
             wallet.currency,
+            entry.transaction_id,
         )

@@ -2,8 +2,10 @@
 
 ``RunningCost`` wraps the session's ``SessionPricer`` (or none, when no tariff applies) with
 what the live side needs: the energy and time so far by the station's clock, the cost last
-published (so an unchanged cost is not published again) and, for a prepaid token, the wallet
-balance the cost may not pass (the session is stopped once it reaches it).
+published (so an unchanged cost is not published again) and, for a prepaid token, the
+wallet's ``WalletCredit``: its balance and what every session paying from it has run up so far.
+Several sessions on one wallet share one credit, so that together they cannot spend more than
+the balance: when their summed cost reaches it, each of them is stopped, once.
 """
 
 from __future__ import annotations
@@ -29,11 +31,55 @@ class CostSoFar:
     """The instant of the last reading (the station's clock)."""
     tariff_id: int | None = None
     balance: Decimal | None = None
-    """The prepaid wallet's balance when the session began, if the token is prepaid."""
+    """The prepaid wallet's balance (as its ledger last said), if the token is prepaid."""
 
     @property
     def elapsed_s(self) -> int:
         return max(int((self.at - self.started).total_seconds()), 0)
+
+
+@dataclass(eq=False)
+class WalletCredit:
+    """A prepaid wallet as the live side sees it: the balance (from the ledger, kept current by
+    its ``wallet.changed`` events) and the cost run up by its sessions not yet charged to it."""
+
+    wallet_id: int
+    balance: Decimal
+    known: bool = True
+    """False while only other nodes' sessions on it are known (their costs, not the balance:
+    nothing is stopped until a session here reads the balance)."""
+    running: dict[int, Decimal] = field(default_factory=dict)
+    """Running sessions paying from it: transaction → cost so far."""
+    pending: dict[int, Decimal] = field(default_factory=dict)
+    """Ended sessions whose charge has not reached the ledger yet: transaction → last cost."""
+
+    def spent(self) -> Decimal:
+        return sum(self.running.values(), Decimal(0)) + sum(self.pending.values(), Decimal(0))
+
+    def remaining(self) -> Decimal:
+        """The balance less what its sessions have run up and not yet been charged."""
+        return self.balance - self.spent()
+
+    def used_up(self) -> bool:
+        """The sessions together have spent the whole balance."""
+        return self.known and self.spent() >= self.balance
+
+    def ended(self, transaction_id: int) -> None:
+        """A session ended: its cost counts until the ledger has charged it."""
+        if transaction_id in self.running:
+            self.pending[transaction_id] = self.running.pop(transaction_id)
+
+    def charged(self, transaction_id: int | None, balance: Decimal) -> None:
+        """The ledger moved (a session's charge when ``transaction_id``, else a top-up, a
+        refund, an adjustment): the balance is now ``balance``."""
+        self.balance, self.known = balance, True
+        if transaction_id is not None:
+            self.pending.pop(transaction_id, None)
+            self.running.pop(transaction_id, None)
+
+    @property
+    def idle(self) -> bool:
+        return not self.running and not self.pending
 
 
 @dataclass(eq=False)
@@ -46,7 +92,14 @@ class RunningCost:
     evse_id: int = 0
     tariff_id: int | None = None
     balance: Decimal | None = None
-    """A prepaid wallet's balance (in the tariff's currency), None: not prepaid."""
+    """A prepaid wallet's balance (in the tariff's currency), None: not prepaid. Without a
+    ``credit`` the session gets one of its own with this balance."""
+    credit: WalletCredit | None = None
+    """The prepaid wallet, shared with the other sessions paying from it."""
+    station_transaction_id: str | None = None
+    """The transaction's id at a 2.0.1 station (for CostUpdated)."""
+    told_at: datetime | None = None
+    """When the station was last sent a CostUpdated (by the server's clock)."""
     energy_wh: int = 0
     at: datetime | None = None
     published: Decimal | None = None
@@ -58,6 +111,10 @@ class RunningCost:
     """For a station that shows tariffs (TariffCostCtrlr.Enabled[Tariff]): the tariff's text
     by language, told once."""
     _priced: PricedSession | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.credit is None and self.balance is not None:
+            self.credit = WalletCredit(0, self.balance)
 
     def add(self, reading: Reading) -> None:
         """One reading (in time order; an older one only raises the energy)."""
@@ -85,15 +142,33 @@ class RunningCost:
         return True
 
     def credit_used_up(self) -> bool:
-        """A prepaid session whose cost has reached its balance, not yet asked to stop (true
-        once: the caller stops it)."""
+        """A prepaid session whose cost, with those of the other sessions on its wallet, has
+        reached the balance (its own share is noted in the credit first). The caller stops the
+        wallet's sessions (``stop_once``)."""
         priced = self.priced
-        if self.balance is None or priced is None or self.stop_requested:
+        if self.credit is None or priced is None:
             return False
-        if priced.total_incl_vat < self.balance:
+        self.credit.running[self.transaction_id] = priced.total_incl_vat
+        return self.credit.used_up()
+
+    def stop_once(self) -> bool:
+        """True the first time only: the caller asks the station to stop the session."""
+        if self.stop_requested:
             return False
         self.stop_requested = True
         return True
+
+    def cost_update_due(self, now: datetime, every_s: float) -> Decimal | None:
+        """The total to send a 2.0.1 station that shows running cost in a CostUpdated, if
+        ``every_s`` seconds have passed since the last one (and note it as sent); never a
+        total of zero."""
+        total = self.total_for_station()
+        if not total or self.station_transaction_id is None:
+            return None  # nothing yet (or free): nothing worth a message
+        if self.told_at is not None and (now - self.told_at).total_seconds() < every_s:
+            return None
+        self.told_at = now
+        return total
 
     def total_for_station(self) -> Decimal | None:
         """The total so far (incl. VAT) for a station that shows running cost, else None."""
@@ -122,7 +197,7 @@ class RunningCost:
             started=self.started,
             at=self.at or self.started,
             tariff_id=self.tariff_id,
-            balance=self.balance,
+            balance=self.credit.balance if self.credit is not None else None,
         )
 
 

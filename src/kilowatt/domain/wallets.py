@@ -142,6 +142,9 @@ def balance_of(entries: list[LedgerEntry]) -> Decimal:
     return sum((e.amount for e in entries), Decimal(0))
 
 
-def has_credit(wallet: Wallet) -> bool:
-    """Whether a prepaid token of this wallet may start a session."""
-    return wallet.balance > 0 and wallet.balance >= wallet.min_balance
+def has_credit(wallet: Wallet, spent: Decimal = Decimal(0)) -> bool:
+    """Whether a prepaid token of this wallet may start a session, while the sessions already
+    running on it have run up ``spent`` (not yet charged): what remains of the balance must be
+    above zero and at least the wallet's minimum."""
+    remaining = wallet.balance - spent
+    return remaining > 0 and remaining >= wallet.min_balance

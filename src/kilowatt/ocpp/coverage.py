@@ -111,6 +111,9 @@ SENT_NOTES = {
 # CSMS-initiated actions sent by Kilowatt itself rather than by a command.
 SENT_BY_KILOWATT = {
     "CertificateSigned": "after an accepted SignCertificate: the chain Kilowatt's CA signed",
+    "CostUpdated": "a running session's total, to a station with TariffCostCtrlr.Enabled[Cost] "
+    "true, while the cost changes, at most every `cost_updated_every` seconds (60); the "
+    "total is also in every TransactionEvent answer",
 }
 
 

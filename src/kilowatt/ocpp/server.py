@@ -7,6 +7,7 @@ import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson
@@ -20,6 +21,7 @@ from kilowatt.domain.live import StationDeleted, StationRegistrationChanged
 from kilowatt.domain.ownership import new_node_id, owner_token
 from kilowatt.domain.station_security import SecurityProfile
 from kilowatt.domain.stations import (
+    ProtocolVersion,
     RegistrationStatus,
     StationRef,
     check_identity,
@@ -29,6 +31,7 @@ from kilowatt.ocpp.auth import HandshakeGuard
 from kilowatt.ocpp.connection import OcppConnection, Router, TransportClosed
 from kilowatt.ocpp.message_log import MessageLog
 from kilowatt.ocpp.registry import ConnectionRegistry
+from kilowatt.ocpp.v201.transactions import cost_updated
 from kilowatt.services.container import Services
 
 log = structlog.get_logger("kilowatt.ocpp")
@@ -181,6 +184,7 @@ class OcppServer:
         self._presence = asyncio.create_task(self._presence_loop(), name="ocpp-presence")
         self.services.bus.subscribe(StationRegistrationChanged, self._on_registration)
         self.services.bus.subscribe(StationDeleted, self._on_deleted)
+        self.services.session_costs.tell_station = self._tell_cost
 
     async def stop(self) -> None:
         """Shut down: every station of this node goes offline in one statement first, then
@@ -436,6 +440,12 @@ class OcppServer:
         if event.registration_status is RegistrationStatus.ACCEPTED:
             # Ask the station to boot again now rather than at its next retry.
             self._spawn(self._trigger_boot(connection))
+
+    def _tell_cost(self, station: str, transaction_id: str, total: Decimal) -> None:
+        """A 2.0.1 station that shows running cost, held here: its CostUpdated."""
+        connection = self.registry.get(station)
+        if connection is not None and connection.version is ProtocolVersion.OCPP201:
+            self._spawn(cost_updated(connection, transaction_id, total))
 
     def _on_deleted(self, event: StationDeleted) -> None:
         connection = self.registry.get(event.station)

@@ -3,9 +3,10 @@ authorization decision every edge asks for (Authorize, transaction start), with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from kilowatt.domain.access import (
@@ -65,10 +66,12 @@ async def decide(
     *,
     in_other_transaction: bool = False,
     at_station: bool = True,
+    spent: Callable[[int], Decimal] | None = None,
 ) -> AuthorizationDecision:
     """The answer for ``token`` at the station: its state, then (``at_station``) the access
     rules there, then ``in_other_transaction``. Without ``at_station`` the rules are not asked:
-    a driver may always present the card that stops a session."""
+    a driver may always present the card that stops a session. ``spent``: what a prepaid
+    wallet's running sessions have run up so far (in memory), less from its balance."""
     if token is None:
         return authorize(None, now)
     access = None
@@ -84,7 +87,8 @@ async def decide(
     if decision.accepted and at_station and token.wallet_id is not None:
         # A prepaid token charges only while its wallet has credit (2.0.1 NoCredit).
         wallet = await uow.wallets.get_by_id(token.wallet_id)
-        if wallet is None or not has_credit(wallet):
+        used = spent(token.wallet_id) if spent is not None else Decimal(0)
+        if wallet is None or not has_credit(wallet, used):
             return replace(decision, status=AuthorizationStatus.NO_CREDIT)
     return decision
 
@@ -246,7 +250,9 @@ class AccessService(Service):
         async with self.uow(readonly=True) as uow:
             station = await station_in_scope(uow, principal.scope, station_ocpp_id)
             token = await uow.tokens.find(principal.organization_id, value)
-            return await decide(uow, key_of(station), token, self.clock.now())
+            return await decide(
+                uow, key_of(station), token, self.clock.now(), spent=self.credit_spent
+            )
 
     @staticmethod
     async def _get(uow: UnitOfWork, scope: Scope, rule_id: int) -> AccessRule:

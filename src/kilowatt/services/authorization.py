@@ -27,7 +27,7 @@ from kilowatt.domain.tokens import (
     TokenStatus,
     authorize,
 )
-from kilowatt.domain.wallets import has_credit
+from kilowatt.domain.wallets import Wallet, has_credit
 from kilowatt.services.access import parent_id_tag
 from kilowatt.services.base import Service
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
@@ -52,8 +52,9 @@ class AuthorizationService(Service):
         self._generation = 0
         self._tokens: dict[TokenKey, tuple[float, IdToken | None, str | None]] = {}
         self._places: dict[AccessKey, tuple[float, Place | None, Sequence[AccessRule]]] = {}
-        self._credit: dict[int, tuple[float, bool]] = {}
-        """A prepaid token's wallet → whether it has credit (domain/wallets.has_credit)."""
+        self._wallets: dict[int, tuple[float, Wallet | None]] = {}
+        """A prepaid token's wallet (its balance and minimum); whether it has credit is
+        decided afresh each time, less what its running sessions have run up so far."""
         self.lookups = 0
         """Units of work opened to fill the cache (for tests and the benchmark)."""
 
@@ -63,7 +64,7 @@ class AuthorizationService(Service):
         self._generation += 1
         self._tokens.clear()
         self._places.clear()
-        self._credit.clear()
+        self._wallets.clear()
 
     async def authorize(
         self, ref: StationRef, value: str, type: IdTokenType | None = None
@@ -88,11 +89,11 @@ class AuthorizationService(Service):
             access = _access(place, token.group_id, rules, now)
         decision = authorize(token, now, parent_id_tag=parent, access=access)
         if decision.accepted and token is not None and token.wallet_id is not None:
-            cached_credit = self._credit.get(token.wallet_id)
-            if cached_credit is None or cached_credit[0] < fresh_after:
+            cached_wallet = self._wallets.get(token.wallet_id)
+            if cached_wallet is None or cached_wallet[0] < fresh_after:
                 async with self.uow(readonly=True) as uow:
                     return await self._look_up(uow, ref, token_key, now)
-            if not cached_credit[1]:
+            if not self._has_credit(token.wallet_id, cached_wallet[1]):
                 return replace(decision, status=AuthorizationStatus.NO_CREDIT)
         return decision
 
@@ -112,9 +113,10 @@ class AuthorizationService(Service):
             if place is not None and place.mode is not AccessMode.PUBLIC and token.group_id:
                 rules = await uow.access_rules.at_place(place, token.group_id)
         credit = True
+        wallet: Wallet | None = None
         if token is not None and token.wallet_id is not None:
             wallet = await uow.wallets.get_by_id(token.wallet_id)
-            credit = wallet is not None and has_credit(wallet)
+            credit = self._has_credit(token.wallet_id, wallet)
         decided_at = self.clock.now()
         if token is not None and token.status is TokenStatus.ACCEPTED:
             access = _access(place, token.group_id, rules, decided_at)
@@ -126,12 +128,15 @@ class AuthorizationService(Service):
             if token is not None and token.status is TokenStatus.ACCEPTED:
                 self._places[(ref.id, token.group_id)] = (stamp, place, rules)
             if token is not None and token.wallet_id is not None:
-                self._credit[token.wallet_id] = (stamp, credit)
+                self._wallets[token.wallet_id] = (stamp, wallet)
         decision = authorize(token, decided_at, parent_id_tag=parent, access=access)
         if decision.accepted and not credit:
             # A prepaid token charges only while its wallet has credit (2.0.1 NoCredit).
             return replace(decision, status=AuthorizationStatus.NO_CREDIT)
         return decision
+
+    def _has_credit(self, wallet_id: int, wallet: Wallet | None) -> bool:
+        return wallet is not None and has_credit(wallet, self.credit_spent(wallet_id))
 
 
 def _access(

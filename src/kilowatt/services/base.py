@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.stations import Station
@@ -15,11 +17,18 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+def nothing_spent(wallet_id: int) -> Decimal:
+    return Decimal(0)
+
+
 class Service:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, bus: EventPublisher) -> None:
         self.uow = uow
         self.clock = clock
         self.bus = bus
+        self.credit_spent: Callable[[int], Decimal] = nothing_spent
+        """What the sessions running on this node have run up on a prepaid wallet and not yet
+        been charged (services/session_costs.py ``spent``, wired in bootstrap; from memory)."""
 
 
 async def station_in_scope(uow: UnitOfWork, scope: Scope, ocpp_id: str) -> Station:

@@ -6,6 +6,10 @@ then follows it through the live cost (services/session_costs.py ``watch``): aft
 reading, in memory, no query; when the limit is reached the session is stopped remotely,
 once, within one meter interval. Progress is written at most every ``save_every`` seconds
 and at every change of state; TransactionEnded closes the order.
+
+The node that records the order follows it, wherever its station is connected: when its
+station is held by another node the session's relayed meter values are priced here too
+(``SessionCostService.follow``), and the stop crosses to that node as any remote command does.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from kilowatt.services.session_costs import SessionCostService
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +83,7 @@ class ChargeOrderService(Service):
     ) -> None:
         super().__init__(uow, clock, bus)
         self.remote: CommandService | None = None
+        self.costs: SessionCostService | None = None
         self.save_every = save_every
         self._orders: dict[int, ChargeOrder] = {}
         """Open orders this node follows, by id."""
@@ -224,6 +230,9 @@ class ChargeOrderService(Service):
         if event.outcome is StartOutcome.STARTED and event.transaction_id is not None:
             session_began(order, event.transaction_id, now)
             self._by_transaction[event.transaction_id] = order_id
+            if self.costs is not None:
+                # Its station may be held by another node: its readings are followed here.
+                self.costs.follow(event.transaction_id)
             self._save(order)
         elif event.outcome in (StartOutcome.REFUSED, StartOutcome.NOT_STARTED):
             not_started(order, now, event.outcome.value)

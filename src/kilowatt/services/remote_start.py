@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
 from kilowatt.domain.command_params import RemoteStart
 from kilowatt.domain.commands import Command, CommandStatus, Outcome
@@ -85,7 +87,12 @@ async def running_session(
 
 
 async def check_token(
-    uow: UnitOfWork, command: Command, params: RemoteStart, token: IdToken | None, now: datetime
+    uow: UnitOfWork,
+    command: Command,
+    params: RemoteStart,
+    token: IdToken | None,
+    now: datetime,
+    spent: Callable[[int], Decimal] | None = None,
 ) -> None:
     """Refuse (TokenRefused) a token the station's start would be refused for: unknown
     (unless the operator allows it), blocked, expired, invalid, not allowed at that station
@@ -96,7 +103,9 @@ async def check_token(
             return
         raise TokenRefused(value, AuthorizationStatus.UNKNOWN)
     busy = await uow.transactions.token_in_transaction(command.organization_id, value)
-    decision = await decide(uow, command.station_id, token, now, in_other_transaction=busy)
+    decision = await decide(
+        uow, command.station_id, token, now, in_other_transaction=busy, spent=spent
+    )
     if decision.accepted:
         return
     running = None
@@ -230,7 +239,7 @@ class RemoteStartService(Service):
         token = await uow.tokens.find(command.organization_id, params.id_tag, typed)
         if typed is not IdTokenType.NO_AUTHORIZATION:
             # A 2.0.1 NoAuthorization start (free vend) names nobody: nothing to check.
-            await check_token(uow, command, params, token, now)
+            await check_token(uow, command, params, token, now, self.credit_spent)
         if not params.id_token_type:
             kind = (token.type if token else IdTokenType.ISO14443).value
             params = replace(params, id_token_type=kind)

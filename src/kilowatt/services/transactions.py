@@ -257,7 +257,9 @@ class TransactionService(Service):
                 request.id_tag,
                 exclude={old.id for old in stale if old.id is not None},
             )
-            decision = await decide(uow, ref.id, token, now, in_other_transaction=busy)
+            decision = await decide(
+                uow, ref.id, token, now, in_other_transaction=busy, spent=self.credit_spent
+            )
             connector = await uow.connectors.get(ref.id, request.evse_id, request.connector_id)
             transaction = await uow.transactions.add(
                 open_transaction(
@@ -478,8 +480,8 @@ class TransactionService(Service):
             )
         return EventResult(transaction.id, decision, duplicate=False)
 
-    @staticmethod
     async def _authorize_event(
+        self,
         uow: UnitOfWork,
         ref: StationRef,
         transaction: Transaction,
@@ -508,7 +510,9 @@ class TransactionService(Service):
             busy = await uow.transactions.token_in_transaction(
                 ref.organization_id, presented.value, exclude={transaction.id}
             )
-            now_decision = await decide(uow, ref.id, token, now, in_other_transaction=busy)
+            now_decision = await decide(
+                uow, ref.id, token, now, in_other_transaction=busy, spent=self.credit_spent
+            )
             record_authorization(
                 transaction, presented.value, token.id if token else None, now_decision.status
             )

@@ -181,6 +181,12 @@ def _enabled(instance: str) -> Json:
 async def test_a_201_station_showing_running_cost_is_told_the_total_and_the_tariff(
     server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
 ) -> None:
+    """In its TransactionEvent answers (totalCost), once the tariff's text, and pushed in a
+    CostUpdated at most every ``cost_updated_every`` seconds (60 by default)."""
+    await _told_the_cost(server, aapi, ids)
+
+
+async def _told_the_cost(server: RunningServer, aapi: httpx.AsyncClient, ids: Ids) -> None:
     tariff = {
         **HALF_EURO_A_KWH,
         "tariff_alt_text": [{"language": "en", "text": "0.50 EUR per kWh"}],
@@ -219,6 +225,11 @@ async def test_a_201_station_showing_running_cost_is_told_the_total_and_the_tari
             timestamp=iso(start + timedelta(minutes=15)),
         )
         assert (second.total_cost, second.updated_personal_message) == (1.75, None)
+        # Pushed too (I03), at most once a minute: the 1.50 went, the 1.75 a moment later not.
+        pushed = await cp.wait_for_call("CostUpdated")
+        assert pushed == {"totalCost": 1.5, "transactionId": "T1"}
+        await asyncio.sleep(0.5)
+        assert [p for name, p in cp.received if name == "CostUpdated"] == [pushed]
         ended = await cp.transaction_event(
             "Ended",
             "T1",
@@ -245,3 +256,5 @@ async def test_a_201_station_showing_running_cost_is_told_the_total_and_the_tari
             timestamp=iso(start + timedelta(minutes=10)),
         )
         assert (quiet.total_cost, quiet.updated_personal_message) == (None, None)
+        await asyncio.sleep(0.5)
+        assert not [name for name, _ in cp.received if name == "CostUpdated"]

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kilowatt.domain.pricing import Reading, SessionPricer
-from kilowatt.domain.session_costs import RunningCost
+from kilowatt.domain.session_costs import RunningCost, WalletCredit
 from kilowatt.domain.tariffs import Dimension, PriceComponent, TariffElement, TariffVersion
+from kilowatt.domain.wallets import OwnerKind, Wallet, has_credit
 
 START = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
 HALF = TariffVersion(
@@ -62,8 +63,56 @@ def test_a_prepaid_session_is_told_to_stop_once_when_its_cost_reaches_the_balanc
     assert not cost.credit_used_up()
     cost.add(Reading(at(6), 10_000))  # 5.00
     assert cost.credit_used_up()
+    assert cost.stop_once()
     cost.add(Reading(at(7), 12_000))
-    assert not cost.credit_used_up()
+    assert cost.credit_used_up()
+    assert not cost.stop_once()
+
+
+def test_sessions_on_one_wallet_spend_its_balance_together() -> None:
+    wallet = Wallet(1, OwnerKind.ACCOUNT, "Fleet", "EUR", START, None, Decimal("1.00"))
+    wallet.balance = Decimal("5.00")
+    credit = WalletCredit(3, wallet.balance)
+    first, second = running(), running()
+    second.transaction_id = 8
+    first.credit = second.credit = credit
+    first.add(Reading(at(5), 5_000))  # 2.50
+    assert not first.credit_used_up()
+    assert (credit.remaining(), has_credit(wallet, credit.spent())) == (Decimal("2.50"), True)
+    second.add(Reading(at(5), 3_000))  # 1.50: 4.00 together, 1.00 left
+    assert not second.credit_used_up()
+    assert has_credit(wallet, credit.spent())
+    second.add(Reading(at(6), 3_100))  # 1.55: 0.95 left, under the minimum
+    assert not second.credit_used_up()
+    assert not has_credit(wallet, credit.spent())
+    second.add(Reading(at(7), 5_000))  # 2.50 + 2.50: the balance is spent
+    assert second.credit_used_up()
+    assert first.credit_used_up()
+
+
+def test_an_ended_session_counts_until_its_charge_reaches_the_ledger() -> None:
+    credit = WalletCredit(3, Decimal("5.00"))
+    credit.running.update({7: Decimal("3.00"), 8: Decimal("1.00")})
+    credit.ended(7)
+    assert credit.spent() == Decimal("4.00")
+    credit.charged(None, Decimal("15.00"))  # a top-up meanwhile
+    assert credit.remaining() == Decimal("11.00")
+    credit.charged(7, Decimal("12.00"))  # its charge of 3.00
+    assert (credit.spent(), credit.remaining()) == (Decimal("1.00"), Decimal("11.00"))
+    credit.ended(8)
+    credit.charged(8, Decimal("11.00"))
+    assert credit.idle
+
+
+def test_a_cost_update_goes_at_most_every_interval_to_a_station_showing_cost() -> None:
+    cost = running()
+    cost.add(Reading(at(5), 1_000))
+    assert cost.cost_update_due(at(5), 60) is None  # the station does not show cost
+    cost.shows_cost, cost.station_transaction_id = True, "T1"
+    assert cost.cost_update_due(at(5), 60) == Decimal("0.50")
+    cost.add(Reading(at(6), 2_000))
+    assert cost.cost_update_due(at(5) + timedelta(seconds=59), 60) is None
+    assert cost.cost_update_due(at(6), 60) == Decimal("1.00")
 
 
 def test_without_a_tariff_energy_and_time_are_still_followed() -> None:

@@ -5,16 +5,18 @@ from its stored readings with one unit of work."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from kilowatt.domain.cdrs import Scope
-from kilowatt.domain.live import MeterValuesReported, TransactionStarted
-from kilowatt.domain.live_money import SessionCostUpdated
+from kilowatt.domain.live import MeterValuesReported, TransactionEnded, TransactionStarted
+from kilowatt.domain.live_money import SessionCostUpdated, WalletChanged
 from kilowatt.domain.metering import MeterRecord, SampledValue
 from kilowatt.domain.pricing import Reading, price_session
 from kilowatt.domain.tariffs import TariffVersion
 from kilowatt.domain.transactions import Transaction, TransactionState
+from kilowatt.domain.wallets import EntryKind, OwnerKind, Wallet
 from kilowatt.services.ports import BillingContext
 from kilowatt.services.session_costs import SessionCostService
 from tests.support.fakes_money import money
@@ -104,3 +106,70 @@ async def test_after_a_restart_a_running_session_is_rebuilt_once_from_its_readin
     )
     assert running.energy_wh == 9_100
     assert running.so_far().total_incl_vat == expected.total_incl_vat
+
+
+def prepaid_session(world: World, wallet_id: int) -> int:
+    tx = running_session(world)
+    assert world.station.id is not None
+    money(world.uow.store).contexts[tx] = BillingContext(
+        ORG, world.station.id, SITE, "Europe/Helsinki", None, wallet_id
+    )
+    return tx
+
+
+def prepaid_wallet(world: World, balance: str) -> int:
+    wallet = Wallet(ORG, OwnerKind.ACCOUNT, "Fleet", "EUR", START, balance=Decimal(balance), id=77)
+    money(world.uow.store).wallets.append(wallet)
+    return 77
+
+
+async def test_sessions_on_one_wallet_share_its_credit_until_their_charges_reach_the_ledger(
+    world: World,
+) -> None:
+    wallet_id = prepaid_wallet(world, "10.00")
+    first, second = prepaid_session(world, wallet_id), prepaid_session(world, wallet_id)
+    costs = SessionCostService(world.uow, world.clock, world.bus)
+    for tx in (first, second):
+        costs.on_started(TransactionStarted("CP-1", tx, 1, 1, "TAG", 0))
+    await costs.settle()
+    opened = len(world.uow.opened)
+    costs.on_meter(reading(first, 10, 1_000))
+    costs.on_meter(reading(second, 10, 1_000))
+    one, two = costs.running(first), costs.running(second)
+    assert one is not None
+    assert two is not None
+    totals = [r.so_far().total_incl_vat for r in (one, two)]
+    assert costs.spent(wallet_id) == sum(t for t in totals if t is not None)
+    assert costs.spent(wallet_id) < Decimal(10)
+    assert (one.stop_requested, two.stop_requested) == (False, False)
+    # 40 kWh more on the first: together past the balance, both are stopped (once).
+    costs.on_meter(reading(first, 11, 41_000))
+    assert (one.stop_requested, two.stop_requested) == (True, True)
+    assert len(world.uow.opened) == opened  # from memory
+    # The first ends: its cost still counts until its charge reaches the ledger.
+    spent = costs.spent(wallet_id)
+    costs.on_ended(TransactionEnded("CP-1", first, 1, 1, "TAG", 41_000))
+    assert costs.spent(wallet_id) == spent
+    costs.on_wallet(WalletChanged(ORG, wallet_id, EntryKind.CHARGE, "-10.00", "0.00", "EUR", first))
+    assert costs.spent(wallet_id) == two.so_far().total_incl_vat
+    assert two.so_far().balance == Decimal("0.00")
+
+
+async def test_a_session_of_another_node_is_followed_from_its_relayed_readings(
+    world: World,
+) -> None:
+    tx = running_session(world)
+    costs = SessionCostService(world.uow, world.clock, world.bus)
+    seen: list[int] = []
+    costs.watch(lambda running: seen.append(running.energy_wh))
+    costs.on_relayed_meter(reading(tx, 5, 500))  # not followed: ignored
+    costs.follow(tx)
+    await costs.settle()
+    costs.on_relayed_meter(reading(tx, 10, 1_000))
+    running = costs.running(tx)
+    assert running is not None
+    assert running.energy_wh == 1_000
+    assert seen == [1_000]
+    assert world.bus.of(SessionCostUpdated) == []  # its own node publishes it
+    costs.on_relayed_ended(TransactionEnded("CP-1", tx, 1, 1, "TAG", 1_000))
+    assert costs.running(tx) is None

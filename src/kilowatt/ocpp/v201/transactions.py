@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import structlog
+
 from kilowatt.ocpp.connection import OcppConnection, Payload
 from kilowatt.ocpp.v201 import translate
 
@@ -25,6 +29,17 @@ async def transaction_event(conn: OcppConnection, payload: Payload) -> Payload:
                 "content": content[:512],
             }
     return answer
+
+
+log = structlog.get_logger("kilowatt.ocpp")
+
+
+async def cost_updated(conn: OcppConnection, transaction_id: str, total: Decimal) -> None:
+    """I03: the running total, pushed (services/session_costs.py decides when)."""
+    try:
+        await conn.call("CostUpdated", {"totalCost": float(total), "transactionId": transaction_id})
+    except Exception as exc:
+        log.info("CostUpdated not answered", station=conn.ref.ocpp_id, error=str(exc))
 
 
 async def meter_values(conn: OcppConnection, payload: Payload) -> Payload:
