@@ -1,7 +1,8 @@
 """Administration: the organization's operators. Invite one by email with a role and a site
 scope (services/invitations.py: the invitation arrives by email, its link lets the person
 choose a password), change an account's role and site scope, send an invitation again or
-withdraw it, deactivate and reactivate an account. Only those who may manage accounts (users:manage) see these pages."""
+withdraw it, deactivate and reactivate an account. Only those who may manage accounts
+(users:manage) see these pages."""
 
 from __future__ import annotations
 
