@@ -30,7 +30,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.stations.commands import CONFIGURATION_OPERATIONS
+from kilowatt.web.operator.routes.stations.commands import CONFIGURATION_OPERATIONS, changed
 from kilowatt.web.operator.routes.stations.common import find_station
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.stations import station_url
@@ -178,9 +178,10 @@ async def run_tool(
         context.update(await more(page, station))
     answer = page.render(f"stations/tools/{tool.template}.html", context, 422 if errors else 200)
     command = outcome.command if outcome is not None else None
-    if command is not None and command.done and tool.operation.value in CONFIGURATION_OPERATIONS:
-        answer.headers["HX-Trigger"] = "device-model-changed"
-    return answer
+    model = (
+        command is not None and command.done and tool.operation.value in CONFIGURATION_OPERATIONS
+    )
+    return changed(answer, sent=command is not None, model=model)
 
 
 async def _send(
