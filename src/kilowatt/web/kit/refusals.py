@@ -17,6 +17,7 @@ own reading, raised again as InvalidInput)."""
 
 _AT_MOST = re.compile(r"^at most (\d+) characters$")
 _AT_LEAST = re.compile(r"^at least (\d+) characters$")
+_BETWEEN = re.compile(r"^must be between (-?[\d.]+) and (-?[\d.]+)$")
 
 
 def _reasons(_: Gettext) -> dict[str, str]:
@@ -32,6 +33,13 @@ def _reasons(_: Gettext) -> dict[str, str]:
         "owner_scope": _("An owner sees every site: choose every site, or another role."),
         "unknown_site": _("Choose sites from the list."),
         "invitation_accepted": _("The invitation was already accepted."),
+        "no_such_site": _("There is no such site, or it is not yours to see."),
+        "site_required": _("Choose one of your sites: you are limited to some sites."),
+        "unknown_time_zone": _("Unknown time zone: use a name such as Europe/Helsinki."),
+        "coordinates_pair": _("Enter both latitude and longitude, or neither."),
+        "ocpp_identity": _(
+            "Use 1 to 48 characters: letters, digits and . _ - ~ * + @ = (not only dots)."
+        ),
     }
 
 
@@ -59,6 +67,15 @@ def _input(error: InvalidInput, _: Gettext) -> str:
         return _("At most %(count)s characters.") % {"count": found.group(1)}
     if found := _AT_LEAST.match(error.message):
         return _("At least %(count)s characters.") % {"count": found.group(1)}
+    if found := _BETWEEN.match(error.message):
+        return _("Enter a number from %(low)s to %(high)s.") % {
+            "low": found.group(1),
+            "high": found.group(2),
+        }
+    if error.message == "must be positive":
+        return _("Enter a positive number.")
+    if error.message == "cannot be changed":
+        return _("This cannot be changed.")
     if error.message == "not an email address":
         return _("Enter an email address, such as name@example.com.")
     return _("This value is not accepted.")

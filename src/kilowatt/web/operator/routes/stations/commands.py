@@ -30,6 +30,7 @@ from kilowatt.domain.stations import OcppId
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, F, Fields, Reading, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import TRANSLATED, refusal
 from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.disruption import (
     Confirmation,
@@ -126,7 +127,7 @@ async def command_params(page: Page, operation: Operation) -> CommandParams:
 
 def _valid(reading: Reading[F]) -> F:
     for field, message in reading.errors.items():
-        raise InvalidInput(field, message)
+        raise InvalidInput(field, message, reason=TRANSLATED)
     return reading.data
 
 
@@ -157,11 +158,11 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
     except StationOffline:
         error = _("The station is not connected: the command was not sent.")
     except InvalidInput as invalid:
-        error = _("The command was not sent: %(reason)s.") % {"reason": invalid.message}
+        error = _("The command was not sent: %(reason)s") % {"reason": refusal(invalid, _)}
     except NotFound:
         raise WebError(404, _("No such station.")) from None
     except DomainError as failed:
-        error = _("The command was not sent: %(reason)s.") % {"reason": str(failed)}
+        error = _("The command was not sent: %(reason)s") % {"reason": refusal(failed, _)}
     return _command_result(page, ocpp_id, command, error)
 
 
