@@ -141,7 +141,9 @@ def test_a_site_is_created_and_deleted_through_the_pages_with_a_confirmation(
     )
     assert answer.status == 422
     page.set_content(answer.text())
-    expect(page.locator("#f-latitude-error")).to_have_text("latitude and longitude go together")
+    expect(page.locator("#f-latitude-error")).to_have_text(
+        "Enter both latitude and longitude, or neither."
+    )
     expect(page.locator("#f-latitude")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Name")).to_have_value(name)
     assert sites_named(api, name) == []

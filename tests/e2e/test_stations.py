@@ -148,10 +148,16 @@ def test_a_command_from_the_station_page_shows_its_result(
     station = _station("CMD")
     with ConnectedStation(dashboard, station):
         page.goto(f"/stations/{station}")
+        expect(page.locator("#recent-commands")).to_have_count(0)  # none sent yet
         page.locator("#command-clear-cache").get_by_role("button", name="Clear cache").click()
         outcome = page.locator("#command-result .command-status")
         expect(outcome).to_have_text("Accepted by the station")
         expect(page.locator("#command-result")).to_contain_text("Command Clear cache:")
+        # The recent commands panel follows, without reloading the page.
+        recent = page.locator("#recent-commands tbody tr")
+        expect(recent).to_have_count(1)
+        expect(recent.first).to_contain_text("Clear cache")
+        expect(recent.first.locator("[data-status]")).to_have_attribute("data-status", "accepted")
         reset = page.locator("#command-reset")
         reset.get_by_label("Hard").check()
         reset.get_by_role("button", name="Reset").click()
@@ -160,6 +166,8 @@ def test_a_command_from_the_station_page_shows_its_result(
         confirm.get_by_role("button", name="Reset anyway").click()
         expect(page.locator("#command-result")).to_contain_text("Command Reset:")
         expect(outcome).to_have_attribute("data-status", "accepted")
+        expect(recent).to_have_count(2)
+        expect(recent.first).to_contain_text("Reset")
     # The station has gone: the command is not sent, and the page says so.
     page.locator("#command-clear-cache").get_by_role("button", name="Clear cache").click()
     expect(page.locator("#command-result")).to_contain_text("The station is not connected")

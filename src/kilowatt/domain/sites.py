@@ -34,13 +34,17 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("timezone", f"unknown time zone {name!r}") from exc
+        raise InvalidInput(
+            "timezone", f"unknown time zone {name!r}", reason="unknown_time_zone"
+        ) from exc
     return name
 
 
 def check_coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None):
-        raise InvalidInput("latitude", "latitude and longitude go together")
+        raise InvalidInput(
+            "latitude", "latitude and longitude go together", reason="coordinates_pair"
+        )
     if latitude is not None and not -90.0 <= latitude <= 90.0:
         raise InvalidInput("latitude", "must be between -90 and 90")
     if longitude is not None and not -180.0 <= longitude <= 180.0:

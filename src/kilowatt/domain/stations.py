@@ -92,6 +92,7 @@ def check_identity(identity: str) -> str:
         raise InvalidInput(
             "ocpp_id",
             "1 to 48 characters: letters, digits and . _ - ~ * + @ = (not only dots)",
+            reason="ocpp_identity",
         )
     return identity
 

@@ -133,7 +133,9 @@ class AccessService(Service):
                 )
             station_id = None
             if data.site_id is not None and await uow.sites.get(scope, data.site_id) is None:
-                raise InvalidInput("site_id", f"no site {data.site_id} in this organization")
+                raise InvalidInput(
+                    "site_id", f"no site {data.site_id} in this organization", reason="no_such_site"
+                )
             if data.station_ocpp_id is not None:
                 station = await uow.stations.get(scope, data.station_ocpp_id)
                 if station is None:

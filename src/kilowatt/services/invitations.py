@@ -91,7 +91,7 @@ class InvitationService(Service):
         now = self.clock.now()
         async with self.uow() as uow:
             if await uow.users.by_email(email) is not None:
-                raise Conflict(f"a user with email {email} already exists")
+                raise Conflict(f"a user with email {email} already exists", reason="email_taken")
             sites = await _sites(uow, principal.organization_id, data.role, data.site_ids)
             user = await uow.users.add(
                 User(
@@ -192,7 +192,7 @@ class InvitationService(Service):
             raise NotFound("user", user_id)
         _may_manage(principal, user.role, "an invitation")
         if not is_invited(user.password_hash):
-            raise Conflict("the invitation was already accepted")
+            raise Conflict("the invitation was already accepted", reason="invitation_accepted")
         return user
 
     async def _letter(

@@ -329,10 +329,14 @@ class StationService(Service):
         name one of them."""
         if site_id is None:
             if scope.limited:
-                raise InvalidInput("site_id", "required: you are limited to some sites")
+                raise InvalidInput(
+                    "site_id", "required: you are limited to some sites", reason="site_required"
+                )
             return
         if await uow.sites.get(scope, site_id) is None:
-            raise InvalidInput("site_id", f"no site {site_id} in this organization")
+            raise InvalidInput(
+                "site_id", f"no site {site_id} in this organization", reason="no_such_site"
+            )
 
 
 def _connector(station_id: int, spec: ConnectorSpec, now: Any) -> Connector:

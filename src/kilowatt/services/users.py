@@ -97,16 +97,26 @@ def _check_user(principal: Principal, data: UserInput) -> None:
 
 def _may_grant(principal: Principal, role: Role) -> None:
     if principal.limited:
-        raise Forbidden("a caller limited to some sites cannot manage accounts or keys")
+        raise Forbidden(
+            "a caller limited to some sites cannot manage accounts or keys", reason="limited_caller"
+        )
     if not may_grant(principal.role, role):
-        raise Forbidden(f"a caller with role {principal.role.value} cannot grant role {role.value}")
+        raise Forbidden(
+            f"a caller with role {principal.role.value} cannot grant role {role.value}",
+            reason="role_not_grantable",
+        )
 
 
 def _may_manage(principal: Principal, holder: Role, what: str) -> None:
-    if principal.limited or not may_manage(principal.role, holder):
+    if principal.limited:
+        raise Forbidden(
+            "a caller limited to some sites cannot manage accounts or keys", reason="limited_caller"
+        )
+    if not may_manage(principal.role, holder):
         raise Forbidden(
             f"a caller with role {principal.role.value} cannot change {what} with role "
-            f"{holder.value}"
+            f"{holder.value}",
+            reason="not_manageable",
         )
 
 
@@ -117,12 +127,20 @@ async def _sites(
     if site_ids is None:
         return None
     if role is Role.OWNER:
-        raise InvalidInput("site_ids", "an owner sees every site; leave site_ids out")
+        raise InvalidInput(
+            "site_ids", "an owner sees every site; leave site_ids out", reason="owner_scope"
+        )
     chosen = sorted(set(site_ids))
     for site_id in chosen:
         if await uow.sites.get(Scope(organization_id), site_id) is None:
-            raise InvalidInput("site_ids", f"no site {site_id} in this organization")
+            raise InvalidInput(
+                "site_ids", f"no site {site_id} in this organization", reason="unknown_site"
+            )
     return chosen
+
+
+def _scope(site_ids: Sequence[int] | None) -> list[int] | None:
+    return None if site_ids is None else sorted(set(site_ids))
 
 
 def _is_self(principal: Principal, user: User) -> bool:
@@ -177,7 +195,7 @@ class UserService(Service):
         email = _check_email(data.email)
         now = self.clock.now()
         if await uow.users.by_email(email) is not None:
-            raise Conflict(f"a user with email {email} already exists")
+            raise Conflict(f"a user with email {email} already exists", reason="email_taken")
         sites = await _sites(uow, principal.organization_id, data.role, data.site_ids)
         user = await uow.users.add(
             User(
@@ -272,9 +290,15 @@ class UserService(Service):
             if role is not user.role:
                 _may_grant(principal, role)
             if _is_self(principal, user) and (
-                role is not user.role or changes.get("is_active") is False
+                role is not user.role
+                or changes.get("is_active") is False
+                or ("site_ids" in changes and _scope(changes["site_ids"]) != user.site_ids)
             ):
-                raise Conflict("you cannot change your own role or deactivate yourself")
+                # Oneself limited to some sites, or demoted, could manage accounts no more.
+                raise Conflict(
+                    "you cannot change your own role or sites or deactivate yourself",
+                    reason="self_change",
+                )
             owners = 0
             if user.role is Role.OWNER and user.is_active:
                 owners = await uow.users.count_active_owners(user.organization_id)
@@ -293,7 +317,10 @@ class UserService(Service):
                 user.password_hash = self.hasher.hash(str(changes["password"]))
                 password_changed = True
             if owners and not (user.role is Role.OWNER and user.is_active) and owners <= 1:
-                raise Conflict("the organization's last owner cannot be demoted or deactivated")
+                raise Conflict(
+                    "the organization's last owner cannot be demoted or deactivated",
+                    reason="last_owner",
+                )
             user.updated_at = now
             if not user.is_active or password_changed:
                 # A deactivated account, or one whose password was reset, is signed out.
@@ -311,13 +338,15 @@ class UserService(Service):
             user = await self._get(uow, principal, user_id)
             _may_manage(principal, user.role, "an account")
             if _is_self(principal, user):
-                raise Conflict("you cannot delete your own account")
+                raise Conflict("you cannot delete your own account", reason="self_change")
             if (
                 user.role is Role.OWNER
                 and user.is_active
                 and await uow.users.count_active_owners(user.organization_id) <= 1
             ):
-                raise Conflict("the organization's last owner cannot be removed")
+                raise Conflict(
+                    "the organization's last owner cannot be removed", reason="last_owner"
+                )
             assert user.id is not None
             await uow.web_sessions.delete_for_user(user.id)
             await uow.users.delete(user)

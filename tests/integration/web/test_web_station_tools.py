@@ -46,7 +46,7 @@ async def test_a_technician_reads_and_changes_a_16_configuration(
         assert read.status_code == 200, read.text
         assert (await cp.next_call("GetConfiguration")) == {}
         assert 'data-status="accepted"' in read.text
-        assert read.headers.get("hx-trigger") == "device-model-changed"
+        assert read.headers.get("hx-trigger") == "commands-changed, device-model-changed"
         model = await technician.get(f"/stations/{station}/device-model")
         assert "HeartbeatInterval" in model.text
 
@@ -199,3 +199,33 @@ async def test_a_hard_reset_asks_first_and_names_the_running_session(
         idle = await technician.post(f"{commands}/reset", {"type": "hard"})
         assert "No session is running there now." in idle.text
     await technician.client.aclose()
+
+
+async def test_a_command_sent_from_the_station_page_refreshes_its_recent_commands(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    station = ids.station()
+    technician = await visitor(server, aapi, "technician")
+    async with online16(server, aapi, station) as cp:
+        page = await technician.get(f"/stations/{station}")
+        assert page.status_code == 200
+        # The panel is on the page before any command, waiting for "commands-changed".
+        panel = page.text[page.text.index('id="recent-commands-panel"') :]
+        panel = panel[: panel.index(">")]
+        assert f'hx-get="/stations/{station}/commands"' in panel
+        assert 'hx-trigger="commands-changed from:body"' in panel
+        assert 'id="recent-commands"' not in page.text  # no command yet
+        sent = await technician.post(f"/stations/{station}/commands/clear-cache", {})
+        assert sent.status_code == 200, sent.text
+        assert (await cp.next_call("ClearCache")) == {}
+        assert sent.headers.get("hx-trigger") == "commands-changed"
+        fresh = await technician.get(f"/stations/{station}/commands")
+        assert fresh.status_code == 200
+        assert 'id="recent-commands-panel"' in fresh.text
+        assert '<details class="recent-commands" open>' in fresh.text
+        assert "Clear cache" in fresh.text
+        assert 'data-status="accepted"' in fresh.text
+        # A form with its errors sends nothing and changes no panel.
+        bad = await technician.post(f"/stations/{station}/commands/reset", {"type": "warm"})
+        assert "hx-trigger" not in bad.headers
+    assert (await technician.get("/stations/NO-SUCH-STATION/commands")).status_code == 404

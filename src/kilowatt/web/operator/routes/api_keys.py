@@ -22,7 +22,7 @@ from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
-from kilowatt.web.operator.routes.grants import GrantForm, grant_choices
+from kilowatt.web.operator.routes.grants import GrantForm, grant_choices, grant_refusal
 from kilowatt.web.operator.rows.admin import role_words, scope_words
 
 router = APIRouter()
@@ -97,16 +97,11 @@ async def create_key(page: KeysPage) -> Response:
         issued = await page.web.services.users.issue_key(
             page.principal, ApiKeyInput(name=form.name, role=form.role, site_ids=form.site_ids)
         )
-    except InvalidInput as error:
-        field = {"site_ids": "site"}.get(error.field, error.field)
-        message = {
-            "site": _("Choose sites from the list."),
-            "name": _("Name the key after what will use it."),
-        }.get(field, _(error.message))
-        return await _key_form(page, values, form.site, {field: message}, 422)
-    except Forbidden:
-        message = _("Your role cannot give this role.")
-        return await _key_form(page, values, form.site, {"role": message}, 422)
+    except (InvalidInput, Forbidden) as error:
+        errors = grant_refusal(page, error)
+        if "name" in errors:
+            errors["name"] = _("Name the key after what will use it.")
+        return await _key_form(page, values, form.site, errors, 422)
     return page.render(
         "admin/api_key_secret.html",
         {"key": issued.key, "secret": issued.secret, "roles": role_words(_)},

@@ -29,6 +29,7 @@ from kilowatt.domain.power_limits import parse_limit_kw
 from kilowatt.domain.remote_start import TokenRefused
 from kilowatt.domain.stations import OcppId
 from kilowatt.services.monitoring import COMMAND_WAIT, ConnectorOverview, Target, TargetResult
+from kilowatt.web.kit import refusals
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
@@ -185,7 +186,9 @@ async def connector_command(
         except TokenRefused as error:
             errors["id_tag"] = refusal(_, error)
         except DomainError as error:
-            failure = _("The station cannot take this command: %(reason)s") % {"reason": str(error)}
+            failure = _("The station cannot take this command: %(reason)s") % {
+                "reason": refusals.refusal(error, _)
+            }
     overview = await _overview(page, station_id, evse_id, connector_id)
     return await _render(
         page,

@@ -20,6 +20,7 @@ from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import Cursor, Fields, Required, Search
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery
 
@@ -96,8 +97,8 @@ async def create_driver(page: WritePage) -> Response:
         )
     except InvalidInput as error:
         message = {"email": _("Enter an email address, such as name@example.com.")}.get(
-            error.field, _(error.message)
-        )
+            error.field
+        ) or refusal(error, _)
         return _form(page, values, {error.field: message}, 422)
     except Conflict:
         return _form(page, values, {"email": _("A driver with this email already exists.")}, 422)

@@ -21,6 +21,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import BIGINT, LINK, Cursor, Day, Fields, Id, Says, Search
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import AssetsPage, Page, page_for
 from kilowatt.web.operator.paths import CodeId
 from kilowatt.web.operator.rows.faults import FaultCodeRow, FaultRow
@@ -187,7 +188,7 @@ def _form_error(page: Page, error: InvalidInput | Conflict) -> dict[str, str]:
         "vendor": _("Enter a vendor of at most 50 characters, or leave it empty."),
         "description": _("Enter a description of at most 500 characters."),
     }
-    return {error.field: messages.get(error.field, error.message)}
+    return {error.field: messages.get(error.field) or refusal(error, _)}
 
 
 @router.get("/faults/codes")
@@ -247,7 +248,7 @@ async def codes_delete(page: EditPage) -> Response:
             404, _("Some of those entries no longer exist. Go back and select again.")
         ) from None
     except InvalidInput as error:
-        raise WebError(422, error.message) from None
+        raise WebError(422, refusal(error, _)) from None
     return redirect(f"/faults/codes?deleted={len(deleted)}")
 
 

@@ -22,6 +22,7 @@ from kilowatt.services.ports import StationFilter
 from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import REQUIRED, Fields, Id, Says, Upload
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.rows.firmware import CampaignRow, ImageRow, UpdateRow
 
@@ -143,7 +144,7 @@ async def upload_image(page: FirmwarePage) -> Response:
         image = await firmware.add(page.principal, data, stored, f"web:{page.principal.name}")
     except InvalidInput as invalid:
         errors[invalid.field if invalid.field in UploadForm.model_fields else "file"] = (
-            _("The file is empty.") if invalid.field == "file" else invalid.message
+            _("The file is empty.") if invalid.field == "file" else refusal(invalid, _)
         )
         return await _firmware_page(page, 422, upload=shown)
     notice = _("Firmware %(version)s was uploaded.") % {"version": image.version}

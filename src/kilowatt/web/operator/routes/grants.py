@@ -1,5 +1,6 @@
-"""What the operators' invitation and the API keys' form share: a role the granter may give,
-and a site scope (every site, or those ticked)."""
+"""What the operators' invitation and role forms and the API keys' form share: a role the
+granter may give, and a site scope (every site, or those ticked), read from the form and
+refused by the service beside their fields."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kilowatt.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from kilowatt.domain.permissions import may_grant
 from kilowatt.domain.users import Role
 from kilowatt.web.kit.forms import BIGINT, REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import field_refusal, refusal
 from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.routes.assets.common import all_sites
 from kilowatt.web.operator.rows.admin import role_hints, role_words
@@ -49,3 +52,16 @@ async def grant_choices(page: Page, ticked: list[int]) -> dict[str, Any]:
         "sites": await all_sites(page),
         "ticked": set(ticked),
     }
+
+
+def grant_refusal(page: Page, error: DomainError) -> dict[str, str]:
+    """A service's refusal of a role and a site scope (and an email), beside its field."""
+    _ = page.web.gettext
+    if isinstance(error, InvalidInput):
+        field, words = field_refusal(error, _, {"site_ids": "site"})
+        return {field: words}
+    if isinstance(error, Conflict) and error.reason == "email_taken":
+        return {"email": refusal(error, _)}
+    if isinstance(error, Forbidden | Conflict):
+        return {"role": refusal(error, _)}
+    raise error

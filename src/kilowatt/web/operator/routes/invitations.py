@@ -19,6 +19,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import VERBATIM, Fields, Required
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import COOKIE, OperatorWeb, WebDep, render
 
 router = APIRouter()
@@ -104,5 +105,5 @@ async def accept(web: WebDep, token: str) -> Response:
         if error.field == "token":
             raise
         field = "name" if error.field == "name" else "password"
-        return _form(web, web.session, user, token, values, {field: _(error.message)}, 422)
+        return _form(web, web.session, user, token, values, {field: refusal(error, _)}, 422)
     return redirect("/login?next=/")

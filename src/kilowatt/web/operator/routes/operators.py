@@ -1,7 +1,8 @@
 """Administration: the organization's operators. Invite one by email with a role and a site
 scope (services/invitations.py: the invitation arrives by email, its link lets the person
-choose a password), send an invitation again or withdraw it, deactivate and reactivate an
-account. Only those who may manage accounts (users:manage) see these pages."""
+choose a password), change an account's role and site scope, send an invitation again or
+withdraw it, deactivate and reactivate an account. Only those who may manage accounts
+(users:manage) see these pages."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 from starlette.responses import Response
 
-from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kilowatt.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from kilowatt.domain.invitations import is_invited
 from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.permissions import Permission, may_manage
-from kilowatt.domain.users import ActorKind, Role
+from kilowatt.domain.users import ActorKind, Role, User
 from kilowatt.services.invitations import InvitationInput, Letter
 from kilowatt.services.ports import UserFilter
 from kilowatt.services.ports.email import EmailNotSent, OutgoingEmail
@@ -24,9 +25,10 @@ from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import Cursor, Required
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
-from kilowatt.web.operator.routes.grants import GrantForm, grant_choices
+from kilowatt.web.operator.routes.grants import GrantForm, grant_choices, grant_refusal
 from kilowatt.web.operator.rows.admin import account_state, role_words, scope_words
 
 router = APIRouter()
@@ -63,6 +65,7 @@ def _notice(page: Page, key: str) -> tuple[str, str]:
         "withdrawn": ("ok", _("The invitation was withdrawn.")),
         "deactivated": ("ok", _("The account was deactivated and signed out.")),
         "reactivated": ("ok", _("The account was reactivated.")),
+        "changed": ("ok", _("The role and sites of the account were changed.")),
     }.get(key, ("", ""))
 
 
@@ -168,39 +171,16 @@ async def invite(page: UsersPage) -> Response:
     )
     try:
         await page.web.services.invitations.invite(page.principal, data, compose(page))
-    except InvalidInput as error:
-        field = {"site_ids": "site"}.get(error.field, error.field)
-        message = {
-            "email": _("Enter an email address, such as name@example.com."),
-            "site": _("Choose sites from the list."),
-            "name": _("At most 200 characters."),
-        }.get(field, _(error.message))
-        return await _invite_form(page, values, form.site, {field: message}, 422)
-    except Conflict:
-        message = _("This email address already has an account.")
-        return await _invite_form(page, values, form.site, {"email": message}, 422)
-    except Forbidden:
-        message = _("Your role cannot give this role.")
-        return await _invite_form(page, values, form.site, {"role": message}, 422)
+    except (InvalidInput, Conflict, Forbidden) as error:
+        return await _invite_form(page, values, form.site, grant_refusal(page, error), 422)
     except EmailNotSent:
         return redirect("/admin/operators?notice=not-sent")
     return redirect("/admin/operators?notice=invited")
 
 
-def _refused(page: Page, error: Exception) -> WebError:
-    _ = page.web.gettext
-    if isinstance(error, NotFound):
-        return WebError(404, _("There is no such operator."))
-    if isinstance(error, Forbidden):
-        return WebError(403, _("Your role cannot change this account."))
-    if isinstance(error, Conflict):
-        text = str(error)
-        if "last owner" in text:
-            return WebError(409, _("The organization's last owner cannot be deactivated."))
-        if "own" in text:
-            return WebError(409, _("You cannot deactivate your own account."))
-        return WebError(409, _("The invitation was already accepted."))
-    raise error
+def _refused(page: Page, error: DomainError) -> WebError:
+    status = {NotFound: 404, Forbidden: 403, Conflict: 409}.get(type(error), 422)
+    return WebError(status, refusal(error, page.web.gettext))
 
 
 @router.post("/admin/operators/{user_id}/resend")
@@ -248,3 +228,63 @@ async def deactivate(page: UsersPage, user_id: UserId) -> Response:
 async def reactivate(page: UsersPage, user_id: UserId) -> Response:
     await _set_active(page, user_id, True)
     return redirect("/admin/operators?notice=reactivated")
+
+
+async def _editable(page: Page, user_id: int) -> User:
+    """The account ``user_id``, if the operator may change its role and sites (the service
+    checks again): not their own, and not one of a role above their rights."""
+    _ = page.web.gettext
+    try:
+        user = await page.web.services.users.get(page.principal, user_id)
+    except NotFound as error:
+        raise _refused(page, error) from error
+    if page.principal.kind is ActorKind.USER and user.id == page.principal.actor_id:
+        raise WebError(409, _("You cannot change your own role or sites."))
+    if not may_manage(page.principal.role, user.role):
+        raise WebError(403, _("Your role cannot change this account."))
+    return user
+
+
+async def _edit_form(
+    page: Page,
+    user: User,
+    values: Mapping[str, str],
+    ticked: list[int],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> Response:
+    return page.render(
+        "admin/operator_edit.html",
+        {
+            **await grant_choices(page, ticked),
+            "user": user,
+            "values": values,
+            "errors": errors,
+        },
+        status,
+    )
+
+
+@router.get("/admin/operators/{user_id}/edit")
+async def edit_form(page: UsersPage, user_id: UserId) -> Response:
+    user = await _editable(page, user_id)
+    values = {"role": user.role.value, "scope": "all" if user.site_ids is None else "some"}
+    return await _edit_form(page, user, values, list(user.site_ids or []), {})
+
+
+@router.post("/admin/operators/{user_id}/edit")
+async def edit(page: UsersPage, user_id: UserId) -> Response:
+    user = await _editable(page, user_id)
+    reading = await page.web.form(GrantForm)
+    form, values = reading.data, reading.values
+    if reading.errors or form.role is None:
+        return await _edit_form(page, user, values, form.site, reading.errors, 422)
+    try:
+        await page.web.services.users.update(
+            page.principal, user_id, {"role": form.role, "site_ids": form.site_ids}
+        )
+    except NotFound as error:
+        raise _refused(page, error) from error
+    except (InvalidInput, Conflict, Forbidden) as error:
+        return await _edit_form(page, user, values, form.site, grant_refusal(page, error), 422)
+    return redirect("/admin/operators?notice=changed")

@@ -23,6 +23,7 @@ from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import REQUIRED, Cursor, Fields, Id, Required, Says
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
 from kilowatt.web.operator.rows.tokens import kind_words
@@ -131,7 +132,7 @@ async def create_group(page: WritePage) -> Response:
         message = {
             "parent_id_tag": _("At most 255 characters, without spaces around them."),
             "name": _("Name the group."),
-        }.get(error.field, _(error.message))
+        }.get(error.field) or refusal(error, _)
         return await _group_form(page, values, {error.field: message}, 422)
     except Conflict:
         message = _("Another group already has this parent id tag.")
@@ -235,7 +236,7 @@ async def create_rule(page: WritePage) -> Response:
             "group_id": _("Choose a group from the list."),
             "site_id": _("Choose a site from the list."),
             "station": _("There is no such station, or it is not yours to see."),
-        }.get(field, _(error.message))
+        }.get(field) or refusal(error, _)
         return await _rule_form(page, values, {field: message}, 422)
     return redirect("/admin/access-rules?notice=rule-created")
 

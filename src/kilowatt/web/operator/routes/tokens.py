@@ -25,6 +25,7 @@ from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import REQUIRED, Cursor, Day, Fields, Id, Required, Says, Search, Upload
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.kit.templating import SECURITY_HEADERS
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery
@@ -171,7 +172,7 @@ async def create_token(page: TokensWritePage) -> Response:
             "value": _("Enter the number or code of the card, without spaces around it."),
             "group_id": _("Choose a group from the list."),
             "driver_id": _("Choose a driver from the list."),
-        }.get(field, _(error.message))
+        }.get(field) or refusal(error, _)
         return await _form(page, values, {field: message}, 422)
     except Conflict:
         message = _("A token with this value and type already exists.")

@@ -17,6 +17,7 @@ from kilowatt.domain.sites import Site
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import OUT_OF_BOUNDS, Fields, Number, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 
 WritePage = Annotated[Page, Depends(page_for(Permission.ASSETS_READ, Permission.ASSETS_WRITE))]
@@ -36,7 +37,7 @@ def not_found(page: Page, error: NotFound) -> WebError:
 
 
 def error_message(page: Page, error: InvalidInput) -> str:
-    return page.web.gettext(error.message)
+    return refusal(error, page.web.gettext)
 
 
 Kilowatts = Annotated[

@@ -18,6 +18,7 @@ from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, Fields, Number, Required, Says
 from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page
 from kilowatt.web.operator.paths import SiteId
 from kilowatt.web.operator.routes.assets.common import (
@@ -128,7 +129,7 @@ async def create_site(page: WritePage) -> Response:
             page, None, values, {_site_field(error.field): error_message(page, error)}, 422
         )
     except Forbidden as error:
-        raise WebError(403, page.web.gettext(str(error))) from error
+        raise WebError(403, refusal(error, page.web.gettext)) from error
     return redirect("/assets?notice=site-created#sites")
 
 

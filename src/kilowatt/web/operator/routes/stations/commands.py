@@ -5,7 +5,8 @@ an htmx fragment that polls until the station answers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -23,11 +24,13 @@ from kilowatt.domain.command_params import (
 from kilowatt.domain.commands import Command, Operation
 from kilowatt.domain.errors import DomainError, InvalidInput, NotFound, StationOffline
 from kilowatt.domain.exports import zone_of
+from kilowatt.domain.paging import PageRequest
 from kilowatt.domain.permissions import command_permissions
 from kilowatt.domain.stations import OcppId
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import REQUIRED, F, Fields, Reading, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import TRANSLATED, refusal
 from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.disruption import (
     Confirmation,
@@ -40,7 +43,7 @@ from kilowatt.web.operator.disruption import (
 from kilowatt.web.operator.paths import CommandId
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
 from kilowatt.web.operator.rows.commands import CommandRow
-from kilowatt.web.operator.rows.stations import station_url
+from kilowatt.web.operator.rows.stations import StationRow, station_url
 
 router = APIRouter()
 
@@ -124,7 +127,7 @@ async def command_params(page: Page, operation: Operation) -> CommandParams:
 
 def _valid(reading: Reading[F]) -> F:
     for field, message in reading.errors.items():
-        raise InvalidInput(field, message)
+        raise InvalidInput(field, message, reason=TRANSLATED)
     return reading.data
 
 
@@ -155,11 +158,11 @@ async def station_command(ocpp_id: str, name: str, page: AssetsPage) -> Response
     except StationOffline:
         error = _("The station is not connected: the command was not sent.")
     except InvalidInput as invalid:
-        error = _("The command was not sent: %(reason)s.") % {"reason": invalid.message}
+        error = _("The command was not sent: %(reason)s") % {"reason": refusal(invalid, _)}
     except NotFound:
         raise WebError(404, _("No such station.")) from None
     except DomainError as failed:
-        error = _("The command was not sent: %(reason)s.") % {"reason": str(failed)}
+        error = _("The command was not sent: %(reason)s") % {"reason": refusal(failed, _)}
     return _command_result(page, ocpp_id, command, error)
 
 
@@ -171,9 +174,41 @@ async def station_command_result(ocpp_id: str, command_id: CommandId, page: Asse
         raise WebError(404, page.web.gettext("No such command.")) from None
     if command.station_ocpp_id != ocpp_id:
         raise WebError(404, page.web.gettext("No such command."))
-    answer = _command_result(page, ocpp_id, command, "")
-    if command.done and command.operation in CONFIGURATION_OPERATIONS:
-        answer.headers["HX-Trigger"] = "device-model-changed"
+    return _command_result(page, ocpp_id, command, "")
+
+
+RECENT_COMMANDS = 10
+
+
+async def recent_commands(page: Page, ocpp_id: str, zone: ZoneInfo) -> dict[str, Any]:
+    """The station page's recent commands panel (stations/_recent_commands.html)."""
+    found = await page.web.services.commands.search(
+        page.principal, PageRequest(limit=RECENT_COMMANDS), ocpp_id
+    )
+    return {
+        "commands": [CommandRow.of(c, zone, page.web.gettext) for c in found.items],
+        "commands_url": f"{station_url(ocpp_id)}/commands",
+    }
+
+
+@router.get("/stations/{ocpp_id}/commands")
+async def station_recent_commands(ocpp_id: str, page: AssetsPage) -> Response:
+    """The recent commands panel again, open (htmx fetches it on "commands-changed")."""
+    station = (await find_station(page, ocpp_id)).station
+    row = StationRow.of(station, await site_of(page, station), page.web.gettext)
+    context = await recent_commands(page, station.ocpp_id, row.zone)
+    return page.render(
+        "stations/_recent_commands.html",
+        {**context, "zone": row.timezone, "commands_open": True},
+    )
+
+
+def changed(answer: Response, *, sent: bool, model: bool = False) -> Response:
+    """Tell the page which panels a command changed: the recent commands (whenever one was
+    sent or moved on), the device model (``model``: a configuration command is done)."""
+    events = (["commands-changed"] if sent else []) + (["device-model-changed"] if model else [])
+    if events:
+        answer.headers["HX-Trigger"] = ", ".join(events)
     return answer
 
 
@@ -210,7 +245,7 @@ async def confirmation(
 
 
 def _command_result(page: Page, ocpp_id: str, command: Command | None, error: str) -> Response:
-    return page.render(
+    answer = page.render(
         "stations/_command_result.html",
         {
             "command": (
@@ -226,3 +261,5 @@ def _command_result(page: Page, ocpp_id: str, command: Command | None, error: st
             ),
         },
     )
+    model = command is not None and command.done and command.operation in CONFIGURATION_OPERATIONS
+    return changed(answer, sent=command is not None, model=model)

@@ -21,6 +21,7 @@ from kilowatt.domain.stations import OcppId
 from kilowatt.web.kit.context import WebError, path_id
 from kilowatt.web.kit.forms import Day, Fields, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.kit.templating import SECURITY_HEADERS
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
@@ -173,11 +174,11 @@ async def request_diagnostics(ocpp_id: str, page: DiagnosticsPage) -> Response:
         )
     except InvalidInput as invalid:
         extra["outcome"] = Outcome(
-            error=_("The command was not sent: %(reason)s.") % {"reason": invalid.message}
+            error=_("The command was not sent: %(reason)s") % {"reason": refusal(invalid, _)}
         )
     except DomainError as failed:
         extra["outcome"] = Outcome(
-            error=_("The command was not sent: %(reason)s.") % {"reason": str(failed)}
+            error=_("The command was not sent: %(reason)s") % {"reason": refusal(failed, _)}
         )
     return await _render(page, ocpp_id, timezone, protocol, **extra)
 

@@ -17,6 +17,7 @@ from kilowatt.domain.permissions import Permission
 from kilowatt.domain.stations import OcppId
 from kilowatt.web.kit.forms import REQUIRED, Fields, Id, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.disruption import (
     Confirmation,
@@ -123,11 +124,11 @@ async def update_station(ocpp_id: str, page: UpdatePage) -> Response:
             error=_("The station is not connected: the command was not sent.")
         )
     except InvalidInput as invalid:
-        errors["firmware_id"] = invalid.message
+        errors["firmware_id"] = refusal(invalid, _)
         return await _render(page, ocpp_id, 422, **extra)
     except DomainError as failed:
         extra["outcome"] = Outcome(
-            error=_("The command was not sent: %(reason)s.") % {"reason": str(failed)}
+            error=_("The command was not sent: %(reason)s") % {"reason": refusal(failed, _)}
         )
     return await _render(page, ocpp_id, **extra)
 

@@ -17,7 +17,7 @@ from kilowatt.domain.sites import Site
 from kilowatt.services.ports import StationFilter
 from kilowatt.web.kit.forms import Cursor, Fields, Id, Search
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.stations.commands import trigger_words
+from kilowatt.web.operator.routes.stations.commands import recent_commands, trigger_words
 from kilowatt.web.operator.routes.stations.common import find_station, site_of
 from kilowatt.web.operator.routes.stations.diagnostics import diagnostics_context
 from kilowatt.web.operator.routes.stations.firmware import firmware_context
@@ -25,7 +25,6 @@ from kilowatt.web.operator.routes.stations.log import COMMON_ACTIONS, log_of
 from kilowatt.web.operator.routes.stations.model import model_of
 from kilowatt.web.operator.routes.stations.operations import operations_context
 from kilowatt.web.operator.routes.stations.tools import tool_context
-from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.faults import FaultRow
 from kilowatt.web.operator.rows.stations import ConnectorRow, StationRow
 
@@ -98,9 +97,6 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
     row = StationRow.of(station, await site_of(page, station), _)
     zone = row.zone
     connectors = sorted(detail.connectors, key=lambda c: (c.evse_id, c.connector_id))
-    commands = await services.commands.search(
-        page.principal, PageRequest(limit=10), station.ocpp_id
-    )
     context: dict[str, Any] = {
         "station": station,
         "row": row,
@@ -108,7 +104,7 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
         "connectors": [ConnectorRow.of(c, station, zone) for c in connectors],
         "open_faults": [FaultRow.of(v, now, _) for v in open_faults],
         "past_faults": [FaultRow.of(v, now, _) for v in past.items],
-        "commands": [CommandRow.of(c, zone, _) for c in commands.items],
+        **await recent_commands(page, station.ocpp_id, zone),
         "trigger_messages": trigger_words(_),
         "actions": COMMON_ACTIONS,
         "evses": sorted({c.evse_id for c in connectors}),

@@ -29,8 +29,9 @@ from kilowatt.domain.stations import OcppId, Station
 from kilowatt.web.kit.context import WebError
 from kilowatt.web.kit.forms import INTEGER, REQUIRED, Fields, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import AssetsPage, Page
-from kilowatt.web.operator.routes.stations.commands import CONFIGURATION_OPERATIONS
+from kilowatt.web.operator.routes.stations.commands import CONFIGURATION_OPERATIONS, changed
 from kilowatt.web.operator.routes.stations.common import find_station
 from kilowatt.web.operator.rows.commands import CommandRow
 from kilowatt.web.operator.rows.stations import station_url
@@ -168,7 +169,7 @@ async def run_tool(
         try:
             params = tool.params(reading.data, station)
         except InvalidInput as invalid:
-            errors[invalid.field] = invalid.message
+            errors[invalid.field] = refusal(invalid, _)
         else:
             outcome = await _send(page, station, params, errors)
     context = tool_context(
@@ -178,9 +179,10 @@ async def run_tool(
         context.update(await more(page, station))
     answer = page.render(f"stations/tools/{tool.template}.html", context, 422 if errors else 200)
     command = outcome.command if outcome is not None else None
-    if command is not None and command.done and tool.operation.value in CONFIGURATION_OPERATIONS:
-        answer.headers["HX-Trigger"] = "device-model-changed"
-    return answer
+    model = (
+        command is not None and command.done and tool.operation.value in CONFIGURATION_OPERATIONS
+    )
+    return changed(answer, sent=command is not None, model=model)
 
 
 async def _send(
@@ -200,15 +202,17 @@ async def _send(
     except InvalidInput as invalid:
         field = invalid.field.split(".")[-1].split("[")[0]
         if field in ("key", "value", "component", "variable", "evse_id", "report_base"):
-            errors[field] = invalid.message
+            errors[field] = refusal(invalid, _)
             return None
         return Outcome(
-            error=_("The command was not sent: %(reason)s.") % {"reason": invalid.message}
+            error=_("The command was not sent: %(reason)s") % {"reason": refusal(invalid, _)}
         )
     except NotFound:
         raise WebError(404, _("No such station.")) from None
     except DomainError as failed:
-        return Outcome(error=_("The command was not sent: %(reason)s.") % {"reason": str(failed)})
+        return Outcome(
+            error=_("The command was not sent: %(reason)s") % {"reason": refusal(failed, _)}
+        )
     return outcome_of(page, station.ocpp_id, command)
 
 
