@@ -146,6 +146,13 @@ class Finding:
     what: str
 
 
+def settled(page: Page) -> None:
+    """Wait until no htmx request is in flight: an element waiting for its panel is dimmed
+    (.htmx-request), and axe would judge the dimmed text's contrast (a site page's load panel,
+    fetched as the page loads, on a busy machine)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=15_000)
+
+
 def axe_violations(page: Page) -> list[str]:
     found = page.evaluate(
         """async () => {
@@ -199,6 +206,7 @@ def visit_all(page: Page, problems: Problems, start: list[str], width: int) -> l
             findings.append(Finding(path, f"answered {response.status}"))
             continue
         page.wait_for_timeout(200)  # the page's scripts draw their charts and maps
+        settled(page)
         scroll = page.evaluate("document.documentElement.scrollWidth")
         if scroll > width:
             findings.append(Finding(path, f"the page scrolls sideways: {scroll}px wide"))
