@@ -69,6 +69,7 @@ log = structlog.get_logger(__name__)
 
 REQUESTED_BY = "load management"
 RECENT = 20
+MAX_UNMANAGED = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,11 @@ class LoadService(Service):
         self._again: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._unmanaged: set[int] = set()
+        """Transactions found without a load-managed session: their meter values are not
+        looked up again (no query per reading on the hot path) until load management looks
+        at a site again (``SiteLoadChanged``) or limits a session, either of which may have
+        made one managed."""
 
     def install(self, commands: CommandService, bus: InProcessBus) -> None:
         """Send through ``commands``; react to the bus's session and meter events."""
@@ -108,6 +114,8 @@ class LoadService(Service):
         bus.subscribe(TransactionStarted, self._on_session)
         bus.subscribe(TransactionEnded, self._on_session)
         bus.subscribe(MeterValuesReported, self._on_meter)
+        bus.subscribe(SiteLoadChanged, self._forget_unmanaged)
+        bus.subscribe(SessionLimited, self._forget_unmanaged)
 
     # Settings -----------------------------------------------------------------------------
 
@@ -221,11 +229,18 @@ class LoadService(Service):
     # Reacting to sessions and meters --------------------------------------------------------
 
     def _on_session(self, event: TransactionStarted | TransactionEnded) -> None:
+        if isinstance(event, TransactionEnded):
+            self._unmanaged.discard(event.transaction_id)
         self._spawn(self._station_changed(event.station))
 
     def _on_meter(self, event: MeterValuesReported) -> None:
+        if event.transaction_id in self._unmanaged:
+            return
         if event.transaction_id is not None and event.values:
             self._spawn(self._draw(event.station, event.transaction_id, event.values))
+
+    def _forget_unmanaged(self, _: SiteLoadChanged | SessionLimited) -> None:
+        self._unmanaged.clear()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -247,6 +262,9 @@ class LoadService(Service):
         async with self.uow(readonly=True) as uow:
             session = await uow.loads.session_load(transaction_id)
             if session is None:
+                if len(self._unmanaged) >= MAX_UNMANAGED:
+                    self._unmanaged.clear()
+                self._unmanaged.add(transaction_id)
                 return
             load = await uow.loads.get(session.site_id)
         if load is None or not load.settings.enabled:

@@ -172,3 +172,26 @@ async def test_settings_are_checked_and_a_meter_topic_belongs_to_one_site(world:
     assert await world.loads.report_topic("m/depot", "40 kW") == SITE
     assert await world.loads.report_topic("m/nowhere", "40 kW") is None
     assert (await world.loads.view(OWNER, SITE)).load_w == 40_000
+
+
+async def test_an_unmanaged_session_s_readings_are_looked_up_once(world: World) -> None:
+    """Meter values are the hot path: a session load management does not hold is looked up at
+    its first reading only, until load management looks at a site again."""
+    tx = world.charge(1)  # no pass yet: the session is not managed
+
+    async def reading(amps: float) -> int:
+        before = len(world.uow.opened)
+        world.loads._on_meter(MeterValuesReported("CP-1", 1, 1, tx, None, {"Current.Import": amps}))
+        await asyncio.sleep(0.02)
+        return len(world.uow.opened) - before
+
+    assert await reading(10.0) == 1
+    assert await reading(12.0) == 0
+    assert await reading(14.0) == 0
+    await world.loads.report(OWNER, SITE, 30_000)  # a pass: the session is managed now
+    assert world.bus.of(SiteLoadChanged)
+    await world.sent()
+    assert await reading(16.0) >= 1
+    held = (await world.loads.view(OWNER, SITE)).sessions[0][1]
+    assert held is not None
+    assert held.drawn_a == 16.0
