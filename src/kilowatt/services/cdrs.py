@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import structlog
 
-from kilowatt.domain.cdrs import Cdr, CdrKind, Place, credit, lines_json, tariff_for
+from kilowatt.domain.cdrs import Cdr, CdrKind, credit, lines_json
 from kilowatt.domain.errors import Conflict, InvalidInput, NotFound
 from kilowatt.domain.live import TransactionEnded
 from kilowatt.domain.live_money import SessionBilled, WalletChanged
@@ -35,6 +35,7 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from kilowatt.services.tariffs import tariff_in_force
 from kilowatt.services.wallets import post
 
 log = structlog.get_logger(__name__)
@@ -137,19 +138,11 @@ class CdrService(Service):
         if tx.energy_wh is not None:
             meter_stop = meter_start + tx.energy_wh
         readings = timeline(tx.start_time, meter_start, register, tx.stop_time, meter_stop)
-        place = Place(
-            context.organization_id,
-            context.site_id,
-            context.station_id,
-            tx.evse_id,
-            () if context.group_id is None else (context.group_id,),
-        )
-        assignment = tariff_for(await uow.tariffs.assignments(context.organization_id), place)
         priced: PricedSession | None = None
         tariff_id = None
-        if assignment is not None:
-            tariff_id = assignment.tariff_id
-            versions = (await uow.tariffs.versions([tariff_id]))[tariff_id]
+        found = await tariff_in_force(uow, context, tx.evse_id)
+        if found is not None:
+            tariff_id, versions = found
             pricer = SessionPricer(versions, context.timezone, tx.start_time)
             for reading in readings:
                 pricer.add(reading)

@@ -4,13 +4,13 @@ from there), and the readings it has stored so far."""
 
 from __future__ import annotations
 
-from kilowatt.domain.cdrs import Place, tariff_for
 from kilowatt.domain.metering import register_readings
 from kilowatt.domain.pricing import Reading, SessionPricer, timeline
 from kilowatt.domain.session_costs import RunningCost, enabled
 from kilowatt.domain.transactions import Transaction
 from kilowatt.domain.wallets import Wallet
 from kilowatt.services.ports import UnitOfWork
+from kilowatt.services.tariffs import tariff_in_force
 
 
 async def load_running(
@@ -22,30 +22,21 @@ async def load_running(
     context = await uow.cdrs.context(tx.id)
     if context is None:
         return None
-    place = Place(
-        context.organization_id,
-        context.site_id,
-        context.station_id,
-        tx.evse_id,
-        () if context.group_id is None else (context.group_id,),
-    )
-    assignment = tariff_for(await uow.tariffs.assignments(context.organization_id), place)
     pricer = None
     tariff_id = None
     versions = None
     wallet = None
-    if assignment is not None:
-        tariff_id = assignment.tariff_id
-        versions = (await uow.tariffs.versions([tariff_id])).get(tariff_id)
-        if versions:
-            pricer = SessionPricer(versions, context.timezone, tx.start_time)
+    in_force = await tariff_in_force(uow, context, tx.evse_id)
+    if in_force is not None:
+        tariff_id, versions = in_force
+        pricer = SessionPricer(versions, context.timezone, tx.start_time)
     texts: dict[str, str] = {}
     if versions:
         texts = dict(versions[-1].texts)
     if pricer is not None and context.wallet_id is not None:
-        found = await uow.wallets.get_by_id(context.wallet_id)
-        if found is not None and found.currency == pricer.currency:
-            wallet = found
+        paying = await uow.wallets.get_by_id(context.wallet_id)
+        if paying is not None and paying.currency == pricer.currency:
+            wallet = paying
     station = await uow.stations.get_by_id(tx.station_id)
     shows_cost = shows_tariff = False
     if station is not None and station.protocol_version == "2.0.1" and pricer is not None:

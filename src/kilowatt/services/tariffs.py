@@ -19,7 +19,7 @@ from kilowatt.domain.tariffs import Tariff, TariffVersion
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
 from kilowatt.services.base import Service, station_in_scope
-from kilowatt.services.ports import UnitOfWork
+from kilowatt.services.ports import BillingContext, UnitOfWork
 
 MAX_NAME = 200
 
@@ -295,3 +295,23 @@ async def forget_station(uow: UnitOfWork, station: Station) -> None:
 async def forget_group(uow: UnitOfWork, organization_id: int, group_id: int) -> None:
     """In the unit of work deleting the token group: its assignments go."""
     await uow.tariffs.forget(organization_id, (Scope.TOKEN_GROUP,), group_id)
+
+
+async def tariff_in_force(
+    uow: UnitOfWork, context: BillingContext, evse_id: int
+) -> tuple[int, list[TariffVersion]] | None:
+    """The tariff that prices a session at ``context``'s place on ``evse_id`` (its token's
+    group first, then the EVSE, the station, the site, the organization's default): its id
+    and versions, None when no tariff applies (the session is free)."""
+    place = Place(
+        context.organization_id,
+        context.site_id,
+        context.station_id,
+        evse_id,
+        () if context.group_id is None else (context.group_id,),
+    )
+    assignment = tariff_for(await uow.tariffs.assignments(context.organization_id), place)
+    if assignment is None:
+        return None
+    versions = (await uow.tariffs.versions([assignment.tariff_id])).get(assignment.tariff_id)
+    return (assignment.tariff_id, versions) if versions else None
