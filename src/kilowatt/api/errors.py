@@ -1,4 +1,6 @@
-"""Every error leaves as ``{"error": "...", "detail": "..."}`` with the right status."""
+"""Every error leaves as ``{"error": "...", "detail": "..."}`` with the right status, and a
+stable ``reason`` (such as ``last_owner``) where the service named the particular refusal:
+``error`` and ``reason`` are for programs, ``detail`` is English for people."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from kilowatt.domain.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -24,6 +27,12 @@ def error_body(error: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "detail": detail, **extra}
 
 
+def _refusal(error: str, exc: DomainError, **extra: Any) -> dict[str, Any]:
+    if exc.reason:
+        extra["reason"] = exc.reason
+    return error_body(error, str(exc), **extra)
+
+
 def _slug(status: int) -> str:
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
@@ -34,15 +43,15 @@ def _slug(status: int) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+        return JSONResponse(_refusal("not_found", exc), status_code=404)
 
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return JSONResponse(error_body("conflict", str(exc)), status_code=409)
+        return JSONResponse(_refusal("conflict", exc), status_code=409)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return JSONResponse(error_body("forbidden", str(exc)), status_code=403)
+        return JSONResponse(_refusal("forbidden", exc), status_code=403)
 
     @app.exception_handler(TooLarge)
     async def _too_large(_: Request, exc: TooLarge) -> JSONResponse:
@@ -52,16 +61,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StationOffline)
     async def _offline(_: Request, exc: StationOffline) -> JSONResponse:
-        return JSONResponse(error_body("station_offline", str(exc)), status_code=409)
+        return JSONResponse(_refusal("station_offline", exc), status_code=409)
 
     @app.exception_handler(InvalidInput)
     async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
         return JSONResponse(
-            error_body(
-                "invalid_input",
-                str(exc),
-                fields=[{"field": exc.field, "message": exc.message}],
-            ),
+            _refusal("invalid_input", exc, fields=[{"field": exc.field, "message": exc.message}]),
             status_code=422,
         )
 

@@ -59,6 +59,7 @@ def test_bad_accounts_are_refused_precisely(api: httpx.Client) -> None:
         "/users", json={"email": address.upper(), "password": PASSWORD, "role": "viewer"}
     )
     assert again.status_code == 409
+    assert again.json()["reason"] == "email_taken"  # stable, for programs
     site = created(api.post("/sites", json={"name": "Owner scope"}))
     owner_with_sites = api.post(
         "/users",
@@ -66,6 +67,7 @@ def test_bad_accounts_are_refused_precisely(api: httpx.Client) -> None:
     )
     assert owner_with_sites.status_code == 422
     assert owner_with_sites.json()["fields"][0]["field"] == "site_ids"
+    assert owner_with_sites.json()["reason"] == "owner_scope"
     missing_site = api.post(
         "/users",
         json={"email": email(), "password": PASSWORD, "role": "viewer", "site_ids": [1999999999]},
@@ -142,7 +144,8 @@ def test_the_last_owner_stays(server: RunningServer) -> None:
         for change in ({"role": "admin"}, {"is_active": False}):
             refused = api.patch(f"/users/{first['id']}", json=change)
             assert refused.status_code == 409, change
-        assert api.delete(f"/users/{first['id']}").status_code == 409
+        last = api.delete(f"/users/{first['id']}")
+        assert (last.status_code, last.json()["reason"]) == (409, "last_owner")
         second = created(
             api.post("/users", json={"email": email(), "password": PASSWORD, "role": "owner"})
         )
