@@ -10,11 +10,13 @@ the transformer's load as a share of its capacity:
 - above ``hold_at_pct`` (80 %) a new session is held at 0 A, queued, until the load falls
   below the line less ``hysteresis_pct``.
 
-``allocate`` gives every session its limit in amperes per phase: the queue (priority, then
-arrival) is admitted while each admitted session's minimum fits; what is left is shared
-equally per phase ("water filling") up to each session's ceiling, and a car that draws less
-than it is allowed is given what it draws plus a margin, its rest going to the others. All
-amounts are counted in whole tenths of an ampere, so the sum never exceeds the budget.
+``allocate`` gives every session its limit in amperes per phase: the queue (arrival; under
+the priority strategy priority, then arrival) is admitted while each admitted session's
+minimum fits; what is left goes out by the site's ``Strategy``: shared equally per phase
+("water filling"), to each in order of arrival, or tier by tier of priority, up to each
+session's demand. A car that draws less than it is allowed is given what it draws plus a
+margin, its rest going to the others. All amounts are counted in whole tenths of an ampere,
+so the sum never exceeds the budget.
 """
 
 from __future__ import annotations
@@ -61,11 +63,23 @@ class StartRule(StrEnum):
     HELD = "held"
 
 
+class Strategy(StrEnum):
+    """How a site shares what is left once every admitted session has its minimum."""
+
+    EQUAL_SHARE = "equal_share"
+    """The same amperes per phase for everyone, up to each one's demand."""
+    FIRST_COME = "first_come"
+    """In order of arrival: each gets its demand before the next gets more than its minimum."""
+    PRIORITY = "priority"
+    """The highest priority (the token group's ``load_priority``) is served first, shared
+    equally within it; then the next. Priority also orders the queue."""
+
+
 class Reason(StrEnum):
     """Why a session has the limit it has."""
 
     SHARED = "shared"
-    """Its equal share of what the site has left."""
+    """Its share of what the site has left (by the site's strategy)."""
     AT_MAX = "at_max"
     """Its own maximum (there is room for more)."""
     CAR_DRAWS_LESS = "car_draws_less"
@@ -96,6 +110,8 @@ class LoadSettings:
     reading_max_age_s: int = 300
     meter_topic: str = ""
     """The MQTT topic its meter publishes on (empty: none)."""
+    strategy: Strategy = Strategy.EQUAL_SHARE
+    """How what is left above the minimums is shared."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -116,6 +132,8 @@ class LoadSettings:
             raise InvalidInput("reading_max_age_s", "between 10 s and a day")
         if len(self.meter_topic) > 200 or any(c in self.meter_topic for c in "#+\0"):
             raise InvalidInput("meter_topic", "one topic of up to 200 characters, no wildcards")
+        if self.strategy not in set(Strategy):
+            raise InvalidInput("strategy", "equal_share, first_come or priority")
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:
@@ -173,7 +191,8 @@ class Session:
     min_a: float = DEFAULT_MIN_CURRENT_A
     max_a: float = DEFAULT_MAX_CURRENT_A
     priority: int = 0
-    """Higher first (fleet, VIP)."""
+    """Higher first under the priority strategy (fleet, VIP): its token group's
+    ``load_priority``."""
     arrival: datetime
     rule: StartRule = StartRule.FULL
     drawn_a: float | None = None
@@ -219,14 +238,56 @@ def _tenths(amps: float) -> int:
     return int(amps * TENTHS + 1e-9)
 
 
-def queue_order(sessions: Iterable[Session]) -> list[Session]:
-    """Who is served first: higher priority, then earlier arrival."""
-    return sorted(sessions, key=lambda s: (-s.priority, s.arrival, s.key))
+def queue_order(
+    sessions: Iterable[Session], strategy: Strategy = Strategy.PRIORITY
+) -> list[Session]:
+    """Who is served first: earlier arrival; under the priority strategy higher priority,
+    then earlier arrival."""
+    if strategy is Strategy.PRIORITY:
+        return sorted(sessions, key=lambda s: (-s.priority, s.arrival, s.key))
+    return sorted(sessions, key=lambda s: (s.arrival, s.key))
 
 
-def allocate(budget_w: int, sessions: Iterable[Session], voltage: int) -> dict[int, Allocation]:
+def _fill(tier: list[Session], given: dict[int, int], rest: int) -> tuple[int, bool]:
+    """Water filling: raise everyone in ``tier`` not yet at its demand by the same amount per
+    phase. What is left, and whether everyone in the tier has its demand."""
+    open_ = sorted(tier, key=lambda s: _tenths(s.demand_a) - given[s.key])
+    while open_:
+        phases = sum(s.phases for s in open_)
+        smallest = open_[0]
+        step = max(0, _tenths(smallest.demand_a) - given[smallest.key])
+        if step * phases <= rest:
+            for s in open_:
+                given[s.key] += step
+            rest -= step * phases
+            open_.pop(0)
+            continue
+        share = rest // phases
+        for s in open_:
+            given[s.key] += share
+        return rest - share * phases, False
+    return rest, True
+
+
+def _tiers(admitted: list[Session], strategy: Strategy) -> list[list[Session]]:
+    """The groups served one after the other: all at once, each in order of arrival, or each
+    priority from the highest."""
+    if strategy is Strategy.FIRST_COME:
+        return [[s] for s in sorted(admitted, key=lambda s: (s.arrival, s.key))]
+    if strategy is Strategy.PRIORITY:
+        levels = sorted({s.priority for s in admitted}, reverse=True)
+        return [[s for s in admitted if s.priority == level] for level in levels]
+    return [admitted]
+
+
+def allocate(
+    budget_w: int,
+    sessions: Iterable[Session],
+    voltage: int,
+    strategy: Strategy = Strategy.EQUAL_SHARE,
+) -> dict[int, Allocation]:
     """Each session's limit within ``budget_w`` (what the site has for charging)."""
-    ordered = queue_order(sessions)
+    ordered = queue_order(sessions, strategy)
     budget = max(0, budget_w) * TENTHS // voltage  # tenths of an ampere, times phases
     result: dict[int, Allocation] = {}
     admitted: list[Session] = []
@@ -245,23 +306,10 @@ def allocate(budget_w: int, sessions: Iterable[Session], voltage: int) -> dict[i
         admitted.append(session)
     given = {s.key: _tenths(s.min_a) for s in admitted}
     rest = budget - used
-    # Water filling: raise everyone not yet at its demand by the same amount per phase.
-    open_ = sorted(admitted, key=lambda s: _tenths(s.demand_a) - _tenths(s.min_a))
-    while open_ and rest > 0:
-        phases = sum(s.phases for s in open_)
-        smallest = open_[0]
-        step = max(0, _tenths(smallest.demand_a) - given[smallest.key])
-        if step * phases <= rest:
-            for s in open_:
-                given[s.key] += step
-            rest -= step * phases
-            open_.pop(0)
-            continue
-        share = rest // phases
-        for s in open_:
-            given[s.key] += share
-        rest -= share * phases
-        break
+    for tier in _tiers(admitted, strategy):
+        rest, served = _fill(tier, given, rest)
+        if not served:
+            break  # those after it keep their minimum
     for s in admitted:
         limit = given[s.key]
         if s.car_limited and limit >= _tenths(s.demand_a):
