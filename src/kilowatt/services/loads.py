@@ -366,6 +366,7 @@ class LoadService(Service):
                         phases=phases,
                         min_a=settings.min_current_a,
                         max_a=max_current_a(session.max_power_w, phases, settings),
+                        priority=session.priority,
                         arrival=session.start_time,
                         rule=held.rule,
                         drawn_a=held.drawn_a,
@@ -375,7 +376,9 @@ class LoadService(Service):
             drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
             budget = budget_w(capacity, base_load_w(load_w, drawn))
             base = base_load_w(load_w, drawn)
-            target = allocate(share_w(capacity, base, settings), demands, settings.voltage)
+            target = allocate(
+                share_w(capacity, base, settings), demands, settings.voltage, settings.strategy
+            )
             send = changes(
                 {k: r.limit_a for k, r in records.items()}, target, budget, settings.voltage
             )
