@@ -54,6 +54,7 @@ def test_a_group_is_made_listed_and_deleted(visitor: Visitor, api: httpx.Client)
     row = listed.text[start : listed.text.index("</tr>", start)]
     assert "Fleet" in row
     assert tag in row
+    assert 'data-load-priority="5">5<' in row
     group = group_named(api, name)
     assert group is not None
     assert group["load_priority"] == 5
