@@ -73,7 +73,7 @@ class TokenGroup:
     description: str = ""
     parent_id_tag: str | None = None
     load_priority: int = 0
-    """Under a site's priority load strategy (domain/loads.py), its members' sessions are
+    """Under a site's priority load strategy (domain/load_allocation.py), its members' sessions are
     served before those of lower groups (0 to MAX_LOAD_PRIORITY; 0: none)."""
     id: int | None = None
 

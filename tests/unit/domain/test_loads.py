@@ -12,24 +12,26 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.load_readings import drawn_current_a, parse_reading
-from kilowatt.domain.loads import (
+from kilowatt.domain.load_allocation import (
     CAR_MARGIN_A,
     MIN_STEP_A,
     Allocation,
-    LoadSettings,
-    Reason,
-    RuleState,
     Session,
-    StartRule,
-    Strategy,
     allocate,
-    base_load_w,
-    budget_w,
-    carry_rule,
     changes,
     meaningful,
     queue_order,
+)
+from kilowatt.domain.load_readings import drawn_current_a, parse_reading
+from kilowatt.domain.loads import (
+    LoadSettings,
+    Reason,
+    RuleState,
+    StartRule,
+    Strategy,
+    base_load_w,
+    budget_w,
+    carry_rule,
     rule_state,
     start_rule,
 )
