@@ -10,16 +10,12 @@ the transformer's load as a share of its capacity:
 - above ``hold_at_pct`` (80 %) a new session is held at 0 A, queued, until the load falls
   below the line less ``hysteresis_pct``.
 
-``allocate`` gives every session its limit in amperes per phase: the queue (priority, then
-arrival) is admitted while each admitted session's minimum fits; what is left is shared
-equally per phase ("water filling") up to each session's ceiling, and a car that draws less
-than it is allowed is given what it draws plus a margin, its rest going to the others. All
-amounts are counted in whole tenths of an ampere, so the sum never exceeds the budget.
+How the budget is shared among the sessions (``allocate``, by the site's ``Strategy``) and
+which limits are sent is domain/load_allocation.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -31,13 +27,6 @@ DEFAULT_VOLTAGE = 230
 DEFAULT_MIN_CURRENT_A = 6.0
 """Below 6 A an AC car does not charge (IEC 61851): a session gets at least this, or 0."""
 DEFAULT_MAX_CURRENT_A = 32.0
-CAR_SLACK_A = 2.0
-"""A car that draws this much less than it is allowed is limited by itself, not by us."""
-CAR_MARGIN_A = 1.0
-"""What a car limited by itself is given above what it draws, so that it may draw more."""
-MIN_STEP_A = 1.0
-"""A new limit differing by less than this from the one in force is not sent (no storms)."""
-TENTHS = 10
 
 
 class RuleState(StrEnum):
@@ -61,11 +50,23 @@ class StartRule(StrEnum):
     HELD = "held"
 
 
+class Strategy(StrEnum):
+    """How a site shares what is left once every admitted session has its minimum."""
+
+    EQUAL_SHARE = "equal_share"
+    """The same amperes per phase for everyone, up to each one's demand."""
+    FIRST_COME = "first_come"
+    """In order of arrival: each gets its demand before the next gets more than its minimum."""
+    PRIORITY = "priority"
+    """The highest priority (the token group's ``load_priority``) is served first, shared
+    equally within it; then the next. Priority also orders the queue."""
+
+
 class Reason(StrEnum):
     """Why a session has the limit it has."""
 
     SHARED = "shared"
-    """Its equal share of what the site has left."""
+    """Its share of what the site has left (by the site's strategy)."""
     AT_MAX = "at_max"
     """Its own maximum (there is room for more)."""
     CAR_DRAWS_LESS = "car_draws_less"
@@ -96,6 +97,8 @@ class LoadSettings:
     reading_max_age_s: int = 300
     meter_topic: str = ""
     """The MQTT topic its meter publishes on (empty: none)."""
+    strategy: Strategy = Strategy.EQUAL_SHARE
+    """How what is left above the minimums is shared."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -116,6 +119,8 @@ class LoadSettings:
             raise InvalidInput("reading_max_age_s", "between 10 s and a day")
         if len(self.meter_topic) > 200 or any(c in self.meter_topic for c in "#+\0"):
             raise InvalidInput("meter_topic", "one topic of up to 200 characters, no wildcards")
+        if self.strategy not in set(Strategy):
+            raise InvalidInput("strategy", "equal_share, first_come or priority")
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:
@@ -163,117 +168,6 @@ def carry_rule(rule: StartRule, state: RuleState) -> StartRule:
     return rule
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Session:
-    """A session charging (or waiting to) at the site."""
-
-    key: int
-    """The transaction's id."""
-    phases: int = 3
-    min_a: float = DEFAULT_MIN_CURRENT_A
-    max_a: float = DEFAULT_MAX_CURRENT_A
-    priority: int = 0
-    """Higher first (fleet, VIP)."""
-    arrival: datetime
-    rule: StartRule = StartRule.FULL
-    drawn_a: float | None = None
-    """What the car draws now, per phase (None: not reported)."""
-    limit_a: float | None = None
-    """The limit in force (None: none sent yet)."""
-
-    @property
-    def ceiling_a(self) -> float:
-        """The most it may get: its maximum, or half of it (never below its minimum)."""
-        if self.rule is StartRule.HALF:
-            return max(self.min_a, self.max_a / 2)
-        return self.max_a
-
-    @property
-    def car_limited(self) -> bool:
-        allowed = self.limit_a if self.limit_a is not None else self.ceiling_a
-        return self.drawn_a is not None and self.drawn_a < allowed - CAR_SLACK_A
-
-    @property
-    def demand_a(self) -> float:
-        """What it can use: its ceiling, or (when the car draws less) what it draws plus a
-        margin."""
-        if self.car_limited:
-            assert self.drawn_a is not None
-            return max(self.min_a, min(self.ceiling_a, self.drawn_a + CAR_MARGIN_A))
-        return self.ceiling_a
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    key: int
-    limit_a: float
-    """Amperes per phase, one decimal; 0: paused."""
-    reason: Reason
-    phases: int
-
-    def watts(self, voltage: int) -> int:
-        return round(self.limit_a * self.phases * voltage)
-
-
-def _tenths(amps: float) -> int:
-    return int(amps * TENTHS + 1e-9)
-
-
-def queue_order(sessions: Iterable[Session]) -> list[Session]:
-    """Who is served first: higher priority, then earlier arrival."""
-    return sorted(sessions, key=lambda s: (-s.priority, s.arrival, s.key))
-
-
-def allocate(budget_w: int, sessions: Iterable[Session], voltage: int) -> dict[int, Allocation]:
-    """Each session's limit within ``budget_w`` (what the site has for charging)."""
-    ordered = queue_order(sessions)
-    budget = max(0, budget_w) * TENTHS // voltage  # tenths of an ampere, times phases
-    result: dict[int, Allocation] = {}
-    admitted: list[Session] = []
-    used = 0
-    full = False
-    for session in ordered:
-        if session.rule is StartRule.HELD:
-            result[session.key] = Allocation(session.key, 0.0, Reason.HELD, session.phases)
-            continue
-        cost = _tenths(session.min_a) * session.phases
-        if full or used + cost > budget:
-            full = True  # strictly in turn: nobody overtakes the first who does not fit
-            result[session.key] = Allocation(session.key, 0.0, Reason.NO_ROOM, session.phases)
-            continue
-        used += cost
-        admitted.append(session)
-    given = {s.key: _tenths(s.min_a) for s in admitted}
-    rest = budget - used
-    # Water filling: raise everyone not yet at its demand by the same amount per phase.
-    open_ = sorted(admitted, key=lambda s: _tenths(s.demand_a) - _tenths(s.min_a))
-    while open_ and rest > 0:
-        phases = sum(s.phases for s in open_)
-        smallest = open_[0]
-        step = max(0, _tenths(smallest.demand_a) - given[smallest.key])
-        if step * phases <= rest:
-            for s in open_:
-                given[s.key] += step
-            rest -= step * phases
-            open_.pop(0)
-            continue
-        share = rest // phases
-        for s in open_:
-            given[s.key] += share
-        rest -= share * phases
-        break
-    for s in admitted:
-        limit = given[s.key]
-        if s.car_limited and limit >= _tenths(s.demand_a):
-            reason = Reason.CAR_DRAWS_LESS
-        elif limit >= _tenths(s.ceiling_a):
-            reason = Reason.HALF_POWER if s.rule is StartRule.HALF else Reason.AT_MAX
-        else:
-            reason = Reason.SHARED
-        result[s.key] = Allocation(s.key, limit / TENTHS, reason, s.phases)
-    return result
-
-
 def base_load_w(measured_w: int, drawn_w: int) -> int:
     """The load that is not the sessions': the transformer's total less what the cars draw."""
     return max(0, measured_w - drawn_w)
@@ -287,47 +181,6 @@ def budget_w(capacity_w: int, base_w: int) -> int:
 def share_w(capacity_w: int, base_w: int, settings: LoadSettings) -> int:
     """What the allocator shares: the budget less the reserve."""
     return max(0, budget_w(capacity_w, base_w) - capacity_w * settings.reserve_pct // 100)
-
-
-def meaningful(old: float | None, new: float) -> bool:
-    """Whether a new limit is worth sending: the first, a pause or a resumption, or a change
-    of at least MIN_STEP_A."""
-    if old is None or (old == 0) != (new == 0):
-        return True
-    return abs(new - old) >= MIN_STEP_A
-
-
-def changes(
-    current: Mapping[int, float | None],
-    target: Mapping[int, Allocation],
-    budget_w: int,
-    voltage: int,
-) -> dict[int, float]:
-    """The limits to send: the meaningful changes, and as many small decreases as it takes
-    (largest first) for the limits in force afterwards to fit in the budget."""
-    send = {key: a.limit_a for key, a in target.items() if meaningful(current.get(key), a.limit_a)}
-
-    def in_force() -> int:
-        total = 0
-        for key, allocation in target.items():
-            limit = send.get(key, current.get(key))
-            total += _tenths(limit if limit is not None else 0) * allocation.phases
-        return total
-
-    budget = max(0, budget_w) * TENTHS // voltage
-    smaller: Sequence[tuple[float, int]] = sorted(
-        (
-            ((current.get(k) or 0.0) - a.limit_a, k)
-            for k, a in target.items()
-            if k not in send and (current.get(k) or 0.0) > a.limit_a
-        ),
-        reverse=True,
-    )
-    for _, key in smaller:
-        if in_force() <= budget:
-            break
-        send[key] = target[key].limit_a
-    return send
 
 
 # Records -----------------------------------------------------------------------------------

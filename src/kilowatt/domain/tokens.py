@@ -72,10 +72,14 @@ class TokenGroup:
     updated_at: datetime
     description: str = ""
     parent_id_tag: str | None = None
+    load_priority: int = 0
+    """Under a site's priority load strategy (domain/load_allocation.py), its members' sessions are
+    served before those of lower groups (0 to MAX_LOAD_PRIORITY; 0: none)."""
     id: int | None = None
 
 
 MAX_PARENT_ID_TAG = 255
+MAX_LOAD_PRIORITY = 9
 
 
 def check_parent_id_tag(value: str | None) -> str | None:

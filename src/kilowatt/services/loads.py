@@ -3,7 +3,7 @@
 A site's limits are worked out again (``rebalance``) when a load reading arrives (the API, an
 MQTT meter), a session begins or ends, or a car's draw changes by an ampere or more (its meter
 values). Each pass is one unit of work: the rule state, each session's rule and limit, and the
-decisions are recorded; then the limits that changed meaningfully (domain/loads.py
+decisions are recorded; then the limits that changed meaningfully (domain/load_allocation.py
 ``changes``) are sent to the stations as transaction charging profiles through the command
 service, and the site's state is published. Passes over one site never overlap; events that
 arrive during a pass make one more pass after it.
@@ -29,23 +29,25 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
+from kilowatt.domain.load_allocation import (
+    MIN_STEP_A,
+    Allocation,
+    Session,
+    allocate,
+    changes,
+)
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
-    MIN_STEP_A,
-    Allocation,
     DecisionKind,
     LoadDecision,
     LoadReading,
     LoadSettings,
-    Session,
     SessionLoad,
     SiteLoad,
-    allocate,
     base_load_w,
     budget_w,
     carry_rule,
-    changes,
     rule_state,
     share_w,
     start_rule,
@@ -366,6 +368,7 @@ class LoadService(Service):
                         phases=phases,
                         min_a=settings.min_current_a,
                         max_a=max_current_a(session.max_power_w, phases, settings),
+                        priority=session.priority,
                         arrival=session.start_time,
                         rule=held.rule,
                         drawn_a=held.drawn_a,
@@ -375,7 +378,9 @@ class LoadService(Service):
             drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
             budget = budget_w(capacity, base_load_w(load_w, drawn))
             base = base_load_w(load_w, drawn)
-            target = allocate(share_w(capacity, base, settings), demands, settings.voltage)
+            target = allocate(
+                share_w(capacity, base, settings), demands, settings.voltage, settings.strategy
+            )
             send = changes(
                 {k: r.limit_a for k, r in records.items()}, target, budget, settings.voltage
             )

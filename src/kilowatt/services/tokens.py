@@ -12,6 +12,7 @@ from kilowatt.domain.audit import changes_of
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kilowatt.domain.paging import Page, PageRequest
 from kilowatt.domain.tokens import (
+    MAX_LOAD_PRIORITY,
     GroupKind,
     IdToken,
     IdTokenType,
@@ -28,7 +29,7 @@ from kilowatt.services.tariffs import forget_group
 TOKEN_FIELDS = frozenset(
     {"status", "expires_at", "group_id", "parent_id_tag", "driver_id", "label"}
 )
-GROUP_FIELDS = frozenset({"name", "kind", "description", "parent_id_tag"})
+GROUP_FIELDS = frozenset({"name", "kind", "description", "parent_id_tag", "load_priority"})
 UNSET: Any = object()
 
 
@@ -59,6 +60,7 @@ class GroupInput:
     kind: GroupKind = GroupKind.OTHER
     description: str = ""
     parent_id_tag: str | None = None
+    load_priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ def _check_group(group: TokenGroup) -> None:
     if len(group.description) > 500:
         raise InvalidInput("description", "at most 500 characters")
     check_parent_id_tag(group.parent_id_tag)
+    if not 0 <= group.load_priority <= MAX_LOAD_PRIORITY:
+        raise InvalidInput("load_priority", f"between 0 and {MAX_LOAD_PRIORITY}")
 
 
 def _group_fields(group: TokenGroup) -> dict[str, Any]:
@@ -292,6 +296,7 @@ class TokenGroupService(Service):
             kind=data.kind,
             description=data.description,
             parent_id_tag=data.parent_id_tag,
+            load_priority=data.load_priority,
             created_at=now,
             updated_at=now,
         )

@@ -37,6 +37,7 @@ SETTINGS = {
     "fallback_kw": "0",
     "reading_max_age_s": "300",
     "meter_topic": "",
+    "strategy": "equal_share",
 }
 
 
@@ -75,15 +76,31 @@ async def test_the_panel_and_its_settings_form(
         field_error(crossed.text, "half_at_pct")
         == "The first line is above 0 % and below the second."
     )
+    no_strategy = await admin.post(f"/sites/{site_id}/load", {**SETTINGS, "strategy": "loud"})
+    assert no_strategy.status_code == 422
+    assert field_error(no_strategy.text, "strategy") == "Choose one of the options."
     no_capacity = await admin.post(f"/sites/{site_id}/load", {**SETTINGS, "capacity_kw": ""})
     assert field_error(no_capacity.text, "capacity_kw") == (
         "Load management needs the transformer's capacity."
     )
     assert (await aapi.get(f"/sites/{site_id}/load")).json()["settings"]["enabled"] is False
 
+    first_come = await admin.post(f"/sites/{site_id}/load", {**SETTINGS, "strategy": "first_come"})
+    assert first_come.status_code == 200, first_come.text
+    assert (await aapi.get(f"/sites/{site_id}/load")).json()["settings"]["strategy"] == (
+        "first_come"
+    )
+    chosen = first_come.text.split('id="f-strategy"')[1].split("</select>")[0]
+    assert (
+        '<option value="first_come" selected>'
+        "First come, first served: earlier sessions charge fully first</option>"
+    ) in chosen
     saved = await admin.post(f"/sites/{site_id}/load", SETTINGS)
     assert saved.status_code == 200, saved.text
     assert 'id="load-saved"' in saved.text
+    assert (await aapi.get(f"/sites/{site_id}/load")).json()["settings"]["strategy"] == (
+        "equal_share"
+    )
     assert (await aapi.get(f"/sites/{site_id}/load")).json()["capacity_w"] == 100_000
 
     station, tag = ids.station(), ids.tag()

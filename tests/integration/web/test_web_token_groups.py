@@ -42,8 +42,11 @@ def group_named(api: httpx.Client, name: str) -> dict[str, Any] | None:
 def test_a_group_is_made_listed_and_deleted(visitor: Visitor, api: httpx.Client) -> None:
     name = unique("Taxi fleet")
     tag = unique("TAXI")
+    form = visitor.client.get("/admin/token-groups/new").text
+    assert "Higher charges first under the priority strategy." in form
     made = visitor.post(
-        "/admin/token-groups/new", {"name": name, "kind": "fleet", "parent_id_tag": tag}
+        "/admin/token-groups/new",
+        {"name": name, "kind": "fleet", "parent_id_tag": tag, "load_priority": "5"},
     )
     assert made.status_code == 303
     listed = visitor.client.get("/admin/token-groups")
@@ -51,8 +54,13 @@ def test_a_group_is_made_listed_and_deleted(visitor: Visitor, api: httpx.Client)
     row = listed.text[start : listed.text.index("</tr>", start)]
     assert "Fleet" in row
     assert tag in row
+    assert 'data-load-priority="5">5<' in row
     group = group_named(api, name)
     assert group is not None
+    assert group["load_priority"] == 5
+    too_high = visitor.post("/admin/token-groups/new", {"name": "x", "load_priority": "12"})
+    assert too_high.status_code == 422
+    assert field_error(too_high.text, "load_priority") == "Enter a whole number from 0 to 9."
     empty = visitor.post("/admin/token-groups/new", {"kind": "fleet"})
     assert field_error(empty.text, "name") == "Name the group."
     bad_kind = visitor.post("/admin/token-groups/new", {"name": "x", "kind": "gang"})

@@ -12,23 +12,26 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kilowatt.domain.errors import InvalidInput
-from kilowatt.domain.load_readings import drawn_current_a, parse_reading
-from kilowatt.domain.loads import (
+from kilowatt.domain.load_allocation import (
     CAR_MARGIN_A,
     MIN_STEP_A,
     Allocation,
-    LoadSettings,
-    Reason,
-    RuleState,
     Session,
-    StartRule,
     allocate,
-    base_load_w,
-    budget_w,
-    carry_rule,
     changes,
     meaningful,
     queue_order,
+)
+from kilowatt.domain.load_readings import drawn_current_a, parse_reading
+from kilowatt.domain.loads import (
+    LoadSettings,
+    Reason,
+    RuleState,
+    StartRule,
+    Strategy,
+    base_load_w,
+    budget_w,
+    carry_rule,
     rule_state,
     start_rule,
 )
@@ -180,9 +183,36 @@ def test_without_room_for_every_minimum_the_last_to_arrive_is_paused_and_queued(
     assert given_[3].reason is Reason.NO_ROOM
 
 
-def test_priority_goes_first_in_the_queue() -> None:
-    given_ = allocate(7 * 3 * V, [session(1), session(2, priority=1)], V)
+def test_priority_goes_first_in_the_queue_under_the_priority_strategy() -> None:
+    made = [session(1), session(2, priority=1)]
+    given_ = allocate(7 * 3 * V, made, V, Strategy.PRIORITY)
     assert (given_[1].limit_a, given_[2].limit_a) == (0.0, 7.0)
+    # The other strategies go by arrival alone.
+    for strategy in (Strategy.EQUAL_SHARE, Strategy.FIRST_COME):
+        given_ = allocate(7 * 3 * V, made, V, strategy)
+        assert (given_[1].limit_a, given_[2].limit_a) == (7.0, 0.0)
+
+
+def test_first_come_serves_the_earlier_session_its_demand_first() -> None:
+    made = [session(1, max_a=16.0), session(2, max_a=16.0), session(3, max_a=16.0)]
+    given_ = allocate((16 + 6 + 6 + 5) * 3 * V, made, V, Strategy.FIRST_COME)
+    assert [given_[k].limit_a for k in (1, 2, 3)] == [16.0, 11.0, 6.0]
+    assert given_[1].reason is Reason.AT_MAX
+
+
+def test_priority_shares_within_the_highest_tier_before_the_next() -> None:
+    made = [session(1), session(2, priority=5, max_a=10.0), session(3, priority=5)]
+    given_ = allocate((6 + 10 + 20) * 3 * V, made, V, Strategy.PRIORITY)
+    assert [given_[k].limit_a for k in (1, 2, 3)] == [6.0, 10.0, 20.0]
+    given_ = allocate((6 + 8 + 8) * 3 * V, made, V, Strategy.PRIORITY)
+    assert [given_[k].limit_a for k in (1, 2, 3)] == [6.0, 8.0, 8.0]
+
+
+def test_the_strategy_is_a_setting_that_defaults_to_equal_share() -> None:
+    assert LoadSettings().strategy is Strategy.EQUAL_SHARE
+    with pytest.raises(InvalidInput) as refused:
+        LoadSettings(strategy="loudest").check()  # type: ignore[arg-type]
+    assert refused.value.field == "strategy"
 
 
 def test_half_power_and_held_sessions() -> None:
@@ -193,28 +223,81 @@ def test_half_power_and_held_sessions() -> None:
     assert (given_[2].limit_a, given_[2].reason) == (0.0, Reason.HELD)
 
 
-@given(budgets, sessions())
-def test_the_limits_never_exceed_the_budget(budget: int, made: list[Session]) -> None:
-    assert used_w(allocate(budget, made, V)) <= budget + 1e-6
+strategies = st.sampled_from(list(Strategy))
 
 
-@given(budgets, sessions())
-def test_a_limit_is_zero_or_between_the_minimum_and_the_ceiling(
-    budget: int, made: list[Session]
+@given(budgets, sessions(), strategies)
+def test_the_limits_never_exceed_the_budget(
+    budget: int, made: list[Session], strategy: Strategy
 ) -> None:
-    given_ = allocate(budget, made, V)
+    assert used_w(allocate(budget, made, V, strategy)) <= budget + 1e-6
+
+
+@given(budgets, sessions(), strategies)
+def test_a_limit_is_zero_or_between_the_minimum_and_the_demand(
+    budget: int, made: list[Session], strategy: Strategy
+) -> None:
+    given_ = allocate(budget, made, V, strategy)
     for s in made:
-        limit = given_[s.key].limit_a
-        assert limit == 0 or s.min_a <= limit <= s.ceiling_a
+        allocation = given_[s.key]
+        limit = allocation.limit_a
+        assert limit == 0 or s.min_a <= limit <= max(s.min_a, s.demand_a) <= s.ceiling_a
         if s.rule is StartRule.HELD:
+            assert (limit, allocation.reason) == (0, Reason.HELD)
+        if allocation.reason is Reason.NO_ROOM:
             assert limit == 0
 
 
+def below_demand(limit: float, s: Session) -> bool:
+    # Limits have one decimal: a demand of 6.15 A is met by 6.1 A.
+    return limit < math.floor(max(s.min_a, s.demand_a) * 10 + 1e-9) / 10
+
+
 @given(budgets, sessions())
-def test_power_is_not_left_unused_while_someone_wants_more(
+def test_equal_share_gives_equal_priority_sessions_the_same_unless_their_demand_caps_them(
     budget: int, made: list[Session]
 ) -> None:
-    given_ = allocate(budget, made, V)
+    given_ = allocate(budget, made, V, Strategy.EQUAL_SHARE)
+    # A site gives all its sessions one minimum: compare those alike in it.
+    for min_a in {s.min_a for s in made}:
+        running = [s for s in made if given_[s.key].limit_a > 0 and s.min_a == min_a]
+        wanting = [given_[s.key].limit_a for s in running if below_demand(given_[s.key].limit_a, s)]
+        if wanting:
+            assert max(wanting) - min(wanting) <= 0.1 + 1e-9
+            # Those capped by their demand were given no more than those who want more.
+            assert all(given_[s.key].limit_a <= max(wanting) + 1e-9 for s in running)
+
+
+@given(budgets, sessions())
+def test_first_come_gives_no_later_session_more_than_its_minimum_while_an_earlier_wants_more(
+    budget: int, made: list[Session]
+) -> None:
+    given_ = allocate(budget, made, V, Strategy.FIRST_COME)
+    running = sorted(
+        (s for s in made if given_[s.key].limit_a > 0), key=lambda s: (s.arrival, s.key)
+    )
+    for i, earlier in enumerate(running):
+        if below_demand(given_[earlier.key].limit_a, earlier):
+            assert all(given_[s.key].limit_a == s.min_a for s in running[i + 1 :])
+
+
+@given(budgets, sessions())
+def test_priority_gives_no_lower_tier_more_than_its_minimum_while_a_higher_wants_more(
+    budget: int, made: list[Session]
+) -> None:
+    given_ = allocate(budget, made, V, Strategy.PRIORITY)
+    running = [s for s in made if given_[s.key].limit_a > 0]
+    for higher in running:
+        if below_demand(given_[higher.key].limit_a, higher):
+            lower = [s for s in running if s.priority < higher.priority]
+            assert all(given_[s.key].limit_a == s.min_a for s in lower)
+
+
+@given(budgets, sessions(), strategies)
+def test_power_is_not_left_unused_while_someone_wants_more(
+    budget: int, made: list[Session], strategy: Strategy
+) -> None:
+    given_ = allocate(budget, made, V, strategy)
     running = [s for s in made if given_[s.key].limit_a > 0]
     # Limits have one decimal: a demand of 6.15 A is met by 6.1 A.
     if any(given_[s.key].limit_a < math.floor(s.demand_a * 10 + 1e-9) / 10 for s in running):
@@ -223,24 +306,30 @@ def test_power_is_not_left_unused_while_someone_wants_more(
         assert budget - used_w(given_) < (phases + 1) * V / 10 + 1e-6
 
 
-@given(budgets, sessions())
-def test_nobody_overtakes_the_queue(budget: int, made: list[Session]) -> None:
-    given_ = allocate(budget, made, V)
-    waiting = [s for s in queue_order(made) if s.rule is not StartRule.HELD]
+@given(budgets, sessions(), strategies)
+def test_nobody_overtakes_the_queue(budget: int, made: list[Session], strategy: Strategy) -> None:
+    given_ = allocate(budget, made, V, strategy)
+    waiting = [s for s in queue_order(made, strategy) if s.rule is not StartRule.HELD]
     paused = [given_[s.key].limit_a == 0 for s in waiting]
     # Once one is paused for want of room, everyone after it waits too.
     assert paused == sorted(paused)
 
 
-@given(budgets, sessions(max_size=6), st.sampled_from([1, 3]), st.sampled_from([6.0, 10.0]))
+@given(
+    budgets,
+    sessions(max_size=6),
+    st.sampled_from([1, 3]),
+    st.sampled_from([6.0, 10.0]),
+    strategies,
+)
 def test_a_session_arriving_never_raises_another_s_limit(
-    budget: int, made: list[Session], phases: int, min_a: float
+    budget: int, made: list[Session], phases: int, min_a: float, strategy: Strategy
 ) -> None:
     latest = max((s.arrival for s in made), default=T0) + timedelta(seconds=1)
     newcomer = Session(key=99, phases=phases, min_a=min_a, max_a=32.0, arrival=latest)
     assume(all(s.priority == 0 for s in made))
-    before = allocate(budget, made, V)
-    after = allocate(budget, [*made, newcomer], V)
+    before = allocate(budget, made, V, strategy)
+    after = allocate(budget, [*made, newcomer], V, strategy)
     for s in made:
         assert after[s.key].limit_a <= before[s.key].limit_a
 

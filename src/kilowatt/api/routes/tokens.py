@@ -118,6 +118,7 @@ def group_out(view: GroupView) -> TokenGroupOut:
         kind=group.kind,
         description=group.description,
         parent_id_tag=group.parent_id_tag,
+        load_priority=group.load_priority,
         tokens=view.tokens,
         created_at=group.created_at,
         updated_at=group.updated_at,

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from kilowatt.api.schemas.common import Schema
-from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule
+from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule, Strategy
 
 
 class LoadSettingsIn(Schema):
@@ -35,6 +35,15 @@ class LoadSettingsIn(Schema):
     reading_max_age_s: int = Field(default=300, description="How long a reading stays fresh.")
     meter_topic: str = Field(
         default="", max_length=200, description="The MQTT topic the site's meter publishes on."
+    )
+    strategy: Strategy = Field(
+        default=Strategy.EQUAL_SHARE,
+        description="How what is left once every admitted session has its minimum is shared: "
+        "equal_share (the same amperes per phase for all, up to each one's demand); first_come "
+        "(in order of arrival, each gets its demand before the next gets more than its "
+        "minimum); priority (the sessions of the token groups with the highest load_priority "
+        "first, shared equally among them, then the next; priority also orders the queue "
+        "for the minimums). Sessions are admitted at their minimum in queue order either way.",
     )
 
 

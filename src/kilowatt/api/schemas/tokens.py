@@ -63,16 +63,24 @@ class TokenGroupIn(Schema):
         "or groupIdToken (2.0.1) of each member; unique in the organization. Stations keep "
         "20 (1.6) or 36 (2.0.1) characters of it.",
     )
+    load_priority: int = Field(
+        default=0,
+        ge=0,
+        le=9,
+        description="Under a site's priority load strategy its members' sessions are served "
+        "first, higher before lower (0 to 9; 0: none).",
+    )
 
 
 class TokenGroupPatch(Patch):
     text_fields = frozenset({"description"})
-    required_fields = frozenset({"name", "kind"})
+    required_fields = frozenset({"name", "kind", "load_priority"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: GroupKind | None = None
     description: str | None = Field(default=None, max_length=500)
     parent_id_tag: str | None = Field(default=None, min_length=1, max_length=255)
+    load_priority: int | None = Field(default=None, ge=0, le=9)
 
 
 class TokenGroupOut(Schema):
@@ -81,6 +89,7 @@ class TokenGroupOut(Schema):
     kind: GroupKind
     description: str
     parent_id_tag: str | None
+    load_priority: int = Field(description="Its priority under a priority load strategy.")
     tokens: int = Field(description="How many tokens belong to the group.")
     created_at: datetime
     updated_at: datetime

@@ -5,7 +5,7 @@ inside plain records, not mapped classes."""
 
 from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table
 
-from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule
+from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule, Strategy
 from kilowatt.persistence.models.base import UTCDateTime, enum_of, id_column, metadata
 
 
@@ -34,6 +34,12 @@ site_loads = Table(
     Column("fallback_load_w", BigInteger, nullable=False),
     Column("reading_max_age_s", Integer, nullable=False),
     Column("meter_topic", String(200), nullable=False, index=True),
+    Column(
+        "strategy",
+        enum_of(Strategy, 16),
+        nullable=False,
+        server_default=Strategy.EQUAL_SHARE.value,
+    ),
     Column("state", enum_of(RuleState, 12), nullable=False),
     Column("load_w", BigInteger),
     Column("load_at", UTCDateTime),

@@ -1,4 +1,13 @@
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from kilowatt.domain.tokens import GroupKind, IdTokenType, TokenStatus
 from kilowatt.persistence.models.base import (
@@ -18,6 +27,7 @@ token_groups = Table(
     Column("kind", enum_of(GroupKind), nullable=False),
     Column("description", String(500), nullable=False, default=""),
     Column("parent_id_tag", String(255)),
+    Column("load_priority", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # One group per parent id tag: the tag names the group (several NULLs are allowed).

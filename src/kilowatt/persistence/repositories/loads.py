@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from kilowatt.domain.loads import (
     LoadDecision,
@@ -15,6 +15,7 @@ from kilowatt.domain.loads import (
     RuleState,
     SessionLoad,
     SiteLoad,
+    Strategy,
 )
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.persistence.models.loads import (
@@ -24,6 +25,7 @@ from kilowatt.persistence.models.loads import (
     site_loads,
 )
 from kilowatt.persistence.models.stations import connectors, stations
+from kilowatt.persistence.models.tokens import id_tokens, token_groups
 from kilowatt.persistence.models.transactions import transactions
 from kilowatt.persistence.repositories.base import Repository
 from kilowatt.services.ports.loads import ChargingSession
@@ -39,6 +41,7 @@ _SETTINGS = (
     "fallback_load_w",
     "reading_max_age_s",
     "meter_topic",
+    "strategy",
 )
 
 
@@ -47,7 +50,10 @@ def _site_load(row: Any) -> SiteLoad:
     return SiteLoad(
         site_id=values["site_id"],
         organization_id=values["organization_id"],
-        settings=LoadSettings(**{name: values[name] for name in _SETTINGS}),
+        settings=LoadSettings(
+            **{name: values[name] for name in _SETTINGS if name != "strategy"},
+            strategy=Strategy(values["strategy"]),
+        ),
         state=values["state"],
         load_w=values["load_w"],
         load_at=values["load_at"],
@@ -161,6 +167,7 @@ class SqlLoadRepository(Repository):
                 transactions.c.max_power_w,
                 connectors.c.max_power_w.label("connector_max_w"),
                 connectors.c.current_type,
+                func.coalesce(token_groups.c.load_priority, 0).label("priority"),
             )
             .join(stations, stations.c.id == transactions.c.station_id)
             .outerjoin(
@@ -171,6 +178,8 @@ class SqlLoadRepository(Repository):
                     connectors.c.connector_id == transactions.c.connector_id,
                 ),
             )
+            .outerjoin(id_tokens, id_tokens.c.id == transactions.c.id_token_id)
+            .outerjoin(token_groups, token_groups.c.id == id_tokens.c.group_id)
             .where(
                 stations.c.site_id == site_id,
                 transactions.c.state == TransactionState.ACTIVE.value,
@@ -193,6 +202,7 @@ class SqlLoadRepository(Repository):
                     number_of_phases=row.number_of_phases,
                     max_power_w=row.connector_max_w or row.max_power_w,
                     current_type=str(row.current_type or "AC"),
+                    priority=int(row.priority or 0),
                 ),
             )
         return list(found.values())

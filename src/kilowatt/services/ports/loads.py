@@ -27,6 +27,8 @@ class ChargingSession:
     """The connector's rated power, when known."""
     current_type: str
     """"AC" or "DC"."""
+    priority: int = 0
+    """Its token's group's load priority (0: no group)."""
 
 
 class LoadRepository(Protocol):

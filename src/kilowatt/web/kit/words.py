@@ -1,8 +1,8 @@
 """The words people read for the values stations and the domain report in codes: why a
 session stopped, what a connector's error code means, why a station booted, what a role is
-called. Templates have them as ``stop_words``, ``error_words``, ``error_notes``, ``boot_words``,
-``firmware_words`` and ``role_words`` (value → words, in the page's language), ``explanation``
-(a fault's) and ``ui.error_code``; a
+called, how a site shares its power. Templates have them as ``stop_words``, ``error_words``,
+``error_notes``, ``boot_words``, ``firmware_words``, ``role_words`` and ``strategy_words``
+(value → words, in the page's language), ``explanation`` (a fault's) and ``ui.error_code``; a
 value no map knows is shown as it came (a vendor's own code, say)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from kilowatt.domain.faults import FAULTED, STANDARD_CODES
 from kilowatt.domain.firmware import PROGRESS
+from kilowatt.domain.loads import Strategy
 from kilowatt.domain.stations import NO_ERROR
 from kilowatt.domain.transactions import StopReason
 from kilowatt.domain.users import Role
@@ -175,6 +176,17 @@ def role_words(gettext: Gettext) -> dict[str, str]:
     return {role.value: words[role] for role in Role}
 
 
+def strategy_words(gettext: Gettext) -> dict[str, str]:
+    """How a site shares its power among the sessions (load management's Strategy values)."""
+    _ = gettext
+    words = {
+        Strategy.EQUAL_SHARE: _("Equal share: everyone gets the same current"),
+        Strategy.FIRST_COME: _("First come, first served: earlier sessions charge fully first"),
+        Strategy.PRIORITY: _("Priority: higher token group priority charges first"),
+    }
+    return {strategy.value: words[strategy] for strategy in Strategy}
+
+
 def kit_words(gettext: Gettext) -> Mapping[str, Any]:
     """The templates' globals of this module."""
     return {
@@ -184,5 +196,6 @@ def kit_words(gettext: Gettext) -> Mapping[str, Any]:
         "boot_words": boot_words(gettext),
         "role_words": role_words(gettext),
         "firmware_words": firmware_words(gettext),
+        "strategy_words": strategy_words(gettext),
         "explanation": lambda code, description: explanation(code, description, gettext),
     }

@@ -14,10 +14,11 @@ from pydantic import Field
 from starlette.responses import Response
 
 from kilowatt.domain.errors import InvalidInput, NotFound
-from kilowatt.domain.loads import LoadSettings, Reason, RuleState, StartRule, load_pct
+from kilowatt.domain.loads import LoadSettings, Reason, RuleState, StartRule, Strategy, load_pct
 from kilowatt.services.loads import LoadView
 from kilowatt.web.kit.forms import OUT_OF_BOUNDS, Checkbox, Fields, Number, Says
 from kilowatt.web.kit.i18n import N_
+from kilowatt.web.kit.words import strategy_words
 from kilowatt.web.operator.context import AssetsPage, Page
 from kilowatt.web.operator.paths import SiteId
 from kilowatt.web.operator.routes.assets.common import Kilowatts, WritePage, kw, not_found, watts
@@ -47,6 +48,7 @@ class LoadForm(Fields):
     ] = Decimal(0)
     reading_max_age_s: Annotated[int, Field(ge=10, le=86_400)] = 300
     meter_topic: Annotated[str, Field(max_length=200)] = ""
+    strategy: Annotated[Strategy, Says(N_("Choose one of the options."))] = Strategy.EQUAL_SHARE
 
     def settings(self) -> LoadSettings:
         return LoadSettings(
@@ -60,6 +62,7 @@ class LoadForm(Fields):
             fallback_load_w=watts(self.fallback_kw) or 0,
             reading_max_age_s=self.reading_max_age_s,
             meter_topic=self.meter_topic,
+            strategy=self.strategy,
         )
 
 
@@ -72,7 +75,7 @@ def _words(page: Page) -> dict[str, dict[str, str]]:
             RuleState.HOLD: _("Above the second line: new sessions wait until the load falls"),
         },
         "reason": {
-            Reason.SHARED: _("An equal share of what is left"),
+            Reason.SHARED: _("Its share of what is left, by the site's strategy"),
             Reason.AT_MAX: _("Its own maximum"),
             Reason.CAR_DRAWS_LESS: _("The car draws less; the rest goes to others"),
             Reason.HALF_POWER: _("Half power: it started above the first line"),
@@ -126,6 +129,7 @@ def _render(
         "half_w": capacity * settings.half_at_pct // 100 if capacity else None,
         "hold_w": capacity * settings.hold_at_pct // 100 if capacity else None,
         "zone": ZoneInfo(view.site.timezone),
+        "strategy_options": list(strategy_words(page.web.gettext).items()),
     }
     return page.render("loads/panel.html", context, status_code)
 
@@ -168,5 +172,6 @@ def _message(page: Page, error: InvalidInput) -> str:
         "hysteresis_pct": _("The hysteresis is below the first line."),
         "capacity_w": _("Load management needs the transformer's capacity."),
         "meter_topic": _("One topic without wildcards, not another site's meter's."),
+        "strategy": _("Choose one of the options."),
     }
     return messages.get(error.field, _("Enter a valid value."))

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from kilowatt.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kilowatt.domain.paging import MAX_PAGE, PageRequest
 from kilowatt.domain.permissions import Permission
-from kilowatt.domain.tokens import GroupKind
+from kilowatt.domain.tokens import MAX_LOAD_PRIORITY, GroupKind
 from kilowatt.services.access import AccessRuleInput
 from kilowatt.services.ports import AccessRuleFilter, TokenGroupFilter
 from kilowatt.services.tokens import GroupInput
@@ -45,6 +45,9 @@ class GroupForm(Fields):
     kind: Annotated[GroupKind, Says(N_("Choose one of the options."))] = GroupKind.OTHER
     parent_id_tag: Annotated[str, Field(max_length=255)] = ""
     description: Annotated[str, Field(max_length=500)] = ""
+    load_priority: Annotated[
+        int, Field(ge=0, le=MAX_LOAD_PRIORITY), Says(N_("Enter a whole number from 0 to 9."))
+    ] = 0
 
 
 class RuleForm(Fields):
@@ -108,7 +111,7 @@ async def _group_form(
 
 @router.get("/admin/token-groups/new")
 async def new_group(page: WritePage) -> Response:
-    return await _group_form(page, {"kind": GroupKind.FLEET.value}, {})
+    return await _group_form(page, {"kind": GroupKind.FLEET.value, "load_priority": "0"}, {})
 
 
 @router.post("/admin/token-groups/new")
@@ -126,12 +129,14 @@ async def create_group(page: WritePage) -> Response:
                 kind=form.kind,
                 description=form.description,
                 parent_id_tag=form.parent_id_tag or None,
+                load_priority=form.load_priority,
             ),
         )
     except InvalidInput as error:
         message = {
             "parent_id_tag": _("At most 255 characters, without spaces around them."),
             "name": _("Name the group."),
+            "load_priority": _("Enter a whole number from 0 to 9."),
         }.get(error.field) or refusal(error, _)
         return await _group_form(page, values, {error.field: message}, 422)
     except Conflict:
