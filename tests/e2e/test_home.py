@@ -141,12 +141,14 @@ def test_the_figures_on_the_home_page_equal_those_of_the_api(
     expect(page.locator("#energy-cumulative")).to_have_text(
         f"{figures['energy_wh']['cumulative'] / 1000:,.1f}"
     )
-    # Money in the currency (the API's reports do not carry it yet).
-    for key in ("topups", "revenue"):
+    # Money: the same amounts as the API's (decimal strings there), shown in the currency.
+    for key, name in (("topups", "top_ups"), ("revenue", "revenue")):
+        assert figures[name]["currency"] == "EUR"
         for period in ("today", "month", "year", "cumulative"):
             expect(page.locator(f"#{key}-{period}")).to_contain_text("€")
-    assert figures["revenue"] is None
-    assert figures["top_ups"] is None
+            shown = _value(page, f"{key}-{period}")
+            assert shown is not None, (key, period)
+            assert abs(float(figures[name][period]) - shown) < 0.005, (key, period, shown)
     status = summary["status"]
     for name, count in status["stations"].items():
         if name != "total":
