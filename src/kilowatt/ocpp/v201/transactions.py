@@ -9,6 +9,8 @@ import structlog
 from kilowatt.ocpp.connection import OcppConnection, Payload
 from kilowatt.ocpp.v201 import translate
 
+log = structlog.get_logger("kilowatt.ocpp")
+
 
 async def transaction_event(conn: OcppConnection, payload: Payload) -> Payload:
     result = await conn.services.transactions.event(conn.ref, translate.transaction_event(payload))
@@ -29,9 +31,6 @@ async def transaction_event(conn: OcppConnection, payload: Payload) -> Payload:
                 "content": content[:512],
             }
     return answer
-
-
-log = structlog.get_logger("kilowatt.ocpp")
 
 
 async def cost_updated(conn: OcppConnection, transaction_id: str, total: Decimal) -> None:
