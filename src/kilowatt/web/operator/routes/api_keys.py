@@ -4,7 +4,6 @@ Only those who may manage accounts and keys (users:manage) see these pages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -22,7 +21,7 @@ from kilowatt.web.kit.frame import redirect
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
-from kilowatt.web.operator.routes.grants import GrantForm, grant_choices, grant_refusal
+from kilowatt.web.operator.routes.grants import GrantForm, grant_form, grant_refusal
 from kilowatt.web.operator.rows.admin import role_words, scope_words
 
 router = APIRouter()
@@ -67,23 +66,11 @@ async def key_list(page: KeysPage) -> Response:
     )
 
 
-async def _key_form(
-    page: Page,
-    values: Mapping[str, str],
-    ticked: list[int],
-    errors: Mapping[str, str],
-    status: int = 200,
-) -> Response:
-    return page.render(
-        "admin/api_key_form.html",
-        {**await grant_choices(page, ticked), "values": values, "errors": errors},
-        status,
-    )
-
-
 @router.get("/admin/api-keys/new")
 async def new_key(page: KeysPage) -> Response:
-    return await _key_form(page, {"role": Role.VIEWER.value, "scope": "all"}, [], {})
+    return await grant_form(
+        page, "admin/api_key_form.html", {"role": Role.VIEWER.value, "scope": "all"}, [], {}
+    )
 
 
 @router.post("/admin/api-keys/new")
@@ -92,7 +79,9 @@ async def create_key(page: KeysPage) -> Response:
     reading = await page.web.form(KeyForm)
     form, values = reading.data, reading.values
     if reading.errors or form.role is None:
-        return await _key_form(page, values, form.site, reading.errors, 422)
+        return await grant_form(
+            page, "admin/api_key_form.html", values, form.site, reading.errors, 422
+        )
     try:
         issued = await page.web.services.users.issue_key(
             page.principal, ApiKeyInput(name=form.name, role=form.role, site_ids=form.site_ids)
@@ -101,7 +90,7 @@ async def create_key(page: KeysPage) -> Response:
         errors = grant_refusal(page, error)
         if "name" in errors:
             errors["name"] = _("Name the key after what will use it.")
-        return await _key_form(page, values, form.site, errors, 422)
+        return await grant_form(page, "admin/api_key_form.html", values, form.site, errors, 422)
     return page.render(
         "admin/api_key_secret.html",
         {"key": issued.key, "secret": issued.secret, "roles": role_words(_)},

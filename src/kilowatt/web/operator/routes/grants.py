@@ -4,9 +4,11 @@ refused by the service beside their fields."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+from starlette.responses import Response
 
 from kilowatt.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from kilowatt.domain.permissions import may_grant
@@ -52,6 +54,24 @@ async def grant_choices(page: Page, ticked: list[int]) -> dict[str, Any]:
         "sites": await all_sites(page),
         "ticked": set(ticked),
     }
+
+
+async def grant_form(
+    page: Page,
+    template: str,
+    values: Mapping[str, str],
+    ticked: list[int],
+    errors: Mapping[str, str],
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """A form that grants a role and a site scope (an invitation, an API key, a change of
+    role): its choices, what was entered, and the errors beside their fields."""
+    return page.render(
+        template,
+        {**await grant_choices(page, ticked), "values": values, "errors": errors, **context},
+        status,
+    )
 
 
 def grant_refusal(page: Page, error: DomainError) -> dict[str, str]:

@@ -6,7 +6,7 @@ withdraw it, deactivate and reactivate an account. Only those who may manage acc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -28,7 +28,7 @@ from kilowatt.web.kit.i18n import N_
 from kilowatt.web.kit.refusals import refusal
 from kilowatt.web.operator.context import Page, page_for
 from kilowatt.web.operator.routes.assets.common import NoticeQuery, all_sites
-from kilowatt.web.operator.routes.grants import GrantForm, grant_choices, grant_refusal
+from kilowatt.web.operator.routes.grants import GrantForm, grant_form, grant_refusal
 from kilowatt.web.operator.rows.admin import account_state, role_words, scope_words
 
 router = APIRouter()
@@ -135,24 +135,11 @@ async def operator_list(page: UsersPage) -> Response:
     )
 
 
-async def _invite_form(
-    page: Page,
-    values: Mapping[str, str],
-    ticked: list[int],
-    errors: Mapping[str, str],
-    status: int = 200,
-) -> Response:
-    _ = page.web.gettext
-    return page.render(
-        "admin/invite.html",
-        {**await grant_choices(page, ticked), "values": values, "errors": errors},
-        status,
-    )
-
-
 @router.get("/admin/operators/invite")
 async def invite_form(page: UsersPage) -> Response:
-    return await _invite_form(page, {"role": Role.OPERATOR.value, "scope": "all"}, [], {})
+    return await grant_form(
+        page, "admin/invite.html", {"role": Role.OPERATOR.value, "scope": "all"}, [], {}
+    )
 
 
 @router.post("/admin/operators/invite")
@@ -162,7 +149,7 @@ async def invite(page: UsersPage) -> Response:
     form = reading.data
     values = reading.values
     if reading.errors or form.role is None:
-        return await _invite_form(page, values, form.site, reading.errors, 422)
+        return await grant_form(page, "admin/invite.html", values, form.site, reading.errors, 422)
     data = InvitationInput(
         email=form.email,
         role=form.role,
@@ -172,7 +159,9 @@ async def invite(page: UsersPage) -> Response:
     try:
         await page.web.services.invitations.invite(page.principal, data, compose(page))
     except (InvalidInput, Conflict, Forbidden) as error:
-        return await _invite_form(page, values, form.site, grant_refusal(page, error), 422)
+        return await grant_form(
+            page, "admin/invite.html", values, form.site, grant_refusal(page, error), 422
+        )
     except EmailNotSent:
         return redirect("/admin/operators?notice=not-sent")
     return redirect("/admin/operators?notice=invited")
@@ -245,31 +234,13 @@ async def _editable(page: Page, user_id: int) -> User:
     return user
 
 
-async def _edit_form(
-    page: Page,
-    user: User,
-    values: Mapping[str, str],
-    ticked: list[int],
-    errors: Mapping[str, str],
-    status: int = 200,
-) -> Response:
-    return page.render(
-        "admin/operator_edit.html",
-        {
-            **await grant_choices(page, ticked),
-            "user": user,
-            "values": values,
-            "errors": errors,
-        },
-        status,
-    )
-
-
 @router.get("/admin/operators/{user_id}/edit")
 async def edit_form(page: UsersPage, user_id: UserId) -> Response:
     user = await _editable(page, user_id)
     values = {"role": user.role.value, "scope": "all" if user.site_ids is None else "some"}
-    return await _edit_form(page, user, values, list(user.site_ids or []), {})
+    return await grant_form(
+        page, "admin/operator_edit.html", values, list(user.site_ids or []), {}, user=user
+    )
 
 
 @router.post("/admin/operators/{user_id}/edit")
@@ -278,7 +249,9 @@ async def edit(page: UsersPage, user_id: UserId) -> Response:
     reading = await page.web.form(GrantForm)
     form, values = reading.data, reading.values
     if reading.errors or form.role is None:
-        return await _edit_form(page, user, values, form.site, reading.errors, 422)
+        return await grant_form(
+            page, "admin/operator_edit.html", values, form.site, reading.errors, 422, user=user
+        )
     try:
         await page.web.services.users.update(
             page.principal, user_id, {"role": form.role, "site_ids": form.site_ids}
@@ -286,5 +259,13 @@ async def edit(page: UsersPage, user_id: UserId) -> Response:
     except NotFound as error:
         raise _refused(page, error) from error
     except (InvalidInput, Conflict, Forbidden) as error:
-        return await _edit_form(page, user, values, form.site, grant_refusal(page, error), 422)
+        return await grant_form(
+            page,
+            "admin/operator_edit.html",
+            values,
+            form.site,
+            grant_refusal(page, error),
+            422,
+            user=user,
+        )
     return redirect("/admin/operators?notice=changed")
