@@ -160,7 +160,7 @@ class FakeStations(_Repository):
     async def get_by_id(self, station_id: int) -> Station | None:
         return next((s for s in self.store.stations if s.id == station_id), None)
 
-    async def by_ids(self, station_ids: Collection[int]) -> list[Station]:
+    async def by_ids(self, station_ids: Collection[int], lock: bool = False) -> list[Station]:
         return [s for s in self.store.stations if s.id in station_ids]
 
     async def identities(self, station_ids: set[int]) -> dict[int, str]:

@@ -160,7 +160,9 @@ class ProvisioningService(Service):
         self.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
+            # Locked, like the disconnect's read: a late disconnect of the older connection
+            # that commits in between would otherwise leave online false (it looked unchanged).
+            station = await self._station(uow, ref.id, lock=True)
             station.online = True
             station.connected_node = owner
             station.protocol_version = protocol_version
@@ -195,9 +197,11 @@ class ProvisioningService(Service):
         now = self.clock.now()
         offline: list[str] = []
         async with self.uow() as uow:
+            # Locked: a newer connection's `connected` may commit between this read and the
+            # write below; without the lock the write would take that station offline.
             found = {
                 station.id: station
-                for station in await uow.stations.by_ids({d.ref.id for d in batch})
+                for station in await uow.stations.by_ids({d.ref.id for d in batch}, lock=True)
             }
             for item in batch:
                 station = found.get(item.ref.id)
@@ -537,8 +541,12 @@ class ProvisioningService(Service):
             await uow.commit()
 
     @staticmethod
-    async def _station(uow: UnitOfWork, station_id: int) -> Station:
-        station = await uow.stations.get_by_id(station_id)
+    async def _station(uow: UnitOfWork, station_id: int, lock: bool = False) -> Station:
+        if lock:
+            found = await uow.stations.by_ids([station_id], lock=True)
+            station = found[0] if found else None
+        else:
+            station = await uow.stations.get_by_id(station_id)
         if station is None:
             raise NotFound("station", station_id)
         return station

@@ -38,10 +38,17 @@ class SqlStationRepository(Repository):
     async def get_by_id(self, station_id: int) -> Station | None:
         return await self.session.get(Station, station_id)
 
-    async def by_ids(self, station_ids: Collection[int]) -> list[Station]:
+    async def by_ids(self, station_ids: Collection[int], lock: bool = False) -> list[Station]:
         if not station_ids:
             return []
+        # Sorted, so that two lockers of overlapping batches take the rows in one order.
         query = select(Station).where(stations.c.id.in_(sorted(station_ids)))
+        if lock:
+            query = (
+                query.order_by(stations.c.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
         return list((await self.session.execute(query)).scalars())
 
     async def search(self, scope: Scope, page: PageRequest, where: StationFilter) -> Page[Station]:
@@ -85,7 +92,8 @@ class SqlStationRepository(Repository):
             .where(stations.c.id == bindparam("station_id"))
             .values(last_seen_at=bindparam("seen"))
         )
-        rows = [{"station_id": key, "seen": seen} for key, seen in last_seen.items()]
+        # In id order, like every other writer of many stations: no two lock in opposite order.
+        rows = [{"station_id": key, "seen": seen} for key, seen in sorted(last_seen.items())]
         await (await self.session.connection()).execute(statement, rows)
 
     async def mark_all_offline(self) -> int:
