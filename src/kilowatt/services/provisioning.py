@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kilowatt.domain.errors import NotFound
@@ -69,6 +69,9 @@ async def default_organization(uow: UnitOfWork, now: datetime) -> Organization:
             Organization(name=DEFAULT_ORGANIZATION_NAME, created_at=now)
         )
     return organization
+
+
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 def _ref(station: Station) -> StationRef:
@@ -163,6 +166,7 @@ class ProvisioningService(Service):
             # Locked, like the disconnect's read: a late disconnect of the older connection
             # that commits in between would otherwise leave online false (it looked unchanged).
             station = await self._station(uow, ref.id, lock=True)
+            connectors = await uow.connectors.for_station(ref.id)
             station.online = True
             station.connected_node = owner
             station.protocol_version = protocol_version
@@ -180,6 +184,7 @@ class ProvisioningService(Service):
             )
             await uow.commit()
             fresh = _ref(station)
+        self._remember(ref.id, connectors)
         self.bus.publish(StationOnlineChanged(ref.ocpp_id, online=True))
         return fresh
 
@@ -233,14 +238,29 @@ class ProvisioningService(Service):
 
     def forget(self, station_id: int) -> None:
         """Forget the station's last status reports: the next ones are written whatever
-        they say (after a reconnect, another node or an operator may have changed them)."""
+        they say."""
         self._said.pop(station_id, None)
+
+    def _remember(self, station_id: int, connectors: Sequence[Connector]) -> None:
+        """What the database holds as each connector's last applied report, read as the
+        station connects or boots (another node or an operator may have changed it while it
+        was away): a report that repeats it changes nothing and is not written. After an
+        outage a reconnecting fleet mostly repeats itself, and then costs no write."""
+        self._said[station_id] = {
+            (c.evse_id, c.connector_id): (
+                (c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code),
+                c.status_at or _LONG_AGO,  # a report without a time: any later one repeats it
+            )
+            for c in connectors
+            if c.status != ConnectorStatus.UNKNOWN.value  # never reported
+        }
 
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
         self.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             station = await self._station(uow, ref.id)
+            connectors = await uow.connectors.for_station(ref.id)
             station.vendor = info.vendor
             station.model = info.model
             station.serial_number = info.serial_number
@@ -272,6 +292,7 @@ class ProvisioningService(Service):
                 )
             )
             await uow.commit()
+        self._remember(ref.id, connectors)
         self.bus.publish(StationBooted(ref.ocpp_id, decision.status))
         return decision
 

@@ -150,3 +150,31 @@ async def test_a_repeated_status_report_is_not_written(
         c for c in api_of.get(f"/stations/{station}").json()["connectors"] if c["evse_id"] == 1
     )
     assert connector["status"] == "Available"
+
+
+async def test_after_a_reconnect_a_repeated_status_is_still_not_written(
+    counted: tuple[RunningServer, Path], api_of: httpx.Client, ids: Ids
+) -> None:
+    """A fleet coming back after an outage repeats what the database already holds: the
+    connection and the boot read it, and the repeats cost no write. What differs is written."""
+    server, counts = counted
+    station = ids.station()
+    register_station(api_of, station)
+    async with charge_point(server.ocpp_url, station) as cp:
+        await cp.boot()
+        await cp.status(1, "Available")
+        await cp.status(2, "Available")
+    async with charge_point(server.ocpp_url, station) as cp:
+        await cp.boot()
+        before = await totals(counts)
+        await cp.status(1, "Available")
+        await cp.status(2, "Available")
+        used = delta(await totals(counts), before)
+        assert used["transactions"] <= PRESENCE_FLUSHES, used
+
+        before = await totals(counts)
+        await cp.status(2, "Faulted", error="GroundFailure")
+        used = delta(await totals(counts), before)
+        assert used["transactions"] >= 1, used
+    connectors = {c["evse_id"]: c for c in api_of.get(f"/stations/{station}").json()["connectors"]}
+    assert (connectors[1]["status"], connectors[2]["status"]) == ("Available", "Faulted")

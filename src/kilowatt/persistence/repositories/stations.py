@@ -45,8 +45,10 @@ class SqlStationRepository(Repository):
         query = select(Station).where(stations.c.id.in_(sorted(station_ids)))
         if lock:
             query = (
+                # FOR NO KEY UPDATE: it excludes the other writers of the row, not the key
+                # share a foreign key check takes (a status history row of the station).
                 query.order_by(stations.c.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
                 .execution_options(populate_existing=True)
             )
         return list((await self.session.execute(query)).scalars())
