@@ -73,6 +73,8 @@ class StormResult:
     heartbeat_ms: dict[str, float] = field(default_factory=dict)
     heartbeats: int = 0
     server_cpu_seconds: float | None = None
+    idle_cpu_pct: float | None = None
+    """Idle: the server's CPU (% of one core) while the connected fleet only beats."""
     log_problems: dict[str, int] = field(default_factory=dict)
 
 
@@ -250,7 +252,10 @@ async def idle(args: argparse.Namespace, url: str, process: psutil.Process) -> S
             await asyncio.sleep(args.heartbeat)
 
     live = [s for s, ok in zip(stations, booted, strict=True) if ok]
+    cpu0, began_idle = _cpu(process), time.monotonic()
     await asyncio.gather(*(beat(s) for s in live))
+    # What an idle fleet costs the server: its share of a core while only heartbeats come.
+    result.idle_cpu_pct = round(100 * (_cpu(process) - cpu0) / (time.monotonic() - began_idle), 1)
     with contextlib.suppress(psutil.Error):
         result.server_rss_mb = round(process.memory_info().rss / 1_048_576, 1)
     result.heartbeat_ms = latency_summary(latencies)
@@ -274,7 +279,7 @@ def line(r: StormResult) -> str:
         beats = r.heartbeat_ms
         extra = (
             f"heartbeat p50 {beats.get('p50', 0):.1f} / p99 {beats.get('p99', 0):.1f} ms "
-            f"over {r.heartbeats:,}"
+            f"over {r.heartbeats:,}; server CPU {r.idle_cpu_pct} % of a core while idle"
         )
     else:
         extra = f"server CPU {r.server_cpu_seconds} s"
