@@ -60,6 +60,7 @@ from kilowatt.services.reservations import ReservationService
 from kilowatt.services.retention import RetentionService
 from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
+from kilowatt.services.station_reports import ReportMemory, StationReportService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tariffs import TariffService
@@ -109,6 +110,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         certificate_days=settings.station_certificate_days,
         hash_workers=settings.ocpp_password_workers,
     )
+    reports = ReportMemory()
     services = Services(
         clock=clock,
         bus=bus,
@@ -120,7 +122,9 @@ def build_services(settings: Settings, database: Database) -> Services:
             unknown_station_policy=settings.unknown_station_policy,
             heartbeat_interval=settings.heartbeat_interval,
             pending_interval=settings.pending_retry_interval,
+            memory=reports,
         ),
+        station_reports=StationReportService(grouped, clock, bus, reports),
         # With several nodes another node's token change reaches this one's cache in 5 s.
         authorization=AuthorizationService(
             uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0

@@ -49,7 +49,8 @@ def test_every_area_is_named_alike_in_every_layer() -> None:
     plumbing = {"base", "batching", "bus", "container", "authorization"}
     # Services that are one side of a larger area, named for what they do.
     sides = {
-        "provisioning": "stations",  # a station on the wire: connect, boot, status
+        "provisioning": "stations",  # a station on the wire: connect, boot, go away
+        "station_reports": "stations",  # what a connected station reports: status, events
         "station_certificates": "station_security",
         "live": "live",  # the stream of live events (domain/live.py: their catalogue)
         "session_loading": "session_costs",  # a running session's cost, loaded at its start

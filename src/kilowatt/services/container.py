@@ -36,6 +36,7 @@ from kilowatt.services.retention import RetentionService
 from kilowatt.services.revenue import RevenueService
 from kilowatt.services.session_costs import SessionCostService
 from kilowatt.services.sites import SiteService
+from kilowatt.services.station_reports import StationReportService
 from kilowatt.services.station_security import StationSecurityService
 from kilowatt.services.stations import StationService
 from kilowatt.services.tariffs import TariffService
@@ -55,6 +56,7 @@ class Services:
     bus: InProcessBus
     organizations: OrganizationService
     provisioning: ProvisioningService
+    station_reports: StationReportService
     authorization: AuthorizationService
     transactions: TransactionService
     metering: MeteringService

@@ -1,4 +1,5 @@
-"""A station's life on the wire: it connects, boots, reports status, goes away.
+"""A station's life on the wire: it connects, boots, goes away (what it reports while
+connected: services/station_reports.py).
 
 Every call here is one unit of work; the OCPP edge answers the station only after it returns.
 """
@@ -7,18 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from kilowatt.domain.errors import NotFound
 from kilowatt.domain.events import EventKind, Severity, StationEvent
-from kilowatt.domain.faults import Fault, in_fault
 from kilowatt.domain.live import (
-    ConnectorStatusChanged,
-    DiagnosticsStatusReported,
-    FaultClosed,
-    FaultOpened,
-    FirmwareStatusReported,
     StationBooted,
     StationOnlineChanged,
 )
@@ -27,25 +20,16 @@ from kilowatt.domain.ownership import StationOwner, orphaned
 from kilowatt.domain.stations import (
     BootDecision,
     BootInfo,
-    Connector,
-    ConnectorStandard,
-    ConnectorStatus,
     RegistrationStatus,
     Station,
     StationRef,
-    StatusChange,
-    StatusReport,
     UnknownStationPolicy,
-    apply_station_status,
-    apply_status,
     decide_boot,
-    is_stale,
 )
 from kilowatt.services.base import Service
 from kilowatt.services.batching import GroupCommit
-from kilowatt.services.connector_states import publish_state, settle_state
-from kilowatt.services.faults import track_fault
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
+from kilowatt.services.station_reports import ReportMemory, station_event, station_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +40,6 @@ class Disconnect:
     owner: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class DataTransferAnswer:
-    status: str
-    data: str | None = None
-
-
 async def default_organization(uow: UnitOfWork, now: datetime) -> Organization:
     organization = await uow.organizations.first()
     if organization is None:
@@ -69,9 +47,6 @@ async def default_organization(uow: UnitOfWork, now: datetime) -> Organization:
             Organization(name=DEFAULT_ORGANIZATION_NAME, created_at=now)
         )
     return organization
-
-
-_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 def _ref(station: Station) -> StationRef:
@@ -96,18 +71,18 @@ class ProvisioningService(Service):
         unknown_station_policy: UnknownStationPolicy,
         heartbeat_interval: int,
         pending_interval: int,
+        memory: ReportMemory,
     ) -> None:
         super().__init__(uow, clock, bus)
+        self.memory = memory
+        """The reports this node has applied (services/station_reports.py), read afresh as a
+        station connects or boots."""
         self.unknown_station_policy = unknown_station_policy
         self.heartbeat_interval = heartbeat_interval
         self.pending_interval = pending_interval
         self._disconnects: GroupCommit[Disconnect] = GroupCommit(
             self._write_disconnects, max_batch=500
         )
-        self._said: dict[int, dict[tuple[int, int], tuple[tuple[str, ...], datetime]]] = {}
-        """Per station, per (EVSE, connector): the last report applied on this node (status,
-        error code, info, vendor code) and its time; the same report again changes nothing
-        and is not written. Forgotten when the station connects or boots."""
 
     async def resolve(self, ocpp_id: str) -> StationRef | None:
         """The station behind a connecting identity, or None to refuse it (unknown id).
@@ -142,7 +117,7 @@ class ProvisioningService(Service):
                     )
                 )
                 await uow.events.add(
-                    self._event(
+                    station_event(
                         station,
                         EventKind.REGISTRATION_CHANGED,
                         now,
@@ -160,12 +135,12 @@ class ProvisioningService(Service):
         self, ref: StationRef, protocol_version: str, remote: str, owner: str | None = None
     ) -> StationRef:
         """The station is online on the connection ``owner`` (domain/ownership.py)."""
-        self.forget(ref.id)
+        self.memory.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             # Locked, like the disconnect's read: a late disconnect of the older connection
             # that commits in between would otherwise leave online false (it looked unchanged).
-            station = await self._station(uow, ref.id, lock=True)
+            station = await station_of(uow, ref.id, lock=True)
             connectors = await uow.connectors.for_station(ref.id)
             station.online = True
             station.connected_node = owner
@@ -174,7 +149,7 @@ class ProvisioningService(Service):
             station.last_seen_at = now
             station.updated_at = now
             await uow.events.add(
-                self._event(
+                station_event(
                     station,
                     EventKind.CONNECTED,
                     now,
@@ -184,7 +159,7 @@ class ProvisioningService(Service):
             )
             await uow.commit()
             fresh = _ref(station)
-        self._remember(ref.id, connectors)
+        self.memory.remember(ref.id, connectors)
         self.bus.publish(StationOnlineChanged(ref.ocpp_id, online=True))
         return fresh
 
@@ -221,7 +196,7 @@ class ProvisioningService(Service):
                 station.last_seen_at = now
                 station.updated_at = now
                 await uow.events.add(
-                    self._event(
+                    station_event(
                         station,
                         EventKind.DISCONNECTED,
                         now,
@@ -236,30 +211,11 @@ class ProvisioningService(Service):
     async def close(self) -> None:
         await self._disconnects.close()
 
-    def forget(self, station_id: int) -> None:
-        """Forget the station's last status reports: the next ones are written whatever
-        they say."""
-        self._said.pop(station_id, None)
-
-    def _remember(self, station_id: int, connectors: Sequence[Connector]) -> None:
-        """What the database holds as each connector's last applied report, read as the
-        station connects or boots (another node or an operator may have changed it while it
-        was away): a report that repeats it changes nothing and is not written. After an
-        outage a reconnecting fleet mostly repeats itself, and then costs no write."""
-        self._said[station_id] = {
-            (c.evse_id, c.connector_id): (
-                (c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code),
-                c.status_at or _LONG_AGO,  # a report without a time: any later one repeats it
-            )
-            for c in connectors
-            if c.status != ConnectorStatus.UNKNOWN.value  # never reported
-        }
-
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
-        self.forget(ref.id)
+        self.memory.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
+            station = await station_of(uow, ref.id)
             connectors = await uow.connectors.for_station(ref.id)
             station.vendor = info.vendor
             station.model = info.model
@@ -277,7 +233,7 @@ class ProvisioningService(Service):
                 station.registration_status, self.heartbeat_interval, self.pending_interval
             )
             await uow.events.add(
-                self._event(
+                station_event(
                     station,
                     EventKind.BOOT,
                     now,
@@ -292,7 +248,7 @@ class ProvisioningService(Service):
                 )
             )
             await uow.commit()
-        self._remember(ref.id, connectors)
+        self.memory.remember(ref.id, connectors)
         self.bus.publish(StationBooted(ref.ocpp_id, decision.status))
         return decision
 
@@ -377,217 +333,3 @@ class ProvisioningService(Service):
         if changed:
             self.bus.publish(StationOnlineChanged(ref.ocpp_id, online=True))
         return True
-
-    async def status(self, ref: StationRef, report: StatusReport) -> None:
-        words = (
-            report.status.value,
-            report.error_code,
-            report.info,
-            report.vendor_id,
-            report.vendor_error_code,
-        )
-        place = (report.evse_id, report.connector_id)
-        last = self._said.get(ref.id, {}).get(place)
-        if last is not None and last[0] == words and last[1] <= report.timestamp:
-            return  # the same report again: it changes nothing, nothing is written
-        applied = False
-        now = self.clock.now()
-        changed = False
-        reported: Connector | None = None
-        faults: tuple[Fault | None, Fault | None] = (None, None)
-        async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
-            if report.is_station:
-                before = in_fault(station.status, station.error_code)
-                changed = apply_station_status(station, report)
-                after = in_fault(station.status, station.error_code)
-                station.updated_at = now
-            else:
-                connector = await uow.connectors.get(ref.id, report.evse_id, report.connector_id)
-                if connector is None:
-                    connector = await uow.connectors.add(
-                        Connector(
-                            station_id=ref.id,
-                            evse_id=report.evse_id,
-                            connector_id=report.connector_id,
-                            created_at=now,
-                            standard=ConnectorStandard.UNKNOWN.value,
-                        )
-                    )
-                before = in_fault(connector.status, connector.error_code)
-                said = (connector.status, connector.state)
-                applied = not is_stale(connector.status_at, report)
-                changed = apply_status(connector, report)
-                if applied:
-                    changed = await settle_state(uow, connector, *said) or changed
-                reported = connector
-                after = in_fault(connector.status, connector.error_code)
-            await uow.connectors.add_status_change(
-                StatusChange(
-                    station_id=ref.id,
-                    evse_id=report.evse_id,
-                    connector_id=report.connector_id,
-                    status=report.status.value,
-                    error_code=report.error_code,
-                    info=report.info,
-                    vendor_error_code=report.vendor_error_code,
-                    timestamp=report.timestamp,
-                    received_at=now,
-                )
-            )
-            if before or after:
-                # A fault opens or ends only with a report that was applied (not a stale one
-                # that arrived late), and a connector that is and was well has no open fault:
-                # most status reports need no look at the fault records.
-                faults = await track_fault(uow, station, report)
-            if report.status is ConnectorStatus.FAULTED and changed:
-                await uow.events.add(
-                    self._event(
-                        station,
-                        EventKind.CONNECTOR_FAULT,
-                        report.timestamp,
-                        f"EVSE {report.evse_id} connector {report.connector_id} faulted: "
-                        f"{report.error_code}",
-                        {
-                            "evse_id": report.evse_id,
-                            "connector_id": report.connector_id,
-                            "error_code": report.error_code,
-                            "vendor_error_code": report.vendor_error_code,
-                            "info": report.info,
-                        },
-                        Severity.ERROR,
-                    )
-                )
-            await uow.commit()
-        if applied:
-            self._said.setdefault(ref.id, {})[place] = (words, report.timestamp)
-        if changed and reported is not None:
-            publish_state(self.bus, ref.ocpp_id, reported)
-        elif changed:
-            self.bus.publish(
-                ConnectorStatusChanged(
-                    ref.ocpp_id,
-                    evse_id=report.evse_id,
-                    connector_id=report.connector_id,
-                    status=report.status.value,
-                    state=None,
-                    error_code=report.error_code,
-                )
-            )
-        closed, opened = faults
-        if closed is not None:
-            self.bus.publish(FaultClosed.of(ref.ocpp_id, closed))
-        if opened is not None:
-            self.bus.publish(FaultOpened.of(ref.ocpp_id, opened))
-
-    async def firmware_status(self, ref: StationRef, status: str) -> None:
-        await self._station_status(ref, EventKind.FIRMWARE_STATUS, "firmware_status", status)
-        self.bus.publish(FirmwareStatusReported(ref.ocpp_id, status))
-
-    async def diagnostics_status(self, ref: StationRef, status: str) -> None:
-        await self._station_status(ref, EventKind.DIAGNOSTICS_STATUS, "diagnostics_status", status)
-        self.bus.publish(DiagnosticsStatusReported(ref.ocpp_id, status))
-
-    async def data_transfer(
-        self, ref: StationRef, vendor_id: str, message_id: str | None, data: str | None
-    ) -> DataTransferAnswer:
-        """No vendor extension is installed: the transfer is kept as an event and the station
-        is told the vendor is unknown, as OCPP prescribes."""
-        now = self.clock.now()
-        async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
-            await uow.events.add(
-                self._event(
-                    station,
-                    EventKind.DATA_TRANSFER,
-                    now,
-                    f"data transfer from vendor {vendor_id}",
-                    {"vendor_id": vendor_id, "message_id": message_id, "data": data},
-                )
-            )
-            await uow.commit()
-        return DataTransferAnswer(status="UnknownVendorId")
-
-    async def security_event(
-        self, ref: StationRef, kind: str, timestamp: datetime, info: str | None
-    ) -> None:
-        async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
-            await uow.events.add(
-                self._event(
-                    station,
-                    EventKind.SECURITY,
-                    timestamp,
-                    f"{kind}{': ' + info if info else ''}",
-                    {"type": kind, "tech_info": info},
-                    Severity.WARNING,
-                )
-            )
-            await uow.commit()
-
-    async def record_event(
-        self,
-        ref: StationRef,
-        kind: EventKind,
-        message: str,
-        data: dict[str, Any],
-        severity: Severity = Severity.INFO,
-        timestamp: datetime | None = None,
-    ) -> None:
-        """Keep something a station reported that has no model of its own yet."""
-        async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
-            await uow.events.add(
-                self._event(station, kind, timestamp or self.clock.now(), message, data, severity)
-            )
-            await uow.commit()
-
-    async def _station_status(
-        self, ref: StationRef, kind: EventKind, attribute: str, status: str
-    ) -> None:
-        now = self.clock.now()
-        async with self.uow() as uow:
-            station = await self._station(uow, ref.id)
-            setattr(station, attribute, status)
-            station.updated_at = now
-            await uow.events.add(
-                self._event(
-                    station,
-                    kind,
-                    now,
-                    f"{attribute.replace('_', ' ')}: {status}",
-                    {"status": status},
-                )
-            )
-            await uow.commit()
-
-    @staticmethod
-    async def _station(uow: UnitOfWork, station_id: int, lock: bool = False) -> Station:
-        if lock:
-            found = await uow.stations.by_ids([station_id], lock=True)
-            station = found[0] if found else None
-        else:
-            station = await uow.stations.get_by_id(station_id)
-        if station is None:
-            raise NotFound("station", station_id)
-        return station
-
-    @staticmethod
-    def _event(
-        station: Station,
-        kind: EventKind,
-        at: datetime,
-        message: str,
-        data: dict[str, Any],
-        severity: Severity = Severity.INFO,
-    ) -> StationEvent:
-        assert station.id is not None
-        return StationEvent(
-            organization_id=station.organization_id,
-            station_id=station.id,
-            kind=kind.value,
-            timestamp=at,
-            severity=severity,
-            message=message,
-            data=data,
-        )

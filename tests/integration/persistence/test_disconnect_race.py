@@ -26,6 +26,7 @@ from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
 from kilowatt.services.base import SystemClock
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.provisioning import ProvisioningService, _ref
+from kilowatt.services.station_reports import ReportMemory
 from tests.support.server import create_postgres_database, drop_postgres_database
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -89,6 +90,7 @@ async def test_a_late_disconnect_leaves_the_newer_connection_online(database: Da
         unknown_station_policy=UnknownStationPolicy.REJECT,
         heartbeat_interval=60,
         pending_interval=60,
+        memory=ReportMemory(),
     )
     await service.connected(ref, "1.6", "127.0.0.1", "node/old")
     pause = PauseAfterStationRead(database)

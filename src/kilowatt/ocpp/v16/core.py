@@ -20,7 +20,7 @@ async def heartbeat(conn: OcppConnection, payload: Payload) -> Payload:
 
 async def status_notification(conn: OcppConnection, payload: Payload) -> Payload:
     report = translate.status_report(payload, conn.services.clock.now())
-    await conn.services.provisioning.status(conn.ref, report)
+    await conn.services.station_reports.status(conn.ref, report)
     return {}
 
 
@@ -50,7 +50,7 @@ async def meter_values(conn: OcppConnection, payload: Payload) -> Payload:
 
 
 async def data_transfer(conn: OcppConnection, payload: Payload) -> Payload:
-    answer = await conn.services.provisioning.data_transfer(
+    answer = await conn.services.station_reports.data_transfer(
         conn.ref, payload["vendorId"], payload.get("messageId"), payload.get("data")
     )
     response: Payload = {"status": answer.status}

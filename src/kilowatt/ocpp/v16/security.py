@@ -9,7 +9,7 @@ from kilowatt.ocpp.v16.translate import parse_time
 
 
 async def security_event_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.security_event(
+    await conn.services.station_reports.security_event(
         conn.ref, payload["type"], parse_time(payload["timestamp"]), payload.get("techInfo")
     )
     return {}

@@ -23,7 +23,7 @@ async def log_status_notification(conn: OcppConnection, payload: Payload) -> Pay
 
 
 async def publish_firmware_status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.record_event(
+    await conn.services.station_reports.record_event(
         conn.ref,
         EventKind.FIRMWARE_STATUS,
         f"local firmware publication: {payload['status']}",

@@ -20,7 +20,7 @@ async def heartbeat(conn: OcppConnection, payload: Payload) -> Payload:
 
 
 async def status_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.status(conn.ref, translate.status_report(payload))
+    await conn.services.station_reports.status(conn.ref, translate.status_report(payload))
     return {}
 
 
@@ -37,13 +37,13 @@ async def notify_event(conn: OcppConnection, payload: Payload) -> Payload:
     """Monitoring events are kept as station events. A connector's AvailabilityState, which
     some stations report this way instead of by StatusNotification, also updates the
     connector."""
-    provisioning = conn.services.provisioning
+    reports = conn.services.station_reports
     for item in payload["eventData"]:
         component, variable = item["component"], item["variable"]
         name = f"{component['name']}.{variable['name']}"
         timestamp = translate.parse_time(item["timestamp"])
         evse = component.get("evse") or {}
-        await provisioning.record_event(
+        await reports.record_event(
             conn.ref,
             EventKind.NOTIFY_EVENT,
             f"{name} = {item['actualValue']} ({item['trigger']})",
@@ -69,7 +69,7 @@ async def notify_event(conn: OcppConnection, payload: Payload) -> Payload:
             and evse.get("id")
             and item["actualValue"] in _CONNECTOR_STATES
         ):
-            await provisioning.status(
+            await reports.status(
                 conn.ref,
                 StatusReport(
                     evse_id=int(evse["id"]),
@@ -83,7 +83,7 @@ async def notify_event(conn: OcppConnection, payload: Payload) -> Payload:
 
 async def data_transfer(conn: OcppConnection, payload: Payload) -> Payload:
     data = payload.get("data")
-    answer = await conn.services.provisioning.data_transfer(
+    answer = await conn.services.station_reports.data_transfer(
         conn.ref,
         payload["vendorId"],
         payload.get("messageId"),

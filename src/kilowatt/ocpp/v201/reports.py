@@ -10,7 +10,7 @@ from kilowatt.ocpp.connection import OcppConnection, Payload
 
 
 async def _keep(conn: OcppConnection, kind: EventKind, message: str, payload: Payload) -> None:
-    await conn.services.provisioning.record_event(conn.ref, kind, message, dict(payload))
+    await conn.services.station_reports.record_event(conn.ref, kind, message, dict(payload))
 
 
 async def notify_charging_limit(conn: OcppConnection, payload: Payload) -> Payload:

@@ -16,7 +16,7 @@ NO_V2G_PKI = {"reasonCode": "NotSupported", "additionalInfo": "no V2G PKI config
 
 
 async def security_event_notification(conn: OcppConnection, payload: Payload) -> Payload:
-    await conn.services.provisioning.security_event(
+    await conn.services.station_reports.security_event(
         conn.ref, payload["type"], parse_time(payload["timestamp"]), payload.get("techInfo")
     )
     return {}
