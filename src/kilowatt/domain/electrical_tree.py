@@ -95,7 +95,7 @@ class Note:
 
 
 def check_tree(tree: ElectricalTree, stations: set[str]) -> list[Note]:
-    """Refuse a tree that cannot be (InvalidInput naming the field: ``circuits[2].parent``,
+    """Refuse a tree that cannot be (InvalidInput naming the field: ``circuits.2.parent``,
     ``stations.CP-1``...); return the notes on one that can. ``stations``: the site's own."""
     if tree.max_current_a is not None:
         _check_current("max_current_a", tree.max_current_a)
@@ -103,12 +103,12 @@ def check_tree(tree: ElectricalTree, stations: set[str]) -> list[Note]:
         raise InvalidInput("circuits", f"at most {MAX_CIRCUITS} panels and circuits")
     index: dict[str, int] = {}
     for i, circuit in enumerate(tree.circuits):
-        where = f"circuits[{i}]"
+        where = f"circuits.{i}"
         key = circuit.key.strip()
         if not key or len(key) > MAX_KEY or key != circuit.key:
             raise InvalidInput(f"{where}.key", f"1 to {MAX_KEY} characters, no outer spaces")
         if key in index:
-            raise InvalidInput(f"{where}.key", f"circuits[{index[key]}] has the same key")
+            raise InvalidInput(f"{where}.key", f"circuits.{index[key]} has the same key")
         index[key] = i
         if not circuit.name.strip() or len(circuit.name) > MAX_NAME:
             raise InvalidInput(f"{where}.name", f"1 to {MAX_NAME} characters")
@@ -120,16 +120,14 @@ def check_tree(tree: ElectricalTree, stations: set[str]) -> list[Note]:
             raise InvalidInput(f"{where}.max_power_w", "must be above 0 W")
     for i, circuit in enumerate(tree.circuits):
         if circuit.parent is not None and circuit.parent not in index:
-            raise InvalidInput(
-                f"circuits[{i}].parent", f"no circuit has the key {circuit.parent!r}"
-            )
+            raise InvalidInput(f"circuits.{i}.parent", f"no circuit has the key {circuit.parent!r}")
     for i, circuit in enumerate(tree.circuits):
         seen = [circuit.key]
         parent = circuit.parent
         while parent is not None:
             if parent in seen:
                 loop = " → ".join([*seen, parent])
-                raise InvalidInput(f"circuits[{i}].parent", f"makes a cycle: {loop}")
+                raise InvalidInput(f"circuits.{i}.parent", f"makes a cycle: {loop}")
             seen.append(parent)
             parent = tree.circuits[index[parent]].parent
     for station, key in tree.stations.items():
@@ -157,7 +155,7 @@ def _notes(tree: ElectricalTree, index: Mapping[str, int]) -> list[Note]:
         ):
             notes.append(
                 Note(
-                    f"circuits[{i}].max_current_a",
+                    f"circuits.{i}.max_current_a",
                     f"above its parent's {above_a:g} A: the parent's limit applies",
                 )
             )
@@ -169,7 +167,7 @@ def _notes(tree: ElectricalTree, index: Mapping[str, int]) -> list[Note]:
         ):
             notes.append(
                 Note(
-                    f"circuits[{i}].max_power_w",
+                    f"circuits.{i}.max_power_w",
                     f"above its parent's {parent.max_power_w} W: the parent's limit applies",
                 )
             )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from kilowatt.domain.electrical_tree import PHASES, Circuit, ElectricalTree, Note, check_tree
 from kilowatt.domain.errors import NotFound
 from kilowatt.domain.load_allocation import Allocation, Session, allocate, changes
-from kilowatt.domain.loads import LoadSettings
+from kilowatt.domain.loads import DEFAULT_VOLTAGE, LoadSettings
 from kilowatt.domain.sites import Site
 from kilowatt.domain.tree_allocation import allocate_in_tree, changes_in_tree, network
 from kilowatt.domain.users import Principal
@@ -23,14 +23,6 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class TreeView:
-    site: Site
-    tree: ElectricalTree
-    stations: list[str]
-    """The site's stations (OCPP identities), to assign."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +41,17 @@ class CircuitLoad:
         return max(self.limits_a)
 
 
+@dataclass(frozen=True, slots=True)
+class TreeView:
+    site: Site
+    tree: ElectricalTree
+    stations: list[str]
+    """The site's stations (OCPP identities), to assign."""
+    circuits: list[CircuitLoad]
+    """Each node, depth first, with the limits in force below it."""
+    notes: list[Note]
+
+
 class ElectricalTreeService(Service):
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, bus: EventPublisher) -> None:
         super().__init__(uow, clock, bus)
@@ -59,8 +62,27 @@ class ElectricalTreeService(Service):
         async with self.uow(readonly=True) as uow:
             site = await _site(uow, principal, site_id)
             tree = await uow.electrical_tree.get(site_id)
-            stations = sorted(await uow.electrical_tree.stations(site_id))
-        return TreeView(site, tree, stations)
+            stations = await uow.electrical_tree.stations(site_id)
+            load = await uow.loads.get(site_id)
+            sessions = await uow.loads.sessions(site_id)
+            held = await uow.loads.session_loads(site_id)
+        voltage = load.settings.voltage if load is not None else DEFAULT_VOLTAGE
+        limits = {
+            s.transaction_id: (
+                record.limit_a or 0.0,
+                record.phases or s.number_of_phases or PHASES,
+            )
+            for s in sessions
+            if (record := held.get(s.transaction_id)) is not None
+        }
+        on = {s.transaction_id: s.station for s in sessions}
+        return TreeView(
+            site,
+            tree,
+            sorted(stations),
+            circuit_loads(tree, on, limits, voltage),
+            check_tree(tree, stations),
+        )
 
     async def replace(
         self, principal: Principal, site_id: int, tree: ElectricalTree

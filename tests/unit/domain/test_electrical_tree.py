@@ -51,7 +51,7 @@ def test_a_well_formed_tree_passes_and_a_child_above_its_parent_is_noted() -> No
         stations={"CP-1": "C1", "CP-2": "C2"},
     )
     assert check_tree(tree, {"CP-1", "CP-2", "CP-3"}) == [
-        Note("circuits[1].max_current_a", "above its parent's 63 A: the parent's limit applies")
+        Note("circuits.1.max_current_a", "above its parent's 63 A: the parent's limit applies")
     ]
     assert [c.key for c in tree.path("C2")] == ["C2", "P1"]
     assert tree.below("P1") == ["CP-1", "CP-2"]
@@ -60,24 +60,24 @@ def test_a_well_formed_tree_passes_and_a_child_above_its_parent_is_noted() -> No
 @pytest.mark.parametrize(
     ("tree", "field", "words"),
     [
-        (tree_of(Circuit(key="A", name="A", parent="B")), "circuits[0].parent", "no circuit"),
+        (tree_of(Circuit(key="A", name="A", parent="B")), "circuits.0.parent", "no circuit"),
         (
             tree_of(
                 Circuit(key="A", name="A", parent="C"),
                 Circuit(key="B", name="B", parent="A"),
                 Circuit(key="C", name="C", parent="B"),
             ),
-            "circuits[0].parent",
+            "circuits.0.parent",
             "cycle: A → C → B → A",
         ),
-        (tree_of(Circuit(key="A", name="A", parent="A")), "circuits[0].parent", "cycle"),
-        (tree_of(Circuit(key="A", name="A", max_current_a=-1.0)), "circuits[0].max_current_a", ""),
-        (tree_of(Circuit(key="A", name="A", max_current_a=0.0)), "circuits[0].max_current_a", ""),
-        (tree_of(Circuit(key="A", name="A", max_power_w=-5)), "circuits[0].max_power_w", ""),
+        (tree_of(Circuit(key="A", name="A", parent="A")), "circuits.0.parent", "cycle"),
+        (tree_of(Circuit(key="A", name="A", max_current_a=-1.0)), "circuits.0.max_current_a", ""),
+        (tree_of(Circuit(key="A", name="A", max_current_a=0.0)), "circuits.0.max_current_a", ""),
+        (tree_of(Circuit(key="A", name="A", max_power_w=-5)), "circuits.0.max_power_w", ""),
         (tree_of(grid_a=-16.0), "max_current_a", ""),
-        (tree_of(Circuit(key="A", name="A"), Circuit(key="A", name="B")), "circuits[1].key", ""),
-        (tree_of(Circuit(key=" ", name="A")), "circuits[0].key", ""),
-        (tree_of(Circuit(key="A", name="")), "circuits[0].name", ""),
+        (tree_of(Circuit(key="A", name="A"), Circuit(key="A", name="B")), "circuits.1.key", ""),
+        (tree_of(Circuit(key=" ", name="A")), "circuits.0.key", ""),
+        (tree_of(Circuit(key="A", name="")), "circuits.0.name", ""),
     ],
 )
 def test_a_tree_that_cannot_be_is_refused_naming_the_field(
