@@ -108,7 +108,7 @@ def check_tree(tree: ElectricalTree, stations: set[str]) -> list[Note]:
         if not key or len(key) > MAX_KEY or key != circuit.key:
             raise InvalidInput(f"{where}.key", f"1 to {MAX_KEY} characters, no outer spaces")
         if key in index:
-            raise InvalidInput(f"{where}.key", f"circuits.{index[key]} has the same key")
+            raise InvalidInput(f"{where}.key", "another panel or circuit has the same key")
         index[key] = i
         if not circuit.name.strip() or len(circuit.name) > MAX_NAME:
             raise InvalidInput(f"{where}.name", f"1 to {MAX_NAME} characters")

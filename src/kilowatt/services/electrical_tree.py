@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kilowatt.domain.circuit_imports import SHEET, CircuitImportRefused, read_tree
 from kilowatt.domain.electrical_tree import PHASES, Circuit, ElectricalTree, Note, check_tree
 from kilowatt.domain.errors import NotFound
+from kilowatt.domain.import_sheets import Problem
 from kilowatt.domain.load_allocation import Allocation, Session, allocate, changes
 from kilowatt.domain.loads import DEFAULT_VOLTAGE, LoadSettings
 from kilowatt.domain.sites import Site
+from kilowatt.domain.token_imports import CardImportRefused
 from kilowatt.domain.tree_allocation import allocate_in_tree, changes_in_tree, network
 from kilowatt.domain.users import Principal
 from kilowatt.services.audit import record
@@ -23,6 +26,7 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from kilowatt.services.token_imports import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,23 @@ class ElectricalTreeService(Service):
             circuit_loads(tree, on, limits, voltage),
             check_tree(tree, stations),
         )
+
+    async def import_tree(
+        self, principal: Principal, site_id: int, content: bytes, filename: str
+    ) -> tuple[ElectricalTree, list[Note]]:
+        """Replace the site's panels, circuits and station assignments with a CSV or Excel
+        file's (domain/circuit_imports.py); CircuitImportRefused naming each problem."""
+        try:
+            rows = table_of(content, filename)
+        except CardImportRefused as refused:
+            raise CircuitImportRefused(
+                [Problem(SHEET, None, p.message) for p in refused.problems]
+            ) from None
+        async with self.uow(readonly=True) as uow:
+            await _site(uow, principal, site_id)
+            stations = await uow.electrical_tree.stations(site_id)
+            grid = (await uow.electrical_tree.get(site_id)).max_current_a
+        return await self.replace(principal, site_id, read_tree(rows, stations, grid))
 
     async def replace(
         self, principal: Principal, site_id: int, tree: ElectricalTree
