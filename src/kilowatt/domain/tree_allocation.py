@@ -87,11 +87,13 @@ def network(
                 Constraint(f"{circuit.key} W", circuit.max_power_w * TENTHS // voltage)
             )
         nodes[circuit.key] = own
+    paths = {c.key: [nodes[p.key] for p in tree.path(c.key)] for c in tree.circuits}
     loads: dict[int, tuple[tuple[int, int], ...]] = {}
     for session in sessions:
         phases = max(1, min(PHASES, session.phases))
         refs: list[tuple[int, int]] = []
-        chains = [grid] + [nodes[c.key] for c in tree.path(placement.get(session.key))]
+        on = placement.get(session.key)
+        chains = [grid, *(paths.get(on, []) if on is not None else [])]
         for own in chains:
             for what, index in own.items():
                 if what == "W":
@@ -199,11 +201,15 @@ def changes_in_tree(
         ),
         reverse=True,
     )
+    used = net.used({k: send.get(k, current.get(k)) for k in target})
     for index, constraint in enumerate(net.constraints):
-        loading = [key for _, key in smaller if any(i == index for i, _ in net.loads[key])]
-        for key in loading:
-            in_force = net.used({k: send.get(k, current.get(k)) for k in target})[index]
-            if in_force <= constraint.capacity:
+        for _, key in smaller:
+            if used[index] <= constraint.capacity:
                 break
+            if key in send or all(i != index for i, _ in net.loads[key]):
+                continue
             send[key] = target[key].limit_a
+            step = _tenths(send[key]) - _tenths(current.get(key) or 0.0)
+            for i, coeff in net.loads[key]:
+                used[i] += step * coeff
     return send

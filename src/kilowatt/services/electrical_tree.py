@@ -198,29 +198,30 @@ def circuit_loads(
     """Each node of the tree, depth first in the tree's order, with the sum of the limits in
     force of the sessions below it (``stations``: each session's station; ``limits``: each
     session's limit per phase and phases)."""
+    above = {key: {c.key for c in tree.path(key)} for key in tree.by_key()}
+    below: dict[str, list[tuple[float, int]]] = {key: [] for key in above}
+    for session, (limit_a, phases) in limits.items():
+        on = tree.stations.get(stations.get(session, ""))
+        for key in above.get(on, set()) if on is not None else set():
+            below[key].append((limit_a, phases))
+    children: dict[str | None, list[Circuit]] = {}
+    for circuit in tree.circuits:
+        children.setdefault(circuit.parent, []).append(circuit)
     found: list[CircuitLoad] = []
 
     def walk(parent: str | None, depth: int) -> None:
-        for circuit in tree.circuits:
-            if circuit.parent != parent:
-                continue
+        for circuit in children.get(parent, []):
             per_phase = [0.0] * PHASES
-            count, watts = 0, 0
-            for key, (limit_a, phases) in limits.items():
-                on = tree.stations.get(stations.get(key, ""))
-                if on is None or circuit.key not in {c.key for c in tree.path(on)}:
-                    continue
-                count += 1
-                watts += round(limit_a * phases * voltage)
+            for limit_a, phases in below[circuit.key]:
                 for phase in range(min(PHASES, max(1, phases))):
                     per_phase[phase] += limit_a
             found.append(
                 CircuitLoad(
                     circuit,
                     depth,
-                    count,
+                    len(below[circuit.key]),
                     (round(per_phase[0], 1), round(per_phase[1], 1), round(per_phase[2], 1)),
-                    watts,
+                    sum(round(a * p * voltage) for a, p in below[circuit.key]),
                 )
             )
             walk(circuit.key, depth + 1)

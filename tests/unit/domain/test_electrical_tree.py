@@ -200,7 +200,7 @@ def test_no_node_s_limit_is_ever_exceeded_on_any_phase(
     assert sum(a.limit_a * a.phases * V for a in given_.values()) <= budget + 1e-6
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(budgets, placed(), strategies)
 def test_every_session_gets_zero_or_at_least_its_minimum(
     budget: int, world: tuple[ElectricalTree, list[Session], dict[int, str | None]], how: Strategy
@@ -240,7 +240,7 @@ def test_with_enough_capacity_nobody_is_left_at_zero_and_everyone_has_its_demand
             assert given_[s.key].limit_a >= int(s.demand_a * 10 + 1e-9) / 10 > 0
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(budgets, placed(), strategies)
 def test_nobody_overtakes_the_queue_of_a_node_it_shares(
     budget: int, world: tuple[ElectricalTree, list[Session], dict[int, str | None]], how: Strategy
@@ -269,7 +269,7 @@ def test_without_a_tree_it_is_exactly_allocate(
     assert allocate_in_tree(net, made, how) == allocate(budget, made, V, how)
 
 
-@settings(max_examples=200)
+@settings(max_examples=150)
 @given(budgets, placed())
 def test_what_is_in_force_after_sending_fits_every_node(
     budget: int, world: tuple[ElectricalTree, list[Session], dict[int, str | None]]
