@@ -9,6 +9,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from kilowatt.domain.electrical_tree import ElectricalTree
 from kilowatt.domain.loads import LoadDecision, LoadReading, RuleState, SessionLoad, SiteLoad
 from kilowatt.domain.sites import Site
 from kilowatt.domain.transactions import TransactionState
@@ -132,7 +133,26 @@ def install() -> None:
     """Let the fakes' unit of work hand out these repositories (``uow.loads``, ``uow.sites``)."""
     fakes._REPOSITORIES.setdefault("loads", FakeLoads)
     fakes._REPOSITORIES.setdefault("sites", FakeSites)
+    fakes._REPOSITORIES.setdefault("electrical_tree", FakeElectricalTree)
 
 
 def add_site(store: Any, site: Site) -> None:
     _state(store)["sites"][site.id] = site
+
+
+class FakeElectricalTree(fakes._Repository):
+    """Sites' electrical trees, kept on the store by site."""
+
+    @property
+    def _trees(self) -> dict[int, ElectricalTree]:
+        trees: dict[int, ElectricalTree] = _state(self.store).setdefault("trees", {})
+        return trees
+
+    async def get(self, site_id: int) -> ElectricalTree:
+        return self._trees.get(site_id, ElectricalTree())
+
+    async def replace(self, site_id: int, tree: ElectricalTree, at: datetime) -> None:
+        self._trees[site_id] = tree
+
+    async def stations(self, site_id: int) -> set[str]:
+        return {s.ocpp_id for s in self.store.stations if s.site_id == site_id}

@@ -24,6 +24,7 @@ from kilowatt.persistence.repositories.commands import (
 from kilowatt.persistence.repositories.device_model import SqlDeviceModelRepository
 from kilowatt.persistence.repositories.diagnostics import SqlDiagnosticsRepository
 from kilowatt.persistence.repositories.drivers import SqlDriverRepository
+from kilowatt.persistence.repositories.electrical_tree import SqlElectricalTreeRepository
 from kilowatt.persistence.repositories.events import SqlEventRepository, SqlMessageLogRepository
 from kilowatt.persistence.repositories.faults import SqlFaultCodeRepository, SqlFaultRepository
 from kilowatt.persistence.repositories.firmware import (
@@ -60,6 +61,7 @@ from kilowatt.services.ports import (
     DeviceModelRepository,
     DiagnosticsRepository,
     DriverRepository,
+    ElectricalTreeRepository,
     EventRepository,
     FaultCodeRepository,
     FaultRepository,
@@ -261,6 +263,10 @@ class SqlUnitOfWork:
     @cached_property
     def charge_orders(self) -> ChargeOrderRepository:
         return SqlChargeOrderRepository(self.session)
+
+    @cached_property
+    def electrical_tree(self) -> ElectricalTreeRepository:
+        return SqlElectricalTreeRepository(self.session)
 
     async def __aexit__(
         self,

@@ -14,6 +14,7 @@ from kilowatt.services.commands import CommandService
 from kilowatt.services.device_model import DeviceModelService
 from kilowatt.services.diagnostics import DiagnosticsService
 from kilowatt.services.drivers import DriverService
+from kilowatt.services.electrical_tree import ElectricalTreeService
 from kilowatt.services.exports import ExportService
 from kilowatt.services.faults import FaultService
 from kilowatt.services.firmware import FirmwareService
@@ -90,6 +91,14 @@ class Services:
     loads: LoadService
     session_costs: SessionCostService
     charge_orders: ChargeOrderService
+
+    @property
+    def electrical_tree(self) -> ElectricalTreeService:
+        """Sites' electrical trees: stateless; a changed tree makes load management look at
+        the site again."""
+        service = ElectricalTreeService(self.loads.uow, self.clock, self.bus)
+        service.changed = self.loads.kick
+        return service
 
     @property
     def exports(self) -> ExportService:

@@ -29,13 +29,7 @@ from kilowatt.domain.live import (
     TransactionEnded,
     TransactionStarted,
 )
-from kilowatt.domain.load_allocation import (
-    MIN_STEP_A,
-    Allocation,
-    Session,
-    allocate,
-    changes,
-)
+from kilowatt.domain.load_allocation import MIN_STEP_A, Allocation, Session
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -59,6 +53,7 @@ from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.commands import CommandService
+from kilowatt.services.electrical_tree import plan
 from kilowatt.services.ports import (
     ChargingSession,
     Clock,
@@ -378,11 +373,16 @@ class LoadService(Service):
             drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
             budget = budget_w(capacity, base_load_w(load_w, drawn))
             base = base_load_w(load_w, drawn)
-            target = allocate(
-                share_w(capacity, base, settings), demands, settings.voltage, settings.strategy
-            )
-            send = changes(
-                {k: r.limit_a for k, r in records.items()}, target, budget, settings.voltage
+            target, send = plan(  # within the site's electrical tree, when it has one
+                await uow.electrical_tree.get(site_id),
+                sessions,
+                demands,
+                {k: r.limit_a for k, r in records.items()},
+                capacity_w=capacity,
+                base_w=base,
+                budget_w=budget,
+                share_w=share_w(capacity, base, settings),
+                settings=settings,
             )
             sends: list[_Send] = []
             by_id = {s.transaction_id: s for s in sessions}

@@ -173,6 +173,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/sites/{site_id}/load"): Route(AR),
     ("PUT", "/sites/{site_id}/load/settings"): Route(AW, body={"capacity_w": 1000}),
     ("POST", "/sites/{site_id}/load/readings"): Route(AW, body={"load_w": 1}),
+    ("GET", "/sites/{site_id}/circuits"): Route(AR),
+    ("PUT", "/sites/{site_id}/circuits"): Route(
+        AW, body={"circuits": [{"key": "C1", "name": "Bay", "max_current_a": 16}]}
+    ),
     # stations
     ("GET", "/stations"): Route(
         AR, query=lambda b: {"site_id": b.site["id"], "q": b.marker}, expect=LIST

@@ -10,6 +10,7 @@ from kilowatt.api.routes import (
     commands,
     diagnostics,
     drivers,
+    electrical_tree,
     faults,
     firmware,
     jobs,
@@ -33,6 +34,7 @@ from kilowatt.api.routes import (
 api_v1 = APIRouter(prefix="/api/v1")
 api_v1.include_router(sites.router)
 api_v1.include_router(loads.router)
+api_v1.include_router(electrical_tree.router)
 api_v1.include_router(stations.router)
 api_v1.include_router(station_security.router)
 api_v1.include_router(tokens.router)

@@ -9,6 +9,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     device_model,
     diagnostics,
     drivers,
+    electrical_tree,
     events,
     faults,
     firmware,

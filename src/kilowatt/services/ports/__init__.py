@@ -19,6 +19,7 @@ from kilowatt.services.ports.commands import CommandRepository, StationGateway
 from kilowatt.services.ports.device_model import DeviceModelFilter, DeviceModelRepository
 from kilowatt.services.ports.diagnostics import DiagnosticsRepository
 from kilowatt.services.ports.drivers import DriverFilter, DriverRepository
+from kilowatt.services.ports.electrical_tree import ElectricalTreeRepository
 from kilowatt.services.ports.events import EventRepository
 from kilowatt.services.ports.faults import FaultCodeRepository, FaultRepository, FaultRow
 from kilowatt.services.ports.files import FileStore, StoredFile
@@ -74,6 +75,7 @@ __all__ = [
     "DiagnosticsRepository",
     "DriverFilter",
     "DriverRepository",
+    "ElectricalTreeRepository",
     "EntryFilter",
     "EntryRow",
     "EventPublisher",

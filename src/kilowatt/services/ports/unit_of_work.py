@@ -14,6 +14,7 @@ from kilowatt.services.ports.commands import CommandRepository
 from kilowatt.services.ports.device_model import DeviceModelRepository
 from kilowatt.services.ports.diagnostics import DiagnosticsRepository
 from kilowatt.services.ports.drivers import DriverRepository
+from kilowatt.services.ports.electrical_tree import ElectricalTreeRepository
 from kilowatt.services.ports.events import EventRepository
 from kilowatt.services.ports.faults import FaultCodeRepository, FaultRepository
 from kilowatt.services.ports.firmware import (
@@ -118,6 +119,8 @@ class UnitOfWork(Protocol):
     def removals(self) -> RemovalStore: ...
     @property
     def loads(self) -> LoadRepository: ...
+    @property
+    def electrical_tree(self) -> ElectricalTreeRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
