@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +59,7 @@ from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.commands import CommandService
+from kilowatt.services.load_meters import check_meter_station, heard
 from kilowatt.services.ports import (
     ChargingSession,
     Clock,
@@ -109,6 +110,8 @@ class LoadService(Service):
         looked up again (no query per reading on the hot path) until load management looks
         at a site again (``SiteLoadChanged``) or limits a session, either of which may have
         made one managed."""
+        self.meter_changed: Callable[[int, str], None] = lambda site_id, station: None
+        """Told a site's meter station when its settings change (services/load_meters.py)."""
 
     def install(self, commands: CommandService, bus: InProcessBus) -> None:
         """Send through ``commands``; react to the bus's session and meter events."""
@@ -164,6 +167,8 @@ class LoadService(Service):
                 other = await uow.loads.by_topic(settings.meter_topic)
                 if other is not None and other.site_id != site_id:
                     raise InvalidInput("meter_topic", "another site's meter publishes there")
+            if settings.meter_station:
+                await check_meter_station(uow, site, settings.meter_station)
             load = await uow.loads.get(site_id) or self._default(site)
             load.settings = settings
             load.updated_at = now
@@ -180,6 +185,7 @@ class LoadService(Service):
                 at=now,
             )
             await uow.commit()
+        self.meter_changed(site_id, settings.meter_station)
         await self.rebalance(site_id)
         return load
 
@@ -216,8 +222,13 @@ class LoadService(Service):
         await self._record(site, watts, self.clock.now(), "mqtt")
         return site.id
 
+    async def record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
+        """A reading of the site's load from a meter this node heard (an OCPP site meter)."""
+        await self._record(site, load_w, at, source)
+
     async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
         assert site.id is not None
+        back = None
         async with self.uow() as uow:
             load = await uow.loads.get(site.id)
             if load is None:
@@ -225,7 +236,12 @@ class LoadService(Service):
                 await uow.loads.save(load)
             await uow.loads.add_reading(LoadReading(site.id, at, load_w, source))
             await uow.loads.set_load(site.id, load_w, at, source)
+            if load.meter_silent_since is not None:  # the alert is cleared (load_meters.py)
+                load = await uow.loads.get(site.id) or load
+                back = await heard(uow, load, self.clock.now())
             await uow.commit()
+        if back is not None:
+            self.bus.publish(back)
         await self.rebalance(site.id)
 
     # Reacting to sessions and meters --------------------------------------------------------

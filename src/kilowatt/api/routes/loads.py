@@ -29,6 +29,7 @@ def site_load_out(view: LoadView) -> SiteLoadOut:
     capacity = view.site.grid_capacity_w
     return SiteLoadOut(
         site_id=view.site.id,
+        meter_silent_since=view.load.meter_silent_since,
         capacity_w=capacity,
         state=view.load.state,
         load_w=view.load_w,

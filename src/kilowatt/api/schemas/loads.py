@@ -36,6 +36,14 @@ class LoadSettingsIn(Schema):
     meter_topic: str = Field(
         default="", max_length=200, description="The MQTT topic the site's meter publishes on."
     )
+    meter_station: str = Field(
+        default="",
+        max_length=48,
+        description="The OCPP identity of one of the site's stations whose main meter "
+        "(1.6 connectorId 0, 2.0.1 evseId 0) measures the transformer: its MeterValues' "
+        "Power.Active.Import (summed over phases when per phase) are the site's load readings "
+        '(source "ocpp"). Empty: none.',
+    )
     strategy: Strategy = Field(
         default=Strategy.EQUAL_SHARE,
         description="How what is left once every admitted session has its minimum is shared: "
@@ -87,6 +95,10 @@ class DecisionOut(Schema):
 
 class SiteLoadOut(Schema):
     site_id: int
+    meter_silent_since: datetime | None = Field(
+        description="When the site's meter was found silent (the alert raised); null while "
+        "it is heard."
+    )
     capacity_w: int | None
     state: RuleState
     load_w: int = Field(description="The load gone by: the last reading, or the fallback.")

@@ -34,6 +34,7 @@ site_loads = Table(
     Column("fallback_load_w", BigInteger, nullable=False),
     Column("reading_max_age_s", Integer, nullable=False),
     Column("meter_topic", String(200), nullable=False, index=True),
+    Column("meter_station", String(48), nullable=False, server_default=""),
     Column(
         "strategy",
         enum_of(Strategy, 16),
@@ -44,6 +45,7 @@ site_loads = Table(
     Column("load_w", BigInteger),
     Column("load_at", UTCDateTime),
     Column("load_source", String(10), nullable=False),
+    Column("meter_silent_since", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

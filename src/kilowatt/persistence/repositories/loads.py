@@ -41,6 +41,7 @@ _SETTINGS = (
     "fallback_load_w",
     "reading_max_age_s",
     "meter_topic",
+    "meter_station",
     "strategy",
 )
 
@@ -58,6 +59,7 @@ def _site_load(row: Any) -> SiteLoad:
         load_w=values["load_w"],
         load_at=values["load_at"],
         load_source=values["load_source"],
+        meter_silent_since=values["meter_silent_since"],
         updated_at=values["updated_at"],
     )
 
@@ -71,6 +73,7 @@ def _site_values(site_load: SiteLoad) -> dict[str, Any]:
         "load_w": site_load.load_w,
         "load_at": site_load.load_at,
         "load_source": site_load.load_source,
+        "meter_silent_since": site_load.meter_silent_since,
         "updated_at": site_load.updated_at,
     }
 
@@ -119,6 +122,39 @@ class SqlLoadRepository(Repository):
             )
             .values(load_w=load_w, load_at=at, load_source=source)
         )
+
+    async def meter_stations(self) -> dict[str, int]:
+        query = (
+            select(site_loads.c.meter_station, site_loads.c.site_id)
+            .join(
+                stations,
+                and_(
+                    stations.c.ocpp_id == site_loads.c.meter_station,
+                    stations.c.site_id == site_loads.c.site_id,
+                ),
+            )
+            .where(site_loads.c.meter_station != "")
+        )
+        return {row.meter_station: row.site_id for row in await self.session.execute(query)}
+
+    async def watched(self) -> list[SiteLoad]:
+        query = select(site_loads).where(
+            site_loads.c.enabled.is_(True),
+            or_(site_loads.c.load_at.is_not(None), site_loads.c.meter_silent_since.is_not(None)),
+        )
+        return [_site_load(row) for row in await self.session.execute(query)]
+
+    async def set_silent(self, site_id: int, since: datetime | None) -> bool:
+        column = site_loads.c.meter_silent_since
+        result = await self.session.execute(
+            update(site_loads)
+            .where(
+                site_loads.c.site_id == site_id,
+                column.is_(None) if since is not None else column.is_not(None),
+            )
+            .values(meter_silent_since=since)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def site_of_station(self, ocpp_id: str) -> int | None:
         query = (

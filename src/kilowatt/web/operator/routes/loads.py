@@ -48,6 +48,7 @@ class LoadForm(Fields):
     ] = Decimal(0)
     reading_max_age_s: Annotated[int, Field(ge=10, le=86_400)] = 300
     meter_topic: Annotated[str, Field(max_length=200)] = ""
+    meter_station: Annotated[str, Field(max_length=48)] = ""
     strategy: Annotated[Strategy, Says(N_("Choose one of the options."))] = Strategy.EQUAL_SHARE
 
     def settings(self) -> LoadSettings:
@@ -62,6 +63,7 @@ class LoadForm(Fields):
             fallback_load_w=watts(self.fallback_kw) or 0,
             reading_max_age_s=self.reading_max_age_s,
             meter_topic=self.meter_topic,
+            meter_station=self.meter_station.strip(),
             strategy=self.strategy,
         )
 
@@ -87,7 +89,12 @@ def _words(page: Page) -> dict[str, dict[str, str]]:
             StartRule.HALF: _("Half power"),
             StartRule.HELD: _("Waiting"),
         },
-        "kind": {"rule": _("The load crossed a line"), "limit": _("New limit sent")},
+        "kind": {
+            "rule": _("The load crossed a line"),
+            "limit": _("New limit sent"),
+            "silent": _("The site's meter went silent"),
+            "back": _("The site's meter is heard again"),
+        },
     }
 
 
@@ -173,5 +180,6 @@ def _message(page: Page, error: InvalidInput) -> str:
         "capacity_w": _("Load management needs the transformer's capacity."),
         "meter_topic": _("One topic without wildcards, not another site's meter's."),
         "strategy": _("Choose one of the options."),
+        "meter_station": _("Enter the OCPP identity of one of this site's stations."),
     }
     return messages.get(error.field, _("Enter a valid value."))
