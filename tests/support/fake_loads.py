@@ -82,7 +82,6 @@ class FakeLoads(fakes._Repository):
             dataclasses.replace(load)
             for load in self._s["site_loads"].values()
             if load.settings.enabled
-            and (load.load_at is not None or load.meter_silent_since is not None)
         ]
 
     async def set_silent(self, site_id: int, since: datetime | None) -> bool:

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.load_caps import LoadCap, check_caps
 
 DEFAULT_VOLTAGE = 230
 """Volts between a phase and neutral, for turning amperes per phase into watts."""
@@ -102,6 +103,8 @@ class LoadSettings:
     measures the transformer (empty: none); its Power.Active.Import are the site's readings."""
     strategy: Strategy = Strategy.EQUAL_SHARE
     """How what is left above the minimums is shared."""
+    caps: tuple[LoadCap, ...] = ()
+    """Time-of-use caps on the capacity (domain/load_caps.py): the lowest in force wins."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -126,6 +129,7 @@ class LoadSettings:
             raise InvalidInput("meter_station", "a station's OCPP identity, up to 48 characters")
         if self.strategy not in set(Strategy):
             raise InvalidInput("strategy", "equal_share, first_come or priority")
+        check_caps(self.caps)
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:

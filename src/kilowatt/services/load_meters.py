@@ -15,6 +15,9 @@ than its *reading fresh for* is marked silent, a ``silent`` decision is recorded
 ``site.meter_silent`` published, once per silence (the mark is set only where none is, so two
 nodes cannot raise it twice). The next reading clears it (``heard`` in the reading's unit of
 work, or the job if a reading slipped past): a ``back`` decision and ``site.meter_back``.
+
+**Time-of-use caps** (domain/load_caps.py) change with the clock, not with a message: the same
+job makes a pass at a site whose cap in force is not the one it saw last.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import time
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.live import MeterValuesReported
 from kilowatt.domain.live_loads import SiteMeterBack, SiteMeterSilent
+from kilowatt.domain.load_caps import cap_in_force
 from kilowatt.domain.load_meters import MAIN_METER_EVSE, goes_silent, heard_again, site_meter_w
 from kilowatt.domain.loads import DecisionKind, LoadDecision, SiteLoad
 from kilowatt.domain.sites import Site
@@ -55,6 +60,8 @@ class LoadMeterService(Service):
         self._meters: dict[str, int] = {}
         self._read_at: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._caps: dict[int, int | None] = {}
+        """The time-of-use cap in force at each capped site when the job last looked."""
 
     def install(self, loads: LoadService, bus: InProcessBus) -> None:
         """Record readings through ``loads``; follow the main meters this node hears."""
@@ -121,9 +128,12 @@ class LoadMeterService(Service):
 
     async def watch(self) -> int:
         """Raise the alert for each site whose meter went silent, clear it for each heard
-        again: how many alerts were raised or cleared (the job's count)."""
+        again; and work a site's limits out again when the time-of-use cap in force changed
+        (a window opened or closed: nothing else would start a pass then). How many alerts
+        were raised or cleared and caps applied (the job's count)."""
         now = self.clock.now()
         events: list[SiteMeterSilent | SiteMeterBack] = []
+        kicks: list[int] = []
         async with self.uow() as uow:
             for load in await uow.loads.watched():
                 if goes_silent(load, now):
@@ -133,11 +143,29 @@ class LoadMeterService(Service):
                     back = await heard(uow, load, now)
                     if back is not None:
                         events.append(back)
+                if await self._cap_moved(uow, load, now):
+                    kicks.append(load.site_id)
             await uow.commit()
         for event in events:
             log.info("site meter", topic=event.topic, site=event.site_id)
             self.bus.publish(event)
-        return len(events)
+        assert self.loads is not None, "bootstrap installs the load service"
+        for site_id in kicks:
+            self.loads.kick(site_id)
+        return len(events) + len(kicks)
+
+    async def _cap_moved(self, uow: UnitOfWork, load: SiteLoad, now: datetime) -> bool:
+        """Whether the cap in force at the site is not the one this node saw last."""
+        if not load.settings.caps and load.site_id not in self._caps:
+            return False
+        site = await uow.sites.get(Scope(load.organization_id, None), load.site_id)
+        if site is None:
+            return False
+        cap = cap_in_force(load.settings.caps, now, ZoneInfo(site.timezone))
+        if load.site_id in self._caps and self._caps[load.site_id] == cap:
+            return False
+        self._caps[load.site_id] = cap
+        return True
 
 
 async def _silent(uow: UnitOfWork, load: SiteLoad, now: datetime) -> SiteMeterSilent:

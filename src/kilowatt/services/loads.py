@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -36,6 +37,7 @@ from kilowatt.domain.load_allocation import (
     allocate,
     changes,
 )
+from kilowatt.domain.load_caps import cap_in_force, capacity_in_force
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -87,6 +89,8 @@ class LoadView:
     sessions: list[tuple[ChargingSession, SessionLoad | None]]
     readings: list[LoadReading]
     decisions: list[LoadDecision]
+    cap_w: int | None = None
+    """The time-of-use cap in force (W), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,9 @@ class LoadService(Service):
             decisions = await uow.loads.decisions(site_id, RECENT)
         load_w, measured = load.load_now(now)
         drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
-        budget = budget_w(site.grid_capacity_w or 0, base_load_w(load_w, drawn))
+        cap = cap_in_force(load.settings.caps, now, ZoneInfo(site.timezone))
+        limit = capacity_in_force(site.grid_capacity_w or 0, cap)
+        budget = budget_w(limit, base_load_w(load_w, drawn))
         return LoadView(
             site=site,
             load=load,
@@ -145,6 +151,7 @@ class LoadService(Service):
             sessions=[(s, limits.get(s.transaction_id)) for s in sessions],
             readings=readings,
             decisions=decisions,
+            cap_w=cap,
         )
 
     async def configure(
@@ -349,6 +356,9 @@ class LoadService(Service):
             if site is None or not site.grid_capacity_w:
                 return [], None
             capacity, settings = site.grid_capacity_w, load.settings
+            # A time-of-use cap lowers what is shared; the lines stay on the capacity.
+            cap = cap_in_force(settings.caps, now, ZoneInfo(site.timezone))
+            limit = capacity_in_force(capacity, cap)
             sessions = await uow.loads.sessions(site_id)
             known = await uow.loads.session_loads(site_id)
             await uow.loads.forget_sessions(site_id, {s.transaction_id for s in sessions})
@@ -392,10 +402,10 @@ class LoadService(Service):
                     )
                 )
             drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
-            budget = budget_w(capacity, base_load_w(load_w, drawn))
+            budget = budget_w(limit, base_load_w(load_w, drawn))
             base = base_load_w(load_w, drawn)
             target = allocate(
-                share_w(capacity, base, settings), demands, settings.voltage, settings.strategy
+                share_w(limit, base, settings), demands, settings.voltage, settings.strategy
             )
             send = changes(
                 {k: r.limit_a for k, r in records.items()}, target, budget, settings.voltage

@@ -111,7 +111,7 @@ async def test_a_silent_meter_raises_one_alert_and_a_reading_clears_it(
     site_id = await managed_site(aapi, ids, reading_max_age_s=60, fallback_load_w=45_000)
 
     async def watch() -> None:
-        ran = await aapi.post("/jobs/site-meter-watch/run", params={"wait": 30})
+        ran = await aapi.post("/jobs/site-load-watch/run", params={"wait": 30})
         assert ran.status_code == 200, ran.text
 
     async with LiveEvents(aapi) as live:

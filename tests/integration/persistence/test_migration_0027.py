@@ -1,6 +1,6 @@
 """Migration 0027 on SQLite and PostgreSQL: a site's load settings gain their meter station
-(none) and when their meter was found silent (never), the rows that were there kept; the way
-down takes both columns away again."""
+(none), when their meter was found silent (never) and their time-of-use caps (none), the rows
+that were there kept; the way down takes the columns away again."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.support.migrations import insert_row
 __all__ = ["database"]  # the fixture, over both databases
 
 
-async def test_meter_station_and_silence_come_empty_and_go(database: Database) -> None:
+async def test_meter_station_silence_and_caps_come_empty_and_go(database: Database) -> None:
     db = database
     await _step(db, "0025")
     assert not await _has(db, "site_loads", "meter_station")
@@ -54,9 +54,12 @@ async def test_meter_station_and_silence_come_empty_and_go(database: Database) -
     await _step(db, "0027")
     rows = await _rows(db, "SELECT site_id, meter_station, meter_silent_since FROM site_loads")
     assert [tuple(r) for r in rows] == [(site, "", None)]
+    caps = await _rows(db, "SELECT caps FROM site_loads")
+    assert [r[0] in ("[]", []) for r in caps] == [True]
 
     await _step(db, "0025", down=True)
     assert not await _has(db, "site_loads", "meter_station")
     assert not await _has(db, "site_loads", "meter_silent_since")
+    assert not await _has(db, "site_loads", "caps")
     kept = await _rows(db, "SELECT site_id, strategy FROM site_loads")
     assert [tuple(r) for r in kept] == [(site, "equal_share")]

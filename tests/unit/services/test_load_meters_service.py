@@ -5,14 +5,17 @@ silent meter raises one alert per silence, cleared by the next reading."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import time
 
 import pytest
 
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.live import MeterValuesReported, SiteMeterBack, SiteMeterSilent
+from kilowatt.domain.load_caps import LoadCap
 from kilowatt.domain.loads import DecisionKind, LoadSettings
 from kilowatt.domain.sites import Site
 from kilowatt.domain.stations import RegistrationStatus, Station
+from kilowatt.domain.tariffs import Weekday
 from kilowatt.services.load_meters import LoadMeterService
 from tests.support import fake_loads
 from tests.unit.services.test_loads_service import NOW, ORG, OWNER, SITE, World
@@ -122,3 +125,24 @@ async def test_a_silent_meter_raises_one_alert_and_the_next_reading_clears_it(
     world.clock.advance(seconds=301)
     assert await world.meters.watch() == 1
     assert len(world.bus.of(SiteMeterSilent)) == 2
+
+
+async def test_the_job_applies_a_cap_when_its_window_opens_and_closes(world: MeterWorld) -> None:
+    """Nothing else starts a pass when a time-of-use window opens: the job does, once."""
+    peak = LoadCap((Weekday.MONDAY,), time(12, 30), time(13), 40_000)  # NOW is a Monday noon
+    fresh_all_day = LoadSettings(reserve_pct=0, reading_max_age_s=86_400, caps=(peak,))
+    await world.loads.configure(OWNER, SITE, fresh_all_day, 100_000)
+    await world.loads.report(OWNER, SITE, 30_000)
+    world.charge(1)
+    await world.loads.rebalance(SITE)
+    assert await world.sent() == [(1, 32.0)]
+    assert await world.meters.watch() == 1  # first look: a pass, which changes nothing
+    world.clock.advance(minutes=30)
+    assert await world.meters.watch() == 1
+    assert await world.sent() == [(1, 32.0), (1, 14.4)]  # 10 kW left under the cap
+    assert (await world.loads.view(OWNER, SITE)).cap_w == 40_000
+    world.clock.advance(minutes=1)
+    assert await world.meters.watch() == 0  # the same cap: no pass
+    world.clock.advance(minutes=29)
+    assert await world.meters.watch() == 1
+    assert await world.sent() == [(1, 32.0), (1, 14.4), (1, 32.0)]

@@ -3,11 +3,12 @@ or update, inside the unit of work)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from kilowatt.domain.load_caps import LoadCap
 from kilowatt.domain.loads import (
     LoadDecision,
     LoadReading,
@@ -17,6 +18,7 @@ from kilowatt.domain.loads import (
     SiteLoad,
     Strategy,
 )
+from kilowatt.domain.tariffs import Weekday
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.persistence.models.loads import (
     load_decisions,
@@ -46,6 +48,30 @@ _SETTINGS = (
 )
 
 
+def _caps_out(caps: tuple[LoadCap, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "days": [day.value for day in cap.days],
+            "start": cap.start.strftime("%H:%M"),
+            "end": cap.end.strftime("%H:%M"),
+            "max_w": cap.max_w,
+        }
+        for cap in caps
+    ]
+
+
+def _caps_in(stored: Any) -> tuple[LoadCap, ...]:
+    return tuple(
+        LoadCap(
+            days=tuple(Weekday(day) for day in cap["days"]),
+            start=time.fromisoformat(cap["start"]),
+            end=time.fromisoformat(cap["end"]),
+            max_w=int(cap["max_w"]),
+        )
+        for cap in stored or ()
+    )
+
+
 def _site_load(row: Any) -> SiteLoad:
     values = row._mapping
     return SiteLoad(
@@ -54,6 +80,7 @@ def _site_load(row: Any) -> SiteLoad:
         settings=LoadSettings(
             **{name: values[name] for name in _SETTINGS if name != "strategy"},
             strategy=Strategy(values["strategy"]),
+            caps=_caps_in(values["caps"]),
         ),
         state=values["state"],
         load_w=values["load_w"],
@@ -69,6 +96,7 @@ def _site_values(site_load: SiteLoad) -> dict[str, Any]:
     return {
         "organization_id": site_load.organization_id,
         **{name: getattr(settings, name) for name in _SETTINGS},
+        "caps": _caps_out(settings.caps),
         "state": site_load.state,
         "load_w": site_load.load_w,
         "load_at": site_load.load_at,
@@ -97,7 +125,7 @@ class SqlLoadRepository(Repository):
 
     async def save(self, site_load: SiteLoad) -> None:
         values = _site_values(site_load)
-        settings = {name: values[name] for name in (*_SETTINGS, "updated_at")}
+        settings = {name: values[name] for name in (*_SETTINGS, "caps", "updated_at")}
         result = await self.session.execute(
             update(site_loads).where(site_loads.c.site_id == site_load.site_id).values(settings)
         )
@@ -138,10 +166,7 @@ class SqlLoadRepository(Repository):
         return {row.meter_station: row.site_id for row in await self.session.execute(query)}
 
     async def watched(self) -> list[SiteLoad]:
-        query = select(site_loads).where(
-            site_loads.c.enabled.is_(True),
-            or_(site_loads.c.load_at.is_not(None), site_loads.c.meter_silent_since.is_not(None)),
-        )
+        query = select(site_loads).where(site_loads.c.enabled.is_(True))
         return [_site_load(row) for row in await self.session.execute(query)]
 
     async def set_silent(self, site_id: int, since: datetime | None) -> bool:

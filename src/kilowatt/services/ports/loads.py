@@ -52,8 +52,7 @@ class LoadRepository(Protocol):
         ...
 
     async def watched(self) -> list[SiteLoad]:
-        """The enabled sites whose meter has been heard (or is silent): those that can go
-        silent, or be heard again."""
+        """The sites whose load is managed (enabled)."""
         ...
 
     async def set_silent(self, site_id: int, since: datetime | None) -> bool:
