@@ -88,13 +88,24 @@ class LoadMeterService(Service):
         fresh = self._read_at is not None and time.monotonic() - self._read_at < MAP_TTL
         if fresh and event.station not in self._meters:
             return
+        if not fresh:
+            self._read_at = time.monotonic()  # one reading of the map at a time, not a burst
         self._spawn(self._reading(event.station, load_w, fresh=fresh))
 
     async def _reading(self, station: str, load_w: int, *, fresh: bool) -> None:
+        try:
+            await self._take(station, load_w, fresh=fresh)
+        except Exception:
+            log.exception("site meter reading failed", station=station)
+
+    async def _take(self, station: str, load_w: int, *, fresh: bool) -> None:
         if not fresh:
-            async with self.uow(readonly=True) as uow:
-                self._meters = await uow.loads.meter_stations()
-            self._read_at = time.monotonic()
+            try:
+                async with self.uow(readonly=True) as uow:
+                    self._meters = await uow.loads.meter_stations()
+            except Exception:
+                self._read_at = None  # read it again at the next reading
+                raise
         site_id = self._meters.get(station)
         if site_id is None:
             return
