@@ -49,6 +49,7 @@ from kilowatt.services.files import FileLinks
 from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.load_meters import LoadMeterService
 from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -205,6 +206,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             public_url=settings.effective_public_url,
         ),
         loads=LoadService(uow, clock, bus),
+        load_meters=LoadMeterService(uow, clock, bus),
         session_costs=SessionCostService(uow, clock, bus, cost_every=settings.cost_updated_every),
         charge_orders=ChargeOrderService(uow, clock, bus),
     )
@@ -247,6 +249,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         area.install(remote)
     services.device_model.install(remote)
     services.loads.install(remote, bus)
+    services.load_meters.install(services.loads, bus)
     services.station_security.install(remote)
     for files_area in (services.firmware, services.diagnostics, services.vendor):
         files_area.install(remote)

@@ -197,6 +197,13 @@ class Settings(BaseSettings):
         description="Seconds between runs of the job that bills sessions left unbilled "
         "(a node stopped between a session's end and its bill).",
     )
+    site_load_watch_interval: float = Field(
+        default=30.0,
+        ge=1,
+        description="Seconds between runs of the job that raises an alert when a site's meter "
+        "goes silent (no reading fresher than the site's reading_max_age_s) and clears it, "
+        "and applies a site's time-of-use cap when its window opens or closes.",
+    )
     firmware_campaign_interval: float = Field(
         default=10.0,
         ge=0.5,

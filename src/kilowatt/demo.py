@@ -24,6 +24,7 @@ import uvicorn
 from kilowatt.app import create_app, uvicorn_config
 from kilowatt.bootstrap import build, prepare_database
 from kilowatt.config import Settings
+from kilowatt.demo_meter import METER_TOPIC, DemoMeter, broker_reachable, demo_mqtt_url, stop
 from kilowatt.demo_money import seed_money
 from kilowatt.domain.errors import Conflict, InvalidInput
 from kilowatt.domain.loads import LoadSettings
@@ -243,21 +244,9 @@ async def managed_site(services: Services, org: Principal) -> int | None:
         return None
     site_id = found.items[0].id
     await services.loads.configure(
-        org, site_id, LoadSettings(meter_topic="kilowatt/meters/demo"), LOAD_CAPACITY_W
+        org, site_id, LoadSettings(meter_topic=METER_TOPIC), LOAD_CAPACITY_W
     )
     return site_id
-
-
-async def base_load(services: Services, org: Principal, site_id: int) -> None:
-    """The demo's site meter: a base load going from 30 % to 90 % of the transformer and back
-    every ten minutes, read every 10 s, so that the 50 % and 80 % rules are seen at work."""
-    step = 0
-    while True:
-        phase = (step % 60) / 60
-        share = 0.30 + 0.60 * (1 - abs(2 * phase - 1))
-        await services.loads.report(org, site_id, int(LOAD_CAPACITY_W * share), source="demo")
-        step += 1
-        await asyncio.sleep(10)
 
 
 async def add_history(services: Services, org: Principal, now: datetime) -> int:
@@ -337,7 +326,10 @@ def fleet_config(
 
 async def run_demo(port: int, speed: float = 1.0) -> None:
     data_dir = Path(os.environ.get("KILOWATT_DATA_DIR", "./var")) / "demo"
-    settings = Settings(data_dir=data_dir, port=port, host="127.0.0.1")
+    # The site meter publishes to the local Mosquitto when there is one (demo_meter.py).
+    broker = demo_mqtt_url()
+    mqtt_url = broker if await broker_reachable(broker) else ""
+    settings = Settings(data_dir=data_dir, port=port, host="127.0.0.1", mqtt_url=mqtt_url)
     configure(settings.log_format, "warning")
     container = build(settings)
     await prepare_database(container.database, upgrade=True)
@@ -363,6 +355,12 @@ async def run_demo(port: int, speed: float = 1.0) -> None:
             return
         await asyncio.sleep(0.05)
     base = settings.effective_public_url
+    meter_words = (
+        f"the first site's load, published over MQTT to {mqtt_url} on {METER_TOPIC}"
+        if mqtt_url
+        else f"no MQTT broker at {broker or '(none)'}: the first site's load is reported "
+        "through the service"
+    )
     pace = (
         "real time: a session lasts about 90 minutes"
         if speed == 1
@@ -384,6 +382,7 @@ Kilowatt demo is running: {len(identities)} simulated stations are charging.
   Time          {pace}
   Faults        {FAULTY} faults now and then: see /faults, explained by the dictionary
   Vendor        the RCD self-test (template "rcd-self-test") runs on every station
+  Site meter    {meter_words}
 
 Try:
   curl -s -H 'Authorization: Bearer {issued.secret}' \\
@@ -396,14 +395,12 @@ Press Ctrl-C to stop.
     )
     fleet = asyncio.create_task(run_fleet(fleet_config(port, identities, station_passwords, speed)))
     meter = asyncio.create_task(
-        base_load(services, demo_org, load_site) if load_site else asyncio.sleep(0)
+        DemoMeter(services, demo_org, load_site, LOAD_CAPACITY_W, mqtt_url).run()
+        if load_site
+        else asyncio.sleep(0)
     )
     try:
         await serving
     finally:
-        fleet.cancel()
-        meter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await fleet
-        with contextlib.suppress(asyncio.CancelledError):
-            await meter
+        await stop(fleet)
+        await stop(meter)

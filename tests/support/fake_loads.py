@@ -70,6 +70,28 @@ class FakeLoads(fakes._Repository):
         if load.load_at is None or load.load_at <= at:
             load.load_w, load.load_at, load.load_source = load_w, at, source
 
+    async def meter_stations(self) -> dict[str, int]:
+        at = {s.ocpp_id: s.site_id for s in self.store.stations}
+        return {
+            load.settings.meter_station: site_id
+            for site_id, load in self._s["site_loads"].items()
+            if load.settings.meter_station and at.get(load.settings.meter_station) == site_id
+        }
+
+    async def watched(self) -> list[SiteLoad]:
+        return [
+            dataclasses.replace(load)
+            for load in self._s["site_loads"].values()
+            if load.settings.enabled
+        ]
+
+    async def set_silent(self, site_id: int, since: datetime | None) -> bool:
+        load = self._s["site_loads"][site_id]
+        if (load.meter_silent_since is None) == (since is None):
+            return False
+        load.meter_silent_since = since
+        return True
+
     async def site_of_station(self, ocpp_id: str) -> int | None:
         station = next((s for s in self.store.stations if s.ocpp_id == ocpp_id), None)
         if station is None or station.site_id is None:

@@ -34,7 +34,12 @@ from kilowatt.domain.live_base import (
     StationLiveEvent,
 )
 from kilowatt.domain.live_faults import FaultClosed, FaultOpened
-from kilowatt.domain.live_loads import SessionLimited, SiteLoadChanged
+from kilowatt.domain.live_loads import (
+    SessionLimited,
+    SiteLoadChanged,
+    SiteMeterBack,
+    SiteMeterSilent,
+)
 from kilowatt.domain.live_money import SessionBilled, SessionCostUpdated, WalletChanged
 from kilowatt.domain.metering import SampledValue
 from kilowatt.domain.stations import Connector, RegistrationStatus
@@ -52,6 +57,8 @@ __all__ = [
     "SessionCostUpdated",
     "SessionLimited",
     "SiteLoadChanged",
+    "SiteMeterBack",
+    "SiteMeterSilent",
     "StationLiveEvent",
     "WalletChanged",
 ]
@@ -349,6 +356,8 @@ CATALOGUE: tuple[type[LiveEvent], ...] = (
     WalletChanged,
     SiteLoadChanged,
     SessionLimited,
+    SiteMeterSilent,
+    SiteMeterBack,
 )
 """Every event type, in the order docs/events.md lists them."""
 

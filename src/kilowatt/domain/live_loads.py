@@ -1,5 +1,5 @@
-"""Live events of load management: where a site's transformer load stands, and a session's
-new limit.
+"""Live events of load management: where a site's transformer load stands, a session's new
+limit, and its meter going silent and being heard again.
 
 Part of the catalogue of domain/live.py.
 """
@@ -7,6 +7,7 @@ Part of the catalogue of domain/live.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from kilowatt.domain.live_base import EVSE, TRANSACTION, OrganizationLiveEvent, StationLiveEvent
@@ -36,3 +37,25 @@ class SessionLimited(StationLiveEvent):
     evse_id: Annotated[int, EVSE]
     limit_a: Annotated[float, "amperes per phase (0: paused)"]
     reason: Annotated[Reason, "why: shared, at_max, car_draws_less, half_power, held, no_room"]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMeterSilent(OrganizationLiveEvent):
+    """A site's meter went silent: no reading for longer than the site's *reading fresh for*,
+    so its fallback load is assumed. Raised once per silence; ``site.meter_back`` clears it."""
+
+    topic = "site.meter_silent"
+    site_id: Annotated[int, "the site (as in /api/v1/sites/{id}/load)"]
+    last_reading_at: Annotated[datetime, "when the last reading was taken (UTC)"]
+    fallback_load_w: Annotated[int, "the load assumed meanwhile, in W"]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMeterBack(OrganizationLiveEvent):
+    """A silent site's meter is heard again: a reading arrived after ``site.meter_silent``."""
+
+    topic = "site.meter_back"
+    site_id: Annotated[int, "the site (as in /api/v1/sites/{id}/load)"]
+    load_w: Annotated[int, "the reading, in W"]
+    source: Annotated[str, "where it came from: api, mqtt or ocpp"]
+    silent_since: Annotated[datetime, "when the meter had been found silent (UTC)"]

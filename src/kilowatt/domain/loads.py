@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from kilowatt.domain.errors import InvalidInput
+from kilowatt.domain.load_caps import LoadCap, check_caps
 
 DEFAULT_VOLTAGE = 230
 """Volts between a phase and neutral, for turning amperes per phase into watts."""
@@ -97,8 +98,13 @@ class LoadSettings:
     reading_max_age_s: int = 300
     meter_topic: str = ""
     """The MQTT topic its meter publishes on (empty: none)."""
+    meter_station: str = ""
+    """The OCPP identity of one of the site's stations whose main meter (connector/EVSE 0)
+    measures the transformer (empty: none); its Power.Active.Import are the site's readings."""
     strategy: Strategy = Strategy.EQUAL_SHARE
     """How what is left above the minimums is shared."""
+    caps: tuple[LoadCap, ...] = ()
+    """Time-of-use caps on the capacity (domain/load_caps.py): the lowest in force wins."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -119,8 +125,11 @@ class LoadSettings:
             raise InvalidInput("reading_max_age_s", "between 10 s and a day")
         if len(self.meter_topic) > 200 or any(c in self.meter_topic for c in "#+\0"):
             raise InvalidInput("meter_topic", "one topic of up to 200 characters, no wildcards")
+        if len(self.meter_station) > 48:
+            raise InvalidInput("meter_station", "a station's OCPP identity, up to 48 characters")
         if self.strategy not in set(Strategy):
             raise InvalidInput("strategy", "equal_share, first_come or priority")
+        check_caps(self.caps)
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:
@@ -191,6 +200,10 @@ class DecisionKind(StrEnum):
     """The site's load crossed a line: the rule state changed."""
     LIMIT = "limit"
     """A session was given a new limit (sent to its station)."""
+    SILENT = "silent"
+    """The site's meter went silent: its last reading is stale, the fallback is assumed."""
+    BACK = "back"
+    """A reading came again after the meter had gone silent."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -205,6 +218,8 @@ class SiteLoad:
     """The last measured load of the transformer."""
     load_at: datetime | None = None
     load_source: str = ""
+    meter_silent_since: datetime | None = None
+    """When the meter was found silent (its last reading stale); None while it is heard."""
     updated_at: datetime
 
     def load_now(self, now: datetime) -> tuple[int, bool]:

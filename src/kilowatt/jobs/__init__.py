@@ -9,7 +9,7 @@ it to ``registered`` below.
 from __future__ import annotations
 
 from kilowatt.config import Settings
-from kilowatt.jobs import cdrs, firmware, retention
+from kilowatt.jobs import cdrs, firmware, load_meters, retention
 from kilowatt.jobs.job import Job
 from kilowatt.services.container import Services
 
@@ -20,6 +20,7 @@ def registered(services: Services, settings: Settings) -> list[Job]:
         *retention.jobs(services, settings),
         *firmware.jobs(services, settings),
         *cdrs.jobs(services, settings),
+        *load_meters.jobs(services, settings),
     ]
 
 

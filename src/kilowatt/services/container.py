@@ -21,6 +21,7 @@ from kilowatt.services.firmware import FirmwareService
 from kilowatt.services.imports import ImportService
 from kilowatt.services.invitations import InvitationService
 from kilowatt.services.jobs import JobService
+from kilowatt.services.load_meters import LoadMeterService
 from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
@@ -89,6 +90,7 @@ class Services:
     cdrs: CdrService
     invitations: InvitationService
     loads: LoadService
+    load_meters: LoadMeterService
     session_costs: SessionCostService
     charge_orders: ChargeOrderService
 
@@ -138,6 +140,7 @@ class Services:
     async def close(self) -> None:
         """Stop background work (pending group commits are cancelled)."""
         await self.cdrs.settle()
+        await self.load_meters.settle()
         await self.loads.close()
         await self.session_costs.settle()
         await self.charge_orders.settle()

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -30,6 +31,7 @@ from kilowatt.domain.live import (
     TransactionStarted,
 )
 from kilowatt.domain.load_allocation import MIN_STEP_A, Allocation, Session
+from kilowatt.domain.load_caps import cap_in_force, capacity_in_force
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -54,6 +56,7 @@ from kilowatt.services.base import Service
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.commands import CommandService
 from kilowatt.services.electrical_tree import plan
+from kilowatt.services.load_meters import check_meter_station, heard
 from kilowatt.services.ports import (
     ChargingSession,
     Clock,
@@ -81,6 +84,8 @@ class LoadView:
     sessions: list[tuple[ChargingSession, SessionLoad | None]]
     readings: list[LoadReading]
     decisions: list[LoadDecision]
+    cap_w: int | None = None
+    """The time-of-use cap in force (W), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,8 @@ class LoadService(Service):
         looked up again (no query per reading on the hot path) until load management looks
         at a site again (``SiteLoadChanged``) or limits a session, either of which may have
         made one managed."""
+        self.meter_changed: Callable[[int, str], None] = lambda site_id, station: None
+        """Told a site's meter station when its settings change (services/load_meters.py)."""
 
     def install(self, commands: CommandService, bus: InProcessBus) -> None:
         """Send through ``commands``; react to the bus's session and meter events."""
@@ -127,7 +134,9 @@ class LoadService(Service):
             decisions = await uow.loads.decisions(site_id, RECENT)
         load_w, measured = load.load_now(now)
         drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
-        budget = budget_w(site.grid_capacity_w or 0, base_load_w(load_w, drawn))
+        cap = cap_in_force(load.settings.caps, now, ZoneInfo(site.timezone))
+        limit = capacity_in_force(site.grid_capacity_w or 0, cap)
+        budget = budget_w(limit, base_load_w(load_w, drawn))
         return LoadView(
             site=site,
             load=load,
@@ -137,6 +146,7 @@ class LoadService(Service):
             sessions=[(s, limits.get(s.transaction_id)) for s in sessions],
             readings=readings,
             decisions=decisions,
+            cap_w=cap,
         )
 
     async def configure(
@@ -159,6 +169,8 @@ class LoadService(Service):
                 other = await uow.loads.by_topic(settings.meter_topic)
                 if other is not None and other.site_id != site_id:
                     raise InvalidInput("meter_topic", "another site's meter publishes there")
+            if settings.meter_station:
+                await check_meter_station(uow, site, settings.meter_station)
             load = await uow.loads.get(site_id) or self._default(site)
             load.settings = settings
             load.updated_at = now
@@ -175,6 +187,7 @@ class LoadService(Service):
                 at=now,
             )
             await uow.commit()
+        self.meter_changed(site_id, settings.meter_station)
         await self.rebalance(site_id)
         return load
 
@@ -211,8 +224,13 @@ class LoadService(Service):
         await self._record(site, watts, self.clock.now(), "mqtt")
         return site.id
 
+    async def record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
+        """A reading of the site's load from a meter this node heard (an OCPP site meter)."""
+        await self._record(site, load_w, at, source)
+
     async def _record(self, site: Site, load_w: int, at: datetime, source: str) -> None:
         assert site.id is not None
+        back = None
         async with self.uow() as uow:
             load = await uow.loads.get(site.id)
             if load is None:
@@ -220,7 +238,12 @@ class LoadService(Service):
                 await uow.loads.save(load)
             await uow.loads.add_reading(LoadReading(site.id, at, load_w, source))
             await uow.loads.set_load(site.id, load_w, at, source)
+            if load.meter_silent_since is not None:  # the alert is cleared (load_meters.py)
+                load = await uow.loads.get(site.id) or load
+                back = await heard(uow, load, self.clock.now())
             await uow.commit()
+        if back is not None:
+            self.bus.publish(back)
         await self.rebalance(site.id)
 
     # Reacting to sessions and meters --------------------------------------------------------
@@ -328,6 +351,9 @@ class LoadService(Service):
             if site is None or not site.grid_capacity_w:
                 return [], None
             capacity, settings = site.grid_capacity_w, load.settings
+            # A time-of-use cap lowers what is shared; the lines stay on the capacity.
+            cap = cap_in_force(settings.caps, now, ZoneInfo(site.timezone))
+            limit = capacity_in_force(capacity, cap)
             sessions = await uow.loads.sessions(site_id)
             known = await uow.loads.session_loads(site_id)
             await uow.loads.forget_sessions(site_id, {s.transaction_id for s in sessions})
@@ -371,17 +397,17 @@ class LoadService(Service):
                     )
                 )
             drawn = sum(_drawn_w(records[s.key], settings) for s in demands)
-            budget = budget_w(capacity, base_load_w(load_w, drawn))
+            budget = budget_w(limit, base_load_w(load_w, drawn))
             base = base_load_w(load_w, drawn)
             target, send = plan(  # within the site's electrical tree, when it has one
                 await uow.electrical_tree.get(site_id),
                 sessions,
                 demands,
                 {k: r.limit_a for k, r in records.items()},
-                capacity_w=capacity,
+                capacity_w=limit,  # the capacity in force: a time-of-use cap lowers it
                 base_w=base,
                 budget_w=budget,
-                share_w=share_w(capacity, base, settings),
+                share_w=share_w(limit, base, settings),
                 settings=settings,
             )
             sends: list[_Send] = []

@@ -13,6 +13,7 @@ from tests.support.server import RunningServer
 Json = dict[str, Any]
 JOBS = {
     "firmware-campaigns",
+    "site-load-watch",
     "message-log-retention",
     "meter-values-retention",
     "unbilled-sessions",

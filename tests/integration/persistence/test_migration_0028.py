@@ -30,7 +30,7 @@ async def _has_tables(db: Database) -> set[str]:
 
 async def test_the_tree_s_tables_come_cascade_and_go(database: Database) -> None:
     db = database
-    await _step(db, "0025")
+    await _step(db, "0027")
     assert await _has_tables(db) == set()
     async with db.engine.begin() as connection:
         org = await insert_row(connection, organizations, name="Trees", created_at=NOW)
@@ -70,7 +70,7 @@ async def test_the_tree_s_tables_come_cascade_and_go(database: Database) -> None
     assert await _rows(db, "SELECT id FROM site_circuits") == []
     assert await _rows(db, "SELECT station_id FROM circuit_stations") == []
 
-    await _step(db, "0025", down=True)
+    await _step(db, "0027", down=True)
     assert await _has_tables(db) == set()
     kept = await _rows(db, "SELECT ocpp_id, site_id FROM stations")
     assert [tuple(r) for r in kept] == [("CP-TREE", site)]

@@ -18,6 +18,7 @@ from kilowatt.api.schemas.loads import (
     SessionLoadOut,
     SiteLoadOut,
 )
+from kilowatt.domain.load_caps import LoadCap
 from kilowatt.domain.loads import LoadSettings, load_pct
 from kilowatt.services.loads import LoadView
 
@@ -29,12 +30,14 @@ def site_load_out(view: LoadView) -> SiteLoadOut:
     capacity = view.site.grid_capacity_w
     return SiteLoadOut(
         site_id=view.site.id,
+        meter_silent_since=view.load.meter_silent_since,
         capacity_w=capacity,
         state=view.load.state,
         load_w=view.load_w,
         measured=view.measured,
         load_pct=round(load_pct(view.load_w, capacity), 1) if capacity else None,
         budget_w=view.budget_w,
+        cap_w=view.cap_w,
         settings=LoadSettingsOut(capacity_w=capacity, **asdict(view.load.settings)),
         sessions=[
             SessionLoadOut(
@@ -63,9 +66,11 @@ async def get_site_load(site_id: Id, services: ServicesDep, principal: AssetsRea
 async def set_load_settings(
     site_id: Id, body: LoadSettingsIn, services: ServicesDep, principal: AssetsWrite
 ) -> SiteLoadOut:
-    values = body.model_dump()
+    values = body.model_dump(exclude={"caps"})
     capacity = values.pop("capacity_w")
-    await services.loads.configure(principal, site_id, LoadSettings(**values), capacity)
+    caps = tuple(LoadCap(tuple(c.days), c.start, c.end, c.max_w) for c in body.caps)
+    settings = LoadSettings(**values, caps=caps)
+    await services.loads.configure(principal, site_id, settings, capacity)
     return site_load_out(await services.loads.view(principal, site_id))
 
 

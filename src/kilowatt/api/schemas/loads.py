@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from pydantic import AwareDatetime, Field
 
 from kilowatt.api.schemas.common import Schema
 from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule, Strategy
+from kilowatt.domain.tariffs import Weekday
+
+
+class LoadCapIn(Schema):
+    """A time-of-use cap: on ``days``, from ``start`` to ``end`` (the site's local time; an end
+    not after the start runs overnight into the next day, an end equal to the start is a whole
+    day), the transformer's capacity is taken as at most ``max_w``."""
+
+    days: list[Weekday] = Field(min_length=1, max_length=7, description="MONDAY to SUNDAY.")
+    start: time = Field(description="HH:MM, the site's local time.")
+    end: time = Field(description="HH:MM, the site's local time (exclusive).")
+    max_w: int = Field(gt=0, le=10**10, description="The capacity in force meanwhile, in W.")
 
 
 class LoadSettingsIn(Schema):
@@ -35,6 +47,20 @@ class LoadSettingsIn(Schema):
     reading_max_age_s: int = Field(default=300, description="How long a reading stays fresh.")
     meter_topic: str = Field(
         default="", max_length=200, description="The MQTT topic the site's meter publishes on."
+    )
+    meter_station: str = Field(
+        default="",
+        max_length=48,
+        description="The OCPP identity of one of the site's stations whose main meter "
+        "(1.6 connectorId 0, 2.0.1 evseId 0) measures the transformer: its MeterValues' "
+        "Power.Active.Import (summed over phases when per phase) are the site's load readings "
+        '(source "ocpp"). Empty: none.',
+    )
+    caps: list[LoadCapIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Time-of-use caps on the capacity: the lowest in force lowers what the "
+        "sessions share (the 50 %/80 % lines stay relative to the physical capacity).",
     )
     strategy: Strategy = Field(
         default=Strategy.EQUAL_SHARE,
@@ -87,12 +113,17 @@ class DecisionOut(Schema):
 
 class SiteLoadOut(Schema):
     site_id: int
+    meter_silent_since: datetime | None = Field(
+        description="When the site's meter was found silent (the alert raised); null while "
+        "it is heard."
+    )
     capacity_w: int | None
     state: RuleState
     load_w: int = Field(description="The load gone by: the last reading, or the fallback.")
     measured: bool = Field(description="False when no reading is fresh.")
     load_pct: float | None
     budget_w: int = Field(description="What the sessions may share.")
+    cap_w: int | None = Field(description="The time-of-use cap in force (W), null if none.")
     settings: LoadSettingsOut
     sessions: list[SessionLoadOut]
     readings: list[ReadingOut]

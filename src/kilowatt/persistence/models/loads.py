@@ -3,7 +3,18 @@ session's limit, and the decisions recorded for the operator. Read and written w
 statements (persistence/repositories/loads.py): the domain's records are frozen settings
 inside plain records, not mapped classes."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+)
 
 from kilowatt.domain.loads import DecisionKind, Reason, RuleState, StartRule, Strategy
 from kilowatt.persistence.models.base import UTCDateTime, enum_of, id_column, metadata
@@ -34,6 +45,8 @@ site_loads = Table(
     Column("fallback_load_w", BigInteger, nullable=False),
     Column("reading_max_age_s", Integer, nullable=False),
     Column("meter_topic", String(200), nullable=False, index=True),
+    Column("meter_station", String(48), nullable=False, server_default=""),
+    Column("caps", JSON, nullable=False, server_default="[]"),
     Column(
         "strategy",
         enum_of(Strategy, 16),
@@ -44,6 +57,7 @@ site_loads = Table(
     Column("load_w", BigInteger),
     Column("load_at", UTCDateTime),
     Column("load_source", String(10), nullable=False),
+    Column("meter_silent_since", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -3,11 +3,12 @@ or update, inside the unit of work)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from kilowatt.domain.load_caps import LoadCap
 from kilowatt.domain.loads import (
     LoadDecision,
     LoadReading,
@@ -17,6 +18,7 @@ from kilowatt.domain.loads import (
     SiteLoad,
     Strategy,
 )
+from kilowatt.domain.tariffs import Weekday
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.persistence.models.loads import (
     load_decisions,
@@ -41,8 +43,33 @@ _SETTINGS = (
     "fallback_load_w",
     "reading_max_age_s",
     "meter_topic",
+    "meter_station",
     "strategy",
 )
+
+
+def _caps_out(caps: tuple[LoadCap, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "days": [day.value for day in cap.days],
+            "start": cap.start.strftime("%H:%M"),
+            "end": cap.end.strftime("%H:%M"),
+            "max_w": cap.max_w,
+        }
+        for cap in caps
+    ]
+
+
+def _caps_in(stored: Any) -> tuple[LoadCap, ...]:
+    return tuple(
+        LoadCap(
+            days=tuple(Weekday(day) for day in cap["days"]),
+            start=time.fromisoformat(cap["start"]),
+            end=time.fromisoformat(cap["end"]),
+            max_w=int(cap["max_w"]),
+        )
+        for cap in stored or ()
+    )
 
 
 def _site_load(row: Any) -> SiteLoad:
@@ -53,11 +80,13 @@ def _site_load(row: Any) -> SiteLoad:
         settings=LoadSettings(
             **{name: values[name] for name in _SETTINGS if name != "strategy"},
             strategy=Strategy(values["strategy"]),
+            caps=_caps_in(values["caps"]),
         ),
         state=values["state"],
         load_w=values["load_w"],
         load_at=values["load_at"],
         load_source=values["load_source"],
+        meter_silent_since=values["meter_silent_since"],
         updated_at=values["updated_at"],
     )
 
@@ -67,10 +96,12 @@ def _site_values(site_load: SiteLoad) -> dict[str, Any]:
     return {
         "organization_id": site_load.organization_id,
         **{name: getattr(settings, name) for name in _SETTINGS},
+        "caps": _caps_out(settings.caps),
         "state": site_load.state,
         "load_w": site_load.load_w,
         "load_at": site_load.load_at,
         "load_source": site_load.load_source,
+        "meter_silent_since": site_load.meter_silent_since,
         "updated_at": site_load.updated_at,
     }
 
@@ -94,7 +125,7 @@ class SqlLoadRepository(Repository):
 
     async def save(self, site_load: SiteLoad) -> None:
         values = _site_values(site_load)
-        settings = {name: values[name] for name in (*_SETTINGS, "updated_at")}
+        settings = {name: values[name] for name in (*_SETTINGS, "caps", "updated_at")}
         result = await self.session.execute(
             update(site_loads).where(site_loads.c.site_id == site_load.site_id).values(settings)
         )
@@ -119,6 +150,36 @@ class SqlLoadRepository(Repository):
             )
             .values(load_w=load_w, load_at=at, load_source=source)
         )
+
+    async def meter_stations(self) -> dict[str, int]:
+        query = (
+            select(site_loads.c.meter_station, site_loads.c.site_id)
+            .join(
+                stations,
+                and_(
+                    stations.c.ocpp_id == site_loads.c.meter_station,
+                    stations.c.site_id == site_loads.c.site_id,
+                ),
+            )
+            .where(site_loads.c.meter_station != "")
+        )
+        return {row.meter_station: row.site_id for row in await self.session.execute(query)}
+
+    async def watched(self) -> list[SiteLoad]:
+        query = select(site_loads).where(site_loads.c.enabled.is_(True))
+        return [_site_load(row) for row in await self.session.execute(query)]
+
+    async def set_silent(self, site_id: int, since: datetime | None) -> bool:
+        column = site_loads.c.meter_silent_since
+        result = await self.session.execute(
+            update(site_loads)
+            .where(
+                site_loads.c.site_id == site_id,
+                column.is_(None) if since is not None else column.is_not(None),
+            )
+            .values(meter_silent_since=since)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def site_of_station(self, ocpp_id: str) -> int | None:
         query = (

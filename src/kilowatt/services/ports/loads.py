@@ -46,6 +46,21 @@ class LoadRepository(Protocol):
         """The last reading, unless a later one is already there."""
         ...
 
+    async def meter_stations(self) -> dict[str, int]:
+        """Each site meter's station (OCPP identity) → its site, for the stations that are
+        still at the site that names them."""
+        ...
+
+    async def watched(self) -> list[SiteLoad]:
+        """The sites whose load is managed (enabled)."""
+        ...
+
+    async def set_silent(self, site_id: int, since: datetime | None) -> bool:
+        """Mark the site's meter silent since ``since`` (only if it is not already), or heard
+        again (None; only if it was silent): whether this call changed it, so that the alert
+        is raised and cleared once even with several nodes."""
+        ...
+
     async def site_of_station(self, ocpp_id: str) -> int | None:
         """The site of the station, when that site's load is managed (enabled)."""
         ...

@@ -4,13 +4,13 @@ settings form. The site page embeds the panel (``#load-panel``); it is a page of
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, create_model
 from starlette.responses import Response
 
 from kilowatt.domain.errors import InvalidInput, NotFound
@@ -20,6 +20,15 @@ from kilowatt.web.kit.forms import OUT_OF_BOUNDS, Checkbox, Fields, Number, Says
 from kilowatt.web.kit.i18n import N_
 from kilowatt.web.kit.words import strategy_words
 from kilowatt.web.operator.context import AssetsPage, Page
+from kilowatt.web.operator.load_caps_form import (
+    CAP_MESSAGES,
+    CAP_ROWS,
+    cap_field,
+    cap_fields,
+    cap_values,
+    read_caps,
+    sent_days,
+)
 from kilowatt.web.operator.paths import SiteId
 from kilowatt.web.operator.routes.assets.common import Kilowatts, WritePage, kw, not_found, watts
 
@@ -48,6 +57,7 @@ class LoadForm(Fields):
     ] = Decimal(0)
     reading_max_age_s: Annotated[int, Field(ge=10, le=86_400)] = 300
     meter_topic: Annotated[str, Field(max_length=200)] = ""
+    meter_station: Annotated[str, Field(max_length=48)] = ""
     strategy: Annotated[Strategy, Says(N_("Choose one of the options."))] = Strategy.EQUAL_SHARE
 
     def settings(self) -> LoadSettings:
@@ -62,8 +72,13 @@ class LoadForm(Fields):
             fallback_load_w=watts(self.fallback_kw) or 0,
             reading_max_age_s=self.reading_max_age_s,
             meter_topic=self.meter_topic,
+            meter_station=self.meter_station.strip(),
             strategy=self.strategy,
         )
+
+
+LoadCapsForm: type[LoadForm] = create_model("LoadCapsForm", __base__=LoadForm, **cap_fields())
+"""The settings form with its time-of-use cap rows (web/operator/load_caps_form.py)."""
 
 
 def _words(page: Page) -> dict[str, dict[str, str]]:
@@ -87,13 +102,21 @@ def _words(page: Page) -> dict[str, dict[str, str]]:
             StartRule.HALF: _("Half power"),
             StartRule.HELD: _("Waiting"),
         },
-        "kind": {"rule": _("The load crossed a line"), "limit": _("New limit sent")},
+        "kind": {
+            "rule": _("The load crossed a line"),
+            "limit": _("New limit sent"),
+            "silent": _("The site's meter went silent"),
+            "back": _("The site's meter is heard again"),
+        },
     }
 
 
-def _values(view: LoadView) -> dict[str, str]:
+def _values(view: LoadView) -> dict[str, Any]:
     settings = view.load.settings
-    values = {name: str(value) for name, value in asdict(settings).items()}
+    values: dict[str, Any] = {
+        name: str(value) for name, value in asdict(settings).items() if name != "caps"
+    }
+    values.update(cap_values(settings.caps))
     values["enabled"] = "on" if settings.enabled else ""
     values["capacity_kw"] = kw(view.site.grid_capacity_w)
     values["fallback_kw"] = kw(settings.fallback_load_w)
@@ -111,7 +134,7 @@ async def _view(page: Page, site_id: int) -> LoadView:
 def _render(
     page: Page,
     view: LoadView,
-    values: dict[str, str],
+    values: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
     saved: bool = False,
@@ -130,6 +153,7 @@ def _render(
         "hold_w": capacity * settings.hold_at_pct // 100 if capacity else None,
         "zone": ZoneInfo(view.site.timezone),
         "strategy_options": list(strategy_words(page.web.gettext).items()),
+        "cap_rows": range(1, CAP_ROWS + 1),
     }
     return page.render("loads/panel.html", context, status_code)
 
@@ -143,21 +167,30 @@ async def load_page(page: AssetsPage, site_id: SiteId) -> Response:
 @router.post("/sites/{site_id}/load")
 async def load_settings(page: WritePage, site_id: SiteId) -> Response:
     _ = page.web.gettext
-    reading = await page.web.form(LoadForm)
+    reading = await page.web.form(LoadCapsForm)
     errors = dict(reading.errors)
     form = reading.data
+    caps, cap_errors = read_caps(form, _)
+    errors = cap_errors | errors
     if not errors:
         try:
             await page.web.services.loads.configure(
-                page.principal, site_id, form.settings(), watts(form.capacity_kw)
+                page.principal,
+                site_id,
+                replace(form.settings(), caps=caps),
+                watts(form.capacity_kw),
             )
         except InvalidInput as error:
-            errors[_FIELDS.get(error.field, error.field)] = _message(page, error)
+            beside = cap_field(error, caps)
+            if beside is not None:
+                errors[beside] = _(CAP_MESSAGES[beside.split("_", 1)[1]])
+            else:
+                errors[_FIELDS.get(error.field, error.field)] = _message(page, error)
         except NotFound as error:
             raise not_found(page, error) from error
     view = await _view(page, site_id)
     if errors:
-        return _render(page, view, reading.values, errors, 422)
+        return _render(page, view, reading.values | sent_days(form), errors, 422)
     return _render(page, view, _values(view), {}, saved=True)
 
 
@@ -173,5 +206,6 @@ def _message(page: Page, error: InvalidInput) -> str:
         "capacity_w": _("Load management needs the transformer's capacity."),
         "meter_topic": _("One topic without wildcards, not another site's meter's."),
         "strategy": _("Choose one of the options."),
+        "meter_station": _("Enter the OCPP identity of one of this site's stations."),
     }
     return messages.get(error.field, _("Enter a valid value."))

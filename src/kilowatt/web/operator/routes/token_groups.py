@@ -1,7 +1,8 @@
 """Administration: token groups (a fleet, a company, tenants...) and the access rules that let
-a group charge at a site or a station. Lists, a new group or rule, and deleting one (a group's
-tokens stay, out of any group; its rules go). Reading needs tokens:read, changing
-tokens:write; an operator limited to some sites sees the rules at those sites only."""
+a group charge at a site or a station. Lists, a new group or rule, a group's load priority
+changed, and deleting one (a group's tokens stay, out of any group; its rules go). Reading
+needs tokens:read, changing tokens:write; an operator limited to some sites sees the rules at
+those sites only."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ class GroupForm(Fields):
     ] = 0
 
 
+class PriorityForm(Fields):
+    load_priority: Annotated[
+        int,
+        Field(ge=0, le=MAX_LOAD_PRIORITY),
+        Says(N_("Enter a whole number from 0 to 9.")),
+    ] = -1
+    """Left empty: -1, refused as out of bounds."""
+
+
 class RuleForm(Fields):
     group_id: Annotated[Id, REQUIRED, Says(N_("Choose a group from the list."))] = None
     where: Annotated[Literal["site", "station"], Says(N_("Choose one of the options."))] = "site"
@@ -70,6 +80,7 @@ def _notice(page: Page, key: str) -> str:
     return {
         "group-created": _("The token group was created."),
         "group-deleted": _("The token group was deleted; its tokens are in no group now."),
+        "priority-changed": _("The token group's load priority was changed."),
         "rule-created": _("The access rule was created."),
         "rule-deleted": _("The access rule was deleted."),
     }.get(key, "")
@@ -143,6 +154,50 @@ async def create_group(page: WritePage) -> Response:
         message = _("Another group already has this parent id tag.")
         return await _group_form(page, values, {"parent_id_tag": message}, 422)
     return redirect("/admin/token-groups?notice=group-created")
+
+
+async def _priority_form(
+    page: Page,
+    group_id: int,
+    values: Mapping[str, str] | None,
+    errors: Mapping[str, str],
+    status: int,
+) -> Response:
+    """The form; ``values`` None: the group's priority as it is."""
+    try:
+        view = await page.web.services.token_groups.get(page.principal, group_id)
+    except NotFound as error:
+        raise WebError(404, page.web.gettext("There is no such token group.")) from error
+    if values is None:
+        values = {"load_priority": str(view.group.load_priority)}
+    return page.render(
+        "admin/token_group_priority.html",
+        {"group": view.group, "values": values, "errors": errors},
+        status,
+    )
+
+
+@router.get("/admin/token-groups/{group_id}/priority")
+async def group_priority(page: WritePage, group_id: GroupId) -> Response:
+    return await _priority_form(page, group_id, None, {}, 200)
+
+
+@router.post("/admin/token-groups/{group_id}/priority")
+async def change_group_priority(page: WritePage, group_id: GroupId) -> Response:
+    _ = page.web.gettext
+    reading = await page.web.form(PriorityForm)
+    if reading.errors:
+        return await _priority_form(page, group_id, reading.values, reading.errors, 422)
+    try:
+        await page.web.services.token_groups.update(
+            page.principal, group_id, {"load_priority": reading.data.load_priority}
+        )
+    except InvalidInput:
+        errors = {"load_priority": _("Enter a whole number from 0 to 9.")}
+        return await _priority_form(page, group_id, reading.values, errors, 422)
+    except NotFound as error:
+        raise WebError(404, _("There is no such token group.")) from error
+    return redirect("/admin/token-groups?notice=priority-changed")
 
 
 @router.post("/admin/token-groups/{group_id}/delete")
