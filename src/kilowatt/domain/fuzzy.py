@@ -28,7 +28,9 @@ def _fold_char(char: str) -> str:
     lower = char.lower()[:1]  # "İ" lowers to "i" and a dot: keep the letter
     decomposed = unicodedata.normalize("NFD", lower)
     base, marks = decomposed[0], decomposed[1:]
-    if marks and all(unicodedata.combining(mark) for mark in marks):
+    # A letter with its marks loses them; a mark that decomposes into marks stays itself
+    # (U+0344 COMBINING GREEK DIALYTIKA TONOS), as PostgreSQL's table, of letters, leaves it.
+    if marks and not unicodedata.combining(base) and all(unicodedata.combining(m) for m in marks):
         lower = base
     return UNDECOMPOSED.get(lower, lower)
 

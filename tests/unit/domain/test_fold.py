@@ -46,3 +46,10 @@ def test_the_translate_table_folds_as_fold_does(text: str) -> None:
 def test_fuzzy_search_forgives_accents() -> None:
     assert fuzzy_score("sodermalm", "Södermalm Garage") is not None
     assert fuzzy_filter("GOTEBORG", ["Malmö", "Göteborg"], str) == ["Göteborg"]
+
+
+def test_a_mark_that_decomposes_into_marks_stays_itself() -> None:
+    """U+0344 decomposes into two combining marks: no letter to keep, nothing to drop (and
+    PostgreSQL's table, of letters only, leaves it too)."""
+    assert fold("\u0344") == "\u0344"
+    assert fold("a\u0344") == "a\u0344"
