@@ -76,7 +76,7 @@ class ProvisioningService(Service):
         super().__init__(uow, clock, bus)
         self.memory = memory
         """The reports this node has applied (services/station_reports.py), read afresh as a
-        station connects or boots."""
+        station connects."""
         self.unknown_station_policy = unknown_station_policy
         self.heartbeat_interval = heartbeat_interval
         self.pending_interval = pending_interval
@@ -212,11 +212,9 @@ class ProvisioningService(Service):
         await self._disconnects.close()
 
     async def boot(self, ref: StationRef, info: BootInfo) -> BootDecision:
-        self.memory.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             station = await station_of(uow, ref.id)
-            connectors = await uow.connectors.for_station(ref.id)
             station.vendor = info.vendor
             station.model = info.model
             station.serial_number = info.serial_number
@@ -248,7 +246,6 @@ class ProvisioningService(Service):
                 )
             )
             await uow.commit()
-        self.memory.remember(ref.id, connectors)
         self.bus.publish(StationBooted(ref.ocpp_id, decision.status))
         return decision
 

@@ -54,9 +54,10 @@ class DataTransferAnswer:
 class ReportMemory:
     """Per station, per (EVSE, connector): the last report applied (its words and time). The
     same report again changes nothing and is not written. Read from the database as the
-    station connects or boots (another node or an operator may have changed it while it was
-    away), so that a fleet coming back after an outage, which mostly repeats itself, costs no
-    write for what it repeats."""
+    station connects (another node may have applied its reports while it was away), so that a
+    fleet coming back after an outage, which mostly repeats itself, costs no write for what it
+    repeats. A boot on the same connection keeps it: while this node holds the station, only
+    its own reports change what it says."""
 
     def __init__(self) -> None:
         self._said: dict[int, dict[tuple[int, int], tuple[Words, datetime]]] = {}

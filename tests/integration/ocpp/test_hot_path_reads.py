@@ -156,7 +156,7 @@ async def test_after_a_reconnect_a_repeated_status_is_still_not_written(
     counted: tuple[RunningServer, Path], api_of: httpx.Client, ids: Ids
 ) -> None:
     """A fleet coming back after an outage repeats what the database already holds: the
-    connection and the boot read it, and the repeats cost no write. What differs is written."""
+    connection reads it, a boot keeps it, and the repeats cost no write. What differs is written."""
     server, counts = counted
     station = ids.station()
     register_station(api_of, station)
