@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import structlog
 
 from kilowatt.domain.errors import InvalidInput, NotFound
-from kilowatt.domain.events import EventKind, Severity, StationEvent
+from kilowatt.domain.events import EventKind, Severity
 from kilowatt.domain.station_security import (
     IssuedCertificate,
     SecurityProfile,
     check_signing_request,
 )
-from kilowatt.domain.stations import Station, StationRef
+from kilowatt.domain.stations import StationRef
 from kilowatt.services.ports import CertificateAuthority, Clock, UnitOfWorkFactory
+from kilowatt.services.station_reports import station_event
 
 log = structlog.get_logger("kilowatt.services.station_security")
 
@@ -32,26 +32,6 @@ class SigningDecision:
     @property
     def accepted(self) -> bool:
         return self.issued is not None
-
-
-def station_event(
-    station: Station | StationRef,
-    kind: EventKind,
-    at: datetime,
-    message: str,
-    data: dict[str, Any],
-    severity: Severity = Severity.INFO,
-) -> StationEvent:
-    assert station.id is not None
-    return StationEvent(
-        organization_id=station.organization_id,
-        station_id=station.id,
-        kind=kind.value,
-        timestamp=at,
-        severity=severity,
-        message=message,
-        data=data,
-    )
 
 
 class StationCertificates:

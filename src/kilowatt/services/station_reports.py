@@ -259,7 +259,7 @@ async def station_of(uow: UnitOfWork, station_id: int, lock: bool = False) -> St
 
 
 def station_event(
-    station: Station,
+    station: Station | StationRef,
     kind: EventKind,
     at: datetime,
     message: str,

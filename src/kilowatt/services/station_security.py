@@ -54,7 +54,8 @@ from kilowatt.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from kilowatt.services.station_certificates import StationCertificates, station_event
+from kilowatt.services.station_certificates import StationCertificates
+from kilowatt.services.station_reports import station_event
 
 log = structlog.get_logger(__name__)
 

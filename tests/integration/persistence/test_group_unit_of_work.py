@@ -6,42 +6,18 @@ member (none is told its work was kept)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
-from kilowatt.bootstrap import prepare_database
 from kilowatt.domain.errors import Conflict
 from kilowatt.domain.organizations import Organization
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.group_unit_of_work import GroupedUnitOfWorkFactory
-from kilowatt.persistence.models import start_mappers
 from kilowatt.persistence.unit_of_work import SqlUnitOfWorkFactory
-from tests.support.server import create_postgres_database, drop_postgres_database
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    start_mappers()
-    backend = str(request.param)
-    if backend == "postgresql":
-        url = await create_postgres_database()
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'group.sqlite3'}"
-    database = Database(url)
-    await prepare_database(database, upgrade=True)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        if backend == "postgresql":
-            await drop_postgres_database(url)
 
 
 class Commits:
