@@ -99,6 +99,9 @@ class LoadSettings:
     """The MQTT topic its meter publishes on (empty: none)."""
     strategy: Strategy = Strategy.EQUAL_SHARE
     """How what is left above the minimums is shared."""
+    failsafe_current_a: float = DEFAULT_MIN_CURRENT_A
+    """What each session may draw per phase by the stations' default profile, the failsafe
+    for when Kilowatt cannot reach them (domain/load_failsafe.py); 0 stops them charging."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -121,6 +124,15 @@ class LoadSettings:
             raise InvalidInput("meter_topic", "one topic of up to 200 characters, no wildcards")
         if self.strategy not in set(Strategy):
             raise InvalidInput("strategy", "equal_share, first_come or priority")
+        failsafe = self.failsafe_current_a
+        if (
+            not (failsafe == 0 or self.min_current_a <= failsafe <= 63)
+            or round(failsafe, 1) != failsafe
+        ):
+            raise InvalidInput(
+                "failsafe_current_a",
+                "0 A, or from the smallest current a session gets to 63 A, one decimal at most",
+            )
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:
@@ -191,6 +203,8 @@ class DecisionKind(StrEnum):
     """The site's load crossed a line: the rule state changed."""
     LIMIT = "limit"
     """A session was given a new limit (sent to its station)."""
+    REFUSED = "refused"
+    """A station refused a profile load management sent it: flagged, left alone a while."""
 
 
 @dataclass(eq=False, kw_only=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from kilowatt.domain.load_allocation import (
     allocate,
     changes,
 )
+from kilowatt.domain.load_failsafe import StationProfiles
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -59,6 +60,7 @@ from kilowatt.services.audit import record
 from kilowatt.services.base import Service
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.commands import CommandService
+from kilowatt.services.load_failsafe import LoadFailsafe
 from kilowatt.services.ports import (
     ChargingSession,
     Clock,
@@ -86,6 +88,8 @@ class LoadView:
     sessions: list[tuple[ChargingSession, SessionLoad | None]]
     readings: list[LoadReading]
     decisions: list[LoadDecision]
+    refusing: dict[str, StationProfiles] = field(default_factory=dict)
+    """The site's stations that refuse profiles, by OCPP identity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class LoadService(Service):
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[int, asyncio.Lock] = {}
         self._unmanaged: set[int] = set()
+        self.failsafe = LoadFailsafe(uow, clock, bus)
         """Transactions found without a load-managed session: their meter values are not
         looked up again (no query per reading on the hot path) until load management looks
         at a site again (``SiteLoadChanged``) or limits a session, either of which may have
@@ -118,6 +123,7 @@ class LoadService(Service):
         bus.subscribe(MeterValuesReported, self._on_meter)
         bus.subscribe(SiteLoadChanged, self._forget_unmanaged)
         bus.subscribe(SessionLimited, self._forget_unmanaged)
+        self.failsafe.install(commands, bus, self._station_changed)
 
     # Settings -----------------------------------------------------------------------------
 
@@ -130,6 +136,7 @@ class LoadService(Service):
             limits = await uow.loads.session_loads(site_id)
             readings = await uow.loads.readings(site_id, RECENT)
             decisions = await uow.loads.decisions(site_id, RECENT)
+            refusing = await self.failsafe.refusing(uow, site_id)
         load_w, measured = load.load_now(now)
         drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
         budget = budget_w(site.grid_capacity_w or 0, base_load_w(load_w, drawn))
@@ -142,6 +149,7 @@ class LoadService(Service):
             sessions=[(s, limits.get(s.transaction_id)) for s in sessions],
             readings=readings,
             decisions=decisions,
+            refusing=refusing,
         )
 
     async def configure(
@@ -181,6 +189,7 @@ class LoadService(Service):
             )
             await uow.commit()
         await self.rebalance(site_id)
+        self._spawn(self.failsafe.site_changed(site_id, settings.enabled))
         return load
 
     # Readings -----------------------------------------------------------------------------
@@ -306,6 +315,7 @@ class LoadService(Service):
                 return
 
     async def close(self) -> None:
+        await self.failsafe.close()
         for task in [*self._tasks, *self._passes.values()]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -348,8 +358,15 @@ class LoadService(Service):
             load.state = state
             records: dict[int, SessionLoad] = {}
             demands: list[Session] = []
+            refusing = await self.failsafe.refusing(uow, site_id)
             for session in sessions:
                 held = known.get(session.transaction_id)
+                refused = refusing.get(session.station)
+                if refused is not None and refused.blocks(now):
+                    # Its draw stays in the base load; it is tried again when its retry is due.
+                    held = self.failsafe.left_alone(held, session, site_id, state, now)
+                    await uow.loads.save_session_load(held)
+                    continue
                 if held is None:
                     held = SessionLoad(
                         transaction_id=session.transaction_id,

@@ -45,6 +45,12 @@ class LoadSettingsIn(Schema):
         "first, shared equally among them, then the next; priority also orders the queue "
         "for the minimums). Sessions are admitted at their minimum in queue order either way.",
     )
+    failsafe_current_a: float = Field(
+        default=6.0,
+        description="Amperes per phase each session gets from the stations' default profile "
+        "(the failsafe for when a station cannot reach Kilowatt): 0, or from min_current_a "
+        "to 63, one decimal.",
+    )
 
 
 class LoadSettingsOut(LoadSettingsIn):

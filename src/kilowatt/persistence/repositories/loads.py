@@ -42,6 +42,7 @@ _SETTINGS = (
     "reading_max_age_s",
     "meter_topic",
     "strategy",
+    "failsafe_current_a",
 )
 
 
