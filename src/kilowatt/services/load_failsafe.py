@@ -275,13 +275,14 @@ class LoadFailsafe(Service):
 
     async def _came_back(self, ocpp_id: str, *, booted: bool) -> None:
         """A boot may have lost what the station held: the failsafe goes again. A reconnect
-        gets it when what it holds is not the site's. Either way a station flagged for
+        gets it when what it holds is not the site's (a station load management has never
+        sent anything gets it at the boot that follows its first connection). Either way a station flagged for
         refusing is tried once more, its sessions' limits too."""
         async with self.uow(readonly=True) as uow:
             station = await uow.station_profiles.managed(ocpp_id)
             record = None if station is None else await uow.station_profiles.get(station.station_id)
-        if station is None:
-            return
+        if station is None or (record is None and not booted):
+            return  # a station new to load management gets it when it boots, right after
         await self.send(ocpp_id, always=booted, retry=True)
         if record is not None and record.refusing and self.changed is not None:
             await self.changed(ocpp_id)
