@@ -49,6 +49,11 @@ class LoadForm(Fields):
     reading_max_age_s: Annotated[int, Field(ge=10, le=86_400)] = 300
     meter_topic: Annotated[str, Field(max_length=200)] = ""
     strategy: Annotated[Strategy, Says(N_("Choose one of the options."))] = Strategy.EQUAL_SHARE
+    failsafe_current_a: Annotated[
+        Number,
+        Field(ge=0, le=63, decimal_places=1),
+        Says(N_("Enter a current from 0 A to 63 A."), only=(*OUT_OF_BOUNDS,)),
+    ] = Decimal(6)
 
     def settings(self) -> LoadSettings:
         return LoadSettings(
@@ -63,6 +68,7 @@ class LoadForm(Fields):
             reading_max_age_s=self.reading_max_age_s,
             meter_topic=self.meter_topic,
             strategy=self.strategy,
+            failsafe_current_a=float(self.failsafe_current_a or 0),
         )
 
 
@@ -87,7 +93,11 @@ def _words(page: Page) -> dict[str, dict[str, str]]:
             StartRule.HALF: _("Half power"),
             StartRule.HELD: _("Waiting"),
         },
-        "kind": {"rule": _("The load crossed a line"), "limit": _("New limit sent")},
+        "kind": {
+            "rule": _("The load crossed a line"),
+            "limit": _("New limit sent"),
+            "refused": _("A station refused its limit"),
+        },
     }
 
 
@@ -98,6 +108,7 @@ def _values(view: LoadView) -> dict[str, str]:
     values["capacity_kw"] = kw(view.site.grid_capacity_w)
     values["fallback_kw"] = kw(settings.fallback_load_w)
     values["min_current_a"] = f"{settings.min_current_a:g}"
+    values["failsafe_current_a"] = f"{settings.failsafe_current_a:g}"
     return values
 
 
@@ -173,5 +184,8 @@ def _message(page: Page, error: InvalidInput) -> str:
         "capacity_w": _("Load management needs the transformer's capacity."),
         "meter_topic": _("One topic without wildcards, not another site's meter's."),
         "strategy": _("Choose one of the options."),
+        "failsafe_current_a": _(
+            "Enter 0 A, or a current from the smallest a session gets to 63 A."
+        ),
     }
     return messages.get(error.field, _("Enter a valid value."))
