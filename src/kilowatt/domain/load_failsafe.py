@@ -66,6 +66,21 @@ def failsafe_limit(profile: ChargingProfile) -> float:
     return profile.schedule.periods[0].limit
 
 
+FAILSAFE_DRAW_SLACK_A = 0.5
+
+
+def believed_draw(drawn_a: float | None, limit_a: float | None, failsafe_a: float) -> float | None:
+    """What the sharing takes a car to draw. A car drawing the failsafe current (within half
+    an ampere) while its limit is higher is held back by the failsafe, its own profile not yet
+    applied (a session's first meter values): not a car that draws less, which would be given
+    only what it draws plus 1 A and climb back an ampere at a time. None: not believed."""
+    if drawn_a is None or limit_a is None or failsafe_a <= 0:
+        return drawn_a
+    if abs(drawn_a - failsafe_a) <= FAILSAFE_DRAW_SLACK_A and limit_a > failsafe_a + 1:
+        return None
+    return drawn_a
+
+
 def refusal(
     status: str, response: Mapping[str, Any] | None, error: str, *, session_gone: bool
 ) -> str | None:

@@ -144,12 +144,27 @@ class LoadFailsafe(Service):
         )
 
     async def site_changed(self, site_id: int, enabled: bool) -> None:
-        """The site's load settings changed: its connected stations get the new failsafe;
-        with load management off, the failsafe is taken off the stations that hold one."""
+        """The site's load settings changed: its connected stations get the new failsafe, the
+        others when they next connect; with load management off, the failsafe is taken off
+        the stations that hold one."""
         async with self.uow(readonly=True) as uow:
             stations = await uow.station_profiles.managed_at(site_id)
             held = await uow.station_profiles.of_site(site_id)
         if enabled:
+            absent = [s for s in stations if not s.online and s.ocpp_id not in held]
+            if absent:
+                # Recorded without a failsafe: each gets it when it next connects.
+                now = self.clock.now()
+                async with self.uow() as uow:
+                    for station in absent:
+                        await uow.station_profiles.save(
+                            StationProfiles(
+                                station_id=station.station_id,
+                                ocpp_id=station.ocpp_id,
+                                updated_at=now,
+                            )
+                        )
+                    await uow.commit()
             for station in stations:
                 if station.online:
                     await self.send(station.ocpp_id)
@@ -276,8 +291,8 @@ class LoadFailsafe(Service):
     async def _came_back(self, ocpp_id: str, *, booted: bool) -> None:
         """A boot may have lost what the station held: the failsafe goes again. A reconnect
         gets it when what it holds is not the site's (a station load management has never
-        sent anything gets it at the boot that follows its first connection). Either way a station flagged for
-        refusing is tried once more, its sessions' limits too."""
+        sent anything gets it at the boot that follows its first connection). Either way a
+        station flagged for refusing is tried once more, its sessions' limits too."""
         async with self.uow(readonly=True) as uow:
             station = await uow.station_profiles.managed(ocpp_id)
             record = None if station is None else await uow.station_profiles.get(station.station_id)

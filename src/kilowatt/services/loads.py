@@ -36,7 +36,7 @@ from kilowatt.domain.load_allocation import (
     allocate,
     changes,
 )
-from kilowatt.domain.load_failsafe import StationProfiles
+from kilowatt.domain.load_failsafe import StationProfiles, believed_draw
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -138,7 +138,12 @@ class LoadService(Service):
             decisions = await uow.loads.decisions(site_id, RECENT)
             refusing = await self.failsafe.refusing(uow, site_id)
         load_w, measured = load.load_now(now)
-        drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
+        blocked = {k for k, r in refusing.items() if r.blocks(now)}  # their draw is base load
+        drawn = sum(
+            _drawn_w(limits.get(s.transaction_id), load.settings)
+            for s in sessions
+            if s.station not in blocked
+        )
         budget = budget_w(site.grid_capacity_w or 0, base_load_w(load_w, drawn))
         return LoadView(
             site=site,
@@ -388,7 +393,9 @@ class LoadService(Service):
                         priority=session.priority,
                         arrival=session.start_time,
                         rule=held.rule,
-                        drawn_a=held.drawn_a,
+                        drawn_a=believed_draw(
+                            held.drawn_a, held.limit_a, settings.failsafe_current_a
+                        ),
                         limit_a=held.limit_a,
                     )
                 )

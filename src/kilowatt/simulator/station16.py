@@ -598,7 +598,13 @@ class SimulatedStation16(Maintenance16, ChargePoint):  # type: ignore[misc]
         fits = {
             "ChargePointMaxProfile": connector_id == 0,
             "TxDefaultProfile": True,
-            "TxProfile": connector is not None and connector.transaction_id is not None,
+            # Preparing: its StartTransaction is answered, but the answer not yet read here
+            # (the CSMS sends the session's profile right after it).
+            "TxProfile": connector is not None
+            and (
+                connector.transaction_id is not None
+                or connector.status == ChargePointStatus.preparing
+            ),
         }
         level = int(cs_charging_profiles["stack_level"])
         if not known or not fits.get(purpose, False):

@@ -228,3 +228,30 @@ async def test_a_callerror_is_a_refusal_too(
         assert (await cp.boot()).status == "Accepted"
         load = await _flagged(aapi, site_id)
         assert [r["refused_answer"] for r in load["refusing"]] == ["CALLERROR NotImplemented"]
+
+
+async def test_a_station_offline_when_load_management_began_gets_it_when_it_reconnects(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    created = await aapi.post("/sites", json={"name": f"Depot {ids.suffix}"})
+    site_id = created.json()["id"]
+    station = ids.station()
+    await register(aapi, station, connectors=1, site_id=site_id)
+    configured = await aapi.put(
+        f"/sites/{site_id}/load/settings", json={"capacity_w": 50_000, "failsafe_current_a": 7}
+    )
+    assert configured.status_code == 200, configured.text
+    await eventually(lambda: station_profiles(aapi, station), lambda p: p is not None)
+    # It comes back without booting (a dropped connection, not a restart).
+    async with charge_point(server.ocpp_url, station) as cp:
+        assert failsafe_of(await next_failsafe(cp)) == (0, 0, 7.0)
+        held = await eventually(
+            lambda: station_profiles(aapi, station),
+            lambda p: p is not None and p["failsafe_a"] == 7.0,
+        )
+        assert held is not None
+        assert held["failsafe_a"] == 7.0
+    # Back once more, holding it: nothing is sent.
+    async with charge_point(server.ocpp_url, station) as cp:
+        await cp.status(0, "Available")
+        assert "SetChargingProfile" not in cp.actions()

@@ -118,7 +118,7 @@ async def simulated(server: RunningServer, station: str) -> tuple[SimulatedStati
     return sim, stop
 
 
-async def until(check: Callable[[], bool], timeout: float = 10) -> None:
+async def until(check: Callable[[], bool], timeout: float = 20) -> None:
     try:
         async with asyncio.timeout(timeout):
             while not check():

@@ -16,6 +16,7 @@ from kilowatt.domain.load_failsafe import (
     FAILSAFE_PROFILE_ID,
     RETRY_AFTER,
     StationProfiles,
+    believed_draw,
     failsafe_limit,
     failsafe_profile,
     is_failsafe,
@@ -94,3 +95,13 @@ def test_the_failsafe_current_is_0_or_between_the_minimum_and_63_a(
         with pytest.raises(InvalidInput) as refused:
             settings.check()
         assert refused.value.field == "failsafe_current_a"
+
+
+def test_a_car_held_by_the_failsafe_is_not_taken_to_draw_less() -> None:
+    assert believed_draw(8.0, 32.0, 8.0) is None  # its profile not applied yet
+    assert believed_draw(7.6, 16.0, 8.0) is None
+    assert believed_draw(5.0, 32.0, 8.0) == 5.0  # it draws less indeed
+    assert believed_draw(8.0, 8.5, 8.0) == 8.0  # limited at about the failsafe: believed
+    assert believed_draw(8.0, 32.0, 0.0) == 8.0
+    assert believed_draw(None, 32.0, 8.0) is None
+    assert believed_draw(8.0, None, 8.0) == 8.0
