@@ -23,7 +23,9 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from kilowatt.domain.load_failsafe import FAILSAFE_PROFILE_ID, FAILSAFE_STACK_LEVEL
+from kilowatt.simulator.physics import ChargingSession
 from kilowatt.simulator.station16 import SimulatedStation16, StationProfile
+from kilowatt.simulator.station201 import SimulatedStation201
 from tests.conftest import Ids
 from tests.integration.ocpp.test_load_management import managed_site
 from tests.support.commands import async_api, eventually, register, token
@@ -39,6 +41,9 @@ CONTROL_INTERVAL = 2.0
 """A reading or a meter value (0.5 s apart), a pass, its profiles sent and answered, and the
 station's next meter interval (0.5 s): well within 2 s."""
 STATIONS = 10
+VERSIONS = ["1.6"] * 7 + ["2.0.1"] * 3
+"""The four that charge speak 1.6; three of the idle ones 2.0.1."""
+Station = SimulatedStation16 | SimulatedStation201
 
 
 @pytest.fixture
@@ -51,18 +56,13 @@ async def aapi(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
 class Site:
     """The transformer as the building's energy system sees it."""
 
-    stations: dict[str, SimulatedStation16]
+    stations: dict[str, Station]
     base_w: float = 0.0
     samples: list[tuple[float, float]] = field(default_factory=list)
     """(time, total W) at each reading sent."""
 
     def cars_w(self) -> float:
-        return sum(
-            c.session.power_w
-            for s in self.stations.values()
-            for c in s.connectors.values()
-            if c.session is not None
-        )
+        return sum(session.power_w for s in self.stations.values() for session in _sessions(s))
 
     def total_w(self) -> float:
         return self.base_w + self.cars_w()
@@ -80,6 +80,14 @@ class Site:
         return longest
 
 
+def _sessions(station: Station) -> list[ChargingSession]:
+    if isinstance(station, SimulatedStation16):
+        found = [c.session for c in station.connectors.values()]
+    else:
+        found = [e.session for e in station.evses.values()]
+    return [session for session in found if session is not None]
+
+
 async def _meter(aapi: httpx.AsyncClient, site_id: int, site: Site) -> None:
     loop = asyncio.get_running_loop()
     while True:
@@ -93,7 +101,9 @@ async def _meter(aapi: httpx.AsyncClient, site_id: int, site: Site) -> None:
 Stop = Callable[[], Awaitable[None]]
 
 
-async def simulated(server: RunningServer, station: str) -> tuple[SimulatedStation16, Stop]:
+async def simulated(
+    server: RunningServer, station: str, version: str = "1.6"
+) -> tuple[Station, Stop]:
     """A simulated station connected and booted, and how to cut its connection."""
     profile = StationProfile(
         connectors=1,
@@ -102,10 +112,12 @@ async def simulated(server: RunningServer, station: str) -> tuple[SimulatedStati
         session_seconds=600,
         autonomous=False,
     )
+    subprotocol = Subprotocol("ocpp1.6" if version == "1.6" else "ocpp2.0.1")
     websocket = await connect(
-        f"{server.ocpp_url}/{station}", subprotocols=[Subprotocol("ocpp1.6")], open_timeout=10
+        f"{server.ocpp_url}/{station}", subprotocols=[subprotocol], open_timeout=10
     )
-    sim = SimulatedStation16(station, websocket, profile)
+    kind: type[Station] = SimulatedStation16 if version == "1.6" else SimulatedStation201
+    sim = kind(station, websocket, profile)
     running = asyncio.create_task(sim.run())
 
     async def stop() -> None:
@@ -159,12 +171,12 @@ async def test_ten_simulated_stations_share_a_100_kw_transformer(
         await token(aapi, tag)
     stops: list[Stop] = []
     try:
-        started = [await simulated(server, n) for n in names]
+        started = [await simulated(server, n, v) for n, v in zip(names, VERSIONS, strict=True)]
         sims = [sim for sim, _ in started]
         stops = [stop for _, stop in started]
         site = Site(dict(zip(names, sims, strict=True)), base_w=20_000)
         meter = asyncio.create_task(_meter(aapi, site_id, site))
-        a, b, c, d = sims[:4]
+        a, b, c, d = (s for s in sims[:4] if isinstance(s, SimulatedStation16))
 
         # Every station holds the failsafe Kilowatt sent when it booted.
         def failsafe_everywhere() -> bool:
