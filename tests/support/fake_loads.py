@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from kilowatt.domain.electrical_tree import ElectricalTree
+from kilowatt.domain.load_failsafe import StationProfiles
 from kilowatt.domain.loads import LoadDecision, LoadReading, RuleState, SessionLoad, SiteLoad
 from kilowatt.domain.sites import Site
 from kilowatt.domain.transactions import TransactionState
 from kilowatt.domain.users import Scope
-from kilowatt.services.ports import ChargingSession
+from kilowatt.services.ports import ChargingSession, ManagedStation
 from tests.support import fakes
 
 
@@ -151,9 +152,53 @@ class FakeLoads(fakes._Repository):
         return [d for d in reversed(self._s["decisions"]) if d.site_id == site_id][:limit]
 
 
+class FakeStationProfiles(fakes._Repository):
+    @property
+    def _records(self) -> dict[int, StationProfiles]:
+        records: dict[int, StationProfiles] = _state(self.store).setdefault("station_profiles", {})
+        return records
+
+    async def get(self, station_id: int) -> StationProfiles | None:
+        found = self._records.get(station_id)
+        return None if found is None else dataclasses.replace(found)
+
+    async def of_site(self, site_id: int) -> dict[str, StationProfiles]:
+        ids = {s.id for s in self.store.stations if s.site_id == site_id}
+        return {
+            r.ocpp_id: dataclasses.replace(r) for r in self._records.values() if r.station_id in ids
+        }
+
+    async def save(self, record: StationProfiles) -> None:
+        self._records[record.station_id] = dataclasses.replace(record)
+
+    async def managed(self, ocpp_id: str) -> ManagedStation | None:
+        found = [s for s in self._stations() if s.ocpp_id == ocpp_id]
+        return found[0] if found else None
+
+    async def managed_at(self, site_id: int) -> list[ManagedStation]:
+        return [s for s in self._stations() if s.site_id == site_id]
+
+    def _stations(self) -> list[ManagedStation]:
+        loads = _state(self.store)["site_loads"]
+        return [
+            ManagedStation(
+                station_id=s.id,
+                ocpp_id=s.ocpp_id,
+                organization_id=s.organization_id,
+                site_id=s.site_id,
+                online=s.online,
+                settings=loads[s.site_id].settings,
+            )
+            for s in self.store.stations
+            if s.site_id in loads and loads[s.site_id].settings.enabled and s.id is not None
+        ]
+
+
 def install() -> None:
-    """Let the fakes' unit of work hand out these repositories (``uow.loads``, ``uow.sites``)."""
+    """Let the fakes' unit of work hand out these repositories (``uow.loads``, ``uow.sites``,
+    ``uow.station_profiles``)."""
     fakes._REPOSITORIES.setdefault("loads", FakeLoads)
+    fakes._REPOSITORIES.setdefault("station_profiles", FakeStationProfiles)
     fakes._REPOSITORIES.setdefault("sites", FakeSites)
     fakes._REPOSITORIES.setdefault("electrical_tree", FakeElectricalTree)
 

@@ -105,6 +105,9 @@ class LoadSettings:
     """How what is left above the minimums is shared."""
     caps: tuple[LoadCap, ...] = ()
     """Time-of-use caps on the capacity (domain/load_caps.py): the lowest in force wins."""
+    failsafe_current_a: float = DEFAULT_MIN_CURRENT_A
+    """What each session may draw per phase by the stations' default profile, the failsafe
+    for when Kilowatt cannot reach them (domain/load_failsafe.py); 0 stops them charging."""
 
     def check(self) -> None:
         if not 0 < self.half_at_pct < self.hold_at_pct <= 100:
@@ -130,6 +133,15 @@ class LoadSettings:
         if self.strategy not in set(Strategy):
             raise InvalidInput("strategy", "equal_share, first_come or priority")
         check_caps(self.caps)
+        failsafe = self.failsafe_current_a
+        if (
+            not (failsafe == 0 or self.min_current_a <= failsafe <= 63)
+            or round(failsafe, 1) != failsafe
+        ):
+            raise InvalidInput(
+                "failsafe_current_a",
+                "0 A, or from the smallest current a session gets to 63 A, one decimal at most",
+            )
 
 
 def load_pct(load_w: int, capacity_w: int) -> float:
@@ -204,6 +216,8 @@ class DecisionKind(StrEnum):
     """The site's meter went silent: its last reading is stale, the fallback is assumed."""
     BACK = "back"
     """A reading came again after the meter had gone silent."""
+    REFUSED = "refused"
+    """A station refused a profile load management sent it: flagged, left alone a while."""
 
 
 @dataclass(eq=False, kw_only=True)

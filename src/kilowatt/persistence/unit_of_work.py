@@ -33,6 +33,7 @@ from kilowatt.persistence.repositories.firmware import (
     SqlFirmwareUpdateRepository,
 )
 from kilowatt.persistence.repositories.jobs import SqlJobRepository
+from kilowatt.persistence.repositories.load_failsafe import SqlStationProfileRepository
 from kilowatt.persistence.repositories.loads import SqlLoadRepository
 from kilowatt.persistence.repositories.monitoring import SqlMonitoringRepository
 from kilowatt.persistence.repositories.organizations import SqlOrganizationRepository
@@ -79,6 +80,7 @@ from kilowatt.services.ports import (
     ReservationRepository,
     RetentionStore,
     SiteRepository,
+    StationProfileRepository,
     StationRepository,
     TariffRepository,
     TokenGroupRepository,
@@ -259,6 +261,10 @@ class SqlUnitOfWork:
     @cached_property
     def loads(self) -> LoadRepository:
         return SqlLoadRepository(self.session)
+
+    @cached_property
+    def station_profiles(self) -> StationProfileRepository:
+        return SqlStationProfileRepository(self.session)
 
     @cached_property
     def charge_orders(self) -> ChargeOrderRepository:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from kilowatt.domain.live import (
 )
 from kilowatt.domain.load_allocation import MIN_STEP_A, Allocation, Session
 from kilowatt.domain.load_caps import cap_in_force, capacity_in_force
+from kilowatt.domain.load_failsafe import StationProfiles, believed_draw
 from kilowatt.domain.load_profiles import max_current_a, tx_profile
 from kilowatt.domain.load_readings import drawn_current_a, parse_reading
 from kilowatt.domain.loads import (
@@ -56,6 +57,7 @@ from kilowatt.services.base import Service
 from kilowatt.services.bus import InProcessBus
 from kilowatt.services.commands import CommandService
 from kilowatt.services.electrical_tree import plan
+from kilowatt.services.load_failsafe import LoadFailsafe
 from kilowatt.services.load_meters import check_meter_station, heard
 from kilowatt.services.ports import (
     ChargingSession,
@@ -86,6 +88,8 @@ class LoadView:
     decisions: list[LoadDecision]
     cap_w: int | None = None
     """The time-of-use cap in force (W), if any."""
+    refusing: dict[str, StationProfiles] = field(default_factory=dict)
+    """The site's stations that refuse profiles, by OCPP identity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class LoadService(Service):
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[int, asyncio.Lock] = {}
         self._unmanaged: set[int] = set()
+        self.failsafe = LoadFailsafe(uow, clock, bus)
         """Transactions found without a load-managed session: their meter values are not
         looked up again (no query per reading on the hot path) until load management looks
         at a site again (``SiteLoadChanged``) or limits a session, either of which may have
@@ -120,6 +125,7 @@ class LoadService(Service):
         bus.subscribe(MeterValuesReported, self._on_meter)
         bus.subscribe(SiteLoadChanged, self._forget_unmanaged)
         bus.subscribe(SessionLimited, self._forget_unmanaged)
+        self.failsafe.install(commands, bus, self._station_changed)
 
     # Settings -----------------------------------------------------------------------------
 
@@ -132,8 +138,14 @@ class LoadService(Service):
             limits = await uow.loads.session_loads(site_id)
             readings = await uow.loads.readings(site_id, RECENT)
             decisions = await uow.loads.decisions(site_id, RECENT)
+            refusing = await self.failsafe.refusing(uow, site_id)
         load_w, measured = load.load_now(now)
-        drawn = sum(_drawn_w(limits.get(s.transaction_id), load.settings) for s in sessions)
+        blocked = {k for k, r in refusing.items() if r.blocks(now)}  # their draw is base load
+        drawn = sum(
+            _drawn_w(limits.get(s.transaction_id), load.settings)
+            for s in sessions
+            if s.station not in blocked
+        )
         cap = cap_in_force(load.settings.caps, now, ZoneInfo(site.timezone))
         limit = capacity_in_force(site.grid_capacity_w or 0, cap)
         budget = budget_w(limit, base_load_w(load_w, drawn))
@@ -147,6 +159,7 @@ class LoadService(Service):
             readings=readings,
             decisions=decisions,
             cap_w=cap,
+            refusing=refusing,
         )
 
     async def configure(
@@ -189,6 +202,7 @@ class LoadService(Service):
             await uow.commit()
         self.meter_changed(site_id, settings.meter_station)
         await self.rebalance(site_id)
+        self._spawn(self.failsafe.site_changed(site_id, settings.enabled))
         return load
 
     # Readings -----------------------------------------------------------------------------
@@ -324,6 +338,7 @@ class LoadService(Service):
                 return
 
     async def close(self) -> None:
+        await self.failsafe.close()
         for task in [*self._tasks, *self._passes.values()]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -369,8 +384,15 @@ class LoadService(Service):
             load.state = state
             records: dict[int, SessionLoad] = {}
             demands: list[Session] = []
+            refusing = await self.failsafe.refusing(uow, site_id)
             for session in sessions:
                 held = known.get(session.transaction_id)
+                refused = refusing.get(session.station)
+                if refused is not None and refused.blocks(now):
+                    # Its draw stays in the base load; it is tried again when its retry is due.
+                    held = self.failsafe.left_alone(held, session, site_id, state, now)
+                    await uow.loads.save_session_load(held)
+                    continue
                 if held is None:
                     held = SessionLoad(
                         transaction_id=session.transaction_id,
@@ -392,7 +414,9 @@ class LoadService(Service):
                         priority=session.priority,
                         arrival=session.start_time,
                         rule=held.rule,
-                        drawn_a=held.drawn_a,
+                        drawn_a=believed_draw(
+                            held.drawn_a, held.limit_a, settings.failsafe_current_a
+                        ),
                         limit_a=held.limit_a,
                     )
                 )

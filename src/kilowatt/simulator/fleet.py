@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from kilowatt.simulator import faults
+from kilowatt.simulator.profiles import SmartCharging
 from kilowatt.simulator.station16 import SimulatedStation16, StationProfile
 from kilowatt.simulator.station201 import SimulatedStation201
 
@@ -86,6 +87,8 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
     if password is not None:
         headers["Authorization"] = basic_authorization(station_id, password)
     backoff = 1.0
+    memory: SmartCharging | None = None
+    """The profiles the station holds outlive its connections, as a real station's do."""
     while True:
         try:
             async with connect(
@@ -96,6 +99,9 @@ async def run_station(config: FleetConfig, station_id: str) -> None:
             ) as websocket:
                 backoff = 1.0
                 station = STATIONS[version](station_id, websocket, profile)
+                if memory is None:
+                    memory = station.smart_charging
+                station.smart_charging = memory
                 trouble = None
                 if station_id in config.faulty and isinstance(station, SimulatedStation16):
                     trouble = asyncio.create_task(

@@ -16,15 +16,8 @@ from ocpp.v201 import ChargePoint, call, call_result
 
 from kilowatt.simulator import vendor
 from kilowatt.simulator.physics import ChargingSession
-from kilowatt.simulator.station16 import (
-    ProfileSim,
-    ReservationSim,
-    SmartCharging,
-    StationProfile,
-    iso_of,
-    now_iso,
-    parse_time,
-)
+from kilowatt.simulator.profiles import ProfileSim, SmartCharging, parse_time
+from kilowatt.simulator.station16 import ReservationSim, StationProfile, iso_of, now_iso
 
 log = structlog.get_logger("kilowatt.simulator")
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS, Ids
-from tests.integration.ocpp.test_load_management import limit_of, managed_site, start
+from tests.integration.ocpp.test_load_management import limit_of, managed_site, next_limit, start
 from tests.support.commands import async_api, eventually, register, token
 from tests.support.ocpp16 import charge_point
 from tests.support.server import RunningServer, start_server, stop_server
@@ -80,11 +80,11 @@ async def test_a_meter_publishing_over_mqtt_drives_the_site_s_limits(
         assert load["readings"][0]["source"] == "mqtt"
 
         await start(cp, 1, tag)
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 32.0, 3)
+        assert limit_of(await next_limit(cp)) == (1, 32.0, 3)
 
         # 85 kW as an IoT meter's JSON: above 80 %, 15 kW left: 21.7 A on three phases.
         await publish(topic, '{"power": 85, "unit": "kW"}')
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 21.7, 3)
+        assert limit_of(await next_limit(cp)) == (1, 21.7, 3)
         load = await site_load(aapi, site_id)
         assert (load["load_w"], load["state"]) == (85_000, "hold")
 

@@ -13,6 +13,7 @@ from tests.integration.ocpp.test_load_management import (
     aapi,
     limit_of,
     managed_site,
+    next_limit,
     reading,
     start,
 )
@@ -32,7 +33,7 @@ async def limits(aapi: httpx.AsyncClient, site_id: int) -> dict[int, tuple[float
 
 
 async def sent(cp: TestChargePoint, count: int) -> list[tuple[int, float, int | None]]:
-    return sorted([limit_of(await cp.next_call("SetChargingProfile")) for _ in range(count)])
+    return sorted([limit_of(await next_limit(cp)) for _ in range(count)])
 
 
 async def test_first_come_serves_the_earlier_session_fully_and_equal_share_splits(

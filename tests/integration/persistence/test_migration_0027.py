@@ -16,7 +16,7 @@ __all__ = ["database"]  # the fixture, over both databases
 
 async def test_meter_station_silence_and_caps_come_empty_and_go(database: Database) -> None:
     db = database
-    await _step(db, "0025")
+    await _step(db, "0026")
     assert not await _has(db, "site_loads", "meter_station")
     async with db.engine.begin() as connection:
         org = await insert_row(connection, organizations, name="Meters", created_at=NOW)
@@ -57,7 +57,7 @@ async def test_meter_station_silence_and_caps_come_empty_and_go(database: Databa
     caps = await _rows(db, "SELECT caps FROM site_loads")
     assert [r[0] in ("[]", []) for r in caps] == [True]
 
-    await _step(db, "0025", down=True)
+    await _step(db, "0026", down=True)
     assert not await _has(db, "site_loads", "meter_station")
     assert not await _has(db, "site_loads", "meter_silent_since")
     assert not await _has(db, "site_loads", "caps")

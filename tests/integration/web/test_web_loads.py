@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Ids
-from tests.integration.ocpp.test_load_management import limit_of, reading, start
+from tests.integration.ocpp.test_load_management import limit_of, next_limit, reading, start
 from tests.integration.web.test_web_monitoring import new_site, visitor
 from tests.support.commands import async_api, register, token
 from tests.support.ocpp16 import charge_point
@@ -110,7 +110,7 @@ async def test_the_panel_and_its_settings_form(
         assert (await cp.boot()).status == "Accepted"
         await reading(aapi, site_id, 60_000)
         transaction = await start(cp, 1, tag)
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 16.0, 3)
+        assert limit_of(await next_limit(cp)) == (1, 16.0, 3)
         panel = (await admin.get(f"/sites/{site_id}/load")).text
         assert 'data-state="half_power"' in panel
         assert "Above the first line: new sessions start at half power" in panel

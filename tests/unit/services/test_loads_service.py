@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kilowatt.domain.charging_profiles import ProfilePurpose
 from kilowatt.domain.command_params import SetChargingProfile
 from kilowatt.domain.errors import InvalidInput
 from kilowatt.domain.live import MeterValuesReported, SessionLimited, SiteLoadChanged
@@ -61,7 +62,8 @@ class World:
         return tx.id
 
     async def sent(self) -> list[tuple[int, float]]:
-        """(EVSE, amperes) of every SetChargingProfile the gateway was handed so far."""
+        """(EVSE, amperes) of every session's SetChargingProfile the gateway was handed so far
+        (not the stations' failsafe: tests/unit/services/test_load_failsafe.py)."""
         await asyncio.sleep(0)
         for _ in range(50):
             if not self.commands._running:
@@ -71,6 +73,7 @@ class World:
             (r.params.evse_id, r.params.charging_profile.schedule.periods[0].limit)
             for r in self.gateway.sent
             if isinstance(r.params, SetChargingProfile)
+            and r.params.charging_profile.purpose is ProfilePurpose.TX
         ]
 
 
@@ -92,6 +95,7 @@ async def test_a_pass_sends_each_limit_once_and_nothing_when_nothing_moved(world
         r.params.charging_profile.transaction_id
         for r in world.gateway.sent
         if isinstance(r.params, SetChargingProfile)
+        and r.params.charging_profile.purpose is ProfilePurpose.TX
     }
     assert transaction_ids == {str(first), str(second)}
     for _ in range(3):

@@ -17,12 +17,26 @@ from kilowatt.api.schemas.loads import (
     ReadingOut,
     SessionLoadOut,
     SiteLoadOut,
+    StationProfilesOut,
 )
 from kilowatt.domain.load_caps import LoadCap
+from kilowatt.domain.load_failsafe import StationProfiles
 from kilowatt.domain.loads import LoadSettings, load_pct
 from kilowatt.services.loads import LoadView
 
 router = APIRouter(prefix="/sites", tags=["load management"])
+
+
+def profiles_out(record: StationProfiles) -> StationProfilesOut:
+    return StationProfilesOut(
+        station=record.ocpp_id,
+        failsafe_a=record.default_limit_a,
+        failsafe_at=record.default_at,
+        refuses_limits=record.refusing,
+        refused_at=record.refused_at,
+        refused_answer=record.refused_answer,
+        retry_at=record.retry_at,
+    )
 
 
 def site_load_out(view: LoadView) -> SiteLoadOut:
@@ -49,9 +63,11 @@ def site_load_out(view: LoadView) -> SiteLoadOut:
                 drawn_a=held.drawn_a if held else None,
                 phases=held.phases if held else session.number_of_phases,
                 reason=held.reason if held else None,
+                station_refuses_limits=session.station in view.refusing,
             )
             for session, held in view.sessions
         ],
+        refusing=[profiles_out(r) for r in view.refusing.values()],
         readings=[ReadingOut.model_validate(r, from_attributes=True) for r in view.readings],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in view.decisions],
     )

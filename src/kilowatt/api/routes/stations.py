@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from kilowatt.api.deps import AssetsRead, AssetsWrite, MessagesRead, PageDep, ServicesDep
+from kilowatt.api.routes.loads import profiles_out
 from kilowatt.api.schemas.common import AwareDatetime, Id, Page
 from kilowatt.api.schemas.messages import MessageOut
 from kilowatt.api.schemas.stations import (
@@ -101,7 +102,10 @@ async def register_station(
 async def get_station(
     station_id: str, services: ServicesDep, principal: AssetsRead
 ) -> StationDetailOut:
-    return _detail(await services.stations.get(principal, station_id))
+    out = _detail(await services.stations.get(principal, station_id))
+    record = await services.loads.failsafe.station(principal, station_id)
+    out.load_profiles = None if record is None else profiles_out(record)
+    return out
 
 
 @router.patch("/{station_id}", response_model=StationDetailOut)

@@ -71,6 +71,12 @@ class LoadSettingsIn(Schema):
         "first, shared equally among them, then the next; priority also orders the queue "
         "for the minimums). Sessions are admitted at their minimum in queue order either way.",
     )
+    failsafe_current_a: float = Field(
+        default=6.0,
+        description="Amperes per phase each session gets from the stations' default profile "
+        "(the failsafe for when a station cannot reach Kilowatt): 0, or from min_current_a "
+        "to 63, one decimal.",
+    )
 
 
 class LoadSettingsOut(LoadSettingsIn):
@@ -97,6 +103,26 @@ class SessionLoadOut(Schema):
     drawn_a: float | None = Field(description="What the car draws per phase, last reported.")
     phases: int | None
     reason: Reason | None
+    station_refuses_limits: bool = Field(
+        default=False,
+        description="Its station refuses load management's profiles: the session is not "
+        "limited (its draw counts with the site's other load) until the station is tried again.",
+    )
+
+
+class StationProfilesOut(Schema):
+    """What load management knows of the profiles it sends a station."""
+
+    station: str
+    failsafe_a: float | None = Field(
+        description="The failsafe default profile the station accepted, amperes per phase "
+        "(null: none known to be in force)."
+    )
+    failsafe_at: datetime | None
+    refuses_limits: bool = Field(description="It refused a profile and has not accepted one since.")
+    refused_at: datetime | None
+    refused_answer: str = Field(description="What it answered: Rejected (reason), CALLERROR ...")
+    retry_at: datetime | None = Field(description="When it is sent a profile once more.")
 
 
 class DecisionOut(Schema):
@@ -126,5 +152,8 @@ class SiteLoadOut(Schema):
     cap_w: int | None = Field(description="The time-of-use cap in force (W), null if none.")
     settings: LoadSettingsOut
     sessions: list[SessionLoadOut]
+    refusing: list[StationProfilesOut] = Field(
+        default_factory=list, description="The site's stations that refuse profiles."
+    )
     readings: list[ReadingOut]
     decisions: list[DecisionOut]

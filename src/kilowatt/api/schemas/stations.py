@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from kilowatt.api.schemas.common import Id, Patch, Positive, Schema
+from kilowatt.api.schemas.loads import StationProfilesOut
 from kilowatt.domain.access import AccessMode
 from kilowatt.domain.connector_states import ConnectorState, shown_state
 from kilowatt.domain.stations import Connector, CurrentType, RegistrationStatus
@@ -130,6 +131,11 @@ class StationOut(Schema):
 
 class StationDetailOut(StationOut):
     connectors: list[ConnectorOut]
+    load_profiles: StationProfilesOut | None = Field(
+        default=None,
+        description="GET only: what load management knows of the profiles it sends the "
+        "station (its failsafe, whether it refuses them); null when nothing yet.",
+    )
 
 
 class StationCreatedOut(StationDetailOut):

@@ -14,6 +14,7 @@ from kilowatt.persistence.models import (  # noqa: F401 (every table joins the m
     faults,
     firmware,
     jobs,
+    load_failsafe,
     loads,
     organizations,
     stations,

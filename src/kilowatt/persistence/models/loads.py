@@ -53,6 +53,7 @@ site_loads = Table(
         nullable=False,
         server_default=Strategy.EQUAL_SHARE.value,
     ),
+    Column("failsafe_current_a", Float, nullable=False, server_default="6"),
     Column("state", enum_of(RuleState, 12), nullable=False),
     Column("load_w", BigInteger),
     Column("load_at", UTCDateTime),

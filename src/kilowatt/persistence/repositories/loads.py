@@ -45,6 +45,7 @@ _SETTINGS = (
     "meter_topic",
     "meter_station",
     "strategy",
+    "failsafe_current_a",
 )
 
 

@@ -30,6 +30,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareVersionCount,
 )
 from kilowatt.services.ports.jobs import JobLauncher, JobRepository
+from kilowatt.services.ports.load_failsafe import ManagedStation, StationProfileRepository
 from kilowatt.services.ports.loads import ChargingSession, LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageFilter, MessageLogRepository, StoredMessage
@@ -92,6 +93,7 @@ __all__ = [
     "JobRepository",
     "LoadRepository",
     "LocalListRepository",
+    "ManagedStation",
     "MessageFilter",
     "MessageLogRepository",
     "MonitoringRepository",
@@ -103,6 +105,7 @@ __all__ = [
     "SiteRepository",
     "StationFilter",
     "StationGateway",
+    "StationProfileRepository",
     "StationRepository",
     "StoredFile",
     "StoredMessage",

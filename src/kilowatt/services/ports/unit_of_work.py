@@ -23,6 +23,7 @@ from kilowatt.services.ports.firmware import (
     FirmwareUpdateRepository,
 )
 from kilowatt.services.ports.jobs import JobRepository
+from kilowatt.services.ports.load_failsafe import StationProfileRepository
 from kilowatt.services.ports.loads import LoadRepository
 from kilowatt.services.ports.local_list import LocalListRepository
 from kilowatt.services.ports.message_log import MessageLogRepository
@@ -121,6 +122,8 @@ class UnitOfWork(Protocol):
     def loads(self) -> LoadRepository: ...
     @property
     def electrical_tree(self) -> ElectricalTreeRepository: ...
+    @property
+    def station_profiles(self) -> StationProfileRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

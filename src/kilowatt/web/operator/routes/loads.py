@@ -59,6 +59,11 @@ class LoadForm(Fields):
     meter_topic: Annotated[str, Field(max_length=200)] = ""
     meter_station: Annotated[str, Field(max_length=48)] = ""
     strategy: Annotated[Strategy, Says(N_("Choose one of the options."))] = Strategy.EQUAL_SHARE
+    failsafe_current_a: Annotated[
+        Number,
+        Field(ge=0, le=63, decimal_places=1),
+        Says(N_("Enter a current from 0 A to 63 A."), only=(*OUT_OF_BOUNDS,)),
+    ] = Decimal(6)
 
     def settings(self) -> LoadSettings:
         return LoadSettings(
@@ -74,6 +79,7 @@ class LoadForm(Fields):
             meter_topic=self.meter_topic,
             meter_station=self.meter_station.strip(),
             strategy=self.strategy,
+            failsafe_current_a=float(self.failsafe_current_a or 0),
         )
 
 
@@ -107,6 +113,7 @@ def _words(page: Page) -> dict[str, dict[str, str]]:
             "limit": _("New limit sent"),
             "silent": _("The site's meter went silent"),
             "back": _("The site's meter is heard again"),
+            "refused": _("A station refused its limit"),
         },
     }
 
@@ -121,6 +128,7 @@ def _values(view: LoadView) -> dict[str, Any]:
     values["capacity_kw"] = kw(view.site.grid_capacity_w)
     values["fallback_kw"] = kw(settings.fallback_load_w)
     values["min_current_a"] = f"{settings.min_current_a:g}"
+    values["failsafe_current_a"] = f"{settings.failsafe_current_a:g}"
     return values
 
 
@@ -207,5 +215,8 @@ def _message(page: Page, error: InvalidInput) -> str:
         "meter_topic": _("One topic without wildcards, not another site's meter's."),
         "strategy": _("Choose one of the options."),
         "meter_station": _("Enter the OCPP identity of one of this site's stations."),
+        "failsafe_current_a": _(
+            "Enter 0 A, or a current from the smallest a session gets to 63 A."
+        ),
     }
     return messages.get(error.field, _("Enter a valid value."))

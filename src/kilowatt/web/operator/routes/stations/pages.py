@@ -112,6 +112,7 @@ async def station_page(ocpp_id: str, page: AssetsPage) -> Response:
             ("boot", format_local(station.last_boot_at, zone)),
             ("connected", format_local(station.connected_at, zone)),
         ],
+        "load_profiles": await services.loads.failsafe.station(page.principal, station.ocpp_id),
     }
     status = 200
     if page.may(Permission.MESSAGES_READ):
