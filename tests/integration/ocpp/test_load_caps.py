@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from tests.conftest import Ids
-from tests.integration.ocpp.test_load_management import limit_of, managed_site, reading, start
+from tests.integration.ocpp.test_load_management import (
+    limit_of,
+    managed_site,
+    next_limit,
+    reading,
+    start,
+)
 from tests.support.commands import async_api, register, token
 from tests.support.ocpp16 import charge_point
 from tests.support.server import RunningServer
@@ -56,7 +62,7 @@ async def test_a_cap_in_force_lowers_the_budget_and_bad_caps_are_refused(
         assert (await cp.boot()).status == "Accepted"
         await reading(aapi, site_id, 30_000)
         await start(cp, 1, tag)
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 32.0, 3)
+        assert limit_of(await next_limit(cp)) == (1, 32.0, 3)
 
         # All day every day, at most 40 kW: 10 kW left beside the 30 kW base, 14.4 A a phase.
         whole_day = {"days": EVERY_DAY, "start": "00:00", "end": "00:00", "max_w": 40_000}
@@ -65,12 +71,12 @@ async def test_a_cap_in_force_lowers_the_budget_and_bad_caps_are_refused(
         body = capped.json()
         assert body["cap_w"] == 40_000
         assert body["settings"]["caps"] == [whole_day | {"start": "00:00:00", "end": "00:00:00"}]
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 14.4, 3)
+        assert limit_of(await next_limit(cp)) == (1, 14.4, 3)
         # The lines stay on the physical capacity: 45 kW is below 50 % of 100 kW.
         load = await reading(aapi, site_id, 45_000)
         assert (load["state"], load["cap_w"]) == ("normal", 40_000)
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 0.0, 3)
+        assert limit_of(await next_limit(cp)) == (1, 0.0, 3)
 
         freed = await settings(caps=[])
         assert freed.json()["cap_w"] is None
-        assert limit_of(await cp.next_call("SetChargingProfile")) == (1, 32.0, 3)
+        assert limit_of(await next_limit(cp)) == (1, 32.0, 3)
