@@ -54,6 +54,7 @@ def test_every_area_is_named_alike_in_every_layer() -> None:
         "station_certificates": "station_security",
         "live": "live",  # the stream of live events (domain/live.py: their catalogue)
         "session_loading": "session_costs",  # a running session's cost, loaded at its start
+        "load_passes": "loads",  # one pass over a site's sessions and the limits it sends
     }
     assert sorted(services - domain - ports - plumbing - set(sides)) == []
     assert {side: area for side, area in sides.items() if area not in domain | {"live"}} == {}

@@ -52,6 +52,7 @@ from kilowatt.services.ports import (
 log = structlog.get_logger(__name__)
 
 REQUESTED_BY = "load management"
+
 CLEAR_WAIT = 30.0
 
 

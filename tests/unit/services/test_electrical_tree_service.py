@@ -56,7 +56,7 @@ async def test_a_changed_tree_limits_the_circuit_s_sessions_at_once(world: World
     assert refused.value.field == "stations.CP-9"
     _, notes = await trees.replace(OWNER, SITE, garage)
     assert notes == []
-    await world.loads._passes[SITE]  # the pass the change kicked
+    await world.loads.passes._passes[SITE]  # the pass the change kicked
     assert sorted((await world.sent())[2:]) == [(1, 10.0), (2, 10.0)]
     view = await trees.view(OWNER, SITE)
     assert [(n.circuit.key, n.sessions, n.limits_a) for n in view.circuits] == [
