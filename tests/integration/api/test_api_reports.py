@@ -75,6 +75,10 @@ def network(server: RunningServer) -> Network:
     return Network(key, helsinki, london, stations[0], stations[1], tag)
 
 
+SITE_ZONE = "Europe/Helsinki"
+"""The zone of the site the sessions here are at (a session is counted on its site's day)."""
+
+
 def summary(server: RunningServer, key: str, **params: str) -> Json:
     with api_client(server, key) as api:
         response = api.get("/reports/summary", params=params)
@@ -137,18 +141,20 @@ def test_a_completed_session_counts_today_with_its_energy_and_time(
     server: RunningServer, network: Network
 ) -> None:
     asyncio.run(charge(server, network.station_h, network.tag, 1, 7_500, 600))
-    body = summary(server, network.key, timezone="UTC")
+    # Days are the site's own (Helsinki): in its zone, a session just ended is today's (or,
+    # just after midnight there, yesterday's) whatever the hour in UTC.
+    body = summary(server, network.key, timezone=SITE_ZONE)
     figures = body["figures"]
-    started = datetime.now(UTC) - timedelta(seconds=605)
+    started = (datetime.now(UTC) - timedelta(seconds=605)).astimezone(ZoneInfo(SITE_ZONE))
     when = "today" if started.date().isoformat() == body["today"] else "yesterday"
     assert figures["sessions"][when] == 1
     assert figures["energy_wh"][when] == 7_500
     assert figures["charging_seconds"][when] == 600
     for name, value in (("sessions", 1), ("energy_wh", 7_500), ("charging_seconds", 600)):
         assert figures[name]["cumulative"] == value
-        assert figures[name]["year"] == value or started.year != datetime.now(UTC).year
+        assert figures[name]["year"] == value or started.year != int(body["today"][:4])
     with api_client(server, network.key) as api:
-        months = api.get("/reports/monthly", params={"timezone": "UTC"}).json()["months"]
+        months = api.get("/reports/monthly", params={"timezone": SITE_ZONE}).json()["months"]
     assert len(months) == 12
     assert sum(m["sessions"] for m in months) == 1
     assert sum(m["energy_wh"] for m in months) == 7_500
@@ -171,18 +177,19 @@ def test_a_running_session_counts_its_energy_and_time_so_far(
             await cp.meter(2, started.transaction_id, 53_200, iso(now - timedelta(minutes=1)))
 
     asyncio.run(running())
-    body = summary(server, network.key, timezone="UTC")
+    body = summary(server, network.key, timezone=SITE_ZONE)
     figures = body["figures"]
-    when = "today" if start.date().isoformat() == body["today"] else "yesterday"
+    local_start = start.astimezone(ZoneInfo(SITE_ZONE))
+    when = "today" if local_start.date().isoformat() == body["today"] else "yesterday"
     assert figures["sessions"][when] == 1
     assert figures["energy_wh"][when] == 3_200  # the latest reading less the start
     assert figures["energy_wh"]["cumulative"] == 3_200
-    assert figures["energy_wh"]["month"] == 3_200 or start.month != now.month
+    assert figures["energy_wh"]["month"] == 3_200 or local_start.month != int(body["today"][5:7])
     elapsed = (datetime.now(UTC) - start).total_seconds()
     assert 600 <= figures["charging_seconds"][when] <= elapsed + 1
     assert 600 <= figures["charging_seconds"]["cumulative"] <= elapsed + 1
     with api_client(server, network.key) as api:
-        months = api.get("/reports/monthly", params={"timezone": "UTC"}).json()["months"]
+        months = api.get("/reports/monthly", params={"timezone": SITE_ZONE}).json()["months"]
     assert sum(m["energy_wh"] for m in months) == 3_200
 
 
