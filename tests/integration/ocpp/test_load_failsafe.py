@@ -84,14 +84,15 @@ async def test_the_failsafe_goes_on_boot_and_when_the_settings_change(
         assert changed.status_code == 200, changed.text
         assert changed.json()["settings"]["failsafe_current_a"] == 10
         assert failsafe_of(await next_failsafe(cp)) == (0, 0, 10.0)
-        # The same settings again: the station holds that failsafe, nothing is sent.
-        await aapi.put(
-            f"/sites/{site_id}/load/settings",
-            json={"capacity_w": 100_000, "failsafe_current_a": 10, "hysteresis_pct": 4},
-        )
+        # Once the station's answer is recorded (it holds 10 A), the same failsafe in new
+        # settings is not sent again.
         await eventually(
             lambda: station_profiles(aapi, station),
             lambda p: p is not None and p["failsafe_a"] == 10,
+        )
+        await aapi.put(
+            f"/sites/{site_id}/load/settings",
+            json={"capacity_w": 100_000, "failsafe_current_a": 10, "hysteresis_pct": 4},
         )
         # Load management turned off: the failsafe is taken off the station.
         await aapi.put(f"/sites/{site_id}/load/settings", json={"enabled": False})
