@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, inspect
 
 from kilowatt.persistence.db import Database
-from kilowatt.persistence.models.loads import session_loads, site_loads
-from kilowatt.persistence.models.organizations import organizations, sites
+from kilowatt.persistence.models.loads import session_loads
 from tests.integration.persistence.test_migration_0008 import NOW, _rows, _step, database
-from tests.support.migrations import insert_row
+from tests.support.migrations import site_load_row, site_row
 
 __all__ = ["database"]  # the fixture, over both databases
 
@@ -30,38 +29,18 @@ async def test_load_tables_come_and_go_keeping_the_sites(database: Database) -> 
     await _step(db, "0016")
     assert not TABLES & await _tables(db)
     async with db.engine.begin() as connection:
-        org = await insert_row(connection, organizations, name="Loads", created_at=NOW)
-        site = await insert_row(
-            connection,
-            sites,
-            organization_id=org,
-            name="Depot",
-            timezone="UTC",
-            grid_capacity_w=100_000,
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        org, site = await site_row(connection, "Loads", NOW)
     await _step(db, "0020")
     assert await _tables(db) >= TABLES
     async with db.engine.begin() as connection:
-        await insert_row(
+        await site_load_row(
             connection,
-            site_loads,
-            site_id=site,
-            organization_id=org,
-            enabled=True,
-            half_at_pct=50,
-            hold_at_pct=80,
-            hysteresis_pct=5,
-            voltage=230,
-            min_current_a=6.0,
-            reserve_pct=2,
-            fallback_load_w=0,
-            reading_max_age_s=300,
+            org,
+            site,
+            NOW,
             meter_topic="kilowatt/meters/depot",
             state="hold",
             load_source="mqtt",
-            updated_at=NOW,
         )
     rows = await _rows(db, "SELECT site_id, state, meter_topic FROM site_loads")
     assert [tuple(r) for r in rows] == [(site, "hold", "kilowatt/meters/depot")]
