@@ -67,4 +67,8 @@ def watch(
 
     @event.listens_for(sync, "rollback")
     def _rollback(connection: Any) -> None:
-        connection.info.pop(_FLAG, None)
+        # A unit of work cancelled mid-statement leaves its connection invalidated: the DBAPI
+        # connection, and its info with the flag, is gone; reading ``info`` would fail the
+        # rollback itself (PendingRollbackError).
+        if not connection.invalidated:
+            connection.info.pop(_FLAG, None)

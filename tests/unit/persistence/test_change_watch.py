@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import insert, update
-from sqlalchemy.dialects import postgresql, sqlite
+from pathlib import Path
 
-from kilowatt.persistence.change_watch import AUTHORIZATION_TABLES, touches
+import pytest
+from sqlalchemy import insert, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from kilowatt.persistence.change_watch import AUTHORIZATION_TABLES, touches, watch
 from kilowatt.persistence.models.stations import stations
 from kilowatt.persistence.models.tokens import id_tokens
 
@@ -38,3 +41,21 @@ def test_compiled_writes_are_seen_as_their_table(dialect: object) -> None:
 )
 def test_statements(statement: str, expected: bool) -> None:
     assert touches(statement, AUTHORIZATION_TABLES) is expected
+
+
+async def test_a_connection_invalidated_mid_transaction_still_rolls_back(tmp_path: Path) -> None:
+    """A unit of work cancelled mid-statement leaves its connection invalidated; the watch's
+    rollback listener must not turn that rollback into a PendingRollbackError."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'watch.sqlite3'}")
+    changes: list[int] = []
+    watch(engine, {"things": None}, lambda: changes.append(1))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE things (id INTEGER)"))
+            await connection.commit()
+            await connection.execute(text("INSERT INTO things (id) VALUES (1)"))
+            await connection.invalidate()
+            await connection.rollback()  # raised PendingRollbackError before the fix
+        assert changes == [1]
+    finally:
+        await engine.dispose()
