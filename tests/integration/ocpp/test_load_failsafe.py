@@ -17,6 +17,7 @@ from tests.integration.ocpp.test_load_management import (
     limits_sent,
     managed_site,
     next_limit,
+    profile_of,
     purpose_of,
     reading,
     start,
@@ -44,11 +45,7 @@ async def next_failsafe(cp: Any) -> Json:
 
 def failsafe_of(request: Json) -> tuple[int, int, float]:
     """(connector or EVSE, stack level, amperes per phase) of a failsafe the station got."""
-    evse = request.get("connectorId", request.get("evseId"))
-    profile = request.get("csChargingProfiles") or request["chargingProfile"]
-    schedule = profile["chargingSchedule"]
-    if isinstance(schedule, list):
-        schedule = schedule[0]
+    evse, profile, schedule = profile_of(request)
     assert schedule["chargingRateUnit"] == "A"
     assert profile["chargingProfileKind"] == "Relative"
     assert "transactionId" not in profile

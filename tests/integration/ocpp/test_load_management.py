@@ -46,13 +46,19 @@ async def reading(aapi: httpx.AsyncClient, site_id: int, load_w: int) -> Json:
     return body
 
 
-def limit_of(request: Json) -> tuple[int, float, int | None]:
-    """(connector or EVSE, amperes per phase, phases) of a SetChargingProfile the station got."""
+def profile_of(request: Json) -> tuple[int, Json, Json]:
+    """(connector or EVSE, profile, its schedule) of a SetChargingProfile, either version."""
     evse = request.get("connectorId", request.get("evseId"))
     profile = request.get("csChargingProfiles") or request["chargingProfile"]
     schedule = profile["chargingSchedule"]
     if isinstance(schedule, list):
         schedule = schedule[0]
+    return evse, profile, schedule
+
+
+def limit_of(request: Json) -> tuple[int, float, int | None]:
+    """(connector or EVSE, amperes per phase, phases) of a SetChargingProfile the station got."""
+    evse, profile, schedule = profile_of(request)
     assert schedule["chargingRateUnit"] == "A"
     period = schedule["chargingSchedulePeriod"][0]
     assert profile["chargingProfilePurpose"] == "TxProfile"
