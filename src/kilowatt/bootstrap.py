@@ -53,7 +53,7 @@ from kilowatt.services.load_meters import LoadMeterService
 from kilowatt.services.loads import LoadService
 from kilowatt.services.local_list import LocalListService
 from kilowatt.services.message_log import MessageLogService
-from kilowatt.services.metering import MeteringService
+from kilowatt.services.metering import MeteringService, ReadingMemory
 from kilowatt.services.organizations import OrganizationService
 from kilowatt.services.provisioning import ProvisioningService
 from kilowatt.services.remote_start import RemoteStartService
@@ -112,6 +112,7 @@ def build_services(settings: Settings, database: Database) -> Services:
         hash_workers=settings.ocpp_password_workers,
     )
     reports = ReportMemory()
+    readings = ReadingMemory()
     services = Services(
         clock=clock,
         bus=bus,
@@ -124,14 +125,15 @@ def build_services(settings: Settings, database: Database) -> Services:
             heartbeat_interval=settings.heartbeat_interval,
             pending_interval=settings.pending_retry_interval,
             memory=reports,
+            readings=readings,
         ),
         station_reports=StationReportService(grouped, clock, bus, reports),
         # With several nodes another node's token change reaches this one's cache in 5 s.
         authorization=AuthorizationService(
             uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
         ),
-        transactions=TransactionService(grouped, clock, bus),
-        metering=MeteringService(uow, clock, bus),
+        transactions=TransactionService(grouped, clock, bus, readings),
+        metering=MeteringService(uow, clock, bus, memory=readings),
         stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),

@@ -331,9 +331,20 @@ class FakeTransactions(_Repository):
         ]
         return Page(items=found[: page.limit], next_cursor=None)
 
-    async def add_meter_values(self, records: Sequence[MeterRecord]) -> None:
-        stored = {reading_key(r) for r in self.store.meter_values}
+    async def add_meter_values(
+        self, records: Sequence[MeterRecord], *, fresh: bool = False
+    ) -> None:
+        stored = set() if fresh else {reading_key(r) for r in self.store.meter_values}
         self.store.meter_values += new_readings(records, stored)
+
+    async def latest_readings(self, station_ids: Collection[int]) -> dict[int, datetime | None]:
+        latest: dict[int, datetime | None] = dict.fromkeys(station_ids)
+        for reading in self.store.meter_values:
+            if reading.station_id in latest:
+                at = latest[reading.station_id]
+                if at is None or reading.sample.timestamp > at:
+                    latest[reading.station_id] = reading.sample.timestamp
+        return latest
 
     async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]:
         return sorted(

@@ -2,12 +2,15 @@
 
 MeterValues is most of what a fleet sends. Each report is still answered only after it is
 committed, but reports that arrive together share one database transaction (DESIGN rule 7).
+A reading newer than any this node stored for its station is new: it is written without
+first asking the database whether it is a replay (``ReadingMemory``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from kilowatt.domain.live import MeterValuesReported
 from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
@@ -30,12 +33,88 @@ class MeterReport:
     samples: Sequence[SampledValue]
 
 
+Scope = tuple[int, ...]
+"""Where a reading is one of a kind (domain/metering.py ``reading_key``): its transaction, or
+without one its station's EVSE and connector."""
+
+
+def _scope(record: MeterRecord) -> Scope:
+    if record.transaction_id is not None:
+        return (record.transaction_id,)
+    return (record.station_id, record.evse_id, record.connector_id, 0)
+
+
+@dataclass(slots=True)
+class _Known:
+    floor: datetime | None
+    """The newest reading of the station stored when this node began to hold it."""
+    scopes: dict[Scope, datetime] = field(default_factory=dict)
+    """The newest reading this node stored since, per scope."""
+
+
+class ReadingMemory:
+    """Per station this node holds: the newest reading stored, so that a report newer than it
+    is known to be new without a query for replays. A replay repeats a reading's time, so it
+    is never newer, and is checked against the database as before.
+
+    Only the node that holds a station's connection writes its readings, and a station's
+    messages come one at a time: the memory is read from the database once per connection
+    (``seed``), forgotten when the station connects again, and forgotten when readings reach
+    the database by another path (a stop's or a 2.0.1 event's readings)."""
+
+    def __init__(self) -> None:
+        self._stations: dict[int, _Known] = {}
+
+    def unknown(self, station_ids: Collection[int]) -> set[int]:
+        return {s for s in station_ids if s not in self._stations}
+
+    def seed(self, latest: Mapping[int, datetime | None]) -> None:
+        for station_id, at in latest.items():
+            self._stations.setdefault(station_id, _Known(at))
+
+    def forget(self, station_id: int) -> None:
+        self._stations.pop(station_id, None)
+
+    def fresh(self, records: Sequence[MeterRecord]) -> bool:
+        """Every record is newer than any stored reading of its scope."""
+        for record in records:
+            known = self._stations.get(record.station_id)
+            if known is None:
+                return False
+            at = record.sample.timestamp
+            if known.floor is not None and at <= known.floor:
+                return False
+            last = known.scopes.get(_scope(record))
+            if last is not None and at <= last:
+                return False
+        return True
+
+    def stored(self, records: Sequence[MeterRecord]) -> None:
+        for record in records:
+            known = self._stations.get(record.station_id)
+            if known is None:
+                continue
+            scope = _scope(record)
+            last = known.scopes.get(scope)
+            if last is None or record.sample.timestamp > last:
+                known.scopes[scope] = record.sample.timestamp
+
+
 class MeteringService(Service):
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, bus: EventPublisher, *, max_batch: int = 200
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        *,
+        max_batch: int = 200,
+        memory: ReadingMemory | None = None,
     ) -> None:
         super().__init__(uow, clock, bus)
-        self._writer: GroupCommit[MeterReport] = GroupCommit(self._write, max_batch=max_batch)
+        self.memory = memory or ReadingMemory()
+        self._writer: GroupCommit[MeterReport] = GroupCommit(
+            self._write, max_batch=max_batch, linger=0.025
+        )
 
     async def record(self, report: MeterReport) -> None:
         """Store one report's readings; returns once they are committed. Readings naming a
@@ -47,6 +126,9 @@ class MeteringService(Service):
 
     async def _write(self, reports: list[MeterReport]) -> None:
         async with self.uow() as uow:
+            unknown = self.memory.unknown({r.station.id for r in reports})
+            if unknown:
+                self.memory.seed(await uow.transactions.latest_readings(unknown))
             transactions = await self._transactions(uow, reports)
             records: list[MeterRecord] = []
             for report in reports:
@@ -59,8 +141,9 @@ class MeteringService(Service):
                     MeterRecord(report.station.id, report.evse_id, report.connector_id, tx_id, s)
                     for s in report.samples
                 ]
-            await uow.transactions.add_meter_values(records)
+            await uow.transactions.add_meter_values(records, fresh=self.memory.fresh(records))
             await uow.commit()
+        self.memory.stored(records)
         for report in reports:
             transaction = transactions.get((report.station.id, report.transaction_id))
             self.bus.publish(

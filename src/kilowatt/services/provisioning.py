@@ -28,6 +28,7 @@ from kilowatt.domain.stations import (
 )
 from kilowatt.services.base import Service
 from kilowatt.services.batching import GroupCommit
+from kilowatt.services.metering import ReadingMemory
 from kilowatt.services.ports import Clock, EventPublisher, UnitOfWork, UnitOfWorkFactory
 from kilowatt.services.station_reports import ReportMemory, station_event, station_of
 
@@ -72,11 +73,14 @@ class ProvisioningService(Service):
         heartbeat_interval: int,
         pending_interval: int,
         memory: ReportMemory,
+        readings: ReadingMemory | None = None,
     ) -> None:
         super().__init__(uow, clock, bus)
         self.memory = memory
         """The reports this node has applied (services/station_reports.py), read afresh as a
         station connects."""
+        self.readings = readings or ReadingMemory()
+        """The newest readings this node stored (services/metering.py), read afresh too."""
         self.unknown_station_policy = unknown_station_policy
         self.heartbeat_interval = heartbeat_interval
         self.pending_interval = pending_interval
@@ -136,6 +140,7 @@ class ProvisioningService(Service):
     ) -> StationRef:
         """The station is online on the connection ``owner`` (domain/ownership.py)."""
         self.memory.forget(ref.id)
+        self.readings.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             # Locked, like the disconnect's read: a late disconnect of the older connection

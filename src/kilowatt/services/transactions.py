@@ -49,7 +49,14 @@ from kilowatt.services.access import decide, parent_id_tag
 from kilowatt.services.base import Service
 from kilowatt.services.commands import CommandService, Hook
 from kilowatt.services.connector_states import follow_transaction, publish_state
-from kilowatt.services.ports import TransactionFilter, UnitOfWork
+from kilowatt.services.metering import ReadingMemory
+from kilowatt.services.ports import (
+    Clock,
+    EventPublisher,
+    TransactionFilter,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from kilowatt.services.remote_start import follow_event, follow_start, publish_followed
 from kilowatt.services.reservations import use_reservation
 
@@ -190,6 +197,18 @@ async def _rated_power(uow: UnitOfWork, ref: StationRef, transaction: Transactio
 
 
 class TransactionService(Service):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        bus: EventPublisher,
+        readings: ReadingMemory | None = None,
+    ) -> None:
+        super().__init__(uow, clock, bus)
+        self.readings = readings or ReadingMemory()
+        """What the meter-value writer knows it stored: forgotten for a station whose readings
+        reach the database here (services/metering.py)."""
+
     def install(self, remote: CommandService) -> None:
         # Remote starts have their own service (services/remote_start.py).
         remote.register(Hook(RemoteStop, prepare=self._prepare_remote_stop))
@@ -292,6 +311,7 @@ class TransactionService(Service):
     async def stop(self, ref: StationRef, request: StopRequest) -> StopResult:
         """Close a transaction. A replay changes nothing; a stop for a transaction we never
         started is kept, flagged, so that no energy reading is lost."""
+        self.readings.forget(ref.id)
         now = self.clock.now()
         async with self.uow() as uow:
             decision = None
@@ -363,6 +383,7 @@ class TransactionService(Service):
         raise AssertionError("unreachable")
 
     async def _event(self, ref: StationRef, event: TransactionEventInput) -> EventResult:
+        self.readings.forget(ref.id)
         now = self.clock.now()
         ended = False
         async with self.uow() as uow:

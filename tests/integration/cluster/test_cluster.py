@@ -13,6 +13,7 @@ import json
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import Ids
-from tests.support.ocpp16 import TestChargePoint, exchange, raw_socket
+from tests.support.ocpp16 import TestChargePoint, exchange, iso, raw_socket
 from tests.support.server import (
     RunningCluster,
     RunningServer,
@@ -387,6 +388,33 @@ class EventStream:
 
     def stations(self) -> set[str]:
         return {str(payload.get("station")) for _, payload in self.events}
+
+
+async def test_readings_a_station_gave_another_node_are_not_stored_again_when_it_returns(
+    cluster: RunningCluster, ids: Ids
+) -> None:
+    """Node 1 remembers the newest reading it stored for a station; while the station was on
+    node 2, node 2 stored later ones. Back on node 1, a replay of those is checked against
+    the database (the connect made node 1 forget), so each reading is stored once."""
+    node1, node2 = cluster[0], cluster[1]
+    station, tag = ids.station(), ids.tag()
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    minute = [iso(base + timedelta(minutes=m)) for m in range(4)]
+    async with api(node1) as api1:
+        await register(api1, station)
+        assert (await api1.post("/id-tokens", json={"value": tag})).status_code == 201
+        async with station_on(node1, station) as point:
+            started = await point.start_tx(1, tag, 1_000, minute[0])
+            tx = int(started.transaction_id)
+            await point.meter(1, tx, 1_100, minute[1])
+        async with station_on(node2, station) as point:
+            await point.meter(1, tx, 1_200, minute[2])
+        async with station_on(node1, station) as point:
+            await point.meter(1, tx, 1_200, minute[2])  # its answer was lost on node 2
+            await point.meter(1, tx, 1_300, minute[3])
+        readings = (await api1.get(f"/transactions/{tx}")).json()["meter_values"]
+    energy = sorted(m["timestamp"] for m in readings if m["measurand"].startswith("Energy"))
+    assert len(energy) == len(set(energy)) == 3
 
 
 async def test_live_events_of_a_station_on_node_2_reach_subscribers_of_node_1(

@@ -193,6 +193,55 @@ async def test_a_replayed_meter_values_is_stored_once(
     assert len(keys) == len(set(keys)) == 4  # energy, power, voltage L1, SoC
 
 
+def reading_keys(api: httpx.Client, transaction_id: int) -> list[tuple[str, str, Any]]:
+    readings = transaction(api, transaction_id)["meter_values"]
+    return sorted((m["timestamp"], m["measurand"], m["phase"]) for m in readings)
+
+
+async def test_readings_replayed_on_a_new_connection_are_stored_once_and_new_ones_kept(
+    server: RunningServer, api: httpx.Client, ids: Ids
+) -> None:
+    """The writer trusts its memory of the newest stored reading only on the connection that
+    stored it: a station that comes back and replays its queue is checked again."""
+    station, tag = ids.station(), ids.tag()
+    register_station(api, station)
+    create_token(api, tag)
+    async with charge_point(server.ocpp_url, station) as cp:
+        started = await cp.start_tx(1, tag, 1_000, at(0))
+        tx = started.transaction_id
+        await cp.meter(1, tx, 1_200, at(1))
+        await cp.meter(1, tx, 1_400, at(2))
+    async with charge_point(server.ocpp_url, station) as cp:
+        for minute, wh in ((1, 1_200), (2, 1_400), (3, 1_600)):  # the queue, then a new one
+            await cp.meter(1, tx, wh, at(minute))
+        await cp.meter(1, tx, 1_600, at(3))  # and the new one's answer was lost
+    keys = reading_keys(api, tx)
+    assert len(keys) == len(set(keys)) == 3 * 4
+    assert {k[0][:16] for k in keys} == {at(m)[:16] for m in (1, 2, 3)}
+
+
+async def test_a_meter_values_repeating_a_stops_reading_is_stored_once(
+    server: RunningServer, api: httpx.Client, ids: Ids
+) -> None:
+    """A stop's transactionData reaches the database outside the meter-value writer, which
+    must then not take the same reading, sent again in a MeterValues, for a new one."""
+    station, tag = ids.station(), ids.tag()
+    register_station(api, station)
+    create_token(api, tag)
+    async with charge_point(server.ocpp_url, station) as cp:
+        started = await cp.start_tx(1, tag, 1_000, at(0))
+        tx = started.transaction_id
+        await cp.meter(1, tx, 1_200, at(1))
+        await cp.stop_tx(tx, 1_800, at(3), transaction_data=[register_reading(1_700, at(2))])
+        await cp.send_meter_values(1, tx, [register_reading(1_700, at(2))])
+    energy = [
+        m["timestamp"]
+        for m in transaction(api, tx)["meter_values"]
+        if m["measurand"] == "Energy.Active.Import.Register"
+    ]
+    assert len(energy) == len(set(energy)) == 2
+
+
 async def test_201_an_ended_event_repeating_the_begin_reading_stores_it_once(
     server: RunningServer, api: httpx.Client, ids: Ids
 ) -> None:

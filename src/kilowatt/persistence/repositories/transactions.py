@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kilowatt.domain.exports import SessionRow
@@ -39,6 +41,22 @@ from kilowatt.persistence.repositories.base import (
     page_of,
 )
 from kilowatt.services.ports import TransactionFilter
+
+
+# Prebuilt statements of the hot path: built and cache-keyed once, not per batch.
+@cache
+def _by_ids() -> Select[Transaction]:
+    """Built at first use: the mappers are set up at start (persistence/models), not at import."""
+    return select(Transaction).where(transactions.c.id.in_(bindparam("ids", expanding=True)))
+
+
+_LATEST_READING = (
+    select(meter_values.c.timestamp)
+    .where(meter_values.c.station_id == bindparam("station_id"))
+    .order_by(meter_values.c.timestamp.desc())
+    .limit(1)
+)
+_INSERT_READINGS = insert(meter_values)
 
 
 def _matching(scope: Scope, where: TransactionFilter) -> list[ColumnElement[bool]]:
@@ -90,8 +108,8 @@ class SqlTransactionRepository(Repository):
     async def by_ids(self, transaction_ids: set[int]) -> list[Transaction]:
         if not transaction_ids:
             return []
-        query = select(Transaction).where(transactions.c.id.in_(transaction_ids))
-        return list((await self.session.execute(query)).scalars())
+        found = await self.session.execute(_by_ids(), {"ids": sorted(transaction_ids)})
+        return list(found.scalars())
 
     async def by_start_key(self, station_id: int, key: str) -> Transaction | None:
         query = select(Transaction).where(
@@ -205,11 +223,13 @@ class SqlTransactionRepository(Repository):
         )
         return int((await self.session.execute(query)).scalar_one())
 
-    async def add_meter_values(self, records: Sequence[MeterRecord]) -> None:
+    async def add_meter_values(
+        self, records: Sequence[MeterRecord], *, fresh: bool = False
+    ) -> None:
         """Store the readings not stored yet (domain/metering.py ``reading_key``)."""
         if not records:
             return
-        records = new_readings(records, await self._stored_keys(records))
+        records = new_readings(records, set() if fresh else await self._stored_keys(records))
         if not records:
             return
         rows = [
@@ -229,7 +249,18 @@ class SqlTransactionRepository(Repository):
             }
             for r in records
         ]
-        await (await self.session.connection()).execute(insert(meter_values), rows)
+        await (await self.session.connection()).execute(_INSERT_READINGS, rows)
+
+    async def latest_readings(self, station_ids: Collection[int]) -> dict[int, datetime | None]:
+        # One indexed look per station (ix_meter_values_station, newest first): a grouped
+        # max() would read every reading of the stations.
+        connection = await self.session.connection()
+        return {
+            station_id: (
+                await connection.execute(_LATEST_READING, {"station_id": station_id})
+            ).scalar_one_or_none()
+            for station_id in sorted(station_ids)
+        }
 
     async def _stored_keys(self, records: Sequence[MeterRecord]) -> set[ReadingKey]:
         """The keys of stored readings that ``records`` may repeat: at most two indexed

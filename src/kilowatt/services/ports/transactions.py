@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -63,7 +63,17 @@ class TransactionRepository(Protocol):
 
     async def count(self, scope: Scope, where: TransactionFilter) -> int: ...
     async def count_for_station(self, station_id: int) -> int: ...
-    async def add_meter_values(self, records: Sequence[MeterRecord]) -> None: ...
+    async def add_meter_values(
+        self, records: Sequence[MeterRecord], *, fresh: bool = False
+    ) -> None:
+        """Store the readings not stored yet; ``fresh``: the caller knows none is (services/
+        metering.py ``ReadingMemory``), so only repeats among ``records`` are left out."""
+        ...
+
+    async def latest_readings(self, station_ids: Collection[int]) -> dict[int, datetime | None]:
+        """Per station, the time of its newest stored reading (None: it has none)."""
+        ...
+
     async def meter_values(self, transaction_ids: Sequence[int]) -> list[MeterRecord]: ...
     async def event_seqs(self, transaction_id: int) -> set[int]: ...
     async def add_event(self, event: TransactionEventRecord) -> None: ...
