@@ -1,19 +1,35 @@
 """Group commit: many callers, one database transaction, each answered after the commit.
 
 Under load, work arriving while a batch is being committed waits and goes into the next
-batch; with no load a lone item is processed at once, so nothing waits for a timer. If a batch
-fails, its items are retried one by one, so that one bad item fails alone.
+batch; with no load a lone item is processed at once, so nothing waits for a timer. When items
+arrive faster than ``linger`` apart (a moving average of the gaps between them), the worker
+waits up to ``linger`` for more before it takes a batch: a transaction costs about the same
+for one item as for twenty, so at a few hundred items a second this is most of the saving,
+for a few milliseconds of latency. If a batch fails, its items are retried one by one, so
+that one bad item fails alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+def arrival_gap(average: float, last: float, linger: float) -> tuple[float, float]:
+    """The moving average of the gaps between arrivals after one more arrives, and its time.
+    A gap counts at most four times ``linger``, so that a few quick arrivals after a quiet spell are
+    enough to say the arrivals are quick again."""
+    now = time.monotonic()
+    if not last:
+        return 4 * linger, now
+    gap = min(now - last, 4 * linger)
+    return 0.5 * average + 0.5 * gap, now
 
 
 class GroupCommit(Generic[T]):
@@ -22,9 +38,14 @@ class GroupCommit(Generic[T]):
         process: Callable[[list[T]], Awaitable[None]],
         *,
         max_batch: int = 200,
+        linger: float = 0.0,
     ) -> None:
         self._process = process
         self._max_batch = max_batch
+        self._linger = linger
+        self._gap = float("inf")
+        """Moving average of the seconds between submissions."""
+        self._last = 0.0
         self._queue: deque[tuple[T, asyncio.Future[None]]] = deque()
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
@@ -32,6 +53,8 @@ class GroupCommit(Generic[T]):
     async def submit(self, item: T) -> None:
         """Return once ``item`` is committed; raise what its processing raised."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._linger:
+            self._gap, self._last = arrival_gap(self._gap, self._last, self._linger)
         self._queue.append((item, future))
         self._wake.set()
         if self._worker is None or self._worker.done():
@@ -53,6 +76,8 @@ class GroupCommit(Generic[T]):
             if not self._queue:
                 self._wake.clear()
                 await self._wake.wait()
+            if self._linger and len(self._queue) < self._max_batch and self._gap < self._linger:
+                await asyncio.sleep(self._linger)
             batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
             try:
                 await self._process([item for item, _ in batch])

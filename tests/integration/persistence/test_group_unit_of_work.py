@@ -71,6 +71,42 @@ async def test_a_lone_unit_of_work_commits_at_once(database: Database) -> None:
     assert "alone" in await names(database)
 
 
+async def test_under_load_a_batch_waits_a_little_for_more_members(database: Database) -> None:
+    """Units of work a few milliseconds apart: without a linger each commits alone; with one
+    the last to finish waits until the batch is ``linger`` old, and more share a COMMIT."""
+
+    async def trickle(factory: GroupedUnitOfWorkFactory, prefix: str) -> None:
+        pending = []
+        for n in range(20):
+            pending.append(asyncio.create_task(add(factory, f"{prefix}-{n}", [])))
+            await asyncio.sleep(0.003)
+        await asyncio.wait_for(asyncio.gather(*pending), 30)
+
+    eager = GroupedUnitOfWorkFactory(database, window=1.0, linger=0.0)
+    lingering = GroupedUnitOfWorkFactory(database, window=1.0, linger=0.05)
+    await trickle(eager, "eager")
+    await trickle(lingering, "lingering")
+    assert {f"lingering-{n}" for n in range(20)} <= await names(database)
+    assert lingering.batches < eager.batches, (lingering.batches, eager.batches)
+    assert lingering.batches <= 10, lingering.batches
+
+
+async def test_a_member_cancelled_while_its_batch_waits_is_still_committed(
+    database: Database,
+) -> None:
+    """The station's task is cancelled (its connection was replaced) after its commit() was
+    called: the batch commits all the same, and the connection goes back to the pool."""
+    factory = GroupedUnitOfWorkFactory(database, window=1.0, linger=0.2)
+    factory.busy = lambda: True  # type: ignore[method-assign]
+    first = asyncio.create_task(add(factory, "kept-though-cancelled", []))
+    await asyncio.sleep(0.05)  # it has finished its work; the batch waits for company
+    assert not first.done()
+    first.cancel()
+    await asyncio.sleep(0.3)
+    assert "kept-though-cancelled" in await names(database)
+    assert database.gate is None or not database.gate.locked()
+
+
 async def test_one_that_fails_alone_leaves_the_others_kept(database: Database) -> None:
     factory = GroupedUnitOfWorkFactory(database, window=60.0)
 

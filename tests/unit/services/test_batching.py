@@ -100,3 +100,33 @@ async def test_close_cancels_what_is_waiting() -> None:
     for task in (first, waiting):
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_with_a_linger_a_lone_item_still_goes_at_once() -> None:
+    recorder = Recorder()
+    writer = GroupCommit(recorder, linger=10.0)
+    await asyncio.wait_for(writer.submit(1), 1)  # nothing came before it: no waiting
+    assert recorder.batches == [[1]]
+    await writer.close()
+
+
+async def test_items_arriving_faster_than_the_linger_are_gathered() -> None:
+    """Twenty items 2 ms apart: without a linger each is a batch of its own (the writer is
+    idle when it comes); with a 30 ms linger they share a few batches."""
+
+    async def trickle(writer: GroupCommit[int]) -> None:
+        pending = []
+        for n in range(20):
+            pending.append(asyncio.create_task(writer.submit(n)))
+            await asyncio.sleep(0.002)
+        await asyncio.wait_for(asyncio.gather(*pending), 5)
+
+    alone, gathered = Recorder(), Recorder()
+    eager, lingering = GroupCommit(alone), GroupCommit(gathered, linger=0.03)
+    await trickle(eager)
+    await trickle(lingering)
+    assert len(alone.batches) >= 15, alone.batches
+    assert len(gathered.batches) <= 8, gathered.batches
+    assert sorted(n for batch in gathered.batches for n in batch) == list(range(20))
+    await eager.close()
+    await lingering.close()
