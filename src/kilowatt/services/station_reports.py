@@ -107,8 +107,9 @@ class StationReportService(Service):
         reported: Connector | None = None
         faults: tuple[Fault | None, Fault | None] = (None, None)
         async with self.uow() as uow:
-            station = await station_of(uow, ref.id)
-            if report.is_station:
+            # A connector's report needs the station only for a fault: most do not read it.
+            station = await station_of(uow, ref.id) if report.is_station else None
+            if station is not None:
                 before = in_fault(station.status, station.error_code)
                 changed = apply_station_status(station, report)
                 after = in_fault(station.status, station.error_code)
@@ -150,11 +151,12 @@ class StationReportService(Service):
                 # A fault opens or ends only with a report that was applied (not a stale one
                 # that arrived late), and a connector that is and was well has no open fault:
                 # most status reports need no look at the fault records.
+                station = station or await station_of(uow, ref.id)
                 faults = await track_fault(uow, station, report)
             if report.status is ConnectorStatus.FAULTED and changed:
                 await uow.events.add(
                     station_event(
-                        station,
+                        station or await station_of(uow, ref.id),
                         EventKind.CONNECTOR_FAULT,
                         report.timestamp,
                         f"EVSE {report.evse_id} connector {report.connector_id} faulted: "
