@@ -62,6 +62,7 @@ messages: install
 
 bench: install
 	$(BIN)/python bench/hotpath.py
+	$(BIN)/python bench/actions.py
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/run.py

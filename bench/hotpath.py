@@ -104,7 +104,7 @@ def _cpu(process: psutil.Process) -> float:
     return float(times.user + times.system)
 
 
-def _read_counts(path: Path | None) -> dict[str, int] | None:
+def read_counts(path: Path | None) -> dict[str, int] | None:
     if path is None:
         return None
     with contextlib.suppress(OSError, ValueError):
@@ -247,7 +247,7 @@ async def one_step(
     stats.window_start, stats.window_end = window_start, window_end
     if database is not None:
         database.start()
-    counts0 = _read_counts(counts)
+    counts0 = read_counts(counts)
     server0, me0 = _cpu(server), _cpu(me)
     psutil.cpu_percent(None)
     t0 = time.perf_counter()
@@ -263,7 +263,7 @@ async def one_step(
     machine = psutil.cpu_percent(None) / 100 * (psutil.cpu_count() or 1) * elapsed
     db_cpu = database.seconds() if database is not None else None
     await asyncio.sleep(0.3)  # the counter file is rewritten every 0.25 s
-    counts1 = _read_counts(counts)
+    counts1 = read_counts(counts)
     await asyncio.gather(*tasks)
     every = [v for values in stats.latencies.values() for v in values]
     messages = len(every)
