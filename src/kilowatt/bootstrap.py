@@ -133,7 +133,7 @@ def build_services(settings: Settings, database: Database) -> Services:
             uow, clock, bus, ttl=5.0 if settings.redis_url else 60.0
         ),
         transactions=TransactionService(grouped, clock, bus, readings),
-        metering=MeteringService(uow, clock, bus, memory=readings),
+        metering=MeteringService(uow, clock, bus, readings=readings),
         stations=StationService(uow, clock, bus, security=station_security),
         sites=SiteService(uow, clock, bus),
         tokens=TokenService(uow, clock, bus),

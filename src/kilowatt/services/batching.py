@@ -3,10 +3,10 @@
 Under load, work arriving while a batch is being committed waits and goes into the next
 batch; with no load a lone item is processed at once, so nothing waits for a timer. When items
 arrive faster than ``linger`` apart (a moving average of the gaps between them), the worker
-waits up to ``linger`` for more before it takes a batch: a transaction costs about the same
-for one item as for twenty, so at a few hundred items a second this is most of the saving,
-for a few milliseconds of latency. If a batch fails, its items are retried one by one, so
-that one bad item fails alone.
+waits ``linger`` for more before it takes a batch (unless a full batch is already waiting):
+a transaction costs about the same for one item as for twenty, so at a few hundred items a
+second this is most of the saving, for a few milliseconds of latency. If a batch fails, its
+items are retried one by one, so that one bad item fails alone.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ T = TypeVar("T")
 
 def arrival_gap(average: float, last: float, linger: float) -> tuple[float, float]:
     """The moving average of the gaps between arrivals after one more arrives, and its time.
-    A gap counts at most four times ``linger``, so that a few quick arrivals after a quiet spell are
-    enough to say the arrivals are quick again."""
+    A gap counts at most four times ``linger``, so that a few quick arrivals after a quiet
+    spell are enough to say the arrivals are quick again."""
     now = time.monotonic()
     if not last:
         return 4 * linger, now

@@ -108,10 +108,10 @@ class MeteringService(Service):
         bus: EventPublisher,
         *,
         max_batch: int = 200,
-        memory: ReadingMemory | None = None,
+        readings: ReadingMemory | None = None,
     ) -> None:
         super().__init__(uow, clock, bus)
-        self.memory = memory or ReadingMemory()
+        self.readings = readings or ReadingMemory()
         self._writer: GroupCommit[MeterReport] = GroupCommit(
             self._write, max_batch=max_batch, linger=0.025
         )
@@ -126,9 +126,9 @@ class MeteringService(Service):
 
     async def _write(self, reports: list[MeterReport]) -> None:
         async with self.uow() as uow:
-            unknown = self.memory.unknown({r.station.id for r in reports})
+            unknown = self.readings.unknown({r.station.id for r in reports})
             if unknown:
-                self.memory.seed(await uow.transactions.latest_readings(unknown))
+                self.readings.seed(await uow.transactions.latest_readings(unknown))
             transactions = await self._transactions(uow, reports)
             records: list[MeterRecord] = []
             for report in reports:
@@ -141,9 +141,9 @@ class MeteringService(Service):
                     MeterRecord(report.station.id, report.evse_id, report.connector_id, tx_id, s)
                     for s in report.samples
                 ]
-            await uow.transactions.add_meter_values(records, fresh=self.memory.fresh(records))
+            await uow.transactions.add_meter_values(records, fresh=self.readings.fresh(records))
             await uow.commit()
-        self.memory.stored(records)
+        self.readings.stored(records)
         for report in reports:
             transaction = transactions.get((report.station.id, report.transaction_id))
             self.bus.publish(

@@ -29,6 +29,11 @@ def only_transaction(api: httpx.Client, station: str) -> dict[str, Any]:
     return transaction(api, found[0]["id"])
 
 
+def reading_keys(api: httpx.Client, transaction_id: int) -> list[tuple[str, str, Any]]:
+    readings = transaction(api, transaction_id)["meter_values"]
+    return sorted((m["timestamp"], m["measurand"], m["phase"]) for m in readings)
+
+
 def at(minutes: float) -> str:
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     return iso(base + timedelta(minutes=minutes))
@@ -188,14 +193,8 @@ async def test_a_replayed_meter_values_is_stored_once(
         for _ in range(3):  # the station resends it after a lost answer, and again
             await cp.meter(1, started.transaction_id, 1_500, stamp)
         await cp.stop_tx(started.transaction_id, 2_000)
-    readings = transaction(api, started.transaction_id)["meter_values"]
-    keys = [(m["timestamp"], m["measurand"], m["phase"]) for m in readings]
+    keys = reading_keys(api, started.transaction_id)
     assert len(keys) == len(set(keys)) == 4  # energy, power, voltage L1, SoC
-
-
-def reading_keys(api: httpx.Client, transaction_id: int) -> list[tuple[str, str, Any]]:
-    readings = transaction(api, transaction_id)["meter_values"]
-    return sorted((m["timestamp"], m["measurand"], m["phase"]) for m in readings)
 
 
 async def test_readings_replayed_on_a_new_connection_are_stored_once_and_new_ones_kept(

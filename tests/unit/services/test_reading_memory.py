@@ -123,7 +123,7 @@ async def test_a_reading_stored_by_another_node_is_not_stored_again_after_a_forg
     try:
         await node_a.record(MeterReport(ref(1), 1, 1, None, [sample(10)]))
         await node_b.record(MeterReport(ref(1), 1, 1, None, [sample(20)]))
-        node_a.memory.forget(1)  # what connecting to node A again does
+        node_a.readings.forget(1)  # what connecting to node A again does
         await node_a.record(MeterReport(ref(1), 1, 1, None, [sample(20)]))  # a replay
         await node_a.record(MeterReport(ref(1), 1, 1, None, [sample(30)]))
     finally:
