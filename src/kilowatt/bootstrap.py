@@ -265,6 +265,7 @@ def build(settings: Settings) -> Container:
     change_watch.watch(
         database.engine, change_watch.AUTHORIZATION_TABLES, services.authorization.invalidate
     )
+    change_watch.watch(database.engine, change_watch.LOAD_SITE_TABLES, services.loads.forget_sites)
     ocpp = OcppServer(
         services,
         message_log=MessageLog(

@@ -10,6 +10,7 @@ an UPDATE counts when its SET clause names one of them; its INSERT and DELETE al
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 _FLAG = "kilowatt_watched_write"
+_watches = itertools.count(1)
 
 AUTHORIZATION_TABLES: Mapping[str, Collection[str] | None] = {
     "id_tokens": None,
@@ -31,6 +33,12 @@ AUTHORIZATION_TABLES: Mapping[str, Collection[str] | None] = {
     "wallets": ("balance", "min_balance"),
 }
 """What an authorization decision reads (None: every column)."""
+
+LOAD_SITE_TABLES: Mapping[str, Collection[str] | None] = {
+    "stations": ("site_id",),
+    "site_loads": None,
+}
+"""What says whether a station's site is load-managed (services/loads.py)."""
 
 
 def touches(statement: str, tables: Mapping[str, Collection[str] | None]) -> bool:
@@ -53,16 +61,19 @@ def watch(
     on_change: Callable[[], None],
 ) -> None:
     sync = engine.sync_engine
+    # Each watch marks a connection with a flag of its own: with one flag for all, the first
+    # watch to see a COMMIT would take the flag and the others would not hear of the change.
+    flag = f"{_FLAG}:{next(_watches)}"
 
     @event.listens_for(sync, "before_cursor_execute")
     def _statement(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement[:1] in "IUDiud " and touches(statement, tables):
-            connection.info[_FLAG] = True
+            connection.info[flag] = True
             on_change()
 
     @event.listens_for(sync, "commit")
     def _commit(connection: Any) -> None:
-        if connection.info.pop(_FLAG, False):
+        if connection.info.pop(flag, False):
             on_change()
 
     @event.listens_for(sync, "rollback")
@@ -71,4 +82,4 @@ def watch(
         # connection, and its info with the flag, is gone; reading ``info`` would fail the
         # rollback itself (PendingRollbackError).
         if not connection.invalidated:
-            connection.info.pop(_FLAG, None)
+            connection.info.pop(flag, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +64,8 @@ log = structlog.get_logger(__name__)
 
 RECENT = 20
 MAX_UNMANAGED = 100_000
+SITE_MEMORY_SECONDS = 30.0
+"""How long a station's managed site (or that it has none) is trusted without asking again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,12 @@ class LoadService(Service):
         looked up again (no query per reading on the hot path) until load management looks
         at a site again (``SiteLoadChanged``) or limits a session, either of which may have
         made one managed."""
+        self._sites: dict[str, tuple[int | None, float]] = {}
+        """Per station (its OCPP id): its site if that site's load is managed, else None, and
+        when that was read. A session's start and stop ask it; kept ``SITE_MEMORY_SECONDS``
+        (another node's change reaches this one within that), forgotten at once when this
+        node writes a station's site or a site's load settings (persistence/change_watch.py),
+        and with ``_unmanaged``."""
         self.meter_changed: Callable[[int, str], None] = lambda site_id, station: None
         """Told a site's meter station when its settings change (services/load_meters.py)."""
 
@@ -255,6 +264,11 @@ class LoadService(Service):
 
     def _forget_unmanaged(self, _: SiteLoadChanged | SessionLimited) -> None:
         self._unmanaged.clear()
+        self._sites.clear()
+
+    def forget_sites(self) -> None:
+        """A station's site or a site's load settings were written: ask again."""
+        self._sites.clear()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -266,10 +280,21 @@ class LoadService(Service):
         task.add_done_callback(self._tasks.discard)
 
     async def _station_changed(self, station: str) -> None:
-        async with self.uow(readonly=True) as uow:
-            site_id = await uow.loads.site_of_station(station)
+        site_id = await self._managed_site(station)
         if site_id is not None:
             self.kick(site_id)
+
+    async def _managed_site(self, station: str) -> int | None:
+        now = time.monotonic()
+        known = self._sites.get(station)
+        if known is not None and now - known[1] < SITE_MEMORY_SECONDS:
+            return known[0]
+        async with self.uow(readonly=True) as uow:
+            site_id = await uow.loads.site_of_station(station)
+        if len(self._sites) >= MAX_UNMANAGED:
+            self._sites.clear()
+        self._sites[station] = (site_id, now)
+        return site_id
 
     async def _draw(self, station: str, transaction_id: int, values: Any) -> None:
         # Read-only first: meter values are the hot path, and most move nothing here.

@@ -242,3 +242,29 @@ async def test_a_201_station_gets_its_transaction_s_profile_and_bad_input_is_nam
     )
     assert naive.status_code == 422
     assert (await aapi.get("/sites/999999999/load")).status_code == 404
+
+
+async def test_a_station_moved_to_a_managed_site_is_limited_at_its_next_session(
+    server: RunningServer, aapi: httpx.AsyncClient, ids: Ids
+) -> None:
+    """Whether a station's site is managed is asked once and then remembered (a start and a
+    stop both ask it); moving the station to a managed site must reach its very next session,
+    not one 30 s later."""
+    yard = await aapi.post("/sites", json={"name": f"Yard {ids.suffix}"})
+    assert yard.status_code == 201, yard.text
+    depot = await managed_site(aapi, ids, reserve_pct=0)
+    station, tag = ids.station(), ids.tag()
+    await register(aapi, station, site_id=yard.json()["id"])
+    await token(aapi, tag)
+    async with charge_point(server.ocpp_url, station) as cp:
+        assert (await cp.boot()).status == "Accepted"
+        first = await start(cp, 1, tag)  # an unmanaged site: remembered as such
+        await cp.stop_tx(first, 1_000)
+        moved = await aapi.patch(f"/stations/{station}", json={"site_id": depot})
+        assert moved.status_code == 200, moved.text
+        # Another meter start: the same second, connector, card and meter would be a replay.
+        answer = await cp.start_tx(1, tag, 1_000)
+        assert answer.id_tag_info["status"] == "Accepted"
+        assert answer.transaction_id != first
+        request = await next_limit(cp)
+        assert request["csChargingProfiles"]["transactionId"] == answer.transaction_id

@@ -59,3 +59,26 @@ async def test_a_connection_invalidated_mid_transaction_still_rolls_back(tmp_pat
         assert changes == [1]
     finally:
         await engine.dispose()
+
+
+async def test_two_watches_each_hear_a_commit_of_their_own_tables(tmp_path: Path) -> None:
+    """The loads' watch and the authorization cache's both see a write that concerns them
+    both; one must not take the other's notice of the COMMIT."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'watches.sqlite3'}")
+    first: list[int] = []
+    second: list[int] = []
+    watch(engine, {"things": None}, lambda: first.append(1))
+    watch(engine, {"things": None, "others": None}, lambda: second.append(1))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE things (id INTEGER)"))
+            await connection.execute(text("CREATE TABLE others (id INTEGER)"))
+            await connection.commit()
+            await connection.execute(text("INSERT INTO things (id) VALUES (1)"))
+            await connection.commit()
+            assert (first, second) == ([1, 1], [1, 1])  # at the statement and at the COMMIT
+            await connection.execute(text("INSERT INTO others (id) VALUES (1)"))
+            await connection.commit()
+            assert (first, second) == ([1, 1], [1, 1, 1, 1])
+    finally:
+        await engine.dispose()

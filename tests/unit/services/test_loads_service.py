@@ -199,3 +199,25 @@ async def test_an_unmanaged_session_s_readings_are_looked_up_once(world: World) 
     held = (await world.loads.view(OWNER, SITE)).sessions[0][1]
     assert held is not None
     assert held.drawn_a == 16.0
+
+
+async def test_whether_a_station_s_site_is_managed_is_asked_once_until_forgotten(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session's start and its stop both ask it: the answer is kept (30 s, or until the
+    station's site or a site's load settings are written, which forget it)."""
+    store = world.uow.store
+    store.stations.append(
+        Station(ORG, "CP-2", RegistrationStatus.ACCEPTED, NOW, NOW, id=store.new_id())
+    )
+
+    async def asks() -> int:
+        before = len(world.uow.opened)
+        await world.loads._station_changed("CP-2")
+        return len(world.uow.opened) - before
+
+    assert [await asks() for _ in range(3)] == [1, 0, 0]
+    world.loads.forget_sites()
+    assert await asks() == 1
+    monkeypatch.setattr("kilowatt.services.loads.SITE_MEMORY_SECONDS", 0.0)
+    assert await asks() == 1
