@@ -48,6 +48,8 @@ class GroupCommit(Generic[T]):
         self._last = 0.0
         self._queue: deque[tuple[T, asyncio.Future[None]]] = deque()
         self._wake = asyncio.Event()
+        self._full = asyncio.Event()
+        """Set when a full batch is waiting: the linger ends at once."""
         self._worker: asyncio.Task[None] | None = None
 
     async def submit(self, item: T) -> None:
@@ -57,6 +59,8 @@ class GroupCommit(Generic[T]):
             self._gap, self._last = arrival_gap(self._gap, self._last, self._linger)
         self._queue.append((item, future))
         self._wake.set()
+        if len(self._queue) >= self._max_batch:
+            self._full.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run(), name="group-commit")
         await future
@@ -77,7 +81,10 @@ class GroupCommit(Generic[T]):
                 self._wake.clear()
                 await self._wake.wait()
             if self._linger and len(self._queue) < self._max_batch and self._gap < self._linger:
-                await asyncio.sleep(self._linger)
+                self._full.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._linger):
+                        await self._full.wait()
             batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
             try:
                 await self._process([item for item, _ in batch])

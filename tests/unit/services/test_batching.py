@@ -124,3 +124,17 @@ async def test_items_arriving_faster_than_the_linger_are_gathered() -> None:
     assert len(gathered.batches) <= 8, gathered.batches
     assert sorted(n for batch in gathered.batches for n in batch) == list(range(20))
     await lingering.close()
+
+
+async def test_a_full_batch_ends_the_linger() -> None:
+    """Quick arrivals make the writer wait for more; once a whole batch is waiting it goes,
+    without sitting out the linger (which would cap the rate at a batch per linger)."""
+    recorder = Recorder()
+    writer = GroupCommit(recorder, max_batch=6, linger=10.0)
+    first = [asyncio.create_task(writer.submit(n)) for n in range(4)]
+    await asyncio.sleep(0.05)  # the writer lingers: four quick arrivals, a batch not full
+    assert recorder.batches == []
+    rest = [asyncio.create_task(writer.submit(n)) for n in range(4, 6)]
+    await asyncio.wait_for(asyncio.gather(*first, *rest), 1)
+    assert recorder.batches == [[0, 1, 2, 3, 4, 5]]
+    await writer.close()
