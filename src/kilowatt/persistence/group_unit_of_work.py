@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from kilowatt.domain.errors import Conflict
 from kilowatt.persistence.db import Database
 from kilowatt.persistence.unit_of_work import SqlUnitOfWork
-from kilowatt.services.batching import arrival_gap
+from kilowatt.services.batching import Arrivals
 
 _inside: contextvars.ContextVar[bool] = contextvars.ContextVar("in_batch", default=False)
 
@@ -244,9 +244,7 @@ class GroupedUnitOfWorkFactory:
         self._current: _Batch | None = None
         self.batches = 0
         self.members = 0
-        self._gap = float("inf")
-        """Moving average of the seconds between writing units of work."""
-        self._last = 0.0
+        self._arrivals = Arrivals(self.linger)
         self._lingering: set[asyncio.Task[None]] = set()
 
     def finish_later(self, batch: _Batch, wait: float) -> None:
@@ -267,7 +265,7 @@ class GroupedUnitOfWorkFactory:
 
     def busy(self) -> bool:
         """Writing units of work arrive less than ``linger`` apart."""
-        return self._gap < self.linger
+        return bool(self.linger) and self._arrivals.quick
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
         if readonly or _inside.get():
@@ -276,7 +274,7 @@ class GroupedUnitOfWorkFactory:
 
     def join(self) -> _Batch:
         if self.linger:
-            self._gap, self._last = arrival_gap(self._gap, self._last, self.linger)
+            self._arrivals.note()
         batch = self._current
         if (
             batch is None

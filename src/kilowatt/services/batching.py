@@ -21,15 +21,27 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-def arrival_gap(average: float, last: float, linger: float) -> tuple[float, float]:
-    """The moving average of the gaps between arrivals after one more arrives, and its time.
-    A gap counts at most four times ``linger``, so that a few quick arrivals after a quiet
-    spell are enough to say the arrivals are quick again."""
-    now = time.monotonic()
-    if not last:
-        return 4 * linger, now
-    gap = min(now - last, 4 * linger)
-    return 0.5 * average + 0.5 * gap, now
+class Arrivals:
+    """Whether items arrive quicker than ``linger`` apart: a moving average of the gaps between
+    arrivals, each gap counted at most four times ``linger``, so that a few quick arrivals
+    after a quiet spell are enough to say the arrivals are quick again. Shared by the group
+    commits (here and persistence/group_unit_of_work.py)."""
+
+    def __init__(self, linger: float) -> None:
+        self.linger = linger
+        self._average = 4 * linger
+        self._last = 0.0
+
+    def note(self) -> None:
+        now = time.monotonic()
+        if self._last:
+            gap = min(now - self._last, 4 * self.linger)
+            self._average = 0.5 * self._average + 0.5 * gap
+        self._last = now
+
+    @property
+    def quick(self) -> bool:
+        return self._average < self.linger
 
 
 class GroupCommit(Generic[T]):
@@ -43,9 +55,7 @@ class GroupCommit(Generic[T]):
         self._process = process
         self._max_batch = max_batch
         self._linger = linger
-        self._gap = float("inf")
-        """Moving average of the seconds between submissions."""
-        self._last = 0.0
+        self._arrivals = Arrivals(linger)
         self._queue: deque[tuple[T, asyncio.Future[None]]] = deque()
         self._wake = asyncio.Event()
         self._full = asyncio.Event()
@@ -56,7 +66,7 @@ class GroupCommit(Generic[T]):
         """Return once ``item`` is committed; raise what its processing raised."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._linger:
-            self._gap, self._last = arrival_gap(self._gap, self._last, self._linger)
+            self._arrivals.note()
         self._queue.append((item, future))
         self._wake.set()
         if len(self._queue) >= self._max_batch:
@@ -80,7 +90,7 @@ class GroupCommit(Generic[T]):
             if not self._queue:
                 self._wake.clear()
                 await self._wake.wait()
-            if self._linger and len(self._queue) < self._max_batch and self._gap < self._linger:
+            if self._linger and len(self._queue) < self._max_batch and self._arrivals.quick:
                 self._full.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._linger):

@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kilowatt.domain.live import MeterValuesReported
-from kilowatt.domain.metering import MeterRecord, SampledValue, register_readings
+from kilowatt.domain.metering import (
+    MeterRecord,
+    SampledValue,
+    reading_key,
+    register_readings,
+)
 from kilowatt.domain.stations import StationRef
 from kilowatt.domain.transactions import Transaction, observe_register
 from kilowatt.services.base import Service
@@ -33,15 +38,14 @@ class MeterReport:
     samples: Sequence[SampledValue]
 
 
-Scope = tuple[int, ...]
-"""Where a reading is one of a kind (domain/metering.py ``reading_key``): its transaction, or
-without one its station's EVSE and connector."""
+Scope = tuple[int, int, int, int | None]
+"""Where a reading is one of a kind: its transaction, or without one its station's EVSE and
+connector (the head of domain/metering.py's ``reading_key``)."""
 
 
 def _scope(record: MeterRecord) -> Scope:
-    if record.transaction_id is not None:
-        return (record.transaction_id,)
-    return (record.station_id, record.evse_id, record.connector_id, 0)
+    station, evse, connector, transaction = reading_key(record)[:4]
+    return station, evse, connector, transaction
 
 
 @dataclass(slots=True)
